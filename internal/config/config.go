@@ -1,0 +1,102 @@
+package config
+
+import "time"
+
+// Config is the whole server configuration (tollgate.yaml).
+type Config struct {
+	Issuer  string `yaml:"issuer"`
+	Listen  string `yaml:"listen"`
+	Storage string `yaml:"storage"` // sqlite:PATH (postgres://... later)
+	// SystemSecretFile holds the system secret (>= 32 bytes of entropy) that
+	// seals signing keys in the store and keys the refresh-token derivation.
+	// TOLLGATE_SYSTEM_SECRET overrides it.
+	SystemSecretFile string   `yaml:"system_secret_file"`
+	Tokens           Tokens   `yaml:"tokens"`
+	Clients          []Client `yaml:"clients"`
+	Users            []User   `yaml:"users"`
+	LogLevel         string   `yaml:"log_level"` // debug | info | warn | error
+}
+
+// Rotation modes of refresh tokens.
+const (
+	RotationOneTime = "one_time"
+	RotationReuse   = "reuse"
+)
+
+// Tokens are the lifetimes and signing choice, server-wide or per client.
+type Tokens struct {
+	AccessTokenLifetime time.Duration `yaml:"access_token_lifetime"`
+	IDTokenLifetime     time.Duration `yaml:"id_token_lifetime"`
+	SigningAlg          string        `yaml:"signing_alg"` // RS256 (default) | ES256
+	RefreshToken        RefreshToken  `yaml:"refresh_token"`
+}
+
+// RefreshToken holds the refresh-token lifecycle settings.
+type RefreshToken struct {
+	Rotation     string        `yaml:"rotation"`      // one_time | reuse
+	IdleLifetime time.Duration `yaml:"idle_lifetime"` // sliding
+	MaxLifetime  time.Duration `yaml:"max_lifetime"`  // absolute from sign-in
+	ReuseGrace   time.Duration `yaml:"reuse_grace"`
+}
+
+// Client types.
+const (
+	ClientConfidential = "confidential"
+	ClientPublic       = "public"
+)
+
+// Client authentication methods (RFC 7591 §2 names).
+const (
+	AuthSecretBasic   = "client_secret_basic"
+	AuthSecretPost    = "client_secret_post"
+	AuthPrivateKeyJWT = "private_key_jwt"
+	AuthNone          = "none"
+)
+
+// Client is one registered client. After Load, SecretHash is always set for
+// the secret methods (the plain Secret is hashed and dropped), and Tokens is
+// the effective per-client token settings (server block with overrides applied).
+type Client struct {
+	ID                 string         `yaml:"id"`
+	Name               string         `yaml:"name"`
+	Type               string         `yaml:"type"`
+	AuthMethod         string         `yaml:"auth_method"`
+	Secret             string         `yaml:"secret"`
+	SecretHash         string         `yaml:"secret_hash"`
+	JWKS               map[string]any `yaml:"jwks"`
+	RedirectURIs       []string       `yaml:"redirect_uris"`
+	GrantTypes         []string       `yaml:"grant_types"`
+	Scopes             []string       `yaml:"scopes"`
+	AllowOfflineAccess bool           `yaml:"allow_offline_access"`
+	TokensOverride     *TokensPatch   `yaml:"tokens"`
+	// Tokens is the effective token settings for this client (filled by Load).
+	Tokens Tokens `yaml:"-"`
+}
+
+// TokensPatch is a per-client override: only the keys given replace the
+// server-wide values.
+type TokensPatch struct {
+	AccessTokenLifetime *time.Duration     `yaml:"access_token_lifetime"`
+	IDTokenLifetime     *time.Duration     `yaml:"id_token_lifetime"`
+	SigningAlg          *string            `yaml:"signing_alg"`
+	RefreshToken        *RefreshTokenPatch `yaml:"refresh_token"`
+}
+
+// RefreshTokenPatch is the per-client override of RefreshToken.
+type RefreshTokenPatch struct {
+	Rotation     *string        `yaml:"rotation"`
+	IdleLifetime *time.Duration `yaml:"idle_lifetime"`
+	MaxLifetime  *time.Duration `yaml:"max_lifetime"`
+	ReuseGrace   *time.Duration `yaml:"reuse_grace"`
+}
+
+// User is one local user. After Load, PasswordHash is always set (the plain
+// Password is hashed and dropped).
+type User struct {
+	Username     string         `yaml:"username"`
+	Password     string         `yaml:"password"`
+	PasswordHash string         `yaml:"password_hash"`
+	Subject      string         `yaml:"subject"`
+	Disabled     bool           `yaml:"disabled"`
+	Claims       map[string]any `yaml:"claims"`
+}

@@ -1,0 +1,81 @@
+package oautherr
+
+import (
+	"errors"
+	"fmt"
+	"net/http"
+)
+
+// Error codes of RFC 6749 §5.2, RFC 7009 §2.2.1 and RFC 6750 §3.1.
+const (
+	InvalidRequest          = "invalid_request"
+	InvalidClient           = "invalid_client"
+	InvalidGrant            = "invalid_grant"
+	UnauthorizedClient      = "unauthorized_client"
+	UnsupportedGrantType    = "unsupported_grant_type"
+	InvalidScope            = "invalid_scope"
+	UnsupportedTokenType    = "unsupported_token_type"
+	InvalidToken            = "invalid_token"
+	InsufficientScope       = "insufficient_scope"
+	ServerError             = "server_error"
+	TemporarilyUnavailable  = "temporarily_unavailable"
+	AccessDenied            = "access_denied"
+	UnsupportedResponseType = "unsupported_response_type"
+)
+
+// Error is an OAuth error answer. Description is shown to the client
+// developer, so it must never carry internal detail (SQL, paths, token values).
+type Error struct {
+	Code        string
+	Description string
+	Status      int
+	// Cause is an internal error kept for the log line only; it is never rendered.
+	Cause error
+}
+
+func (e *Error) Error() string {
+	if e.Cause != nil {
+		return fmt.Sprintf("%s: %s (%v)", e.Code, e.Description, e.Cause)
+	}
+	return e.Code + ": " + e.Description
+}
+
+func (e *Error) Unwrap() error { return e.Cause }
+
+// New builds an error with the status RFC 6749 §5.2 gives the code.
+func New(code, format string, args ...any) *Error {
+	return &Error{Code: code, Description: fmt.Sprintf(format, args...), Status: StatusFor(code)}
+}
+
+// Server wraps an internal failure: the client sees a generic server_error and
+// the cause goes to the log.
+func Server(cause error) *Error {
+	return &Error{Code: ServerError, Description: "the server met an internal error; try again later", Status: http.StatusInternalServerError, Cause: cause}
+}
+
+// StatusFor returns the HTTP status for an error code: 401 for invalid_client
+// (RFC 6749 §5.2) and invalid_token (RFC 6750 §3.1), 403 for
+// insufficient_scope, 500/503 for server trouble, 400 for the rest.
+func StatusFor(code string) int {
+	switch code {
+	case InvalidClient, InvalidToken:
+		return http.StatusUnauthorized
+	case InsufficientScope, AccessDenied:
+		return http.StatusForbidden
+	case ServerError:
+		return http.StatusInternalServerError
+	case TemporarilyUnavailable:
+		return http.StatusServiceUnavailable
+	default:
+		return http.StatusBadRequest
+	}
+}
+
+// As returns err as an *Error, turning anything else into server_error.
+func As(err error) *Error {
+	var e *Error
+	if errors.As(err, &e) {
+		return e
+	}
+	return Server(err)
+}

@@ -1,0 +1,131 @@
+package store
+
+import (
+	"context"
+	"errors"
+	"time"
+)
+
+var (
+	// ErrNotFound: no record has that key.
+	ErrNotFound = errors.New("store: not found")
+	// ErrConflict: a conditional write lost (the record was already consumed,
+	// revoked or present).
+	ErrConflict = errors.New("store: conflict")
+)
+
+// Grant is one token family: everything issued from one sign-in. Revoking it
+// makes every refresh token in it unusable at once.
+type Grant struct {
+	ID        string
+	ClientID  string
+	Subject   string
+	Scopes    []string  // the scopes granted at sign-in; a refresh may narrow, never widen
+	AuthTime  time.Time // when the user authenticated (OIDC Core auth_time)
+	SessionID string    // browser session id (sid), empty for the password grant
+	AMR       []string  // authentication methods references
+	CreatedAt time.Time
+	ExpiresAt time.Time // absolute cap (max_lifetime from sign-in); never extended
+	RevokedAt time.Time // zero while live
+}
+
+// Revoked reports whether the grant was revoked.
+func (g Grant) Revoked() bool { return !g.RevokedAt.IsZero() }
+
+// RefreshToken is one generation of a grant's refresh token, known only by
+// the hash of its value.
+type RefreshToken struct {
+	Hash          string // mint.HashToken of the token value
+	GrantID       string
+	Generation    int // 0 for the first token of a grant, +1 per rotation
+	CreatedAt     time.Time
+	ExpiresAt     time.Time // idle expiry, never later than the grant's ExpiresAt
+	ConsumedAt    time.Time // zero while unconsumed
+	SuccessorHash string    // set when consumed by rotation
+}
+
+// Consumed reports whether the token was consumed by a rotation.
+func (t RefreshToken) Consumed() bool { return !t.ConsumedAt.IsZero() }
+
+// AuthCode is an authorization code (RFC 6749 §4.1), known only by its hash.
+type AuthCode struct {
+	Hash                string
+	ClientID            string
+	RedirectURI         string
+	CodeChallenge       string
+	CodeChallengeMethod string
+	Subject             string
+	Scopes              []string
+	Nonce               string
+	SessionID           string
+	AMR                 []string
+	AuthTime            time.Time
+	CreatedAt           time.Time
+	ExpiresAt           time.Time
+	ConsumedAt          time.Time // zero until redeemed
+	GrantID             string    // the grant issued when it was redeemed, if any
+}
+
+// SigningKey is a private signing key sealed (encrypted) with the system
+// secret; the store never sees it in the clear.
+type SigningKey struct {
+	ID        string // the JWK kid
+	Algorithm string // RS256, ES256, ...
+	Sealed    []byte
+	CreatedAt time.Time
+}
+
+// GrantFilter selects grants for bulk revocation. Empty fields match
+// anything, but at least one field must be set.
+type GrantFilter struct {
+	ClientID string
+	Subject  string
+}
+
+// Store is the storage contract. Every method takes the request's context.
+type Store interface {
+	// CreateGrant writes a grant and its first refresh token in one transaction.
+	CreateGrant(ctx context.Context, g Grant, first RefreshToken) error
+	// Grant returns a grant by id, or ErrNotFound.
+	Grant(ctx context.Context, id string) (Grant, error)
+	// RefreshToken returns a refresh token by hash with its grant, or ErrNotFound.
+	RefreshToken(ctx context.Context, hash string) (RefreshToken, Grant, error)
+	// RotateRefreshToken atomically marks oldHash consumed at consumedAt with
+	// next.Hash as its successor, and inserts next. It returns ErrConflict
+	// (and changes nothing) if the old token is already consumed or its grant
+	// is revoked, and ErrNotFound if oldHash does not exist.
+	RotateRefreshToken(ctx context.Context, oldHash string, consumedAt time.Time, next RefreshToken) error
+	// ExtendRefreshToken moves an unconsumed token's idle expiry (reuse
+	// rotation); ErrConflict if it is consumed or its grant revoked.
+	ExtendRefreshToken(ctx context.Context, hash string, expiresAt time.Time) error
+	// RevokeGrant marks one grant revoked at `at`. It reports false if the
+	// grant was already revoked, and ErrNotFound if there is no such grant.
+	RevokeGrant(ctx context.Context, id string, at time.Time) (bool, error)
+	// RevokeGrants revokes every live grant matching f and returns how many.
+	RevokeGrants(ctx context.Context, f GrantFilter, at time.Time) (int, error)
+
+	// CreateAuthCode stores a new authorization code; ErrConflict on a duplicate hash.
+	CreateAuthCode(ctx context.Context, c AuthCode) error
+	// ConsumeAuthCode marks a code redeemed at `at` and returns it. A code
+	// already redeemed returns the stored code with ErrConflict, so the caller
+	// can revoke what was issued from it (RFC 6749 §4.1.2). Unknown: ErrNotFound.
+	ConsumeAuthCode(ctx context.Context, hash string, at time.Time) (AuthCode, error)
+	// SetAuthCodeGrant records the grant issued from a redeemed code.
+	SetAuthCodeGrant(ctx context.Context, hash, grantID string) error
+
+	// UseJTI records a client assertion id (RFC 7523 §3 item 7) until
+	// expiresAt; ErrConflict if the same client used it before and it has
+	// not expired.
+	UseJTI(ctx context.Context, clientID, jti string, expiresAt time.Time) error
+
+	// SigningKeys returns every stored signing key, oldest first.
+	SigningKeys(ctx context.Context) ([]SigningKey, error)
+	// AddSigningKey stores a key; ErrConflict if the id exists.
+	AddSigningKey(ctx context.Context, k SigningKey) error
+
+	// DeleteExpired removes refresh tokens, grants, codes and assertion ids
+	// whose expiry is before `before`, and returns how many rows went.
+	DeleteExpired(ctx context.Context, before time.Time) (int, error)
+
+	Close() error
+}
