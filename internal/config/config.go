@@ -1,8 +1,14 @@
 package config
 
-import "time"
+import (
+	"time"
 
-// Config is the whole server configuration (tollgate.yaml).
+	"github.com/go-jose/go-jose/v4"
+)
+
+// Config is the whole server configuration (tollgate.yaml). Build one with
+// Load or Parse, or in code followed by Finish; the lookups (Client, User,
+// UserBySubject) work only after Finish.
 type Config struct {
 	Issuer  string `yaml:"issuer"`
 	Listen  string `yaml:"listen"`
@@ -15,6 +21,15 @@ type Config struct {
 	Clients          []Client `yaml:"clients"`
 	Users            []User   `yaml:"users"`
 	LogLevel         string   `yaml:"log_level"` // debug | info | warn | error
+
+	// Filled by Finish; never read from the file.
+	clientsByID map[string]*Client
+	usersByName map[string]*User
+	usersBySub  map[string]*User
+	warnings    []string
+	// explicitDurations: the Tokens durations were pre-filled by Default, so
+	// a zero is a value someone chose, not a missing key.
+	explicitDurations bool
 }
 
 // Rotation modes of refresh tokens.
@@ -45,6 +60,20 @@ const (
 	ClientPublic       = "public"
 )
 
+// Grant types a client may be registered for (RFC 6749 §4, §6).
+const (
+	GrantAuthorizationCode = "authorization_code"
+	GrantRefreshToken      = "refresh_token"
+	GrantPassword          = "password"
+	GrantClientCredentials = "client_credentials"
+)
+
+// Scopes with a meaning to the server itself.
+const (
+	ScopeOpenID        = "openid"         // OIDC Core §3.1.2.1
+	ScopeOfflineAccess = "offline_access" // OIDC Core §11: ask for a refresh token
+)
+
 // Client authentication methods (RFC 7591 §2 names).
 const (
 	AuthSecretBasic   = "client_secret_basic"
@@ -71,6 +100,9 @@ type Client struct {
 	TokensOverride     *TokensPatch   `yaml:"tokens"`
 	// Tokens is the effective token settings for this client (filled by Load).
 	Tokens Tokens `yaml:"-"`
+
+	// keys is JWKS parsed and checked by Finish (private_key_jwt only).
+	keys *jose.JSONWebKeySet
 }
 
 // TokensPatch is a per-client override: only the keys given replace the

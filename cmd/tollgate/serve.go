@@ -1,0 +1,91 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"log/slog"
+	"net"
+	"os"
+	"os/signal"
+	"strings"
+	"syscall"
+
+	"github.com/tollgate-oidc/tollgate/internal/app"
+	"github.com/tollgate-oidc/tollgate/internal/config"
+)
+
+// configFlags are the flags every command that needs a configuration shares.
+type configFlags struct {
+	dev  bool
+	path string
+}
+
+func (c *configFlags) register(fs *flag.FlagSet) {
+	fs.BoolVar(&c.dev, "dev", false, "development mode: SQLite under ./.tollgate, a demo client and a demo user")
+	fs.StringVar(&c.path, "config", "", "path to tollgate.yaml")
+}
+
+// load returns the finished configuration, and in dev mode the demo credentials.
+func (c *configFlags) load() (*config.Config, *devCredentials, error) {
+	switch {
+	case c.dev && c.path != "":
+		return nil, nil, errors.New("use either --dev or --config, not both")
+	case c.dev:
+		return devConfig(".tollgate")
+	case c.path != "":
+		cfg, err := config.Load(c.path)
+		return cfg, nil, err
+	default:
+		return nil, nil, errors.New("say which configuration to use: --config tollgate.yaml, or --dev")
+	}
+}
+
+func cmdServe(args []string) error {
+	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
+	var cf configFlags
+	cf.register(fs)
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	cfg, demo, err := cf.load()
+	if err != nil {
+		return err
+	}
+	log := newLogger(cfg.LogLevel)
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	a, err := app.Open(ctx, cfg, app.Options{Log: log})
+	if err != nil {
+		return err
+	}
+	defer a.Close()
+	l, err := net.Listen("tcp", cfg.Listen)
+	if err != nil {
+		return err
+	}
+	log.Info("tollgate is serving", "issuer", cfg.Issuer, "listen", l.Addr().String(), "storage", storageLabel(cfg.Storage))
+	if demo != nil {
+		fmt.Print(demo.banner(cfg.Issuer))
+	}
+	return a.Serve(ctx, l)
+}
+
+// storageLabel names the store without any password a URL may carry.
+func storageLabel(s string) string {
+	if i := strings.Index(s, "@"); i >= 0 {
+		if j := strings.Index(s, "://"); j >= 0 && j < i {
+			return s[:j+3] + "…" + s[i:]
+		}
+	}
+	return s
+}
+
+func newLogger(level string) *slog.Logger {
+	var l slog.Level
+	if err := l.UnmarshalText([]byte(level)); err != nil {
+		l = slog.LevelInfo
+	}
+	return slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: l}))
+}

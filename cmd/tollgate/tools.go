@@ -1,0 +1,111 @@
+package main
+
+import (
+	"bufio"
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/tollgate-oidc/tollgate/internal/app"
+	"github.com/tollgate-oidc/tollgate/internal/refresh"
+	"github.com/tollgate-oidc/tollgate/internal/secret"
+	"github.com/tollgate-oidc/tollgate/internal/store"
+)
+
+// cmdRevoke lets an operator stop a compromised client or user at once:
+// every matching refresh token is revoked, on every node, since each
+// refresh reads the grant's state from the shared store.
+func cmdRevoke(args []string) error {
+	fs := flag.NewFlagSet("revoke", flag.ContinueOnError)
+	var cf configFlags
+	cf.register(fs)
+	var f store.GrantFilter
+	var grantID string
+	fs.StringVar(&f.ClientID, "client", "", "revoke every refresh token of this client")
+	fs.StringVar(&f.Subject, "subject", "", "revoke every refresh token of this user (subject)")
+	fs.StringVar(&grantID, "grant", "", "revoke one grant (token family) by id")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if grantID == "" && f.ClientID == "" && f.Subject == "" {
+		return errors.New("say what to revoke: --client ID, --subject SUB or --grant ID")
+	}
+	if grantID != "" && (f.ClientID != "" || f.Subject != "") {
+		return errors.New("--grant cannot be combined with --client or --subject")
+	}
+	cfg, _, err := cf.load()
+	if err != nil {
+		return err
+	}
+	ctx := context.Background()
+	st, err := app.OpenStore(ctx, cfg.Storage)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	log := newLogger(cfg.LogLevel).With("audit", true)
+	rs := refresh.New(st, nil, time.Now, log)
+	n := 0
+	if grantID != "" {
+		ok, err := rs.RevokeGrant(ctx, grantID, "operator")
+		if err != nil {
+			return err
+		}
+		if ok {
+			n = 1
+		}
+	} else if n, err = rs.RevokeMatching(ctx, f); err != nil {
+		return err
+	}
+	fmt.Printf("revoked %d grant(s)\n", n)
+	return nil
+}
+
+func cmdSecret(args []string) error {
+	if len(args) > 0 {
+		return fmt.Errorf("secret takes no arguments")
+	}
+	s := secret.Generate()
+	fmt.Printf("secret:      %s\nsecret_hash: %s\n", s, secret.HashClientSecret(s))
+	fmt.Println("Give the secret to the client; put either line in its configuration (secret_hash keeps the file free of it).")
+	return nil
+}
+
+func cmdHashPassword(args []string) error {
+	if len(args) > 0 {
+		return fmt.Errorf("hash-password reads the password from standard input and takes no arguments")
+	}
+	line, err := bufio.NewReader(os.Stdin).ReadString('\n')
+	if err != nil && line == "" {
+		return fmt.Errorf("reading the password from standard input: %w", err)
+	}
+	pw := strings.TrimRight(line, "\r\n")
+	if pw == "" {
+		return errors.New("the password is empty")
+	}
+	h, err := secret.HashPassword(pw)
+	if err != nil {
+		return err
+	}
+	fmt.Println(h)
+	return nil
+}
+
+func cmdCheck(args []string) error {
+	fs := flag.NewFlagSet("check", flag.ContinueOnError)
+	var cf configFlags
+	cf.register(fs)
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	cfg, _, err := cf.load()
+	if err != nil {
+		return err
+	}
+	fmt.Printf("configuration is valid: %d client(s), %d user(s), issuer %s\n", len(cfg.Clients), len(cfg.Users), cfg.Issuer)
+	return nil
+}

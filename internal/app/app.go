@@ -1,0 +1,147 @@
+package app
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/tollgate-oidc/tollgate/internal/clientauth"
+	"github.com/tollgate-oidc/tollgate/internal/config"
+	"github.com/tollgate-oidc/tollgate/internal/grant"
+	"github.com/tollgate-oidc/tollgate/internal/keys"
+	"github.com/tollgate-oidc/tollgate/internal/mint"
+	"github.com/tollgate-oidc/tollgate/internal/oauth"
+	"github.com/tollgate-oidc/tollgate/internal/refresh"
+	"github.com/tollgate-oidc/tollgate/internal/store"
+	"github.com/tollgate-oidc/tollgate/internal/store/sqlite"
+)
+
+// App is a wired server.
+type App struct {
+	Config  *config.Config
+	Store   store.Store
+	Keys    *keys.Set
+	Minter  *mint.Minter
+	Refresh *refresh.Service
+	Server  *oauth.Server
+	Log     *slog.Logger
+	now     func() time.Time
+}
+
+// Options tune Open; the zero value is what production uses.
+type Options struct {
+	Now func() time.Time // the clock; time.Now when nil
+	Log *slog.Logger     // discard when nil
+}
+
+// Open builds the server for a finished configuration.
+func Open(ctx context.Context, cfg *config.Config, o Options) (*App, error) {
+	if o.Now == nil {
+		o.Now = time.Now
+	}
+	if o.Log == nil {
+		o.Log = slog.New(slog.DiscardHandler)
+	}
+	sys, err := SystemSecret(cfg, o.Log)
+	if err != nil {
+		return nil, err
+	}
+	st, err := OpenStore(ctx, cfg.Storage)
+	if err != nil {
+		return nil, err
+	}
+	ks, err := keys.Load(ctx, st, sys, o.Now())
+	if err != nil {
+		st.Close()
+		return nil, err
+	}
+	a := &App{Config: cfg, Store: st, Keys: ks, Log: o.Log, now: o.Now}
+	a.Minter = mint.NewMinter(ks, cfg.Issuer)
+	audit := o.Log.With(slog.Bool("audit", true))
+	a.Refresh = refresh.New(st, mint.RotationKey(sys), o.Now, audit)
+	issuer := strings.TrimSuffix(cfg.Issuer, "/")
+	a.Server, err = oauth.New(oauth.Deps{
+		Config: cfg,
+		Auth: &clientauth.Authenticator{
+			Clients: cfg, JTI: st, Issuer: issuer, TokenEndpoint: issuer + oauth.PathToken, Now: o.Now,
+		},
+		Grants: &grant.Handler{
+			Users: cfg, Refresh: a.Refresh, Minter: a.Minter, Codes: st, Now: o.Now,
+			Audience: oauth.AccessTokenAudience(issuer), Log: audit,
+		},
+		Refresh: a.Refresh, Minter: a.Minter, Keys: ks, Now: o.Now, Log: o.Log,
+	})
+	if err != nil {
+		st.Close()
+		return nil, err
+	}
+	return a, nil
+}
+
+// OpenStore opens the backend a storage URL names.
+func OpenStore(ctx context.Context, storage string) (store.Store, error) {
+	switch {
+	case strings.HasPrefix(storage, "sqlite:"):
+		return sqlite.Open(ctx, strings.TrimPrefix(storage, "sqlite:"))
+	case strings.HasPrefix(storage, "postgres://"), strings.HasPrefix(storage, "postgresql://"):
+		return nil, errors.New("storage: the PostgreSQL backend is not built yet; use sqlite:PATH")
+	default:
+		return nil, fmt.Errorf("storage: unknown scheme in %q; use sqlite:PATH", storage)
+	}
+}
+
+// Handler is the HTTP handler of the server.
+func (a *App) Handler() http.Handler { return a.Server.Handler() }
+
+// Serve answers HTTP on l until ctx ends, then shuts down gracefully, and
+// removes expired records every sweep interval meanwhile.
+func (a *App) Serve(ctx context.Context, l net.Listener) error {
+	srv := &http.Server{
+		Handler:           a.Handler(),
+		ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout:       30 * time.Second,
+		WriteTimeout:      30 * time.Second,
+		IdleTimeout:       120 * time.Second,
+		MaxHeaderBytes:    32 << 10,
+		ErrorLog:          slog.NewLogLogger(a.Log.Handler(), slog.LevelWarn),
+	}
+	go a.sweep(ctx, 10*time.Minute)
+	errc := make(chan error, 1)
+	go func() { errc <- srv.Serve(l) }()
+	select {
+	case err := <-errc:
+		return err
+	case <-ctx.Done():
+	}
+	shut, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	return srv.Shutdown(shut)
+}
+
+// sweep deletes expired tokens, codes and assertion ids, so the tables
+// hold only what can still be used or detected as reuse.
+func (a *App) sweep(ctx context.Context, every time.Duration) {
+	t := time.NewTicker(every)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+			n, err := a.Store.DeleteExpired(ctx, a.now())
+			if err != nil && ctx.Err() == nil {
+				a.Log.Warn("sweeping expired records failed", "error", err)
+			} else if n > 0 {
+				a.Log.Debug("swept expired records", "count", n)
+			}
+		}
+	}
+}
+
+// Close releases the store.
+func (a *App) Close() error { return a.Store.Close() }

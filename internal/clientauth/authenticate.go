@@ -1,0 +1,92 @@
+package clientauth
+
+import (
+	"context"
+	"time"
+
+	"github.com/tollgate-oidc/tollgate/internal/config"
+	"github.com/tollgate-oidc/tollgate/internal/oautherr"
+	"github.com/tollgate-oidc/tollgate/internal/secret"
+)
+
+// Clients finds registered clients; *config.Config satisfies it.
+type Clients interface {
+	Client(id string) (*config.Client, bool)
+}
+
+// JTIStore remembers client-assertion ids so each is accepted once (RFC 7523
+// §3 item 7). It returns an error wrapping store.ErrConflict on replay;
+// store.Store satisfies it.
+type JTIStore interface {
+	UseJTI(ctx context.Context, clientID, jti string, expiresAt time.Time) error
+}
+
+var _ Clients = (*config.Config)(nil)
+
+// Authenticator checks credentials against the registered clients.
+type Authenticator struct {
+	Clients Clients
+	JTI     JTIStore // needed for private_key_jwt only
+	// Issuer and TokenEndpoint are the audiences a client assertion may name
+	// (RFC 7523 §3 item 3; OIDC Core §9 names the token endpoint).
+	Issuer, TokenEndpoint string
+	Now                   func() time.Time // nil means time.Now
+}
+
+func (a *Authenticator) now() time.Time {
+	if a.Now != nil {
+		return a.Now()
+	}
+	return time.Now()
+}
+
+// Authenticate returns the client the credentials prove, or an
+// *oautherr.Error: invalid_client (401) for anything that fails to prove a
+// client, server_error only if the JTI store fails.
+func (a *Authenticator) Authenticate(ctx context.Context, c Credentials) (*config.Client, error) {
+	switch c.Method {
+	case "":
+		return nil, oautherr.New(oautherr.InvalidClient, "client authentication required: send the client id and secret with HTTP Basic (RFC 6749 §2.3.1), a client_assertion (RFC 7523), or client_id alone for a public client")
+	case config.AuthPrivateKeyJWT:
+		return a.assertion(ctx, c)
+	}
+
+	cl, ok := a.Clients.Client(c.ClientID)
+	if !ok {
+		if c.Method == config.AuthNone {
+			return nil, oautherr.New(oautherr.InvalidClient, "unknown client %q", c.ClientID)
+		}
+		return nil, errBadSecret(c.ClientID)
+	}
+	if cl.AuthMethod != c.Method {
+		return nil, errWrongMethod(cl, c.Method)
+	}
+	switch c.Method {
+	case config.AuthSecretBasic, config.AuthSecretPost:
+		// Same answer as an unknown id: the description must not help
+		// anyone tell a wrong secret from a wrong id, let alone a near miss.
+		if !secret.VerifyClientSecret(cl.SecretHash, c.Secret) {
+			return nil, errBadSecret(c.ClientID)
+		}
+	case config.AuthNone:
+		// A public client proves nothing but its id (RFC 6749 §2.1); what it
+		// may do is limited elsewhere (PKCE, no refresh tokens).
+	default:
+		return nil, oautherr.New(oautherr.InvalidClient, "unsupported client authentication method %q", c.Method)
+	}
+	return cl, nil
+}
+
+func errBadSecret(id string) error {
+	return oautherr.New(oautherr.InvalidClient, "client authentication failed for client %q: unknown client or wrong secret", id)
+}
+
+// errWrongMethod: a client must use the one method it is registered for
+// (RFC 7591 §2 token_endpoint_auth_method), so a leaked secret is no use
+// against a private_key_jwt client.
+func errWrongMethod(cl *config.Client, used string) error {
+	if used == config.AuthNone {
+		return oautherr.New(oautherr.InvalidClient, "client %q is registered for %s but sent only client_id, no credentials", cl.ID, cl.AuthMethod)
+	}
+	return oautherr.New(oautherr.InvalidClient, "client %q is registered for %s but authenticated with %s", cl.ID, cl.AuthMethod, used)
+}

@@ -1,0 +1,202 @@
+package config
+
+import (
+	"fmt"
+	"net"
+	"time"
+
+	"github.com/tollgate-oidc/tollgate/internal/secret"
+)
+
+// Server-wide defaults. Access and ID tokens cannot be revoked, so they live
+// minutes (seed: "as short as possible"); refresh tokens can be revoked, so
+// they may live for weeks.
+const (
+	DefaultListen           = "127.0.0.1:8080"
+	DefaultStorage          = "sqlite:./.tollgate/tollgate.db"
+	DefaultSystemSecretFile = "./.tollgate/system.key"
+	DefaultAccessTokenTTL   = 5 * time.Minute
+	DefaultIDTokenTTL       = 5 * time.Minute
+	DefaultSigningAlg       = "RS256"
+	DefaultRotation         = RotationOneTime
+	DefaultIdleLifetime     = 360 * time.Hour // 15 days without use
+	DefaultMaxLifetime      = 720 * time.Hour // 30 days from sign-in
+	DefaultReuseGrace       = 60 * time.Second
+	DefaultLogLevel         = "info"
+)
+
+// Finish applies defaults, validates everything, hashes plain client secrets
+// and user passwords, and builds the lookups. Load calls it; call it yourself
+// on a Config built in code. On failure it returns an *Error listing every
+// problem, and the Config must not be used.
+func (c *Config) Finish() error {
+	c.applyDefaults()
+	var ck checker
+	c.validate(&ck)
+	c.warnings = ck.warnings
+	if len(ck.problems) > 0 {
+		return &Error{Problems: ck.problems}
+	}
+
+	// Plain secrets are dropped from the Config once hashed, so nothing that
+	// holds or logs the Config later sees them (ARCHITECTURE: secrets are
+	// never kept in the clear).
+	for i := range c.Clients {
+		cl := &c.Clients[i]
+		if cl.Secret != "" {
+			cl.SecretHash = secret.HashClientSecret(cl.Secret)
+			cl.Secret = ""
+		}
+	}
+	for i := range c.Users {
+		u := &c.Users[i]
+		if u.Password != "" {
+			h, err := secret.HashPassword(u.Password)
+			if err != nil {
+				return fmt.Errorf("config: hashing the password of users[%d]: %w", i, err)
+			}
+			u.PasswordHash = h
+			u.Password = ""
+		}
+	}
+
+	c.clientsByID = make(map[string]*Client, len(c.Clients))
+	for i := range c.Clients {
+		c.clientsByID[c.Clients[i].ID] = &c.Clients[i]
+	}
+	c.usersByName = make(map[string]*User, len(c.Users))
+	c.usersBySub = make(map[string]*User, len(c.Users))
+	for i := range c.Users {
+		u := &c.Users[i]
+		c.usersByName[u.Username] = u
+		c.usersBySub[u.Subject] = u
+	}
+	return nil
+}
+
+// Default returns a Config holding every server-wide default. Parse decodes
+// the file over it, so a key absent from the file keeps its default while a
+// key given as "0s" is really zero: reuse_grace: 0s switches the grace window
+// off, and access_token_lifetime: 0s is reported as an error instead of being
+// silently replaced. Build a Config in code from Default for the same
+// meaning; from a zero Config, Finish treats zero durations as absent.
+func Default() *Config {
+	return &Config{
+		Listen:           DefaultListen,
+		Storage:          DefaultStorage,
+		SystemSecretFile: DefaultSystemSecretFile,
+		LogLevel:         DefaultLogLevel,
+		Tokens: Tokens{
+			AccessTokenLifetime: DefaultAccessTokenTTL,
+			IDTokenLifetime:     DefaultIDTokenTTL,
+			SigningAlg:          DefaultSigningAlg,
+			RefreshToken: RefreshToken{
+				Rotation:     DefaultRotation,
+				IdleLifetime: DefaultIdleLifetime,
+				MaxLifetime:  DefaultMaxLifetime,
+				ReuseGrace:   DefaultReuseGrace,
+			},
+		},
+		explicitDurations: true,
+	}
+}
+
+func (c *Config) applyDefaults() {
+	if c.Listen == "" {
+		c.Listen = DefaultListen
+	}
+	if c.Issuer == "" {
+		if host, port, err := net.SplitHostPort(c.Listen); err == nil {
+			if ip := net.ParseIP(host); host == "" || (ip != nil && ip.IsUnspecified()) {
+				host = "localhost" // ":8080" and "0.0.0.0:8080" are not addresses a client can use
+			}
+			c.Issuer = "http://" + net.JoinHostPort(host, port)
+		}
+	}
+	if c.Storage == "" {
+		c.Storage = DefaultStorage
+	}
+	if c.SystemSecretFile == "" {
+		c.SystemSecretFile = DefaultSystemSecretFile
+	}
+	if c.LogLevel == "" {
+		c.LogLevel = DefaultLogLevel
+	}
+	if c.Tokens.SigningAlg == "" {
+		c.Tokens.SigningAlg = DefaultSigningAlg
+	}
+	if c.Tokens.RefreshToken.Rotation == "" {
+		c.Tokens.RefreshToken.Rotation = DefaultRotation
+	}
+	if !c.explicitDurations {
+		// Built in code from a zero Config: zero means "not given".
+		t := &c.Tokens
+		setDuration(&t.AccessTokenLifetime, DefaultAccessTokenTTL)
+		setDuration(&t.IDTokenLifetime, DefaultIDTokenTTL)
+		setDuration(&t.RefreshToken.IdleLifetime, DefaultIdleLifetime)
+		setDuration(&t.RefreshToken.MaxLifetime, DefaultMaxLifetime)
+		setDuration(&t.RefreshToken.ReuseGrace, DefaultReuseGrace)
+	}
+
+	for i := range c.Clients {
+		c.Clients[i].applyDefaults(c.Tokens)
+	}
+}
+
+func setDuration(d *time.Duration, def time.Duration) {
+	if *d == 0 {
+		*d = def
+	}
+}
+
+func (cl *Client) applyDefaults(server Tokens) {
+	if cl.Type == "" {
+		cl.Type = ClientConfidential
+		if cl.AuthMethod == AuthNone {
+			cl.Type = ClientPublic // "auth_method: none" says what the client is
+		}
+	}
+	if cl.AuthMethod == "" {
+		switch cl.Type {
+		case ClientPublic:
+			cl.AuthMethod = AuthNone
+		case ClientConfidential:
+			cl.AuthMethod = AuthSecretBasic
+		}
+	}
+	if cl.GrantTypes == nil {
+		cl.GrantTypes = []string{GrantAuthorizationCode, GrantRefreshToken}
+		if cl.Type == ClientPublic {
+			// Public clients never receive refresh tokens (seed), so their
+			// default cannot include the refresh_token grant.
+			cl.GrantTypes = []string{GrantAuthorizationCode}
+		}
+	}
+	if cl.Scopes == nil {
+		cl.Scopes = []string{ScopeOpenID}
+	}
+	cl.Tokens = server.apply(cl.TokensOverride)
+}
+
+// apply returns t with the keys given in p replaced.
+func (t Tokens) apply(p *TokensPatch) Tokens {
+	if p == nil {
+		return t
+	}
+	setIf(&t.AccessTokenLifetime, p.AccessTokenLifetime)
+	setIf(&t.IDTokenLifetime, p.IDTokenLifetime)
+	setIf(&t.SigningAlg, p.SigningAlg)
+	if r := p.RefreshToken; r != nil {
+		setIf(&t.RefreshToken.Rotation, r.Rotation)
+		setIf(&t.RefreshToken.IdleLifetime, r.IdleLifetime)
+		setIf(&t.RefreshToken.MaxLifetime, r.MaxLifetime)
+		setIf(&t.RefreshToken.ReuseGrace, r.ReuseGrace)
+	}
+	return t
+}
+
+func setIf[T any](dst *T, v *T) {
+	if v != nil {
+		*dst = *v
+	}
+}

@@ -1,0 +1,100 @@
+package config
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"regexp"
+	"strings"
+
+	"go.yaml.in/yaml/v3"
+)
+
+// Load reads the YAML file at path, then calls Finish: the result has
+// defaults applied, is validated, and holds no plain secrets.
+func Load(path string) (*Config, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("config: %w", err)
+	}
+	c, err := Parse(data)
+	if err != nil {
+		var ce *Error
+		if errors.As(err, &ce) {
+			ce.File = path
+		}
+		return nil, err
+	}
+	return c, nil
+}
+
+// Parse is Load without the file: it decodes data strictly and calls Finish.
+func Parse(data []byte) (*Config, error) {
+	c := Default()
+	dec := yaml.NewDecoder(bytes.NewReader(data))
+	// Unknown keys are errors: a misspelt key must not silently fall back to
+	// a default (a typo in allow_offline_access would change who gets
+	// refresh tokens).
+	dec.KnownFields(true)
+	if err := dec.Decode(c); err != nil && !errors.Is(err, io.EOF) {
+		return nil, yamlError(err)
+	}
+	var extra yaml.Node
+	if err := dec.Decode(&extra); !errors.Is(err, io.EOF) {
+		return nil, &Error{Problems: []Problem{{Field: "file", Reason: "holds more than one YAML document; put everything in one"}}}
+	}
+	if err := c.Finish(); err != nil {
+		return nil, err
+	}
+	return c, nil
+}
+
+var (
+	unknownField = regexp.MustCompile(`^line (\d+): field (\S+) not found in type config\.(\w+)$`)
+	lineMsg      = regexp.MustCompile(`^(line \d+): (.*)$`)
+)
+
+// sections names where in the file each Go type is found, for messages.
+var sections = map[string]string{
+	"Config":            "at the top level",
+	"Tokens":            "in tokens",
+	"RefreshToken":      "in tokens.refresh_token",
+	"Client":            "in a client",
+	"TokensPatch":       "in a client's tokens",
+	"RefreshTokenPatch": "in a client's tokens.refresh_token",
+	"User":              "in a user",
+}
+
+// yamlError turns a decoding error into an *Error with one problem per
+// yaml.v3 message, rephrased so it talks about keys, not Go types.
+func yamlError(err error) error {
+	var te *yaml.TypeError
+	if !errors.As(err, &te) {
+		return &Error{Problems: []Problem{{Field: "file", Reason: strings.TrimPrefix(err.Error(), "yaml: ")}}}
+	}
+	e := &Error{}
+	for _, msg := range te.Errors {
+		if m := unknownField.FindStringSubmatch(msg); m != nil {
+			where := sections[m[3]]
+			if where == "" {
+				where = "in " + m[3]
+			}
+			e.Problems = append(e.Problems, Problem{
+				Field:  "line " + m[1],
+				Reason: fmt.Sprintf("unknown key %q %s (check the spelling against examples/tollgate.yaml)", m[2], where),
+			})
+			continue
+		}
+		p := Problem{Field: "file", Reason: msg}
+		if m := lineMsg.FindStringSubmatch(msg); m != nil {
+			p = Problem{Field: m[1], Reason: m[2]}
+		}
+		if strings.Contains(msg, "into time.Duration") {
+			p.Reason += `: durations are Go duration text such as "30s", "5m" or "360h"`
+		}
+		e.Problems = append(e.Problems, p)
+	}
+	return e
+}

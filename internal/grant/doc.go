@@ -1,0 +1,10 @@
+// Package grant holds what each grant type of the token endpoint checks and
+// what it issues: one file per grant (RFC 6749 §4.1.3 authorization_code,
+// §4.3 password, §4.4 client_credentials, §6 refresh_token), all run through
+// one pipeline (Handler.Exchange) so no grant can skip a step: the client is
+// allowed the grant type, the scope is checked, then tokens are issued by one
+// function that applies the refresh-token rules of HelseID's page.
+//
+// The package takes typed requests, not HTTP; it returns *oautherr.Error for
+// every client mistake.
+package grant

@@ -1,0 +1,97 @@
+package grant
+
+import (
+	"context"
+	"log/slog"
+	"time"
+
+	"github.com/tollgate-oidc/tollgate/internal/config"
+	"github.com/tollgate-oidc/tollgate/internal/mint"
+	"github.com/tollgate-oidc/tollgate/internal/oautherr"
+	"github.com/tollgate-oidc/tollgate/internal/refresh"
+	"github.com/tollgate-oidc/tollgate/internal/store"
+)
+
+// Grant type names (RFC 6749).
+const (
+	TypeAuthorizationCode = "authorization_code"
+	TypePassword          = "password"
+	TypeClientCredentials = "client_credentials"
+	TypeRefreshToken      = "refresh_token"
+)
+
+// Request is one token request after client authentication.
+type Request struct {
+	GrantType string
+	Client    *config.Client
+	// Scope is the requested scope; ScopeGiven tells an absent parameter from an empty one.
+	Scope      []string
+	ScopeGiven bool
+
+	Username, Password string // password grant
+	RefreshToken       string // refresh_token grant
+	Code               string // authorization_code grant
+	RedirectURI        string
+	CodeVerifier       string
+}
+
+// Response is a successful token response (RFC 6749 §5.1, OIDC Core §3.1.3.3).
+type Response struct {
+	AccessToken  string `json:"access_token"`
+	TokenType    string `json:"token_type"`
+	ExpiresIn    int64  `json:"expires_in"`
+	Scope        string `json:"scope,omitempty"`
+	RefreshToken string `json:"refresh_token,omitempty"`
+	// RTExpiresIn is seconds until the refresh token expires if unused, as HelseID returns it.
+	RTExpiresIn int64  `json:"rt_expires_in,omitempty"`
+	IDToken     string `json:"id_token,omitempty"`
+}
+
+// Codes is the part of the store the code exchange needs.
+type Codes interface {
+	ConsumeAuthCode(ctx context.Context, hash string, at time.Time) (store.AuthCode, error)
+	SetAuthCodeGrant(ctx context.Context, hash, grantID string) error
+}
+
+// Handler runs every grant.
+type Handler struct {
+	Users    Users
+	Refresh  *refresh.Service
+	Minter   *mint.Minter
+	Codes    Codes
+	Now      func() time.Time
+	Audience []string // aud of access tokens (RFC 9068 §3)
+	Log      *slog.Logger
+}
+
+// Users finds local users.
+type Users interface {
+	User(username string) (*config.User, bool)
+	UserBySubject(sub string) (*config.User, bool)
+}
+
+// Exchange is the one pipeline every grant goes through.
+func (h *Handler) Exchange(ctx context.Context, req Request) (*Response, error) {
+	c := req.Client
+	switch req.GrantType {
+	case TypeAuthorizationCode, TypePassword, TypeClientCredentials, TypeRefreshToken:
+	case "":
+		return nil, oautherr.New(oautherr.InvalidRequest, "the grant_type parameter is missing")
+	default:
+		return nil, oautherr.New(oautherr.UnsupportedGrantType, "grant_type %q is not supported; use one of authorization_code, refresh_token, password, client_credentials", req.GrantType)
+	}
+	// RFC 6749 §5.2 unauthorized_client: the client is not registered for this grant.
+	if !c.HasGrant(req.GrantType) {
+		return nil, oautherr.New(oautherr.UnauthorizedClient, "client %q is not allowed the %s grant", c.ID, req.GrantType)
+	}
+	switch req.GrantType {
+	case TypePassword:
+		return h.password(ctx, req)
+	case TypeClientCredentials:
+		return h.clientCredentials(ctx, req)
+	case TypeRefreshToken:
+		return h.refreshToken(ctx, req)
+	default:
+		return h.authorizationCode(ctx, req)
+	}
+}

@@ -1,0 +1,94 @@
+package grant
+
+import (
+	"context"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/tollgate-oidc/tollgate/internal/config"
+	"github.com/tollgate-oidc/tollgate/internal/mint"
+	"github.com/tollgate-oidc/tollgate/internal/oautherr"
+	"github.com/tollgate-oidc/tollgate/internal/refresh"
+	"github.com/tollgate-oidc/tollgate/internal/store"
+)
+
+// issue is what one successful grant hands out tokens for.
+type issue struct {
+	client    *config.Client
+	grantType string
+	subject   string
+	user      *config.User // nil for client_credentials
+	scopes    []string
+	authTime  time.Time
+	sessionID string
+	amr       []string
+	nonce     string
+	grantID   string // preset grant id for a new family (code exchange)
+	// refreshed is set by the refresh grant: the token the client keeps.
+	refreshed *refresh.Issued
+}
+
+// mayHaveRefreshToken is HelseID's rule 1: a refresh token only for a
+// confidential client configured for it, that asked for offline_access and
+// was granted it, in the authorization code (and hybrid, which redeems a
+// code) or password flow. Never for client credentials.
+func mayHaveRefreshToken(c *config.Client, grantType string, scopes []string) bool {
+	return c.Type == config.ClientConfidential && c.AllowOfflineAccess &&
+		slices.Contains(scopes, ScopeOfflineAccess) &&
+		(grantType == TypeAuthorizationCode || grantType == TypePassword)
+}
+
+// respond mints the tokens of one successful grant.
+func (h *Handler) respond(ctx context.Context, in issue) (*Response, error) {
+	c := in.client
+	now := h.Now()
+	tl := c.Tokens
+	resp := &Response{TokenType: "Bearer", Scope: strings.Join(in.scopes, " ")}
+
+	rt := in.refreshed
+	if rt == nil && mayHaveRefreshToken(c, in.grantType, in.scopes) {
+		iss, err := h.Refresh.Issue(ctx, store.Grant{
+			ID: in.grantID, ClientID: c.ID, Subject: in.subject, Scopes: in.scopes,
+			AuthTime: in.authTime, SessionID: in.sessionID, AMR: in.amr,
+		}, refresh.PolicyFor(c))
+		if err != nil {
+			return nil, oautherr.Server(err)
+		}
+		rt = &iss
+	}
+	if rt != nil {
+		resp.RefreshToken = rt.Token
+		resp.RTExpiresIn = seconds(rt.ExpiresAt.Sub(now))
+	}
+
+	var err error
+	resp.AccessToken, err = h.Minter.AccessToken(mint.AccessClaims{
+		Subject: in.subject, Audience: h.Audience, ClientID: c.ID, Scopes: in.scopes,
+		IssuedAt: now, ExpiresAt: now.Add(tl.AccessTokenLifetime), AuthTime: in.authTime, SessionID: in.sessionID,
+	}, tl.SigningAlg)
+	if err != nil {
+		return nil, oautherr.Server(err)
+	}
+	resp.ExpiresIn = seconds(tl.AccessTokenLifetime)
+
+	// OIDC Core §3.1.3.3: an ID token when openid was granted and a user signed in.
+	if in.user != nil && slices.Contains(in.scopes, ScopeOpenID) {
+		resp.IDToken, err = h.Minter.IDToken(mint.IDClaims{
+			Subject: in.subject, Audience: c.ID, AuthorizedParty: c.ID,
+			Nonce: in.nonce, SessionID: in.sessionID, AMR: in.amr,
+			IssuedAt: now, ExpiresAt: now.Add(tl.IDTokenLifetime), AuthTime: in.authTime,
+			AccessToken: resp.AccessToken,
+			Extra:       UserClaims(in.user, in.scopes),
+		}, tl.SigningAlg)
+		if err != nil {
+			return nil, oautherr.Server(err)
+		}
+	}
+	return resp, nil
+}
+
+// seconds rounds a duration to whole seconds for expires_in fields.
+func seconds(d time.Duration) int64 {
+	return int64((d + time.Second/2) / time.Second)
+}

@@ -1,0 +1,19 @@
+// Package keys owns Tollgate's signing keys: it creates them, keeps them in
+// the store sealed with the system secret, loads them at start-up, and
+// publishes the public halves as a JWK Set (RFC 7517 §5).
+//
+// A private key never reaches the store in the clear: each one is the
+// private JWK JSON (RFC 7517 §4) sealed with AES-256-GCM under a key derived
+// from the system secret by HKDF-SHA256 (RFC 5869), with the key id bound in
+// as additional data so that sealed blobs cannot be swapped between rows. A
+// copy of the database alone therefore yields no usable signing key.
+//
+// Every node of a cluster calls Load at start-up. The first key of each
+// algorithm gets a key id derived from the system secret, so nodes that race
+// to create it choose the same id: one insert wins, the others see
+// store.ErrConflict, reload, and sign with the winner's key.
+//
+// A Set is immutable once loaded and safe for concurrent use; go-jose
+// signers keep no per-call state, so one cached signer per algorithm serves
+// every goroutine.
+package keys

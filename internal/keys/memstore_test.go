@@ -1,0 +1,63 @@
+package keys
+
+import (
+	"bytes"
+	"context"
+	"sync"
+
+	"github.com/tollgate-oidc/tollgate/internal/store"
+)
+
+// memStore is an in-memory Store: a map keyed by kid, kept in insertion
+// order, that reports ErrConflict on a duplicate id as every backend must.
+type memStore struct {
+	mu      sync.Mutex
+	rows    []store.SigningKey
+	byID    map[string]bool
+	reads   int
+	barrier int           // the first `barrier` reads wait for each other
+	arrived chan struct{} // closed when `barrier` readers have arrived
+	addErr  error         // returned by AddSigningKey when set
+	lost    int           // inserts refused with ErrConflict
+}
+
+func newMemStore(rows ...store.SigningKey) *memStore {
+	m := &memStore{byID: map[string]bool{}}
+	for _, r := range rows {
+		m.rows = append(m.rows, r)
+		m.byID[r.ID] = true
+	}
+	return m
+}
+
+func (m *memStore) SigningKeys(ctx context.Context) ([]store.SigningKey, error) {
+	m.mu.Lock()
+	m.reads++
+	wait := m.barrier > 0 && m.reads <= m.barrier
+	if m.barrier > 0 && m.reads == m.barrier {
+		close(m.arrived)
+	}
+	out := make([]store.SigningKey, len(m.rows))
+	copy(out, m.rows)
+	m.mu.Unlock()
+	if wait {
+		<-m.arrived
+	}
+	return out, nil
+}
+
+func (m *memStore) AddSigningKey(ctx context.Context, k store.SigningKey) error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if m.addErr != nil {
+		return m.addErr
+	}
+	if m.byID[k.ID] {
+		m.lost++
+		return store.ErrConflict
+	}
+	m.byID[k.ID] = true
+	k.Sealed = bytes.Clone(k.Sealed)
+	m.rows = append(m.rows, k)
+	return nil
+}

@@ -1,0 +1,107 @@
+package mint
+
+import (
+	"crypto/hkdf"
+	"crypto/hmac"
+	"crypto/rand"
+	"crypto/sha256"
+	"encoding/base64"
+	"strconv"
+	"strings"
+)
+
+const (
+	// RefreshPrefix starts every refresh token.
+	RefreshPrefix = "tgrt_"
+	// CodePrefix starts every authorization code.
+	CodePrefix = "tgac_"
+)
+
+// secretChars is the length of 32 bytes in unpadded base64url.
+const secretChars = 43
+
+// rotationInfo is the HKDF info label (RFC 5869 §3.2) of the rotation key.
+const rotationInfo = "tollgate/refresh-rotation/v1"
+
+var b64 = base64.RawURLEncoding
+
+// NewRefreshToken returns a new refresh token: RefreshPrefix and 256 random
+// bits (RFC 6749 §10.10: tokens must be infeasible to guess).
+func NewRefreshToken() string { return newOpaque(RefreshPrefix) }
+
+// NewCode returns a new authorization code (RFC 6749 §4.1.2), shaped like a
+// refresh token but with CodePrefix.
+func NewCode() string { return newOpaque(CodePrefix) }
+
+func newOpaque(prefix string) string {
+	var b [32]byte
+	rand.Read(b[:]) // crypto/rand.Read never fails (Go 1.24+).
+	return prefix + b64.EncodeToString(b[:])
+}
+
+// HashToken is what the store keeps instead of a token value:
+// base64url(SHA-256(v)). The values hashed carry 256 random bits, so a
+// fast hash is enough to make a stolen database useless.
+func HashToken(v string) string {
+	sum := sha256.Sum256([]byte(v))
+	return b64.EncodeToString(sum[:])
+}
+
+// WellFormed reports whether v is prefix followed by 43 base64url
+// characters that decode canonically to 32 bytes. It lets an endpoint reject
+// junk before touching the store; it says nothing about whether the token
+// exists.
+func WellFormed(prefix, v string) bool {
+	if len(v) != len(prefix)+secretChars || !strings.HasPrefix(v, prefix) {
+		return false
+	}
+	s := v[len(prefix):]
+	for i := 0; i < len(s); i++ {
+		if !isB64URL(s[i]) {
+			return false
+		}
+	}
+	// 43 characters hold 258 bits; the last character's low two bits are
+	// padding and must be zero, or two spellings would name one value.
+	return strings.IndexByte("AEIMQUYcgkosw048", s[len(s)-1]) >= 0
+}
+
+func isB64URL(c byte) bool {
+	return 'A' <= c && c <= 'Z' || 'a' <= c && c <= 'z' || '0' <= c && c <= '9' || c == '-' || c == '_'
+}
+
+// RotationKey derives the HMAC key of DeriveSuccessor from the system
+// secret with HKDF-SHA256 (RFC 5869), so that it is independent of every
+// other key taken from the same secret.
+func RotationKey(systemSecret []byte) []byte {
+	k, err := hkdf.Key(sha256.New, systemSecret, nil, rotationInfo, 32)
+	if err != nil {
+		// Unreachable for SHA-256 and 32 bytes, except in FIPS 140-only
+		// mode with a secret under 112 bits, which config refuses.
+		panic("mint: deriving the rotation key: " + err.Error())
+	}
+	return k
+}
+
+// DeriveSuccessor returns the refresh token that replaces presented when the
+// token of the given generation in grantID is rotated:
+//
+//	RefreshPrefix + base64url(HMAC-SHA256(key, grantID 0x00 generation 0x00 presented))
+//
+// with generation in decimal. It is deterministic, so a retried refresh
+// (the client never saw the first response) is answered with the very token
+// the first attempt issued, and concurrent retries agree on it. Only the
+// client holds presented, and the store holds only hashes, so a copy of the
+// database cannot compute any successor. grantID must not contain 0x00.
+func DeriveSuccessor(key []byte, grantID string, generation int, presented string) string {
+	mac := hmac.New(sha256.New, key)
+	var scratch [sha256.Size + 24]byte
+	mac.Write([]byte(grantID))
+	mac.Write(strconv.AppendInt(append(scratch[:0], 0), int64(generation), 10))
+	mac.Write([]byte{0})
+	mac.Write([]byte(presented))
+	var out [len(RefreshPrefix) + secretChars]byte
+	copy(out[:], RefreshPrefix)
+	b64.Encode(out[len(RefreshPrefix):], mac.Sum(scratch[:0]))
+	return string(out[:])
+}

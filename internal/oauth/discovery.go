@@ -1,0 +1,116 @@
+package oauth
+
+import (
+	"encoding/json"
+	"net/http"
+	"slices"
+	"sort"
+
+	"github.com/tollgate-oidc/tollgate/internal/clientauth"
+)
+
+// metadata is the discovery document (OIDC Discovery §3, RFC 8414 §2). It
+// advertises only what works: the authorize endpoint and the response types
+// arrive with browser sign-in.
+type metadata struct {
+	Issuer                     string   `json:"issuer"`
+	TokenEndpoint              string   `json:"token_endpoint"`
+	JWKSURI                    string   `json:"jwks_uri"`
+	UserinfoEndpoint           string   `json:"userinfo_endpoint,omitempty"`
+	RevocationEndpoint         string   `json:"revocation_endpoint"`
+	IntrospectionEndpoint      string   `json:"introspection_endpoint"`
+	ScopesSupported            []string `json:"scopes_supported"`
+	ResponseTypesSupported     []string `json:"response_types_supported"`
+	GrantTypesSupported        []string `json:"grant_types_supported"`
+	SubjectTypesSupported      []string `json:"subject_types_supported,omitempty"`
+	IDTokenSigningAlgs         []string `json:"id_token_signing_alg_values_supported,omitempty"`
+	TokenAuthMethods           []string `json:"token_endpoint_auth_methods_supported"`
+	TokenAuthSigningAlgs       []string `json:"token_endpoint_auth_signing_alg_values_supported"`
+	RevocationAuthMethods      []string `json:"revocation_endpoint_auth_methods_supported"`
+	RevocationAuthSigningAlgs  []string `json:"revocation_endpoint_auth_signing_alg_values_supported"`
+	IntrospectionAuthMethods   []string `json:"introspection_endpoint_auth_methods_supported"`
+	IntrospectionAuthSignAlgs  []string `json:"introspection_endpoint_auth_signing_alg_values_supported"`
+	ClaimsSupported            []string `json:"claims_supported,omitempty"`
+	ClaimsParameterSupported   bool     `json:"claims_parameter_supported"`
+	RequestParameterSupported  bool     `json:"request_parameter_supported"`
+	RequestURIParamSupported   bool     `json:"request_uri_parameter_supported"`
+	BackchannelLogoutSupported bool     `json:"backchannel_logout_supported"`
+}
+
+// signingAlgs are the algorithms tokens may be signed with.
+var signingAlgs = []string{"RS256", "ES256"}
+
+// renderDiscovery renders the OpenID and the RFC 8414 documents once.
+func (s *Server) renderDiscovery() (oidc, oauth []byte, err error) {
+	scopes := map[string]bool{"openid": true}
+	claims := map[string]bool{}
+	for _, n := range []string{"iss", "sub", "aud", "exp", "iat", "auth_time", "nonce", "sid", "amr", "azp", "at_hash"} {
+		claims[n] = true
+	}
+	for _, c := range s.Config.Clients {
+		for _, sc := range c.Scopes {
+			scopes[sc] = true
+		}
+	}
+	for _, u := range s.Config.Users {
+		for n := range u.Claims {
+			claims[n] = true
+		}
+	}
+	authMethods := []string{"client_secret_basic", "client_secret_post", "private_key_jwt", "none"}
+	m := metadata{
+		Issuer:                    s.issuer,
+		TokenEndpoint:             s.issuer + PathToken,
+		JWKSURI:                   s.issuer + PathJWKS,
+		UserinfoEndpoint:          s.issuer + PathUserinfo,
+		RevocationEndpoint:        s.issuer + PathRevocation,
+		IntrospectionEndpoint:     s.issuer + PathIntrospect,
+		ScopesSupported:           sortedKeys(scopes),
+		ResponseTypesSupported:    []string{},
+		GrantTypesSupported:       []string{"password", "client_credentials", "refresh_token"},
+		SubjectTypesSupported:     []string{"public"},
+		IDTokenSigningAlgs:        signingAlgs,
+		TokenAuthMethods:          authMethods,
+		TokenAuthSigningAlgs:      clientauth.AssertionAlgs,
+		RevocationAuthMethods:     authMethods,
+		RevocationAuthSigningAlgs: clientauth.AssertionAlgs,
+		IntrospectionAuthMethods:  slices.DeleteFunc(slices.Clone(authMethods), func(m string) bool { return m == "none" }),
+		IntrospectionAuthSignAlgs: clientauth.AssertionAlgs,
+		ClaimsSupported:           sortedKeys(claims),
+	}
+	if oidc, err = json.Marshal(m); err != nil {
+		return nil, nil, err
+	}
+	// RFC 8414 has no OpenID-only members.
+	m.SubjectTypesSupported, m.IDTokenSigningAlgs, m.ClaimsSupported, m.UserinfoEndpoint = nil, nil, nil, ""
+	oauth, err = json.Marshal(m)
+	return oidc, oauth, err
+}
+
+func sortedKeys(m map[string]bool) []string {
+	out := make([]string, 0, len(m))
+	for k := range m {
+		out = append(out, k)
+	}
+	sort.Strings(out)
+	return out
+}
+
+func (s *Server) serveDiscovery(doc []byte) handlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) error {
+		w.Header().Set("Content-Type", "application/json")
+		w.Header().Set("Cache-Control", "public, max-age=300")
+		w.Header().Set("Access-Control-Allow-Origin", "*")
+		_, _ = w.Write(doc)
+		return nil
+	}
+}
+
+// jwks publishes the public signing keys (RFC 7517 §5).
+func (s *Server) jwks(w http.ResponseWriter, r *http.Request) error {
+	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("Cache-Control", "public, max-age=300")
+	w.Header().Set("Access-Control-Allow-Origin", "*")
+	_, _ = w.Write(s.Keys.JWKSJSON())
+	return nil
+}

@@ -1,0 +1,69 @@
+package oauth
+
+import (
+	"net/http"
+	"strings"
+
+	"github.com/tollgate-oidc/tollgate/internal/config"
+	"github.com/tollgate-oidc/tollgate/internal/mint"
+	"github.com/tollgate-oidc/tollgate/internal/oautherr"
+	"github.com/tollgate-oidc/tollgate/internal/refresh"
+)
+
+// introspection is an RFC 7662 §2.2 response. Fields are omitted when the
+// token is not active.
+type introspection struct {
+	Active    bool     `json:"active"`
+	ClientID  string   `json:"client_id,omitempty"`
+	Subject   string   `json:"sub,omitempty"`
+	Scope     string   `json:"scope,omitempty"`
+	Expires   int64    `json:"exp,omitempty"`
+	IssuedAt  int64    `json:"iat,omitempty"`
+	TokenType string   `json:"token_type,omitempty"`
+	Issuer    string   `json:"iss,omitempty"`
+	Audience  []string `json:"aud,omitempty"`
+	JTI       string   `json:"jti,omitempty"`
+}
+
+// introspect is the introspection endpoint (RFC 7662), for authenticated
+// clients only (§2.1). A live access token is active for any authenticated
+// client (resource servers introspect tokens issued to others); a refresh
+// token only for the client it was issued to (§4: limit what is disclosed).
+// Anything else is {"active": false}.
+func (s *Server) introspect(w http.ResponseWriter, r *http.Request) error {
+	form, err := postForm(w, r)
+	if err != nil {
+		return err
+	}
+	client, err := s.authenticate(r)
+	if err != nil {
+		return err
+	}
+	// RFC 7662 §2.1: the caller must be authenticated; a public client proves nothing.
+	if client.AuthMethod == config.AuthNone {
+		return oautherr.New(oautherr.InvalidClient, "introspection needs client authentication; public client %q cannot introspect tokens", client.ID)
+	}
+	tok := form.Get("token")
+	if tok == "" {
+		return oautherr.New(oautherr.InvalidRequest, "the token parameter is missing")
+	}
+	noStore(w)
+	out := introspection{}
+	if strings.HasPrefix(tok, mint.RefreshPrefix) {
+		a, err := s.Refresh.Inspect(r.Context(), tok)
+		if err != nil && !refresh.IsRejection(err) {
+			return oautherr.Server(err)
+		}
+		if err == nil && a.Grant.ClientID == client.ID {
+			out = introspection{Active: true, ClientID: a.Grant.ClientID, Subject: a.Grant.Subject,
+				Scope: strings.Join(a.Grant.Scopes, " "), Expires: a.Token.ExpiresAt.Unix(),
+				IssuedAt: a.Token.CreatedAt.Unix(), TokenType: "refresh_token", Issuer: s.issuer}
+		}
+	} else if c, err := s.Minter.VerifyAccessToken(tok, s.Now()); err == nil {
+		out = introspection{Active: true, ClientID: c.ClientID, Subject: c.Subject,
+			Scope: strings.Join(c.Scopes, " "), Expires: c.ExpiresAt.Unix(), IssuedAt: c.IssuedAt.Unix(),
+			TokenType: "Bearer", Issuer: s.issuer, Audience: c.Audience, JTI: c.ID}
+	}
+	writeJSON(w, http.StatusOK, out)
+	return nil
+}

@@ -1,0 +1,96 @@
+package oauth
+
+import (
+	"encoding/json"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"runtime/debug"
+	"strings"
+
+	"github.com/tollgate-oidc/tollgate/internal/oautherr"
+)
+
+// handlerFunc is an endpoint that returns its error for one writer to render.
+type handlerFunc func(w http.ResponseWriter, r *http.Request) error
+
+// noStore marks a response as never to be cached (RFC 6749 §5.1, RFC 6750 §5.3).
+func noStore(w http.ResponseWriter) {
+	w.Header().Set("Cache-Control", "no-store")
+	w.Header().Set("Pragma", "no-cache")
+}
+
+func writeJSON(w http.ResponseWriter, status int, v any) {
+	body, err := json.Marshal(v)
+	if err != nil {
+		// Only our own response types reach here; a failure is a bug.
+		http.Error(w, `{"error":"server_error"}`, http.StatusInternalServerError)
+		return
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(status)
+	_, _ = w.Write(body)
+}
+
+type errorBody struct {
+	Error       string `json:"error"`
+	Description string `json:"error_description,omitempty"`
+}
+
+// serve wraps an endpoint: it renders the returned error and turns a panic
+// into server_error, so nothing a client sends can take the server down or
+// see a stack trace.
+func (s *Server) serve(h handlerFunc) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		defer func() {
+			if v := recover(); v != nil {
+				if v == http.ErrAbortHandler {
+					panic(v)
+				}
+				s.log.LogAttrs(r.Context(), slog.LevelError, "panic in handler",
+					slog.String("path", r.URL.Path), slog.String("panic", fmt.Sprint(v)), slog.String("stack", string(debug.Stack())))
+				s.writeError(w, r, oautherr.Server(fmt.Errorf("panic: %v", v)))
+			}
+		}()
+		if err := h(w, r); err != nil {
+			s.writeError(w, r, err)
+		}
+	})
+}
+
+// writeError renders an error as RFC 6749 §5.2 JSON. Internal failures are
+// logged with their cause and shown as a generic server_error.
+func (s *Server) writeError(w http.ResponseWriter, r *http.Request, err error) {
+	e := oautherr.As(err)
+	if e.Status >= 500 {
+		s.log.LogAttrs(r.Context(), slog.LevelError, "request failed",
+			slog.String("path", r.URL.Path), slog.String("error", fmt.Sprint(e.Cause)))
+	}
+	noStore(w)
+	if e.Code == oautherr.InvalidClient {
+		// RFC 6749 §5.2: a 401 names the scheme the client may use.
+		w.Header().Set("WWW-Authenticate", `Basic realm="tollgate", charset="UTF-8"`)
+	}
+	if e.Code == oautherr.InvalidToken || e.Code == oautherr.InsufficientScope || isBearerOnly(r) {
+		w.Header().Set("WWW-Authenticate", bearerChallenge(e))
+	}
+	writeJSON(w, e.Status, errorBody{Error: e.Code, Description: e.Description})
+}
+
+// isBearerOnly: an endpoint protected by a bearer token (userinfo) answers
+// every failure with a Bearer challenge (RFC 6750 §3).
+func isBearerOnly(r *http.Request) bool {
+	return strings.HasSuffix(r.URL.Path, "/connect/userinfo")
+}
+
+func bearerChallenge(e *oautherr.Error) string {
+	var b strings.Builder
+	b.WriteString(`Bearer realm="tollgate"`)
+	if e.Code != oautherr.InvalidRequest || e.Description != "" {
+		fmt.Fprintf(&b, `, error=%q`, e.Code)
+		if e.Description != "" {
+			fmt.Fprintf(&b, `, error_description=%q`, strings.ReplaceAll(e.Description, `"`, "'"))
+		}
+	}
+	return b.String()
+}

@@ -1,0 +1,75 @@
+package oauth
+
+import (
+	"net/http"
+	"slices"
+	"strings"
+
+	"github.com/tollgate-oidc/tollgate/internal/grant"
+	"github.com/tollgate-oidc/tollgate/internal/oautherr"
+)
+
+// userinfo is the UserInfo endpoint (OIDC Core §5.3), protected by a bearer
+// access token sent in the Authorization header or, with POST, in the form
+// body (RFC 6750 §2.1, §2.2). It answers the user's current claims for the
+// token's scopes.
+func (s *Server) userinfo(w http.ResponseWriter, r *http.Request) error {
+	noStore(w)
+	tok, err := bearerToken(w, r)
+	if err != nil {
+		return err
+	}
+	c, err := s.Minter.VerifyAccessToken(tok, s.Now())
+	if err != nil {
+		return oautherr.New(oautherr.InvalidToken, "the access token is invalid or expired")
+	}
+	if !slices.Contains(c.Scopes, grant.ScopeOpenID) {
+		return oautherr.New(oautherr.InsufficientScope, "the access token was not granted the openid scope")
+	}
+	u, ok := s.Config.UserBySubject(c.Subject)
+	if !ok || u.Disabled {
+		return oautherr.New(oautherr.InvalidToken, "the user of this access token no longer exists or is disabled")
+	}
+	claims := grant.UserClaims(u, c.Scopes)
+	claims["sub"] = u.Subject
+	writeJSON(w, http.StatusOK, claims)
+	return nil
+}
+
+// bearerToken finds the access token of a request (RFC 6750 §2). Sending it
+// in more than one way is an invalid_request (§2).
+func bearerToken(w http.ResponseWriter, r *http.Request) (string, error) {
+	var found []string
+	if h := r.Header.Get("Authorization"); h != "" {
+		scheme, tok, ok := strings.Cut(h, " ")
+		if !ok || !strings.EqualFold(scheme, "Bearer") || strings.TrimSpace(tok) == "" {
+			return "", oautherr.New(oautherr.InvalidRequest, "the Authorization header must be \"Bearer <access token>\"")
+		}
+		found = append(found, strings.TrimSpace(tok))
+	}
+	switch r.Method {
+	case http.MethodGet:
+	case http.MethodPost:
+		if r.Header.Get("Content-Type") != "" {
+			form, err := postForm(w, r)
+			if err != nil {
+				return "", err
+			}
+			if t := form.Get("access_token"); t != "" {
+				found = append(found, t)
+			}
+		}
+	default:
+		w.Header().Set("Allow", "GET, POST")
+		return "", errMethod("GET and POST")
+	}
+	switch len(found) {
+	case 0:
+		// RFC 6750 §3.1: no credentials, no error code.
+		return "", &oautherr.Error{Code: oautherr.InvalidToken, Status: http.StatusUnauthorized, Description: "an access token is required"}
+	case 1:
+		return found[0], nil
+	default:
+		return "", oautherr.New(oautherr.InvalidRequest, "send the access token in one place only")
+	}
+}

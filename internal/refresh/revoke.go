@@ -1,0 +1,95 @@
+package refresh
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+
+	"github.com/tollgate-oidc/tollgate/internal/mint"
+	"github.com/tollgate-oidc/tollgate/internal/store"
+)
+
+// Revoke revokes the grant of a presented refresh token on behalf of
+// clientID (RFC 7009 §2.1: revoking a refresh token revokes the grant it
+// belongs to). An unknown token, or one issued to another client, changes
+// nothing and is not an error (RFC 7009 §2.2: the client cannot act on it).
+// It reports whether a live grant was revoked.
+func (s *Service) Revoke(ctx context.Context, presented, clientID string) (bool, error) {
+	if !mint.WellFormed(mint.RefreshPrefix, presented) {
+		return false, nil
+	}
+	_, g, err := s.lookup(ctx, mint.HashToken(presented))
+	if errors.Is(err, ErrUnknown) {
+		return false, nil
+	}
+	if err != nil {
+		return false, err
+	}
+	if g.ClientID != clientID {
+		return false, nil
+	}
+	return s.RevokeGrant(ctx, g.ID, "client")
+}
+
+// RevokeGrant revokes one grant by id; by names who asked (client, operator).
+func (s *Service) RevokeGrant(ctx context.Context, grantID, by string) (bool, error) {
+	ok, err := s.store.RevokeGrant(ctx, grantID, s.now())
+	if errors.Is(err, store.ErrNotFound) {
+		return false, nil
+	}
+	if err != nil {
+		return false, fmt.Errorf("refresh: revoke grant: %w", err)
+	}
+	if ok {
+		s.audit.LogAttrs(ctx, slog.LevelInfo, "grant revoked",
+			slog.String("event", "grant_revoked"), slog.String("grant_id", grantID), slog.String("by", by))
+	}
+	return ok, nil
+}
+
+// RevokeMatching revokes every live grant of a client or subject, for an
+// operator stopping a compromised client or user at once. It returns how many.
+func (s *Service) RevokeMatching(ctx context.Context, f store.GrantFilter) (int, error) {
+	if f.ClientID == "" && f.Subject == "" {
+		return 0, errors.New("refresh: a client id or a subject is required")
+	}
+	n, err := s.store.RevokeGrants(ctx, f, s.now())
+	if err != nil {
+		return 0, fmt.Errorf("refresh: revoke grants: %w", err)
+	}
+	s.audit.LogAttrs(ctx, slog.LevelInfo, "grants revoked",
+		slog.String("event", "grants_revoked"), slog.String("client_id", f.ClientID),
+		slog.String("subject", f.Subject), slog.Int("count", n), slog.String("by", "operator"))
+	return n, nil
+}
+
+// Active is what introspection may say about a live refresh token.
+type Active struct {
+	Token store.RefreshToken
+	Grant store.Grant
+}
+
+// Inspect returns a presented token's state if it is usable right now: known,
+// unconsumed, unexpired and its grant unrevoked (RFC 7662 §2.2 "active").
+// Any other token gives one of the domain errors.
+func (s *Service) Inspect(ctx context.Context, presented string) (Active, error) {
+	if !mint.WellFormed(mint.RefreshPrefix, presented) {
+		return Active{}, ErrUnknown
+	}
+	tok, g, err := s.lookup(ctx, mint.HashToken(presented))
+	if err != nil {
+		return Active{}, err
+	}
+	now := s.now()
+	if err := live(g, now); err != nil {
+		return Active{}, err
+	}
+	if tok.Consumed() {
+		return Active{}, ErrReused
+	}
+	if !now.Before(tok.ExpiresAt) {
+		return Active{}, ErrExpired
+	}
+	return Active{Token: tok, Grant: g}, nil
+}

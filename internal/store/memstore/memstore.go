@@ -1,0 +1,367 @@
+package memstore
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"sync"
+	"time"
+
+	"github.com/tollgate-oidc/tollgate/internal/store"
+)
+
+var _ store.Store = (*Store)(nil)
+
+type jtiKey struct{ clientID, jti string }
+
+// Store is the in-memory backend. The zero value is not usable; call New.
+type Store struct {
+	// One lock for everything: every method is a handful of map operations,
+	// and one lock makes each of them trivially atomic, as a transaction is.
+	mu     sync.Mutex
+	grants map[string]store.Grant
+	tokens map[string]store.RefreshToken
+	codes  map[string]store.AuthCode
+	jtis   map[jtiKey]time.Time
+	keys   []store.SigningKey // in insertion order; sorted on read
+}
+
+// New returns an empty store.
+func New() *Store {
+	return &Store{
+		grants: map[string]store.Grant{},
+		tokens: map[string]store.RefreshToken{},
+		codes:  map[string]store.AuthCode{},
+		jtis:   map[jtiKey]time.Time{},
+	}
+}
+
+// Close implements store.Store; there is nothing to release.
+func (s *Store) Close() error { return nil }
+
+// lock checks ctx and takes the lock, so a cancelled request writes nothing.
+func (s *Store) lock(ctx context.Context, op string) error {
+	if err := ctx.Err(); err != nil {
+		return fmt.Errorf("memstore: %s: %w", op, err)
+	}
+	s.mu.Lock()
+	return nil
+}
+
+func conflict(op string) error { return fmt.Errorf("memstore: %s: %w", op, store.ErrConflict) }
+func notFound(op string) error { return fmt.Errorf("memstore: %s: %w", op, store.ErrNotFound) }
+
+// zeroTime refuses a zero event time: zero means "not yet" in ConsumedAt and
+// RevokedAt, so storing it would record nothing.
+func zeroTime(op string) error { return fmt.Errorf("memstore: %s: zero time", op) }
+
+// expired reports whether exp is set and before t; a zero expiry never passes.
+func expired(exp, t time.Time) bool { return !exp.IsZero() && exp.Before(t) }
+
+// norm returns t as the SQL backends return it: UTC, microseconds, no
+// monotonic reading.
+func norm(t time.Time) time.Time {
+	if t.IsZero() {
+		return time.Time{}
+	}
+	return t.UTC().Truncate(time.Microsecond)
+}
+
+// list copies a slice so the caller and the store never share one.
+func list(s []string) []string {
+	if len(s) == 0 {
+		return nil
+	}
+	return slices.Clone(s)
+}
+
+func copyGrant(g store.Grant) store.Grant {
+	g.Scopes, g.AMR = list(g.Scopes), list(g.AMR)
+	g.AuthTime, g.CreatedAt, g.ExpiresAt, g.RevokedAt = norm(g.AuthTime), norm(g.CreatedAt), norm(g.ExpiresAt), norm(g.RevokedAt)
+	return g
+}
+
+func copyToken(t store.RefreshToken) store.RefreshToken {
+	t.CreatedAt, t.ExpiresAt, t.ConsumedAt = norm(t.CreatedAt), norm(t.ExpiresAt), norm(t.ConsumedAt)
+	return t
+}
+
+func copyCode(c store.AuthCode) store.AuthCode {
+	c.Scopes, c.AMR = list(c.Scopes), list(c.AMR)
+	c.AuthTime, c.CreatedAt, c.ExpiresAt, c.ConsumedAt = norm(c.AuthTime), norm(c.CreatedAt), norm(c.ExpiresAt), norm(c.ConsumedAt)
+	return c
+}
+
+// CreateGrant implements store.Store.
+func (s *Store) CreateGrant(ctx context.Context, g store.Grant, first store.RefreshToken) error {
+	if first.GrantID != g.ID {
+		return fmt.Errorf("memstore: create grant: first token's grant %q is not %q", first.GrantID, g.ID)
+	}
+	if err := s.lock(ctx, "create grant"); err != nil {
+		return err
+	}
+	defer s.mu.Unlock()
+	if _, ok := s.grants[g.ID]; ok {
+		return conflict("create grant")
+	}
+	if _, ok := s.tokens[first.Hash]; ok {
+		return conflict("create grant")
+	}
+	s.grants[g.ID] = copyGrant(g)
+	s.tokens[first.Hash] = copyToken(first)
+	return nil
+}
+
+// Grant implements store.Store.
+func (s *Store) Grant(ctx context.Context, id string) (store.Grant, error) {
+	if err := s.lock(ctx, "grant"); err != nil {
+		return store.Grant{}, err
+	}
+	defer s.mu.Unlock()
+	g, ok := s.grants[id]
+	if !ok {
+		return store.Grant{}, notFound("grant")
+	}
+	return copyGrant(g), nil
+}
+
+// RefreshToken implements store.Store.
+func (s *Store) RefreshToken(ctx context.Context, hash string) (store.RefreshToken, store.Grant, error) {
+	if err := s.lock(ctx, "refresh token"); err != nil {
+		return store.RefreshToken{}, store.Grant{}, err
+	}
+	defer s.mu.Unlock()
+	t, ok := s.tokens[hash]
+	if !ok {
+		return store.RefreshToken{}, store.Grant{}, notFound("refresh token")
+	}
+	return t, copyGrant(s.grants[t.GrantID]), nil
+}
+
+// usable returns the token at hash if it may still be rotated or extended.
+func (s *Store) usable(hash, op string) (store.RefreshToken, error) {
+	t, ok := s.tokens[hash]
+	if !ok {
+		return t, notFound(op)
+	}
+	if t.Consumed() || s.grants[t.GrantID].Revoked() {
+		return t, conflict(op)
+	}
+	return t, nil
+}
+
+// RotateRefreshToken implements store.Store.
+func (s *Store) RotateRefreshToken(ctx context.Context, oldHash string, consumedAt time.Time, next store.RefreshToken) error {
+	if consumedAt.IsZero() {
+		return zeroTime("rotate")
+	}
+	if err := s.lock(ctx, "rotate"); err != nil {
+		return err
+	}
+	defer s.mu.Unlock()
+	old, err := s.usable(oldHash, "rotate")
+	if err != nil {
+		return err
+	}
+	if next.GrantID != old.GrantID {
+		return fmt.Errorf("memstore: rotate: successor's grant %q is not %q", next.GrantID, old.GrantID)
+	}
+	if _, ok := s.tokens[next.Hash]; ok {
+		return conflict("rotate")
+	}
+	old.ConsumedAt, old.SuccessorHash = norm(consumedAt), next.Hash
+	s.tokens[oldHash] = old
+	s.tokens[next.Hash] = copyToken(next)
+	return nil
+}
+
+// ExtendRefreshToken implements store.Store.
+func (s *Store) ExtendRefreshToken(ctx context.Context, hash string, expiresAt time.Time) error {
+	if err := s.lock(ctx, "extend"); err != nil {
+		return err
+	}
+	defer s.mu.Unlock()
+	t, err := s.usable(hash, "extend")
+	if err != nil {
+		return err
+	}
+	t.ExpiresAt = norm(expiresAt)
+	s.tokens[hash] = t
+	return nil
+}
+
+// RevokeGrant implements store.Store.
+func (s *Store) RevokeGrant(ctx context.Context, id string, at time.Time) (bool, error) {
+	if at.IsZero() {
+		return false, zeroTime("revoke grant")
+	}
+	if err := s.lock(ctx, "revoke grant"); err != nil {
+		return false, err
+	}
+	defer s.mu.Unlock()
+	g, ok := s.grants[id]
+	if !ok {
+		return false, notFound("revoke grant")
+	}
+	if g.Revoked() {
+		return false, nil
+	}
+	g.RevokedAt = norm(at)
+	s.grants[id] = g
+	return true, nil
+}
+
+// RevokeGrants implements store.Store.
+func (s *Store) RevokeGrants(ctx context.Context, f store.GrantFilter, at time.Time) (int, error) {
+	if f == (store.GrantFilter{}) {
+		return 0, errors.New("memstore: revoke grants: empty filter")
+	}
+	if at.IsZero() {
+		return 0, zeroTime("revoke grants")
+	}
+	if err := s.lock(ctx, "revoke grants"); err != nil {
+		return 0, err
+	}
+	defer s.mu.Unlock()
+	n := 0
+	for id, g := range s.grants {
+		if g.Revoked() || (f.ClientID != "" && g.ClientID != f.ClientID) || (f.Subject != "" && g.Subject != f.Subject) {
+			continue
+		}
+		g.RevokedAt = norm(at)
+		s.grants[id] = g
+		n++
+	}
+	return n, nil
+}
+
+// CreateAuthCode implements store.Store.
+func (s *Store) CreateAuthCode(ctx context.Context, c store.AuthCode) error {
+	if err := s.lock(ctx, "create auth code"); err != nil {
+		return err
+	}
+	defer s.mu.Unlock()
+	if _, ok := s.codes[c.Hash]; ok {
+		return conflict("create auth code")
+	}
+	s.codes[c.Hash] = copyCode(c)
+	return nil
+}
+
+// ConsumeAuthCode implements store.Store.
+func (s *Store) ConsumeAuthCode(ctx context.Context, hash string, at time.Time) (store.AuthCode, error) {
+	if at.IsZero() {
+		return store.AuthCode{}, zeroTime("consume auth code")
+	}
+	if err := s.lock(ctx, "consume auth code"); err != nil {
+		return store.AuthCode{}, err
+	}
+	defer s.mu.Unlock()
+	c, ok := s.codes[hash]
+	if !ok {
+		return store.AuthCode{}, notFound("consume auth code")
+	}
+	if !c.ConsumedAt.IsZero() {
+		return copyCode(c), conflict("consume auth code")
+	}
+	c.ConsumedAt = norm(at)
+	s.codes[hash] = c
+	return copyCode(c), nil
+}
+
+// SetAuthCodeGrant implements store.Store.
+func (s *Store) SetAuthCodeGrant(ctx context.Context, hash, grantID string) error {
+	if err := s.lock(ctx, "set auth code grant"); err != nil {
+		return err
+	}
+	defer s.mu.Unlock()
+	c, ok := s.codes[hash]
+	if !ok {
+		return notFound("set auth code grant")
+	}
+	c.GrantID = grantID
+	s.codes[hash] = c
+	return nil
+}
+
+// UseJTI implements store.Store. The contract gives no clock, so an entry is
+// expired when its expiresAt is before time.Now().
+func (s *Store) UseJTI(ctx context.Context, clientID, jti string, expiresAt time.Time) error {
+	if err := s.lock(ctx, "use jti"); err != nil {
+		return err
+	}
+	defer s.mu.Unlock()
+	k := jtiKey{clientID, jti}
+	if exp, ok := s.jtis[k]; ok && !expired(exp, time.Now()) {
+		return conflict("use jti")
+	}
+	s.jtis[k] = norm(expiresAt)
+	return nil
+}
+
+// SigningKeys implements store.Store.
+func (s *Store) SigningKeys(ctx context.Context) ([]store.SigningKey, error) {
+	if err := s.lock(ctx, "signing keys"); err != nil {
+		return nil, err
+	}
+	defer s.mu.Unlock()
+	out := make([]store.SigningKey, len(s.keys))
+	for i, k := range s.keys {
+		k.Sealed = slices.Clone(k.Sealed)
+		out[i] = k
+	}
+	// Stable, so keys created at the same instant keep insertion order.
+	slices.SortStableFunc(out, func(a, b store.SigningKey) int { return a.CreatedAt.Compare(b.CreatedAt) })
+	return out, nil
+}
+
+// AddSigningKey implements store.Store.
+func (s *Store) AddSigningKey(ctx context.Context, k store.SigningKey) error {
+	if err := s.lock(ctx, "add signing key"); err != nil {
+		return err
+	}
+	defer s.mu.Unlock()
+	if slices.ContainsFunc(s.keys, func(o store.SigningKey) bool { return o.ID == k.ID }) {
+		return conflict("add signing key")
+	}
+	k.Sealed = slices.Clone(k.Sealed)
+	k.CreatedAt = norm(k.CreatedAt)
+	s.keys = append(s.keys, k)
+	return nil
+}
+
+// DeleteExpired implements store.Store. A grant that expired takes all its
+// tokens with it; a zero expiry never passes.
+func (s *Store) DeleteExpired(ctx context.Context, before time.Time) (int, error) {
+	if err := s.lock(ctx, "delete expired"); err != nil {
+		return 0, err
+	}
+	defer s.mu.Unlock()
+	n := 0
+	for h, t := range s.tokens {
+		if expired(t.ExpiresAt, before) || expired(s.grants[t.GrantID].ExpiresAt, before) {
+			delete(s.tokens, h)
+			n++
+		}
+	}
+	for id, g := range s.grants {
+		if expired(g.ExpiresAt, before) {
+			delete(s.grants, id)
+			n++
+		}
+	}
+	for h, c := range s.codes {
+		if expired(c.ExpiresAt, before) {
+			delete(s.codes, h)
+			n++
+		}
+	}
+	for k, exp := range s.jtis {
+		if expired(exp, before) {
+			delete(s.jtis, k)
+			n++
+		}
+	}
+	return n, nil
+}

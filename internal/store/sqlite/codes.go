@@ -1,0 +1,154 @@
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/tollgate-oidc/tollgate/internal/store"
+)
+
+const codeCols = `hash, client_id, redirect_uri, code_challenge, code_challenge_method, subject, scopes,
+	nonce, session_id, amr, auth_time, created_at, expires_at, consumed_at, grant_id`
+
+func codeDest(c *store.AuthCode) []any {
+	return []any{&c.Hash, &c.ClientID, &c.RedirectURI, &c.CodeChallenge, &c.CodeChallengeMethod, &c.Subject,
+		listCol{&c.Scopes}, &c.Nonce, &c.SessionID, listCol{&c.AMR}, timeCol{&c.AuthTime},
+		timeCol{&c.CreatedAt}, timeCol{&c.ExpiresAt}, timeCol{&c.ConsumedAt}, &c.GrantID}
+}
+
+// CreateAuthCode implements store.Store.
+func (db *DB) CreateAuthCode(ctx context.Context, c store.AuthCode) error {
+	_, err := db.w.ExecContext(ctx, `INSERT INTO auth_codes (`+codeCols+`)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		c.Hash, c.ClientID, c.RedirectURI, c.CodeChallenge, c.CodeChallengeMethod, c.Subject, list(c.Scopes),
+		c.Nonce, c.SessionID, list(c.AMR), micros(c.AuthTime), micros(c.CreatedAt), micros(c.ExpiresAt),
+		micros(c.ConsumedAt), c.GrantID)
+	if err != nil {
+		return fmt.Errorf("sqlite: create auth code: %w", unique(err))
+	}
+	return nil
+}
+
+// ConsumeAuthCode implements store.Store. The conditional UPDATE decides who
+// wins; the SELECT in the same transaction returns the row as it now stands,
+// which for a loser carries the winner's ConsumedAt and any GrantID.
+func (db *DB) ConsumeAuthCode(ctx context.Context, hash string, at time.Time) (store.AuthCode, error) {
+	if at.IsZero() {
+		return store.AuthCode{}, fmt.Errorf("sqlite: consume auth code: %w", errZeroTime)
+	}
+	var c store.AuthCode
+	err := db.write(ctx, "consume auth code", func(tx *sql.Tx) error {
+		n, err := affected(tx.ExecContext(ctx,
+			`UPDATE auth_codes SET consumed_at = ? WHERE hash = ? AND consumed_at IS NULL`, micros(at), hash))
+		if err != nil {
+			return err
+		}
+		err = tx.QueryRowContext(ctx, `SELECT `+codeCols+` FROM auth_codes WHERE hash = ?`, hash).Scan(codeDest(&c)...)
+		switch {
+		case errors.Is(err, sql.ErrNoRows):
+			return store.ErrNotFound
+		case err != nil:
+			return err
+		case n == 0:
+			return store.ErrConflict
+		}
+		return nil
+	})
+	if err != nil && !errors.Is(err, store.ErrConflict) {
+		return store.AuthCode{}, err
+	}
+	return c, err
+}
+
+// SetAuthCodeGrant implements store.Store.
+func (db *DB) SetAuthCodeGrant(ctx context.Context, hash, grantID string) error {
+	n, err := affected(db.w.ExecContext(ctx, `UPDATE auth_codes SET grant_id = ? WHERE hash = ?`, grantID, hash))
+	if err != nil {
+		return fmt.Errorf("sqlite: set auth code grant: %w", err)
+	}
+	if n == 0 {
+		return fmt.Errorf("sqlite: set auth code grant: %w", store.ErrNotFound)
+	}
+	return nil
+}
+
+// UseJTI implements store.Store in one statement: insert, or take over an
+// expired entry; an unexpired one makes the upsert change nothing. The
+// contract gives no clock, so "expired" is expires_at before time.Now(); a
+// NULL (zero) expiry never expires.
+func (db *DB) UseJTI(ctx context.Context, clientID, jti string, expiresAt time.Time) error {
+	n, err := affected(db.w.ExecContext(ctx, `INSERT INTO used_jtis (client_id, jti, expires_at) VALUES (?, ?, ?)
+		ON CONFLICT (client_id, jti) DO UPDATE SET expires_at = excluded.expires_at
+		WHERE used_jtis.expires_at < ?`,
+		clientID, jti, micros(expiresAt), time.Now().UnixMicro()))
+	if err != nil {
+		return fmt.Errorf("sqlite: use jti: %w", err)
+	}
+	if n == 0 {
+		return fmt.Errorf("sqlite: use jti: %w", store.ErrConflict)
+	}
+	return nil
+}
+
+// SigningKeys implements store.Store.
+func (db *DB) SigningKeys(ctx context.Context) ([]store.SigningKey, error) {
+	rows, err := db.r.QueryContext(ctx, `SELECT id, algorithm, sealed, created_at FROM signing_keys ORDER BY created_at, rowid`)
+	if err != nil {
+		return nil, fmt.Errorf("sqlite: signing keys: %w", err)
+	}
+	defer rows.Close()
+	var keys []store.SigningKey
+	for rows.Next() {
+		var k store.SigningKey
+		if err := rows.Scan(&k.ID, &k.Algorithm, &k.Sealed, timeCol{&k.CreatedAt}); err != nil {
+			return nil, fmt.Errorf("sqlite: signing keys: %w", err)
+		}
+		keys = append(keys, k)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("sqlite: signing keys: %w", err)
+	}
+	return keys, nil
+}
+
+// AddSigningKey implements store.Store.
+func (db *DB) AddSigningKey(ctx context.Context, k store.SigningKey) error {
+	_, err := db.w.ExecContext(ctx, `INSERT INTO signing_keys (id, algorithm, sealed, created_at) VALUES (?, ?, ?, ?)`,
+		k.ID, k.Algorithm, k.Sealed, micros(k.CreatedAt))
+	if err != nil {
+		return fmt.Errorf("sqlite: add signing key: %w", unique(err))
+	}
+	return nil
+}
+
+// DeleteExpired implements store.Store. One transaction, so a rotation
+// cannot slip a token into a grant between deleting its tokens and the
+// grant itself. An expired grant takes all its tokens with it; a NULL
+// expiry never matches "<".
+func (db *DB) DeleteExpired(ctx context.Context, before time.Time) (int, error) {
+	b := before.UnixMicro()
+	var total int64
+	err := db.write(ctx, "delete expired", func(tx *sql.Tx) error {
+		for _, q := range []string{
+			`DELETE FROM refresh_tokens WHERE grant_id IN (SELECT id FROM grants WHERE expires_at < ?)`,
+			`DELETE FROM grants WHERE expires_at < ?`,
+			`DELETE FROM refresh_tokens WHERE expires_at < ?`,
+			`DELETE FROM auth_codes WHERE expires_at < ?`,
+			`DELETE FROM used_jtis WHERE expires_at < ?`,
+		} {
+			n, err := affected(tx.ExecContext(ctx, q, b))
+			if err != nil {
+				return err
+			}
+			total += n
+		}
+		return nil
+	})
+	if err != nil {
+		return 0, err
+	}
+	return int(total), nil
+}

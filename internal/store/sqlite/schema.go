@@ -1,0 +1,137 @@
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"time"
+)
+
+// migrations is the schema history: migrations[i] takes the database to
+// version i+1. Append only; never edit a migration that has shipped, because
+// databases in the field already ran it.
+//
+// Tables are STRICT so a wrong type is an error, not a silent conversion.
+// Keys that are looked up by value (token and code hashes, jtis) make their
+// tables WITHOUT ROWID: the row lives in the primary-key b-tree, one lookup
+// instead of two. Times are unix microseconds, NULL for "zero" (not yet, or
+// never expires).
+var migrations = []string{
+	// 1: the initial schema.
+	`CREATE TABLE grants (
+		id         TEXT PRIMARY KEY,
+		client_id  TEXT NOT NULL,
+		subject    TEXT NOT NULL,
+		scopes     TEXT NOT NULL,
+		auth_time  INTEGER,
+		session_id TEXT NOT NULL,
+		amr        TEXT NOT NULL,
+		created_at INTEGER,
+		expires_at INTEGER,
+		revoked_at INTEGER
+	) STRICT;
+	-- RevokeGrants by client (client deleted) and by subject (user signed
+	-- out everywhere); DeleteExpired by expiry.
+	CREATE INDEX grants_client_id ON grants (client_id);
+	CREATE INDEX grants_subject ON grants (subject);
+	CREATE INDEX grants_expires_at ON grants (expires_at);
+
+	-- No ON DELETE CASCADE: DeleteExpired removes a grant's tokens itself, so
+	-- it can count them, and a grant can never vanish under a live token.
+	CREATE TABLE refresh_tokens (
+		hash           TEXT PRIMARY KEY,
+		grant_id       TEXT NOT NULL REFERENCES grants (id),
+		generation     INTEGER NOT NULL,
+		created_at     INTEGER,
+		expires_at     INTEGER,
+		consumed_at    INTEGER,
+		successor_hash TEXT NOT NULL
+	) STRICT, WITHOUT ROWID;
+	CREATE INDEX refresh_tokens_grant_id ON refresh_tokens (grant_id);
+	CREATE INDEX refresh_tokens_expires_at ON refresh_tokens (expires_at);
+
+	CREATE TABLE auth_codes (
+		hash                  TEXT PRIMARY KEY,
+		client_id             TEXT NOT NULL,
+		redirect_uri          TEXT NOT NULL,
+		code_challenge        TEXT NOT NULL,
+		code_challenge_method TEXT NOT NULL,
+		subject               TEXT NOT NULL,
+		scopes                TEXT NOT NULL,
+		nonce                 TEXT NOT NULL,
+		session_id            TEXT NOT NULL,
+		amr                   TEXT NOT NULL,
+		auth_time             INTEGER,
+		created_at            INTEGER,
+		expires_at            INTEGER,
+		consumed_at           INTEGER,
+		grant_id              TEXT NOT NULL
+	) STRICT, WITHOUT ROWID;
+	CREATE INDEX auth_codes_expires_at ON auth_codes (expires_at);
+
+	CREATE TABLE used_jtis (
+		client_id  TEXT NOT NULL,
+		jti        TEXT NOT NULL,
+		expires_at INTEGER,
+		PRIMARY KEY (client_id, jti)
+	) STRICT, WITHOUT ROWID;
+	CREATE INDEX used_jtis_expires_at ON used_jtis (expires_at);
+
+	-- A rowid table: rowid breaks ties between keys created in the same
+	-- microsecond, oldest first.
+	CREATE TABLE signing_keys (
+		id         TEXT PRIMARY KEY,
+		algorithm  TEXT NOT NULL,
+		sealed     BLOB,
+		created_at INTEGER
+	) STRICT;`,
+}
+
+// migrate brings the schema up to len(migrations). Each migration runs in its
+// own BEGIN IMMEDIATE transaction that first re-checks whether it is applied,
+// so two processes opening the same file at once apply it exactly once.
+func migrate(ctx context.Context, w *sql.DB) error {
+	if _, err := w.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS schema_migrations (
+		version    INTEGER PRIMARY KEY,
+		applied_at INTEGER NOT NULL
+	) STRICT`); err != nil {
+		return fmt.Errorf("sqlite: migrate: %w", err)
+	}
+	var have int
+	if err := w.QueryRowContext(ctx, `SELECT COALESCE(MAX(version), 0) FROM schema_migrations`).Scan(&have); err != nil {
+		return fmt.Errorf("sqlite: migrate: %w", err)
+	}
+	if have > len(migrations) {
+		// An older binary must not write to a schema it does not know.
+		return fmt.Errorf("sqlite: migrate: database is at schema version %d, this build knows only %d", have, len(migrations))
+	}
+	for v := have + 1; v <= len(migrations); v++ {
+		if err := apply(ctx, w, v); err != nil {
+			return fmt.Errorf("sqlite: migrate to version %d: %w", v, err)
+		}
+	}
+	return nil
+}
+
+func apply(ctx context.Context, w *sql.DB, version int) error {
+	tx, err := w.BeginTx(ctx, nil)
+	if err != nil {
+		return err
+	}
+	defer tx.Rollback() // a no-op after Commit
+	var done bool
+	if err := tx.QueryRowContext(ctx, `SELECT EXISTS (SELECT 1 FROM schema_migrations WHERE version = ?)`, version).Scan(&done); err != nil {
+		return err
+	}
+	if done {
+		return nil
+	}
+	if _, err := tx.ExecContext(ctx, migrations[version-1]); err != nil {
+		return err
+	}
+	if _, err := tx.ExecContext(ctx, `INSERT INTO schema_migrations (version, applied_at) VALUES (?, ?)`,
+		version, time.Now().UnixMicro()); err != nil {
+		return err
+	}
+	return tx.Commit()
+}

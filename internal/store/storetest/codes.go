@@ -1,0 +1,264 @@
+package storetest
+
+import (
+	"context"
+	"errors"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/tollgate-oidc/tollgate/internal/store"
+)
+
+func testAuthCode(t *testing.T, s store.Store) {
+	ctx := context.Background()
+	c := newCode("code-1")
+	if err := s.CreateAuthCode(ctx, c); err != nil {
+		t.Fatalf("CreateAuthCode: %v", err)
+	}
+	dup := newCode("code-1")
+	dup.ClientID = "client-b"
+	wantErr(t, "CreateAuthCode(duplicate)", s.CreateAuthCode(ctx, dup), store.ErrConflict)
+
+	got, err := s.ConsumeAuthCode(ctx, "code-1", at(10*time.Second))
+	if err != nil {
+		t.Fatalf("first ConsumeAuthCode: %v", err)
+	}
+	want := c // the duplicate did not overwrite anything
+	want.ConsumedAt = at(10 * time.Second)
+	checkCode(t, "consumed code", got, want)
+
+	if err := s.SetAuthCodeGrant(ctx, "code-1", "g1"); err != nil {
+		t.Fatalf("SetAuthCodeGrant: %v", err)
+	}
+	want.GrantID = "g1"
+
+	// RFC 6749 §4.1.2: a second redemption gets the stored code back, with
+	// the grant issued from it, so the caller can revoke that grant.
+	got, err = s.ConsumeAuthCode(ctx, "code-1", at(20*time.Second))
+	wantErr(t, "second ConsumeAuthCode", err, store.ErrConflict)
+	checkCode(t, "code from second ConsumeAuthCode", got, want)
+
+	_, err = s.ConsumeAuthCode(ctx, "nope", at(time.Second))
+	wantErr(t, "ConsumeAuthCode(unknown)", err, store.ErrNotFound)
+	wantErr(t, "SetAuthCodeGrant(unknown)", s.SetAuthCodeGrant(ctx, "nope", "g1"), store.ErrNotFound)
+
+	// Optional fields left empty round-trip as empty.
+	bare := store.AuthCode{Hash: "code-2", ClientID: "client-a", Subject: "bob", CreatedAt: at(0), ExpiresAt: at(time.Minute)}
+	if err := s.CreateAuthCode(ctx, bare); err != nil {
+		t.Fatalf("CreateAuthCode(bare): %v", err)
+	}
+	got, err = s.ConsumeAuthCode(ctx, "code-2", at(time.Second))
+	if err != nil {
+		t.Fatalf("ConsumeAuthCode(bare): %v", err)
+	}
+	bare.ConsumedAt = at(time.Second)
+	checkCode(t, "bare code", got, bare)
+}
+
+func testAuthCodeConcurrent(t *testing.T, s store.Store) {
+	const n = 50
+	if err := s.CreateAuthCode(context.Background(), newCode("code-1")); err != nil {
+		t.Fatalf("CreateAuthCode: %v", err)
+	}
+	codes := make([]store.AuthCode, n)
+	errs := make([]error, n)
+	start := make(chan struct{})
+	var wg sync.WaitGroup
+	for i := range n {
+		wg.Go(func() {
+			<-start
+			codes[i], errs[i] = s.ConsumeAuthCode(context.Background(), "code-1", at(time.Duration(i+1)*time.Second))
+		})
+	}
+	close(start)
+	wg.Wait()
+
+	winner := -1
+	for i, err := range errs {
+		switch {
+		case err == nil && winner >= 0:
+			t.Errorf("redemptions %d and %d both succeeded", winner, i)
+		case err == nil:
+			winner = i
+		case !errors.Is(err, store.ErrConflict):
+			t.Errorf("redemption %d: err = %v, want ErrConflict", i, err)
+		}
+	}
+	if winner < 0 {
+		t.Fatal("no redemption succeeded")
+	}
+	// Every loser sees the winner's redemption time: the one stored.
+	won := at(time.Duration(winner+1) * time.Second)
+	for i, c := range codes {
+		if c.Hash != "code-1" || !sameTime(c.ConsumedAt, won) {
+			t.Errorf("redemption %d returned hash %q consumed at %v; want code-1 at %v", i, c.Hash, c.ConsumedAt, won)
+		}
+	}
+}
+
+// UseJTI has no clock parameter: a stored id is expired once its expiresAt
+// is before time.Now(), and then it may be used again.
+func testUseJTI(t *testing.T, s store.Store) {
+	ctx := context.Background()
+	later := time.Now().Add(time.Hour)
+	if err := s.UseJTI(ctx, "client-a", "jti-1", later); err != nil {
+		t.Fatalf("first UseJTI: %v", err)
+	}
+	wantErr(t, "UseJTI(replay)", s.UseJTI(ctx, "client-a", "jti-1", later), store.ErrConflict)
+	if err := s.UseJTI(ctx, "client-b", "jti-1", later); err != nil {
+		t.Errorf("UseJTI(same jti, other client): %v", err)
+	}
+
+	if err := s.UseJTI(ctx, "client-a", "jti-old", time.Now().Add(-time.Minute)); err != nil {
+		t.Fatalf("UseJTI(already expired): %v", err)
+	}
+	if err := s.UseJTI(ctx, "client-a", "jti-old", later); err != nil {
+		t.Errorf("UseJTI(reuse after expiry): %v", err)
+	}
+	// The reuse stored the new expiry, so the id is taken again.
+	wantErr(t, "UseJTI(replay after reuse)", s.UseJTI(ctx, "client-a", "jti-old", later), store.ErrConflict)
+}
+
+func testSigningKeys(t *testing.T, s store.Store) {
+	ctx := context.Background()
+	keys, err := s.SigningKeys(ctx)
+	if err != nil || len(keys) != 0 {
+		t.Fatalf("SigningKeys(empty store) = %d keys, %v; want 0, nil", len(keys), err)
+	}
+	k1 := store.SigningKey{ID: "k1", Algorithm: "RS256", Sealed: []byte{0, 1, 2, 0xff, 0, 0x80}, CreatedAt: at(-2 * time.Hour)}
+	k2 := store.SigningKey{ID: "k2", Algorithm: "ES256", Sealed: []byte("sealed\x00two"), CreatedAt: at(-time.Hour)}
+	k3 := store.SigningKey{ID: "k3", Algorithm: "EdDSA", Sealed: make([]byte, 4096), CreatedAt: at(0)}
+	k3.Sealed[4095] = 7
+	for _, k := range []store.SigningKey{k2, k3, k1} { // not in age order
+		if err := s.AddSigningKey(ctx, k); err != nil {
+			t.Fatalf("AddSigningKey(%s): %v", k.ID, err)
+		}
+	}
+	dup := k1
+	dup.Algorithm = "HS256"
+	wantErr(t, "AddSigningKey(duplicate id)", s.AddSigningKey(ctx, dup), store.ErrConflict)
+
+	keys, err = s.SigningKeys(ctx)
+	if err != nil {
+		t.Fatalf("SigningKeys: %v", err)
+	}
+	want := []store.SigningKey{k1, k2, k3}
+	if len(keys) != len(want) {
+		t.Fatalf("SigningKeys returned %d keys, want %d", len(keys), len(want))
+	}
+	for i := range want {
+		checkKey(t, "key "+want[i].ID, keys[i], want[i])
+	}
+}
+
+func testDeleteExpired(t *testing.T, s store.Store) {
+	ctx := context.Background()
+	now := at(0)
+	past, future := now.Add(-time.Hour), now.Add(time.Hour)
+
+	// A live grant with one expired and one live token.
+	live, liveRT := newGrant("live", "client-a", "alice")
+	live.ExpiresAt = future
+	liveRT.ExpiresAt = future
+	mustCreateGrant(t, s, live, liveRT)
+	if err := s.ExtendRefreshToken(ctx, liveRT.Hash, past); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.RotateRefreshToken(ctx, liveRT.Hash, now, store.RefreshToken{Hash: "live-next", GrantID: "live", Generation: 1, CreatedAt: now, ExpiresAt: future}); err != nil {
+		t.Fatal(err)
+	}
+	// An expired grant takes its tokens with it, expired or not.
+	dead, deadRT := newGrant("dead", "client-a", "alice")
+	dead.ExpiresAt = past
+	deadRT.ExpiresAt = future
+	mustCreateGrant(t, s, dead, deadRT)
+	if err := s.RotateRefreshToken(ctx, deadRT.Hash, now, store.RefreshToken{Hash: "dead-next", GrantID: "dead", Generation: 1, CreatedAt: now, ExpiresAt: future}); err != nil {
+		t.Fatal(err)
+	}
+	// A zero expiry means none: kept.
+	forever, foreverRT := newGrant("forever", "client-a", "alice")
+	forever.ExpiresAt, foreverRT.ExpiresAt = time.Time{}, time.Time{}
+	mustCreateGrant(t, s, forever, foreverRT)
+
+	for hash, exp := range map[string]time.Time{"code-old": past, "code-new": future, "code-forever": {}} {
+		c := newCode(hash)
+		c.ExpiresAt = exp
+		if err := s.CreateAuthCode(ctx, c); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// A jti that expired a minute ago by the wall clock (UseJTI's clock), and
+	// one that expires in an hour, so both stay on the same side of `before`.
+	realNow := time.Now()
+	if err := s.UseJTI(ctx, "client-a", "jti-old", realNow.Add(-time.Minute)); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.UseJTI(ctx, "client-a", "jti-new", realNow.Add(time.Hour)); err != nil {
+		t.Fatal(err)
+	}
+
+	n, err := s.DeleteExpired(ctx, realNow)
+	// Gone: token rt0-live; grant dead with rt0-dead and dead-next; code-old; jti-old.
+	if err != nil || n != 6 {
+		t.Errorf("DeleteExpired = %d, %v; want 6, nil", n, err)
+	}
+	wantGone(t, s, liveRT.Hash)
+	wantGone(t, s, deadRT.Hash)
+	wantGone(t, s, "dead-next")
+	if _, err := s.Grant(ctx, "dead"); !errors.Is(err, store.ErrNotFound) {
+		t.Errorf("Grant(expired): err = %v, want ErrNotFound", err)
+	}
+	mustGrant(t, s, "live")
+	mustToken(t, s, "live-next")
+	mustGrant(t, s, "forever")
+	mustToken(t, s, foreverRT.Hash)
+
+	_, err = s.ConsumeAuthCode(ctx, "code-old", now)
+	wantErr(t, "ConsumeAuthCode(expired and deleted)", err, store.ErrNotFound)
+	for _, h := range []string{"code-new", "code-forever"} {
+		if _, err := s.ConsumeAuthCode(ctx, h, now); err != nil {
+			t.Errorf("ConsumeAuthCode(%s): %v", h, err)
+		}
+	}
+	wantErr(t, "UseJTI(live, kept)", s.UseJTI(ctx, "client-a", "jti-new", realNow.Add(time.Hour)), store.ErrConflict)
+
+	if n, err := s.DeleteExpired(ctx, realNow); err != nil || n != 0 {
+		t.Errorf("second DeleteExpired = %d, %v; want 0, nil", n, err)
+	}
+}
+
+// Zero means "not yet" in ConsumedAt and RevokedAt, so writing a zero event
+// time would silently record nothing and leave a one-shot value reusable.
+func testZeroEventTime(t *testing.T, s store.Store) {
+	ctx := context.Background()
+	g, rt0 := newGrant("g1", "client-a", "alice")
+	mustCreateGrant(t, s, g, rt0)
+	if err := s.CreateAuthCode(ctx, newCode("code-1")); err != nil {
+		t.Fatal(err)
+	}
+	var zero time.Time
+
+	if err := s.RotateRefreshToken(ctx, rt0.Hash, zero, newToken("rt1", "g1", 1)); err == nil {
+		t.Error("RotateRefreshToken(zero consumedAt): err = nil")
+	}
+	wantUnconsumed(t, s, rt0.Hash)
+	wantGone(t, s, "rt1")
+
+	if _, err := s.RevokeGrant(ctx, "g1", zero); err == nil {
+		t.Error("RevokeGrant(zero at): err = nil")
+	}
+	if _, err := s.RevokeGrants(ctx, store.GrantFilter{ClientID: "client-a"}, zero); err == nil {
+		t.Error("RevokeGrants(zero at): err = nil")
+	}
+	if mustGrant(t, s, "g1").Revoked() {
+		t.Error("grant revoked by a zero-time call")
+	}
+
+	if _, err := s.ConsumeAuthCode(ctx, "code-1", zero); err == nil {
+		t.Error("ConsumeAuthCode(zero at): err = nil")
+	}
+	if _, err := s.ConsumeAuthCode(ctx, "code-1", at(time.Second)); err != nil {
+		t.Errorf("ConsumeAuthCode after the zero-time call: %v", err)
+	}
+}

@@ -1,0 +1,29 @@
+// Package storetest is the one conformance suite every store.Store backend
+// must pass (the pattern of Dex's storage/conformance). A backend's test file
+// is a few lines:
+//
+//	func TestStore(t *testing.T) {
+//		storetest.Run(t, func(t *testing.T) store.Store { return open(t) })
+//	}
+//
+// Each behaviour the contract in package store promises in its doc comments
+// is a subtest here, so SQLite, PostgreSQL and the in-memory store cannot
+// drift apart. Where the contract is silent the suite pins one answer, so
+// every backend gives the same one:
+//
+//   - Times round-trip to at least millisecond precision; the suite compares
+//     them after truncating to the millisecond, in any time zone.
+//   - A zero expiry (ExpiresAt, or UseJTI's expiresAt) means "never expires":
+//     DeleteExpired keeps the row.
+//   - A zero event time (RotateRefreshToken's consumedAt, RevokeGrant's and
+//     RevokeGrants' at, ConsumeAuthCode's at) is an error, because zero means
+//     "not yet" in the record and writing it would record nothing.
+//   - CreateGrant requires first.GrantID == g.ID, and RotateRefreshToken
+//     requires next.GrantID to be the old token's grant: a token must never
+//     be moved into another family.
+//   - UseJTI has no clock parameter, so a stored id counts as expired when
+//     its expiresAt is before time.Now() at the time of the new call.
+//   - An empty GrantFilter is an error, never "revoke everything".
+//   - A call with a cancelled context fails with an error that wraps
+//     context.Canceled and writes nothing.
+package storetest

@@ -1,0 +1,326 @@
+package storetest
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/tollgate-oidc/tollgate/internal/store"
+)
+
+func testGrantRoundTrip(t *testing.T, s store.Store) {
+	g, rt := newGrant("g1", "client-a", "alice")
+	mustCreateGrant(t, s, g, rt)
+	checkGrant(t, "Grant", mustGrant(t, s, g.ID), g)
+	gotRT, gotG := mustToken(t, s, rt.Hash)
+	checkToken(t, "RefreshToken", gotRT, rt)
+	checkGrant(t, "RefreshToken's grant", gotG, g)
+
+	// Optional fields left empty round-trip as empty.
+	bare := store.Grant{ID: "g2", ClientID: "client-a", Subject: "bob", CreatedAt: at(0), ExpiresAt: at(time.Hour)}
+	mustCreateGrant(t, s, bare, newToken("rt-bare", "g2", 0))
+	checkGrant(t, "bare Grant", mustGrant(t, s, "g2"), bare)
+}
+
+func testNotFound(t *testing.T, s store.Store) {
+	ctx := context.Background()
+	_, err := s.Grant(ctx, "nope")
+	wantErr(t, "Grant(unknown)", err, store.ErrNotFound)
+	_, _, err = s.RefreshToken(ctx, "nope")
+	wantErr(t, "RefreshToken(unknown)", err, store.ErrNotFound)
+}
+
+// CreateGrant is one transaction: when the token cannot be written, neither
+// is the grant.
+func testCreateGrantConflict(t *testing.T, s store.Store) {
+	ctx := context.Background()
+	g, rt := newGrant("g1", "client-a", "alice")
+	mustCreateGrant(t, s, g, rt)
+
+	dupID, _ := newGrant("g1", "client-b", "bob")
+	err := s.CreateGrant(ctx, dupID, newToken("rt-other", "g1", 0))
+	wantErr(t, "CreateGrant(duplicate id)", err, store.ErrConflict)
+	wantGone(t, s, "rt-other")
+	checkGrant(t, "grant after duplicate", mustGrant(t, s, "g1"), g)
+
+	g2, _ := newGrant("g2", "client-a", "alice")
+	err = s.CreateGrant(ctx, g2, newToken(rt.Hash, "g2", 0))
+	wantErr(t, "CreateGrant(duplicate token hash)", err, store.ErrConflict)
+	_, err = s.Grant(ctx, "g2")
+	wantErr(t, "Grant after failed CreateGrant", err, store.ErrNotFound)
+
+	g3, _ := newGrant("g3", "client-a", "alice")
+	if err := s.CreateGrant(ctx, g3, newToken("rt-g3", "g1", 0)); err == nil {
+		t.Error("CreateGrant with first.GrantID of another grant: err = nil")
+	}
+	_, err = s.Grant(ctx, "g3")
+	wantErr(t, "Grant after mismatched CreateGrant", err, store.ErrNotFound)
+	wantGone(t, s, "rt-g3")
+}
+
+func testRotate(t *testing.T, s store.Store) {
+	ctx := context.Background()
+	g, rt0 := newGrant("g1", "client-a", "alice")
+	mustCreateGrant(t, s, g, rt0)
+
+	rt1 := newToken("rt1", "g1", 1)
+	if err := s.RotateRefreshToken(ctx, rt0.Hash, at(time.Minute), rt1); err != nil {
+		t.Fatalf("RotateRefreshToken: %v", err)
+	}
+	old, _ := mustToken(t, s, rt0.Hash)
+	want := rt0
+	want.ConsumedAt, want.SuccessorHash = at(time.Minute), rt1.Hash
+	checkToken(t, "old token", old, want)
+	if !old.Consumed() {
+		t.Error("old token: Consumed() = false")
+	}
+	got, gotG := mustToken(t, s, rt1.Hash)
+	checkToken(t, "successor", got, rt1)
+	checkGrant(t, "successor's grant", gotG, g)
+
+	// The chain goes on from the successor.
+	rt2 := newToken("rt2", "g1", 2)
+	if err := s.RotateRefreshToken(ctx, rt1.Hash, at(2*time.Minute), rt2); err != nil {
+		t.Fatalf("second-generation RotateRefreshToken: %v", err)
+	}
+	got, _ = mustToken(t, s, rt2.Hash)
+	checkToken(t, "second successor", got, rt2)
+}
+
+func testRotateTwice(t *testing.T, s store.Store) {
+	ctx := context.Background()
+	g, rt0 := newGrant("g1", "client-a", "alice")
+	mustCreateGrant(t, s, g, rt0)
+	if err := s.RotateRefreshToken(ctx, rt0.Hash, at(time.Minute), newToken("rt1", "g1", 1)); err != nil {
+		t.Fatalf("first RotateRefreshToken: %v", err)
+	}
+	err := s.RotateRefreshToken(ctx, rt0.Hash, at(2*time.Minute), newToken("rt1-bis", "g1", 1))
+	wantErr(t, "second RotateRefreshToken", err, store.ErrConflict)
+	wantGone(t, s, "rt1-bis")
+	old, _ := mustToken(t, s, rt0.Hash)
+	if old.SuccessorHash != "rt1" || !sameTime(old.ConsumedAt, at(time.Minute)) {
+		t.Errorf("old token after lost rotation: successor %q consumed %v; want rt1 at %v",
+			old.SuccessorHash, old.ConsumedAt, at(time.Minute))
+	}
+}
+
+func testRotateRevoked(t *testing.T, s store.Store) {
+	ctx := context.Background()
+	g, rt0 := newGrant("g1", "client-a", "alice")
+	mustCreateGrant(t, s, g, rt0)
+	if _, err := s.RevokeGrant(ctx, "g1", at(time.Second)); err != nil {
+		t.Fatalf("RevokeGrant: %v", err)
+	}
+	err := s.RotateRefreshToken(ctx, rt0.Hash, at(time.Minute), newToken("rt1", "g1", 1))
+	wantErr(t, "RotateRefreshToken on revoked grant", err, store.ErrConflict)
+	wantGone(t, s, "rt1")
+	wantUnconsumed(t, s, rt0.Hash)
+}
+
+func testRotateUnknown(t *testing.T, s store.Store) {
+	ctx := context.Background()
+	g, rt0 := newGrant("g1", "client-a", "alice")
+	mustCreateGrant(t, s, g, rt0)
+	err := s.RotateRefreshToken(ctx, "nope", at(time.Minute), newToken("rt1", "g1", 1))
+	wantErr(t, "RotateRefreshToken(unknown)", err, store.ErrNotFound)
+	wantGone(t, s, "rt1")
+}
+
+// A successor hash that already exists loses like any other conditional
+// write, and the old token stays usable ("changes nothing").
+func testRotateDuplicateSuccessor(t *testing.T, s store.Store) {
+	ctx := context.Background()
+	g1, a := newGrant("g1", "client-a", "alice")
+	g2, b := newGrant("g2", "client-a", "alice")
+	mustCreateGrant(t, s, g1, a)
+	mustCreateGrant(t, s, g2, b)
+	err := s.RotateRefreshToken(ctx, a.Hash, at(time.Minute), newToken(b.Hash, "g1", 1))
+	wantErr(t, "RotateRefreshToken onto an existing hash", err, store.ErrConflict)
+	wantUnconsumed(t, s, a.Hash)
+	got, _ := mustToken(t, s, b.Hash)
+	checkToken(t, "existing token", got, b)
+}
+
+// A successor must stay in its predecessor's family, or revoking one grant
+// would miss it.
+func testRotateOtherGrant(t *testing.T, s store.Store) {
+	ctx := context.Background()
+	g1, a := newGrant("g1", "client-a", "alice")
+	g2, b := newGrant("g2", "client-a", "alice")
+	mustCreateGrant(t, s, g1, a)
+	mustCreateGrant(t, s, g2, b)
+	err := s.RotateRefreshToken(ctx, a.Hash, at(time.Minute), newToken("rt1", "g2", 1))
+	if err == nil || errors.Is(err, store.ErrNotFound) {
+		t.Errorf("RotateRefreshToken into another grant: err = %v, want a non-NotFound error", err)
+	}
+	wantUnconsumed(t, s, a.Hash)
+	wantGone(t, s, "rt1")
+}
+
+// Many requests race to rotate one token (a client retrying, or an attacker
+// replaying a stolen token): exactly one may win, or two valid successors
+// would exist for one presented token.
+func testRotateConcurrent(t *testing.T, s store.Store) {
+	const n = 50
+	g, rt0 := newGrant("g1", "client-a", "alice")
+	mustCreateGrant(t, s, g, rt0)
+
+	errs := make([]error, n)
+	start := make(chan struct{})
+	var wg sync.WaitGroup
+	for i := range n {
+		wg.Go(func() {
+			<-start
+			next := newToken(fmt.Sprintf("rt1-%02d", i), "g1", 1)
+			errs[i] = s.RotateRefreshToken(context.Background(), rt0.Hash, at(time.Minute), next)
+		})
+	}
+	close(start)
+	wg.Wait()
+
+	winner := -1
+	for i, err := range errs {
+		switch {
+		case err == nil && winner >= 0:
+			t.Errorf("rotation %d and %d both succeeded", winner, i)
+		case err == nil:
+			winner = i
+		case !errors.Is(err, store.ErrConflict):
+			t.Errorf("rotation %d: err = %v, want ErrConflict", i, err)
+		}
+	}
+	if winner < 0 {
+		t.Fatal("no rotation succeeded")
+	}
+	old, _ := mustToken(t, s, rt0.Hash)
+	if want := fmt.Sprintf("rt1-%02d", winner); old.SuccessorHash != want {
+		t.Errorf("old token's successor = %q, want the winner's %q", old.SuccessorHash, want)
+	}
+	for i := range n {
+		_, _, err := s.RefreshToken(context.Background(), fmt.Sprintf("rt1-%02d", i))
+		switch {
+		case i == winner && err != nil:
+			t.Errorf("winning successor %d: %v", i, err)
+		case i != winner && !errors.Is(err, store.ErrNotFound):
+			t.Errorf("losing successor %d: err = %v, want ErrNotFound", i, err)
+		}
+	}
+}
+
+func testExtend(t *testing.T, s store.Store) {
+	ctx := context.Background()
+	g, rt0 := newGrant("g1", "client-a", "alice")
+	mustCreateGrant(t, s, g, rt0)
+
+	if err := s.ExtendRefreshToken(ctx, rt0.Hash, at(48*time.Hour)); err != nil {
+		t.Fatalf("ExtendRefreshToken: %v", err)
+	}
+	got, gotG := mustToken(t, s, rt0.Hash)
+	want := rt0
+	want.ExpiresAt = at(48 * time.Hour)
+	checkToken(t, "extended token", got, want)
+	checkGrant(t, "grant of extended token", gotG, g) // the grant's cap never moves
+
+	err := s.ExtendRefreshToken(ctx, "nope", at(48*time.Hour))
+	wantErr(t, "ExtendRefreshToken(unknown)", err, store.ErrNotFound)
+
+	if err := s.RotateRefreshToken(ctx, rt0.Hash, at(time.Minute), newToken("rt1", "g1", 1)); err != nil {
+		t.Fatalf("RotateRefreshToken: %v", err)
+	}
+	err = s.ExtendRefreshToken(ctx, rt0.Hash, at(72*time.Hour))
+	wantErr(t, "ExtendRefreshToken(consumed)", err, store.ErrConflict)
+	if got, _ := mustToken(t, s, rt0.Hash); !sameTime(got.ExpiresAt, at(48*time.Hour)) {
+		t.Errorf("consumed token's expiry moved to %v", got.ExpiresAt)
+	}
+
+	if _, err := s.RevokeGrant(ctx, "g1", at(2*time.Minute)); err != nil {
+		t.Fatalf("RevokeGrant: %v", err)
+	}
+	err = s.ExtendRefreshToken(ctx, "rt1", at(72*time.Hour))
+	wantErr(t, "ExtendRefreshToken(revoked grant)", err, store.ErrConflict)
+	if got, _ := mustToken(t, s, "rt1"); !sameTime(got.ExpiresAt, newToken("rt1", "g1", 1).ExpiresAt) {
+		t.Errorf("revoked grant's token expiry moved to %v", got.ExpiresAt)
+	}
+}
+
+func testRevokeGrant(t *testing.T, s store.Store) {
+	ctx := context.Background()
+	g, rt0 := newGrant("g1", "client-a", "alice")
+	mustCreateGrant(t, s, g, rt0)
+
+	ok, err := s.RevokeGrant(ctx, "g1", at(time.Minute))
+	if err != nil || !ok {
+		t.Fatalf("first RevokeGrant = %v, %v; want true, nil", ok, err)
+	}
+	want := g
+	want.RevokedAt = at(time.Minute)
+	got := mustGrant(t, s, "g1")
+	checkGrant(t, "revoked grant", got, want)
+	if !got.Revoked() {
+		t.Error("Revoked() = false after RevokeGrant")
+	}
+	// Revocation is visible at once through the token lookup too.
+	_, viaToken := mustToken(t, s, rt0.Hash)
+	checkGrant(t, "revoked grant via token", viaToken, want)
+
+	ok, err = s.RevokeGrant(ctx, "g1", at(time.Hour))
+	if err != nil || ok {
+		t.Errorf("second RevokeGrant = %v, %v; want false, nil", ok, err)
+	}
+	checkGrant(t, "grant revoked twice keeps the first time", mustGrant(t, s, "g1"), want)
+
+	_, err = s.RevokeGrant(ctx, "nope", at(time.Minute))
+	wantErr(t, "RevokeGrant(unknown)", err, store.ErrNotFound)
+}
+
+func testRevokeGrants(t *testing.T, s store.Store) {
+	ctx := context.Background()
+	for _, g := range [][3]string{
+		{"a1", "client-a", "alice"}, {"a2", "client-a", "bob"},
+		{"b1", "client-b", "alice"}, {"b2", "client-b", "bob"},
+		{"b3", "client-b", "bob"}, {"c1", "client-c", "carol"},
+		{"gone", "client-a", "alice"},
+	} {
+		gr, rt := newGrant(g[0], g[1], g[2])
+		mustCreateGrant(t, s, gr, rt)
+	}
+	if _, err := s.RevokeGrant(ctx, "gone", at(time.Second)); err != nil {
+		t.Fatal(err)
+	}
+	revoked := map[string]time.Time{"gone": at(time.Second)}
+
+	steps := []struct {
+		f    store.GrantFilter
+		when time.Time
+		want int
+		ids  []string
+	}{
+		{store.GrantFilter{ClientID: "client-a"}, at(time.Minute), 2, []string{"a1", "a2"}},
+		{store.GrantFilter{Subject: "alice"}, at(2 * time.Minute), 1, []string{"b1"}},
+		{store.GrantFilter{ClientID: "client-b", Subject: "bob"}, at(3 * time.Minute), 2, []string{"b2", "b3"}},
+		{store.GrantFilter{ClientID: "client-b", Subject: "bob"}, at(4 * time.Minute), 0, nil},
+		{store.GrantFilter{ClientID: "client-x"}, at(4 * time.Minute), 0, nil},
+	}
+	for _, st := range steps {
+		n, err := s.RevokeGrants(ctx, st.f, st.when)
+		if err != nil || n != st.want {
+			t.Errorf("RevokeGrants(%+v) = %d, %v; want %d, nil", st.f, n, err, st.want)
+		}
+		for _, id := range st.ids {
+			revoked[id] = st.when
+		}
+	}
+
+	if _, err := s.RevokeGrants(ctx, store.GrantFilter{}, at(time.Hour)); err == nil {
+		t.Error("RevokeGrants(empty filter): err = nil, want an error")
+	}
+	for _, id := range []string{"a1", "a2", "b1", "b2", "b3", "c1", "gone"} {
+		g := mustGrant(t, s, id)
+		if want := revoked[id]; !sameTime(g.RevokedAt, want) {
+			t.Errorf("grant %s: RevokedAt = %v, want %v", id, g.RevokedAt, want)
+		}
+	}
+}

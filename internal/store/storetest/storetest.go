@@ -1,0 +1,260 @@
+package storetest
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"testing"
+	"time"
+
+	"github.com/tollgate-oidc/tollgate/internal/store"
+)
+
+// Run runs every conformance test against a fresh store from newStore, which
+// must return an empty store. Run closes each store when its subtest ends.
+func Run(t *testing.T, newStore func(t *testing.T) store.Store) {
+	tests := []struct {
+		name string
+		fn   func(t *testing.T, s store.Store)
+	}{
+		{"GrantRoundTrip", testGrantRoundTrip},
+		{"NotFound", testNotFound},
+		{"CreateGrantConflict", testCreateGrantConflict},
+		{"Rotate", testRotate},
+		{"RotateTwice", testRotateTwice},
+		{"RotateRevoked", testRotateRevoked},
+		{"RotateUnknown", testRotateUnknown},
+		{"RotateDuplicateSuccessor", testRotateDuplicateSuccessor},
+		{"RotateOtherGrant", testRotateOtherGrant},
+		{"RotateConcurrent", testRotateConcurrent},
+		{"Extend", testExtend},
+		{"RevokeGrant", testRevokeGrant},
+		{"RevokeGrants", testRevokeGrants},
+		{"AuthCode", testAuthCode},
+		{"AuthCodeConcurrent", testAuthCodeConcurrent},
+		{"UseJTI", testUseJTI},
+		{"SigningKeys", testSigningKeys},
+		{"DeleteExpired", testDeleteExpired},
+		{"ZeroEventTime", testZeroEventTime},
+		{"CancelledContext", testCancelledContext},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			s := newStore(t)
+			t.Cleanup(func() {
+				if err := s.Close(); err != nil {
+					t.Errorf("Close: %v", err)
+				}
+			})
+			tc.fn(t, s)
+		})
+	}
+}
+
+// t0 is the fixtures' reference time: now, in a zone other than UTC (a
+// backend must not depend on the zone it is handed), with a sub-millisecond
+// part well away from a millisecond boundary so a backend that rounds to the
+// microsecond (as PostgreSQL does) compares equal after truncation.
+var t0 = time.Now().Truncate(time.Second).Add(123_456_789).In(time.FixedZone("UTC+5", 5*3600))
+
+func at(d time.Duration) time.Time { return t0.Add(d) }
+
+// newGrant returns a grant with every field set, and its first token.
+func newGrant(id, clientID, subject string) (store.Grant, store.RefreshToken) {
+	g := store.Grant{
+		ID:        id,
+		ClientID:  clientID,
+		Subject:   subject,
+		Scopes:    []string{"openid", "profile", "offline_access"},
+		AuthTime:  at(-time.Minute),
+		SessionID: "sid-" + id,
+		AMR:       []string{"pwd", "otp"},
+		CreatedAt: at(0),
+		ExpiresAt: at(30 * 24 * time.Hour),
+	}
+	return g, newToken("rt0-"+id, id, 0)
+}
+
+func newToken(hash, grantID string, gen int) store.RefreshToken {
+	return store.RefreshToken{
+		Hash:       hash,
+		GrantID:    grantID,
+		Generation: gen,
+		CreatedAt:  at(time.Duration(gen) * time.Minute),
+		ExpiresAt:  at(time.Duration(gen)*time.Minute + 24*time.Hour),
+	}
+}
+
+func newCode(hash string) store.AuthCode {
+	return store.AuthCode{
+		Hash:                hash,
+		ClientID:            "client-a",
+		RedirectURI:         "https://app.example/cb?x=1",
+		CodeChallenge:       "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM",
+		CodeChallengeMethod: "S256",
+		Subject:             "alice",
+		Scopes:              []string{"openid", "email"},
+		Nonce:               "n-0S6_WzA2Mj",
+		SessionID:           "sid-1",
+		AMR:                 []string{"pwd"},
+		AuthTime:            at(-time.Second),
+		CreatedAt:           at(0),
+		ExpiresAt:           at(time.Minute),
+	}
+}
+
+func mustCreateGrant(t *testing.T, s store.Store, g store.Grant, rt store.RefreshToken) {
+	t.Helper()
+	if err := s.CreateGrant(context.Background(), g, rt); err != nil {
+		t.Fatalf("CreateGrant(%s): %v", g.ID, err)
+	}
+}
+
+func mustToken(t *testing.T, s store.Store, hash string) (store.RefreshToken, store.Grant) {
+	t.Helper()
+	rt, g, err := s.RefreshToken(context.Background(), hash)
+	if err != nil {
+		t.Fatalf("RefreshToken(%s): %v", hash, err)
+	}
+	return rt, g
+}
+
+func mustGrant(t *testing.T, s store.Store, id string) store.Grant {
+	t.Helper()
+	g, err := s.Grant(context.Background(), id)
+	if err != nil {
+		t.Fatalf("Grant(%s): %v", id, err)
+	}
+	return g
+}
+
+// wantErr fails unless errors.Is(err, want).
+func wantErr(t *testing.T, what string, err, want error) {
+	t.Helper()
+	if !errors.Is(err, want) {
+		t.Errorf("%s: err = %v, want %v", what, err, want)
+	}
+}
+
+// wantGone fails unless the refresh token hash does not exist.
+func wantGone(t *testing.T, s store.Store, hash string) {
+	t.Helper()
+	_, _, err := s.RefreshToken(context.Background(), hash)
+	wantErr(t, "RefreshToken("+hash+")", err, store.ErrNotFound)
+}
+
+// wantUnconsumed fails unless the token exists and is not consumed.
+func wantUnconsumed(t *testing.T, s store.Store, hash string) {
+	t.Helper()
+	rt, _ := mustToken(t, s, hash)
+	if rt.Consumed() || rt.SuccessorHash != "" {
+		t.Errorf("token %s: consumed at %v, successor %q; want untouched", hash, rt.ConsumedAt, rt.SuccessorHash)
+	}
+}
+
+func sameTime(a, b time.Time) bool {
+	return a.Truncate(time.Millisecond).Equal(b.Truncate(time.Millisecond))
+}
+
+// diff collects field mismatches so one failure names every wrong field.
+type diff []string
+
+func (d *diff) str(name, got, want string) {
+	if got != want {
+		*d = append(*d, fmt.Sprintf("%s = %q, want %q", name, got, want))
+	}
+}
+
+func (d *diff) num(name string, got, want int) {
+	if got != want {
+		*d = append(*d, fmt.Sprintf("%s = %d, want %d", name, got, want))
+	}
+}
+
+func (d *diff) time(name string, got, want time.Time) {
+	if !sameTime(got, want) {
+		*d = append(*d, fmt.Sprintf("%s = %v, want %v", name, got, want))
+	}
+}
+
+// list treats nil and empty as equal: backends need not keep that difference.
+func (d *diff) list(name string, got, want []string) {
+	if !slices.Equal(got, want) {
+		*d = append(*d, fmt.Sprintf("%s = %q, want %q", name, got, want))
+	}
+}
+
+func (d *diff) bytes(name string, got, want []byte) {
+	if !bytes.Equal(got, want) {
+		*d = append(*d, fmt.Sprintf("%s = %x, want %x", name, got, want))
+	}
+}
+
+func (d diff) report(t *testing.T, what string) {
+	t.Helper()
+	for _, m := range d {
+		t.Errorf("%s: %s", what, m)
+	}
+}
+
+func checkGrant(t *testing.T, what string, got, want store.Grant) {
+	t.Helper()
+	var d diff
+	d.str("ID", got.ID, want.ID)
+	d.str("ClientID", got.ClientID, want.ClientID)
+	d.str("Subject", got.Subject, want.Subject)
+	d.list("Scopes", got.Scopes, want.Scopes)
+	d.time("AuthTime", got.AuthTime, want.AuthTime)
+	d.str("SessionID", got.SessionID, want.SessionID)
+	d.list("AMR", got.AMR, want.AMR)
+	d.time("CreatedAt", got.CreatedAt, want.CreatedAt)
+	d.time("ExpiresAt", got.ExpiresAt, want.ExpiresAt)
+	d.time("RevokedAt", got.RevokedAt, want.RevokedAt)
+	d.report(t, what)
+}
+
+func checkToken(t *testing.T, what string, got, want store.RefreshToken) {
+	t.Helper()
+	var d diff
+	d.str("Hash", got.Hash, want.Hash)
+	d.str("GrantID", got.GrantID, want.GrantID)
+	d.num("Generation", got.Generation, want.Generation)
+	d.time("CreatedAt", got.CreatedAt, want.CreatedAt)
+	d.time("ExpiresAt", got.ExpiresAt, want.ExpiresAt)
+	d.time("ConsumedAt", got.ConsumedAt, want.ConsumedAt)
+	d.str("SuccessorHash", got.SuccessorHash, want.SuccessorHash)
+	d.report(t, what)
+}
+
+func checkCode(t *testing.T, what string, got, want store.AuthCode) {
+	t.Helper()
+	var d diff
+	d.str("Hash", got.Hash, want.Hash)
+	d.str("ClientID", got.ClientID, want.ClientID)
+	d.str("RedirectURI", got.RedirectURI, want.RedirectURI)
+	d.str("CodeChallenge", got.CodeChallenge, want.CodeChallenge)
+	d.str("CodeChallengeMethod", got.CodeChallengeMethod, want.CodeChallengeMethod)
+	d.str("Subject", got.Subject, want.Subject)
+	d.list("Scopes", got.Scopes, want.Scopes)
+	d.str("Nonce", got.Nonce, want.Nonce)
+	d.str("SessionID", got.SessionID, want.SessionID)
+	d.list("AMR", got.AMR, want.AMR)
+	d.time("AuthTime", got.AuthTime, want.AuthTime)
+	d.time("CreatedAt", got.CreatedAt, want.CreatedAt)
+	d.time("ExpiresAt", got.ExpiresAt, want.ExpiresAt)
+	d.time("ConsumedAt", got.ConsumedAt, want.ConsumedAt)
+	d.str("GrantID", got.GrantID, want.GrantID)
+	d.report(t, what)
+}
+
+func checkKey(t *testing.T, what string, got, want store.SigningKey) {
+	t.Helper()
+	var d diff
+	d.str("ID", got.ID, want.ID)
+	d.str("Algorithm", got.Algorithm, want.Algorithm)
+	d.bytes("Sealed", got.Sealed, want.Sealed)
+	d.time("CreatedAt", got.CreatedAt, want.CreatedAt)
+	d.report(t, what)
+}
