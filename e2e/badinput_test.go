@@ -41,7 +41,7 @@ func TestBadInputNeverBreaksTheServer(t *testing.T) {
 		{"garbage Basic", "POST", form, "grant_type=client_credentials", map[string]string{"Authorization": "Basic !!!"}, 401, "invalid_client"},
 		{"Basic without colon", "POST", form, "grant_type=client_credentials", map[string]string{"Authorization": "Basic " + b64("app")}, 401, "invalid_client"},
 		{"wrong secret", "POST", form, "grant_type=client_credentials", map[string]string{"Authorization": "Basic " + b64("app:nope")}, 401, "invalid_client"},
-		{"unknown client", "POST", form, "grant_type=client_credentials", map[string]string{"Authorization": "Basic " + b64("ghost:" + secretApp)}, 401, "invalid_client"},
+		{"unknown client", "POST", form, "grant_type=client_credentials", map[string]string{"Authorization": "Basic " + b64("ghost:"+secretApp)}, 401, "invalid_client"},
 		{"two auth methods", "POST", form, "grant_type=client_credentials&client_id=app&client_secret=" + secretApp, basic, 400, "invalid_request"},
 		{"wrong method for client", "POST", form, "grant_type=client_credentials&client_id=app&client_secret=" + secretApp, nil, 401, "invalid_client"},
 		{"missing grant_type", "POST", form, "scope=openid", basic, 400, "invalid_request"},

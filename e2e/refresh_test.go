@@ -31,7 +31,7 @@ func TestPasswordGrantAndRefreshWithLibraries(t *testing.T) {
 	if tok.TokenType != "Bearer" || tok.Expiry.IsZero() {
 		t.Fatalf("token type %q, expiry %v", tok.TokenType, tok.Expiry)
 	}
-	if rtExp, ok := tok.Extra("rt_expires_in").(float64); !ok || rtExp != (360 * time.Hour).Seconds() {
+	if rtExp, ok := tok.Extra("rt_expires_in").(float64); !ok || rtExp != (360*time.Hour).Seconds() {
 		t.Fatalf("rt_expires_in = %v, want %v", tok.Extra("rt_expires_in"), (360 * time.Hour).Seconds())
 	}
 	if s, _ := tok.Extra("scope").(string); s != "openid profile email offline_access" {
