@@ -23,16 +23,19 @@ type devCredentials struct {
 	Password     string `json:"password"`
 }
 
-const devIssuer = "http://127.0.0.1:8080"
+const devListen = "127.0.0.1:8080"
 
-func devConfig(dir string) (*config.Config, *devCredentials, error) {
+func devConfig(dir, listen string) (*config.Config, *devCredentials, error) {
+	if listen == "" {
+		listen = devListen
+	}
 	creds, err := loadDevCredentials(filepath.Join(dir, "dev-credentials.json"))
 	if err != nil {
 		return nil, nil, err
 	}
 	cfg := &config.Config{
-		Issuer:           devIssuer,
-		Listen:           "127.0.0.1:8080",
+		Issuer:           "http://" + listen,
+		Listen:           listen,
 		Storage:          "sqlite:" + filepath.Join(dir, "tollgate.db"),
 		SystemSecretFile: filepath.Join(dir, "system.key"),
 		LogLevel:         "info",

@@ -18,13 +18,15 @@ import (
 
 // configFlags are the flags every command that needs a configuration shares.
 type configFlags struct {
-	dev  bool
-	path string
+	dev    bool
+	path   string
+	listen string // dev only: another address than 127.0.0.1:8080
 }
 
 func (c *configFlags) register(fs *flag.FlagSet) {
 	fs.BoolVar(&c.dev, "dev", false, "development mode: SQLite under ./.tollgate, a demo client and a demo user")
 	fs.StringVar(&c.path, "config", "", "path to tollgate.yaml")
+	fs.StringVar(&c.listen, "listen", "", "with --dev: listen on this address instead of 127.0.0.1:8080 (the issuer follows)")
 }
 
 // load returns the finished configuration, and in dev mode the demo credentials.
@@ -32,8 +34,10 @@ func (c *configFlags) load() (*config.Config, *devCredentials, error) {
 	switch {
 	case c.dev && c.path != "":
 		return nil, nil, errors.New("use either --dev or --config, not both")
+	case c.listen != "" && !c.dev:
+		return nil, nil, errors.New("--listen goes with --dev; set listen in the configuration file otherwise")
 	case c.dev:
-		return devConfig(".tollgate")
+		return devConfig(".tollgate", c.listen)
 	case c.path != "":
 		cfg, err := config.Load(c.path)
 		return cfg, nil, err
@@ -54,6 +58,9 @@ func cmdServe(args []string) error {
 		return err
 	}
 	log := newLogger(cfg.LogLevel)
+	for _, w := range cfg.Warnings() {
+		log.Warn("configuration: " + w)
+	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	a, err := app.Open(ctx, cfg, app.Options{Log: log})
