@@ -89,7 +89,8 @@ func TestAccessTokenIsRFC9068JWT(t *testing.T) {
 			t.Errorf("access token lacks %s: %v", k, c)
 		}
 	}
-	if c["client_id"] != "app" || c["scope"] != "openid api" || c["sub"] != "sub-alice" {
+	// The user's current claims travel in the access token too (RFC 9068 §2.2.3.1).
+	if c["client_id"] != "app" || c["scope"] != "openid api" || c["sub"] != "sub-alice" || c["hpr_number"] != "123456" || c["name"] != nil {
 		t.Fatalf("claims %v", c)
 	}
 	if exp := int64(c["exp"].(float64)) - int64(c["iat"].(float64)); exp != 300 || r.Body["expires_in"] != float64(300) {

@@ -265,9 +265,19 @@ func TestConcurrentPresentations(t *testing.T) {
 // longer refresh (the operator changes the config and restarts).
 func TestUserDisabledOrRemoved(t *testing.T) {
 	e := start(t)
-	rtAlice := e.passwordGrant("app", secretApp, "openid offline_access").str("refresh_token")
+	rtAlice := e.passwordGrant("app", secretApp, "openid profile offline_access").str("refresh_token")
 	rtBob := e.post("/connect/token", map[string][]string{"grant_type": {"password"}, "username": {"bob"},
 		"password": {alicePW}, "scope": {"openid offline_access"}}, "app", secretApp).str("refresh_token")
+	// The claims in refreshed tokens are the user's current ones.
+	e.restart(func(c *config.Config) { c.Users[0].Claims["name"] = "Alice Renamed" })
+	r := e.post("/connect/token", map[string][]string{"grant_type": {"refresh_token"}, "refresh_token": {rtAlice}, "scope": {"openid profile offline_access"}}, "app", secretApp)
+	wantOK(t, r)
+	id, err := e.verifier("app").Verify(context.Background(), r.str("id_token"))
+	var claims struct{ Name string }
+	if err != nil || id.Claims(&claims) != nil || claims.Name != "Alice Renamed" {
+		t.Fatalf("refreshed ID token: %v, name %q", err, claims.Name)
+	}
+	rtAlice = r.str("refresh_token")
 	e.restart(func(c *config.Config) {
 		c.Users[0].Disabled = true
 		c.Users = c.Users[:1] // bob removed

@@ -62,10 +62,17 @@ func (h *Handler) respond(ctx context.Context, in issue) (*Response, error) {
 		resp.RTExpiresIn = seconds(rt.ExpiresAt.Sub(now))
 	}
 
+	// The user's current claims, read at every issue (a refresh included),
+	// travel in both tokens.
+	var claims map[string]any
+	if in.user != nil {
+		claims = UserClaims(in.user, in.scopes)
+	}
 	var err error
 	resp.AccessToken, err = h.Minter.AccessToken(mint.AccessClaims{
 		Subject: in.subject, Audience: h.Audience, ClientID: c.ID, Scopes: in.scopes,
 		IssuedAt: now, ExpiresAt: now.Add(tl.AccessTokenLifetime), AuthTime: in.authTime, SessionID: in.sessionID,
+		Extra: claims,
 	}, tl.SigningAlg)
 	if err != nil {
 		return nil, oautherr.Server(err)
@@ -79,7 +86,7 @@ func (h *Handler) respond(ctx context.Context, in issue) (*Response, error) {
 			Nonce: in.nonce, SessionID: in.sessionID, AMR: in.amr,
 			IssuedAt: now, ExpiresAt: now.Add(tl.IDTokenLifetime), AuthTime: in.authTime,
 			AccessToken: resp.AccessToken,
-			Extra:       UserClaims(in.user, in.scopes),
+			Extra:       claims,
 		}, tl.SigningAlg)
 		if err != nil {
 			return nil, oautherr.Server(err)

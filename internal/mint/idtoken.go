@@ -40,6 +40,8 @@ var registered = map[string]bool{
 	"iss": true, "sub": true, "aud": true, "exp": true, "nbf": true, "iat": true, "jti": true,
 	"auth_time": true, "nonce": true, "acr": true, "amr": true, "azp": true,
 	"at_hash": true, "c_hash": true, "sid": true,
+	// RFC 9068 §2.2 access-token claims, so user claims never shadow them.
+	"client_id": true, "scope": true,
 }
 
 type idPayload struct {
@@ -119,7 +121,7 @@ func appendExtra(obj []byte, extra map[string]any) ([]byte, error) {
 	}
 	more, err := json.Marshal(clean)
 	if err != nil {
-		return nil, fmt.Errorf("mint: encoding ID token user claims: %w", err)
+		return nil, fmt.Errorf("mint: encoding user claims: %w", err)
 	}
 	// obj is "{...}" with at least "iss" in it, more is "{...}" with at
 	// least one member: join them as "{..., ...}".

@@ -48,6 +48,9 @@ type AccessClaims struct {
 	ExpiresAt time.Time
 	AuthTime  time.Time // auth_time when not zero (RFC 9068 §2.2.1)
 	SessionID string    // sid when not empty
+	// Extra are the user's identity claims (RFC 9068 §2.2.3.1); registered
+	// names are dropped, as for ID tokens.
+	Extra map[string]any
 }
 
 // accessPayload is the JSON of an access token, marshalled in one pass.
@@ -95,6 +98,9 @@ func (m *Minter) AccessToken(c AccessClaims, alg string) (string, error) {
 	payload, err := json.Marshal(p)
 	if err != nil {
 		return "", fmt.Errorf("mint: encoding access token claims: %w", err)
+	}
+	if payload, err = appendExtra(payload, c.Extra); err != nil {
+		return "", err
 	}
 	return m.sign(alg, typAccessToken, payload)
 }
