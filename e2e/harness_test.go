@@ -65,7 +65,7 @@ func (s *syncBuffer) String() string { s.mu.Lock(); defer s.mu.Unlock(); return 
 
 // env is one running server.
 type env struct {
-	t       *testing.T
+	t       testing.TB
 	issuer  string
 	app     *app.App
 	clk     *clock
@@ -128,7 +128,10 @@ func testConfig(issuer, dir string, jwtKey *ecdsa.PrivateKey, edit func(*config.
 }
 
 // start runs a server on a loopback port, on a fresh SQLite file.
-func start(t *testing.T) *env {
+func start(t testing.TB) *env { t.Helper(); return startWith(t, nil) }
+
+// startWith is start with the test configuration changed by edit.
+func startWith(t testing.TB, edit func(*config.Config)) *env {
 	t.Helper()
 	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
 	if err != nil {
@@ -136,7 +139,7 @@ func start(t *testing.T) *env {
 	}
 	e := &env{t: t, dir: t.TempDir(), jwtKey: key, clk: &clock{t: time.Now().Truncate(time.Second)}}
 	e.secrets = []string{secretApp, secretApp2, secretNoOff, secretReuse, secretShort, alicePW}
-	e.run(nil)
+	e.run(edit)
 	t.Cleanup(e.stop)
 	return e
 }

@@ -10,26 +10,11 @@ import (
 	"github.com/tollgate-oidc/tollgate/internal/store"
 )
 
-const codeCols = `hash, client_id, redirect_uri, code_challenge, code_challenge_method, subject, scopes,
-	nonce, session_id, amr, auth_time, created_at, expires_at, consumed_at, grant_id`
-
-func codeDest(c *store.AuthCode) []any {
-	return []any{&c.Hash, &c.ClientID, &c.RedirectURI, &c.CodeChallenge, &c.CodeChallengeMethod, &c.Subject,
-		listCol{&c.Scopes}, &c.Nonce, &c.SessionID, listCol{&c.AMR}, timeCol{&c.AuthTime},
-		timeCol{&c.CreatedAt}, timeCol{&c.ExpiresAt}, timeCol{&c.ConsumedAt}, &c.GrantID}
-}
-
 // CreateAuthCode implements store.Store.
 func (db *DB) CreateAuthCode(ctx context.Context, c store.AuthCode) error {
-	_, err := db.w.ExecContext(ctx, `INSERT INTO auth_codes (`+codeCols+`)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-		c.Hash, c.ClientID, c.RedirectURI, c.CodeChallenge, c.CodeChallengeMethod, c.Subject, list(c.Scopes),
-		c.Nonce, c.SessionID, list(c.AMR), micros(c.AuthTime), micros(c.CreatedAt), micros(c.ExpiresAt),
-		micros(c.ConsumedAt), c.GrantID)
-	if err != nil {
-		return fmt.Errorf("sqlite: create auth code: %w", unique(err))
-	}
-	return nil
+	_, err := db.exec(ctx, "create auth code", `INSERT INTO auth_codes (`+codeCols+`)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`, codeArgs(c)...)
+	return err
 }
 
 // ConsumeAuthCode implements store.Store. The conditional UPDATE decides who
@@ -65,9 +50,9 @@ func (db *DB) ConsumeAuthCode(ctx context.Context, hash string, at time.Time) (s
 
 // SetAuthCodeGrant implements store.Store.
 func (db *DB) SetAuthCodeGrant(ctx context.Context, hash, grantID string) error {
-	n, err := affected(db.w.ExecContext(ctx, `UPDATE auth_codes SET grant_id = ? WHERE hash = ?`, grantID, hash))
+	n, err := db.exec(ctx, "set auth code grant", `UPDATE auth_codes SET grant_id = ? WHERE hash = ?`, grantID, hash)
 	if err != nil {
-		return fmt.Errorf("sqlite: set auth code grant: %w", err)
+		return err
 	}
 	if n == 0 {
 		return fmt.Errorf("sqlite: set auth code grant: %w", store.ErrNotFound)
@@ -80,12 +65,12 @@ func (db *DB) SetAuthCodeGrant(ctx context.Context, hash, grantID string) error 
 // contract gives no clock, so "expired" is expires_at before time.Now(); a
 // NULL (zero) expiry never expires.
 func (db *DB) UseJTI(ctx context.Context, clientID, jti string, expiresAt time.Time) error {
-	n, err := affected(db.w.ExecContext(ctx, `INSERT INTO used_jtis (client_id, jti, expires_at) VALUES (?, ?, ?)
+	n, err := db.exec(ctx, "use jti", `INSERT INTO used_jtis (client_id, jti, expires_at) VALUES (?, ?, ?)
 		ON CONFLICT (client_id, jti) DO UPDATE SET expires_at = excluded.expires_at
 		WHERE used_jtis.expires_at < ?`,
-		clientID, jti, micros(expiresAt), time.Now().UnixMicro()))
+		clientID, jti, micros(expiresAt), time.Now().UnixMicro())
 	if err != nil {
-		return fmt.Errorf("sqlite: use jti: %w", err)
+		return err
 	}
 	if n == 0 {
 		return fmt.Errorf("sqlite: use jti: %w", store.ErrConflict)
@@ -116,12 +101,9 @@ func (db *DB) SigningKeys(ctx context.Context) ([]store.SigningKey, error) {
 
 // AddSigningKey implements store.Store.
 func (db *DB) AddSigningKey(ctx context.Context, k store.SigningKey) error {
-	_, err := db.w.ExecContext(ctx, `INSERT INTO signing_keys (id, algorithm, sealed, created_at) VALUES (?, ?, ?, ?)`,
+	_, err := db.exec(ctx, "add signing key", `INSERT INTO signing_keys (id, algorithm, sealed, created_at) VALUES (?, ?, ?, ?)`,
 		k.ID, k.Algorithm, k.Sealed, micros(k.CreatedAt))
-	if err != nil {
-		return fmt.Errorf("sqlite: add signing key: %w", unique(err))
-	}
-	return nil
+	return err
 }
 
 // DeleteExpired implements store.Store. One transaction, so a rotation

@@ -12,10 +12,9 @@ import (
 // databases in the field already ran it.
 //
 // Tables are STRICT so a wrong type is an error, not a silent conversion.
-// Keys that are looked up by value (token and code hashes, jtis) make their
-// tables WITHOUT ROWID: the row lives in the primary-key b-tree, one lookup
-// instead of two. Times are unix microseconds, NULL for "zero" (not yet, or
-// never expires).
+// Tables looked up by a text key (every one but signing_keys) are WITHOUT
+// ROWID: the row lives in the primary-key b-tree, one search instead of two. Times are unix microseconds,
+// NULL for "zero" (not yet, or never expires).
 var migrations = []string{
 	// 1: the initial schema.
 	`CREATE TABLE grants (
@@ -29,25 +28,36 @@ var migrations = []string{
 		created_at INTEGER,
 		expires_at INTEGER,
 		revoked_at INTEGER
-	) STRICT;
+	) STRICT, WITHOUT ROWID;
 	-- RevokeGrants by client (client deleted) and by subject (user signed
 	-- out everywhere); DeleteExpired by expiry.
 	CREATE INDEX grants_client_id ON grants (client_id);
 	CREATE INDEX grants_subject ON grants (subject);
 	CREATE INDEX grants_expires_at ON grants (expires_at);
 
+	-- Tokens are stored in chain order within their grant: the primary key
+	-- is (grant_id, seq), seq being the token's position in the chain (0 for
+	-- the first, its predecessor's + 1 after), assigned by the store and
+	-- unique because a token is rotated at most once. So a rotation writes
+	-- its successor next to the token it consumes, on the same page: one
+	-- page written where a key by hash would write two at random, and pages
+	-- written are the writer's main cost. The key also serves the foreign key
+	-- and DeleteExpired. Lookup by hash goes through refresh_tokens_hash,
+	-- which also keeps hashes unique.
 	-- No ON DELETE CASCADE: DeleteExpired removes a grant's tokens itself, so
 	-- it can count them, and a grant can never vanish under a live token.
 	CREATE TABLE refresh_tokens (
-		hash           TEXT PRIMARY KEY,
 		grant_id       TEXT NOT NULL REFERENCES grants (id),
+		seq            INTEGER NOT NULL,
+		hash           TEXT NOT NULL,
 		generation     INTEGER NOT NULL,
 		created_at     INTEGER,
 		expires_at     INTEGER,
 		consumed_at    INTEGER,
-		successor_hash TEXT NOT NULL
+		successor_hash TEXT NOT NULL,
+		PRIMARY KEY (grant_id, seq)
 	) STRICT, WITHOUT ROWID;
-	CREATE INDEX refresh_tokens_grant_id ON refresh_tokens (grant_id);
+	CREATE UNIQUE INDEX refresh_tokens_hash ON refresh_tokens (hash);
 	CREATE INDEX refresh_tokens_expires_at ON refresh_tokens (expires_at);
 
 	CREATE TABLE auth_codes (

@@ -3,7 +3,6 @@ package sqlite
 import (
 	"context"
 	"database/sql"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"net/url"
@@ -11,7 +10,7 @@ import (
 	"path/filepath"
 	"runtime"
 	"strings"
-	"time"
+	"sync"
 
 	"modernc.org/sqlite"
 	sqlite3 "modernc.org/sqlite/lib"
@@ -21,30 +20,44 @@ import (
 
 var _ store.Store = (*DB)(nil)
 
-// DSN parameters (see modernc.org/sqlite Driver.Open). busy_timeout comes
-// first so the others can wait for a lock held by another process (a
-// concurrent `tollgate migrate`); query_only comes last for the same reason.
+// DSN parameters (see modernc.org/sqlite Driver.Open; each _pragma runs in
+// order as each connection opens). busy_timeout comes first so the rest can
+// wait for a lock held by another process (say, a concurrent `tollgate
+// migrate`). The writer's automatic checkpoint is only a backstop at 10,000
+// pages (about 40 MB of WAL): checkpoint.go does the regular ones.
 const (
-	writerParams = "_pragma=busy_timeout(10000)&_pragma=journal_mode(WAL)&_pragma=synchronous(NORMAL)&_pragma=foreign_keys(1)&_txlock=immediate"
-	readerParams = "_pragma=busy_timeout(10000)&_pragma=foreign_keys(1)&_pragma=query_only(1)"
+	writerParams = "_pragma=busy_timeout(10000)&_pragma=journal_mode(WAL)&_pragma=synchronous(NORMAL)" +
+		"&_pragma=foreign_keys(1)&_pragma=wal_autocheckpoint(10000)&_txlock=immediate"
+	readerParams     = "_pragma=busy_timeout(10000)&_pragma=foreign_keys(1)&_pragma=query_only(1)"
+	checkpointParams = "_pragma=busy_timeout(10000)"
 )
 
 // DB is a Tollgate store in one SQLite file.
 type DB struct {
-	w *sql.DB // the one writer connection
-	r *sql.DB // read-only pool
+	w  *sql.DB // the one writer connection
+	r  *sql.DB // read-only pool
+	ck *sql.DB // the checkpointer's connection (checkpoint.go)
+
 	// Statements of the refresh hot path, prepared once per connection
-	// rather than parsed on every call.
-	findToken   *sql.Stmt // r
-	findGrant   *sql.Stmt // r
-	consume     *sql.Stmt // w
-	tokenState  *sql.Stmt // w
-	insertToken *sql.Stmt // w
+	// instead of parsed on every call.
+	findToken       *sql.Stmt // r
+	findGrant       *sql.Stmt // r
+	insertSuccessor *sql.Stmt // w
+	consume         *sql.Stmt // w
+	tokenState      *sql.Stmt // w
+
+	rotations        chan *rotation // to the rotator (rotate.go); unbuffered
+	kick             chan struct{}  // to the checkpointer; buffered 1
+	closing          chan struct{}  // closed by Close: background goroutines stop
+	rotatorDone      chan struct{}
+	checkpointerDone chan struct{}
+	closeOnce        sync.Once
+	closeErr         error
 }
 
 // Open opens (creating if need be) the database at path, creating its parent
-// directory with mode 0700 (it holds every grant of every user), and applies
-// any schema migrations it lacks.
+// directory with mode 0700 (the file holds every grant of every user), and
+// applies any schema migrations it lacks.
 func Open(ctx context.Context, path string) (*DB, error) {
 	if path == "" {
 		return nil, errors.New("sqlite: open: empty path")
@@ -56,35 +69,41 @@ func Open(ctx context.Context, path string) (*DB, error) {
 	if err := os.MkdirAll(filepath.Dir(abs), 0o700); err != nil {
 		return nil, fmt.Errorf("sqlite: open: %w", err)
 	}
+	// sql.Open only fails for an unknown driver name; connections, and
+	// their errors, come with the first use.
 	db := &DB{}
-	if db.w, err = sql.Open("sqlite", dsn(abs, writerParams)); err != nil {
-		return nil, fmt.Errorf("sqlite: open: %w", err)
-	}
+	db.w, _ = sql.Open("sqlite", dsn(abs, writerParams))
 	db.w.SetMaxOpenConns(1)
 	db.w.SetMaxIdleConns(1)
-	// Migrate on the writer before any reader connects, so the file is in
-	// WAL mode and the schema exists before the first read.
+	// Migrate on the writer before anything else connects, so the file is
+	// in WAL mode and the schema exists before the first read.
 	if err := migrate(ctx, db.w); err != nil {
 		db.w.Close()
 		return nil, err
 	}
-	if db.r, err = sql.Open("sqlite", dsn(abs, readerParams)); err != nil {
-		db.w.Close()
-		return nil, fmt.Errorf("sqlite: open: %w", err)
-	}
-	// Idle connections are kept: opening one re-runs the pragmas.
+	db.r, _ = sql.Open("sqlite", dsn(abs, readerParams))
 	n := max(4, runtime.GOMAXPROCS(0))
 	db.r.SetMaxOpenConns(n)
-	db.r.SetMaxIdleConns(n)
+	db.r.SetMaxIdleConns(n) // keep them: opening one re-runs the pragmas
+	db.ck, _ = sql.Open("sqlite", dsn(abs, checkpointParams))
+	db.ck.SetMaxOpenConns(1)
+	db.ck.SetMaxIdleConns(1)
 	if err := db.prepare(ctx); err != nil {
-		db.Close()
+		db.closeAll()
 		return nil, err
 	}
+	db.rotations = make(chan *rotation)
+	db.kick = make(chan struct{}, 1)
+	db.closing = make(chan struct{})
+	db.rotatorDone = make(chan struct{})
+	db.checkpointerDone = make(chan struct{})
+	go db.rotator()
+	go db.checkpointer()
 	return db, nil
 }
 
 // dsn builds a file: URI. The path is escaped because SQLite decodes %XX in
-// it and would read a literal '?' or '#' as the start of the query.
+// it and would take a literal '?' or '#' for the start of the query.
 func dsn(path, params string) string {
 	p := filepath.ToSlash(path)
 	if !strings.HasPrefix(p, "/") {
@@ -102,18 +121,25 @@ func (db *DB) prepare(ctx context.Context) error {
 		{&db.findToken, db.r, `SELECT ` + tokenCols + `, ` + grantCols + `
 			FROM refresh_tokens t JOIN grants g ON g.id = t.grant_id WHERE t.hash = ?`},
 		{&db.findGrant, db.r, `SELECT ` + grantCols + ` FROM grants g WHERE g.id = ?`},
-		// The whole rotation rule is this one conditional write: it matches
-		// only an unconsumed token of a live grant, and the single writer
-		// serialises it, so of any number of racing rotations one matches.
+		// Rotation (rotate.go) is this conditional INSERT, then the UPDATE
+		// below. The INSERT writes the successor, next to its predecessor
+		// (schema.go), only if the old token is unconsumed, in the
+		// successor's grant, that grant is live, and the successor's hash is
+		// free; the single writer serialises it, so of any number of racing
+		// rotations of one token exactly one matches.
+		{&db.insertSuccessor, db.w, `INSERT INTO refresh_tokens
+			(grant_id, seq, hash, generation, created_at, expires_at, consumed_at, successor_hash)
+			SELECT t.grant_id, t.seq + 1, ?, ?, ?, ?, ?, ?
+			FROM refresh_tokens t JOIN grants g ON g.id = t.grant_id
+			WHERE t.hash = ? AND t.grant_id = ? AND t.consumed_at IS NULL AND g.revoked_at IS NULL
+			ON CONFLICT DO NOTHING`},
+		// In the same transaction, so the grant cannot have been revoked
+		// since; consumed_at IS NULL stays as the guard it must pass.
 		{&db.consume, db.w, `UPDATE refresh_tokens SET consumed_at = ?, successor_hash = ?
-			WHERE hash = ? AND grant_id = ? AND consumed_at IS NULL
-			AND EXISTS (SELECT 1 FROM grants g WHERE g.id = refresh_tokens.grant_id AND g.revoked_at IS NULL)`},
+			WHERE hash = ? AND grant_id = ? AND consumed_at IS NULL`},
 		// Why a conditional write matched nothing: no row, or a dead one.
 		{&db.tokenState, db.w, `SELECT t.grant_id, t.consumed_at IS NOT NULL OR g.revoked_at IS NOT NULL
 			FROM refresh_tokens t JOIN grants g ON g.id = t.grant_id WHERE t.hash = ?`},
-		{&db.insertToken, db.w, `INSERT INTO refresh_tokens
-			(hash, grant_id, generation, created_at, expires_at, consumed_at, successor_hash)
-			VALUES (?, ?, ?, ?, ?, ?, ?)`},
 	} {
 		st, err := p.on.PrepareContext(ctx, p.text)
 		if err != nil {
@@ -124,18 +150,29 @@ func (db *DB) prepare(ctx context.Context) error {
 	return nil
 }
 
-// Close closes the statements and both pools.
+// Close stops the background goroutines, answering any batch of rotations
+// in flight first, then closes the statements and the connections. It is
+// safe to call more than once.
 func (db *DB) Close() error {
+	db.closeOnce.Do(func() {
+		close(db.closing)
+		<-db.rotatorDone
+		<-db.checkpointerDone
+		db.closeErr = db.closeAll()
+	})
+	return db.closeErr
+}
+
+func (db *DB) closeAll() error {
 	var errs []error
-	for _, st := range []*sql.Stmt{db.findToken, db.findGrant, db.consume, db.tokenState, db.insertToken} {
+	for _, st := range []*sql.Stmt{db.findToken, db.findGrant, db.insertSuccessor, db.consume, db.tokenState} {
 		if st != nil {
 			errs = append(errs, st.Close())
 		}
 	}
-	if db.r != nil {
-		errs = append(errs, db.r.Close())
+	for _, p := range []*sql.DB{db.ck, db.r, db.w} {
+		errs = append(errs, p.Close())
 	}
-	errs = append(errs, db.w.Close())
 	if err := errors.Join(errs...); err != nil {
 		return fmt.Errorf("sqlite: close: %w", err)
 	}
@@ -157,7 +194,19 @@ func (db *DB) write(ctx context.Context, op string, fn func(tx *sql.Tx) error) e
 	if err := tx.Commit(); err != nil {
 		return fmt.Errorf("sqlite: %s: %w", op, err)
 	}
+	db.wrote()
 	return nil
+}
+
+// exec runs one statement on the writer in its own (implicit) transaction
+// and returns how many rows it changed. A duplicate key is ErrConflict.
+func (db *DB) exec(ctx context.Context, op, query string, args ...any) (int64, error) {
+	n, err := affected(db.w.ExecContext(ctx, query, args...))
+	if err != nil {
+		return 0, fmt.Errorf("sqlite: %s: %w", op, unique(err))
+	}
+	db.wrote()
+	return n, nil
 }
 
 // affected returns how many rows an Exec changed.
@@ -178,63 +227,4 @@ func unique(err error) error {
 		}
 	}
 	return err
-}
-
-var errZeroTime = errors.New("zero time")
-
-// micros is how a time is bound: unix microseconds, or NULL for zero.
-func micros(t time.Time) any {
-	if t.IsZero() {
-		return nil
-	}
-	return t.UnixMicro()
-}
-
-// list is how a string slice is bound: a JSON array, which keeps any value
-// (an AMR value may hold a space, which a space-joined list would split).
-func list(s []string) string {
-	if len(s) == 0 {
-		return "[]"
-	}
-	b, _ := json.Marshal(s) // a []string always marshals
-	return string(b)
-}
-
-// timeCol scans what micros binds.
-type timeCol struct{ t *time.Time }
-
-func (c timeCol) Scan(v any) error {
-	switch v := v.(type) {
-	case nil:
-		*c.t = time.Time{}
-	case int64:
-		*c.t = time.UnixMicro(v).UTC()
-	default:
-		return fmt.Errorf("time column holds %T", v)
-	}
-	return nil
-}
-
-// listCol scans what list binds; empty comes back nil.
-type listCol struct{ s *[]string }
-
-func (c listCol) Scan(v any) error {
-	var b []byte
-	switch v := v.(type) {
-	case string:
-		b = []byte(v)
-	case []byte:
-		b = v
-	default:
-		return fmt.Errorf("list column holds %T", v)
-	}
-	var out []string
-	if err := json.Unmarshal(b, &out); err != nil {
-		return fmt.Errorf("list column: %w", err)
-	}
-	if len(out) == 0 {
-		out = nil
-	}
-	*c.s = out
-	return nil
 }

@@ -1,0 +1,66 @@
+package e2e
+
+import (
+	"encoding/json"
+	"net/http"
+	"net/url"
+	"strings"
+	"testing"
+
+	"github.com/tollgate-oidc/tollgate/internal/config"
+)
+
+// BenchmarkRefreshGrant measures whole refresh grants over HTTP on loopback:
+// client authentication, rotation in SQLite, an access token and an ID
+// token signed, JSON out. Each parallel worker refreshes its own chain.
+//
+//	go test -run '^$' -bench RefreshGrant -benchtime 5s ./e2e/
+func BenchmarkRefreshGrant(b *testing.B) {
+	for _, alg := range []string{"RS256", "ES256"} {
+		b.Run(alg, func(b *testing.B) {
+			e := startWith(b, func(c *config.Config) { c.Tokens.SigningAlg = alg; c.LogLevel = "warn" })
+			b.SetParallelism(4) // 4 workers per core, as a loaded server sees
+			b.ResetTimer()
+			b.RunParallel(func(pb *testing.PB) {
+				rt := e.benchSignIn(b)
+				client := &http.Client{}
+				for pb.Next() {
+					rt = e.benchRefresh(b, client, rt)
+				}
+			})
+		})
+	}
+}
+
+func (e *env) benchSignIn(b *testing.B) string {
+	form := url.Values{"grant_type": {"password"}, "username": {"alice"}, "password": {alicePW}, "scope": {"openid offline_access"}}
+	req, _ := http.NewRequest(http.MethodPost, e.tokenURL(), strings.NewReader(form.Encode()))
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	req.SetBasicAuth("app", secretApp)
+	return e.benchDo(b, http.DefaultClient, req)
+}
+
+func (e *env) benchRefresh(b *testing.B, c *http.Client, rt string) string {
+	req, _ := http.NewRequest(http.MethodPost, e.tokenURL(), strings.NewReader("grant_type=refresh_token&refresh_token="+rt))
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	req.SetBasicAuth("app", secretApp)
+	return e.benchDo(b, c, req)
+}
+
+// benchDo sends a token request and returns the refresh token of the answer.
+func (e *env) benchDo(b *testing.B, c *http.Client, req *http.Request) string {
+	// Errorf, not Fatalf: this runs on RunParallel's goroutines.
+	res, err := c.Do(req)
+	if err != nil {
+		b.Error(err)
+		return ""
+	}
+	defer res.Body.Close()
+	var body struct {
+		RefreshToken string `json:"refresh_token"`
+	}
+	if err := json.NewDecoder(res.Body).Decode(&body); err != nil || res.StatusCode != http.StatusOK || body.RefreshToken == "" {
+		b.Errorf("token request: %d %v", res.StatusCode, err)
+	}
+	return body.RefreshToken
+}

@@ -1,0 +1,140 @@
+package memstore
+
+import (
+	"context"
+	"slices"
+	"time"
+
+	"github.com/tollgate-oidc/tollgate/internal/store"
+)
+
+// CreateAuthCode implements store.Store.
+func (s *Store) CreateAuthCode(ctx context.Context, c store.AuthCode) error {
+	if err := s.lock(ctx, "create auth code"); err != nil {
+		return err
+	}
+	defer s.mu.Unlock()
+	if _, ok := s.codes[c.Hash]; ok {
+		return conflict("create auth code")
+	}
+	s.codes[c.Hash] = copyCode(c)
+	return nil
+}
+
+// ConsumeAuthCode implements store.Store.
+func (s *Store) ConsumeAuthCode(ctx context.Context, hash string, at time.Time) (store.AuthCode, error) {
+	if at.IsZero() {
+		return store.AuthCode{}, zeroTime("consume auth code")
+	}
+	if err := s.lock(ctx, "consume auth code"); err != nil {
+		return store.AuthCode{}, err
+	}
+	defer s.mu.Unlock()
+	c, ok := s.codes[hash]
+	if !ok {
+		return store.AuthCode{}, notFound("consume auth code")
+	}
+	if !c.ConsumedAt.IsZero() {
+		return copyCode(c), conflict("consume auth code")
+	}
+	c.ConsumedAt = norm(at)
+	s.codes[hash] = c
+	return copyCode(c), nil
+}
+
+// SetAuthCodeGrant implements store.Store.
+func (s *Store) SetAuthCodeGrant(ctx context.Context, hash, grantID string) error {
+	if err := s.lock(ctx, "set auth code grant"); err != nil {
+		return err
+	}
+	defer s.mu.Unlock()
+	c, ok := s.codes[hash]
+	if !ok {
+		return notFound("set auth code grant")
+	}
+	c.GrantID = grantID
+	s.codes[hash] = c
+	return nil
+}
+
+// UseJTI implements store.Store. The contract gives no clock, so an entry is
+// expired when its expiresAt is before time.Now().
+func (s *Store) UseJTI(ctx context.Context, clientID, jti string, expiresAt time.Time) error {
+	if err := s.lock(ctx, "use jti"); err != nil {
+		return err
+	}
+	defer s.mu.Unlock()
+	k := jtiKey{clientID, jti}
+	if exp, ok := s.jtis[k]; ok && !expired(exp, norm(time.Now())) {
+		return conflict("use jti")
+	}
+	s.jtis[k] = norm(expiresAt)
+	return nil
+}
+
+// SigningKeys implements store.Store.
+func (s *Store) SigningKeys(ctx context.Context) ([]store.SigningKey, error) {
+	if err := s.lock(ctx, "signing keys"); err != nil {
+		return nil, err
+	}
+	defer s.mu.Unlock()
+	out := make([]store.SigningKey, len(s.keys))
+	for i, k := range s.keys {
+		k.Sealed = slices.Clone(k.Sealed)
+		out[i] = k
+	}
+	// Stable, so keys created at the same instant keep insertion order.
+	slices.SortStableFunc(out, func(a, b store.SigningKey) int { return a.CreatedAt.Compare(b.CreatedAt) })
+	return out, nil
+}
+
+// AddSigningKey implements store.Store.
+func (s *Store) AddSigningKey(ctx context.Context, k store.SigningKey) error {
+	if err := s.lock(ctx, "add signing key"); err != nil {
+		return err
+	}
+	defer s.mu.Unlock()
+	if slices.ContainsFunc(s.keys, func(o store.SigningKey) bool { return o.ID == k.ID }) {
+		return conflict("add signing key")
+	}
+	k.Sealed = slices.Clone(k.Sealed)
+	k.CreatedAt = norm(k.CreatedAt)
+	s.keys = append(s.keys, k)
+	return nil
+}
+
+// DeleteExpired implements store.Store. A grant that expired takes all its
+// tokens with it; a zero expiry never passes.
+func (s *Store) DeleteExpired(ctx context.Context, before time.Time) (int, error) {
+	if err := s.lock(ctx, "delete expired"); err != nil {
+		return 0, err
+	}
+	defer s.mu.Unlock()
+	before = norm(before) // compare at the precision stored, as SQL does
+	n := 0
+	for h, t := range s.tokens {
+		if expired(t.ExpiresAt, before) || expired(s.grants[t.GrantID].ExpiresAt, before) {
+			delete(s.tokens, h)
+			n++
+		}
+	}
+	for id, g := range s.grants {
+		if expired(g.ExpiresAt, before) {
+			delete(s.grants, id)
+			n++
+		}
+	}
+	for h, c := range s.codes {
+		if expired(c.ExpiresAt, before) {
+			delete(s.codes, h)
+			n++
+		}
+	}
+	for k, exp := range s.jtis {
+		if expired(exp, before) {
+			delete(s.jtis, k)
+			n++
+		}
+	}
+	return n, nil
+}

@@ -1,0 +1,115 @@
+package sqlite
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/tollgate-oidc/tollgate/internal/store"
+)
+
+// How records map to columns. Times are INTEGER unix microseconds, NULL for
+// the zero time; string lists are JSON arrays.
+
+const (
+	grantCols = `g.id, g.client_id, g.subject, g.scopes, g.auth_time, g.session_id, g.amr,
+		g.created_at, g.expires_at, g.revoked_at`
+	tokenCols = `t.hash, t.grant_id, t.generation, t.created_at, t.expires_at, t.consumed_at, t.successor_hash`
+	codeCols  = `hash, client_id, redirect_uri, code_challenge, code_challenge_method, subject, scopes,
+		nonce, session_id, amr, auth_time, created_at, expires_at, consumed_at, grant_id`
+)
+
+func grantArgs(g store.Grant) []any {
+	return []any{g.ID, g.ClientID, g.Subject, list(g.Scopes), micros(g.AuthTime), g.SessionID, list(g.AMR),
+		micros(g.CreatedAt), micros(g.ExpiresAt), micros(g.RevokedAt)}
+}
+
+func grantDest(g *store.Grant) []any {
+	return []any{&g.ID, &g.ClientID, &g.Subject, listCol{&g.Scopes}, timeCol{&g.AuthTime}, &g.SessionID,
+		listCol{&g.AMR}, timeCol{&g.CreatedAt}, timeCol{&g.ExpiresAt}, timeCol{&g.RevokedAt}}
+}
+
+// tokenArgs binds the columns after grant_id and seq, which the store sets.
+func tokenArgs(t store.RefreshToken) []any {
+	return []any{t.Hash, t.Generation, micros(t.CreatedAt), micros(t.ExpiresAt), micros(t.ConsumedAt), t.SuccessorHash}
+}
+
+func tokenDest(t *store.RefreshToken) []any {
+	return []any{&t.Hash, &t.GrantID, &t.Generation, timeCol{&t.CreatedAt}, timeCol{&t.ExpiresAt},
+		timeCol{&t.ConsumedAt}, &t.SuccessorHash}
+}
+
+func codeArgs(c store.AuthCode) []any {
+	return []any{c.Hash, c.ClientID, c.RedirectURI, c.CodeChallenge, c.CodeChallengeMethod, c.Subject,
+		list(c.Scopes), c.Nonce, c.SessionID, list(c.AMR), micros(c.AuthTime), micros(c.CreatedAt),
+		micros(c.ExpiresAt), micros(c.ConsumedAt), c.GrantID}
+}
+
+func codeDest(c *store.AuthCode) []any {
+	return []any{&c.Hash, &c.ClientID, &c.RedirectURI, &c.CodeChallenge, &c.CodeChallengeMethod, &c.Subject,
+		listCol{&c.Scopes}, &c.Nonce, &c.SessionID, listCol{&c.AMR}, timeCol{&c.AuthTime},
+		timeCol{&c.CreatedAt}, timeCol{&c.ExpiresAt}, timeCol{&c.ConsumedAt}, &c.GrantID}
+}
+
+// errZeroTime refuses a zero event time: zero means "not yet" in ConsumedAt
+// and RevokedAt, so writing it would record nothing.
+var errZeroTime = errors.New("zero time")
+
+// micros is how a time is bound: unix microseconds (exact, ordered, and the
+// precision PostgreSQL keeps), or NULL for the zero time.
+func micros(t time.Time) any {
+	if t.IsZero() {
+		return nil
+	}
+	return t.UnixMicro()
+}
+
+// list is how a string slice is bound: a JSON array, which keeps any value
+// (a space-joined list would split an AMR value that held a space).
+func list(s []string) string {
+	if len(s) == 0 {
+		return "[]"
+	}
+	b, _ := json.Marshal(s) // a []string always marshals
+	return string(b)
+}
+
+// timeCol scans what micros binds, as UTC.
+type timeCol struct{ t *time.Time }
+
+func (c timeCol) Scan(v any) error {
+	switch v := v.(type) {
+	case nil:
+		*c.t = time.Time{}
+	case int64:
+		*c.t = time.UnixMicro(v).UTC()
+	default:
+		return fmt.Errorf("time column holds %T", v)
+	}
+	return nil
+}
+
+// listCol scans what list binds; empty comes back nil.
+type listCol struct{ s *[]string }
+
+func (c listCol) Scan(v any) error {
+	var b []byte
+	switch v := v.(type) {
+	case string:
+		b = []byte(v)
+	case []byte:
+		b = v
+	default:
+		return fmt.Errorf("list column holds %T", v)
+	}
+	var out []string
+	if err := json.Unmarshal(b, &out); err != nil {
+		return fmt.Errorf("list column: %w", err)
+	}
+	if len(out) == 0 {
+		out = nil
+	}
+	*c.s = out
+	return nil
+}

@@ -1,0 +1,152 @@
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/tollgate-oidc/tollgate/internal/store"
+)
+
+// Refresh-token rotation is the hot path, and on SQLite its cost is the
+// commit more than the SQL: a commit takes and drops file locks and writes
+// every dirty page to the WAL, about a dozen system calls. So rotations do
+// not each get their own transaction (group commit). One goroutine, the
+// rotator, takes every rotation queued while the previous commit ran and
+// applies them one after another in a single transaction. In sequence they
+// keep every property of one-at-a-time rotation (of two rotations of one
+// token the second sees the first's consume and gets ErrConflict), and no
+// caller hears "ok" before the commit.
+
+// maxBatch bounds one transaction, so a burst cannot hold the writer long.
+const maxBatch = 256
+
+// rotation is one RotateRefreshToken call waiting for the rotator.
+type rotation struct {
+	ctx        context.Context
+	oldHash    string
+	consumedAt time.Time
+	next       store.RefreshToken
+	done       chan error // buffered: the rotator never waits on a caller
+}
+
+// errOtherGrant: the successor names another grant than its predecessor.
+var errOtherGrant = errors.New("successor belongs to another grant")
+
+// RotateRefreshToken implements store.Store.
+func (db *DB) RotateRefreshToken(ctx context.Context, oldHash string, consumedAt time.Time, next store.RefreshToken) error {
+	if consumedAt.IsZero() {
+		return fmt.Errorf("sqlite: rotate: consumedAt: %w", errZeroTime)
+	}
+	if err := ctx.Err(); err != nil {
+		return fmt.Errorf("sqlite: rotate: %w", err)
+	}
+	r := &rotation{ctx: ctx, oldHash: oldHash, consumedAt: consumedAt, next: next, done: make(chan error, 1)}
+	select {
+	case db.rotations <- r:
+	case <-ctx.Done():
+		return fmt.Errorf("sqlite: rotate: %w", ctx.Err())
+	case <-db.closing:
+		return errors.New("sqlite: rotate: store closed")
+	}
+	// Once handed over, wait for the outcome even if ctx ends: the batch is
+	// short, and "cancelled" about a rotation that then commits would send
+	// the client back with a token that is already consumed.
+	return <-r.done
+}
+
+// rotator runs until Close, one batch at a time.
+func (db *DB) rotator() {
+	defer close(db.rotatorDone)
+	batch := make([]*rotation, 0, maxBatch)
+	for {
+		select {
+		case <-db.closing:
+			return
+		case r := <-db.rotations:
+			batch = append(batch[:0], r)
+		}
+	drain:
+		for len(batch) < maxBatch {
+			select {
+			case r := <-db.rotations:
+				batch = append(batch, r)
+			default:
+				break drain
+			}
+		}
+		db.commitBatch(batch)
+		clear(batch) // drop references to answered callers
+	}
+}
+
+// commitBatch applies the batch in one transaction and answers every caller.
+// A rotation that loses (ErrNotFound, ErrConflict, another grant) writes
+// nothing and leaves the others be; any other error aborts the whole batch
+// and every caller in it gets that error, since none of it was written.
+func (db *DB) commitBatch(batch []*rotation) {
+	// The transaction serves many callers, so it runs under none of their
+	// contexts; each caller's context is checked before its rotation.
+	ctx := context.Background()
+	errs := make([]error, len(batch))
+	err := db.write(ctx, "rotate", func(tx *sql.Tx) error {
+		st := txStmts{tx.StmtContext(ctx, db.insertSuccessor), tx.StmtContext(ctx, db.consume), tx.StmtContext(ctx, db.tokenState)}
+		for i, r := range batch {
+			if err := r.ctx.Err(); err != nil {
+				errs[i] = err
+				continue
+			}
+			err := st.rotate(ctx, r)
+			if err != nil && !errors.Is(err, store.ErrNotFound) && !errors.Is(err, store.ErrConflict) && !errors.Is(err, errOtherGrant) {
+				return err
+			}
+			errs[i] = err
+		}
+		return nil
+	})
+	for i, r := range batch {
+		switch {
+		case err != nil:
+			r.done <- err
+		case errs[i] != nil:
+			r.done <- fmt.Errorf("sqlite: rotate: %w", errs[i])
+		default:
+			r.done <- nil
+		}
+	}
+}
+
+// txStmts are the rotation statements bound to the batch's transaction.
+type txStmts struct{ insert, consume, state *sql.Stmt }
+
+// rotate is one rotation inside the batch: insert the successor if the old
+// token may be rotated (the conditional INSERT of db.insertSuccessor), then
+// consume the old token. The INSERT goes first so that a rotation that loses,
+// even on a taken successor hash, has written nothing and needs no undoing.
+// When the INSERT matches the UPDATE must too; if it does not, something is
+// badly wrong, and the error aborts the batch rather than commit a successor
+// whose predecessor is still usable.
+func (st txStmts) rotate(ctx context.Context, r *rotation) error {
+	n, err := affected(st.insert.ExecContext(ctx, append(tokenArgs(r.next), r.oldHash, r.next.GrantID)...))
+	if err != nil {
+		return err
+	}
+	if n == 1 {
+		n, err := affected(st.consume.ExecContext(ctx, micros(r.consumedAt), r.next.Hash, r.oldHash, r.next.GrantID))
+		if err == nil && n != 1 {
+			err = fmt.Errorf("successor inserted but %d tokens consumed", n)
+		}
+		return err
+	}
+	// Nothing was written; say why, about the presented token first.
+	grantID, err := whyNot(ctx, st.state, r.oldHash)
+	if err != nil {
+		return err
+	}
+	if grantID != r.next.GrantID {
+		return fmt.Errorf("%w: %q, not %q", errOtherGrant, r.next.GrantID, grantID)
+	}
+	return store.ErrConflict // the old token is live, so the successor's hash is taken
+}

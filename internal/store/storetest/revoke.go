@@ -1,0 +1,88 @@
+package storetest
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	"github.com/tollgate-oidc/tollgate/internal/store"
+)
+
+func testRevokeGrant(t *testing.T, s store.Store) {
+	ctx := context.Background()
+	g, rt0 := newGrant("g1", "client-a", "alice")
+	mustCreateGrant(t, s, g, rt0)
+
+	ok, err := s.RevokeGrant(ctx, "g1", at(time.Minute))
+	if err != nil || !ok {
+		t.Fatalf("first RevokeGrant = %v, %v; want true, nil", ok, err)
+	}
+	want := g
+	want.RevokedAt = at(time.Minute)
+	got := mustGrant(t, s, "g1")
+	checkGrant(t, "revoked grant", got, want)
+	if !got.Revoked() {
+		t.Error("Revoked() = false after RevokeGrant")
+	}
+	// Revocation is visible at once through the token lookup too.
+	_, viaToken := mustToken(t, s, rt0.Hash)
+	checkGrant(t, "revoked grant via token", viaToken, want)
+
+	ok, err = s.RevokeGrant(ctx, "g1", at(time.Hour))
+	if err != nil || ok {
+		t.Errorf("second RevokeGrant = %v, %v; want false, nil", ok, err)
+	}
+	checkGrant(t, "grant revoked twice keeps the first time", mustGrant(t, s, "g1"), want)
+
+	_, err = s.RevokeGrant(ctx, "nope", at(time.Minute))
+	wantErr(t, "RevokeGrant(unknown)", err, store.ErrNotFound)
+}
+
+func testRevokeGrants(t *testing.T, s store.Store) {
+	ctx := context.Background()
+	for _, g := range [][3]string{
+		{"a1", "client-a", "alice"}, {"a2", "client-a", "bob"},
+		{"b1", "client-b", "alice"}, {"b2", "client-b", "bob"},
+		{"b3", "client-b", "bob"}, {"c1", "client-c", "carol"},
+		{"gone", "client-a", "alice"},
+	} {
+		gr, rt := newGrant(g[0], g[1], g[2])
+		mustCreateGrant(t, s, gr, rt)
+	}
+	if _, err := s.RevokeGrant(ctx, "gone", at(time.Second)); err != nil {
+		t.Fatal(err)
+	}
+	revoked := map[string]time.Time{"gone": at(time.Second)}
+
+	steps := []struct {
+		f    store.GrantFilter
+		when time.Time
+		want int
+		ids  []string
+	}{
+		{store.GrantFilter{ClientID: "client-a"}, at(time.Minute), 2, []string{"a1", "a2"}},
+		{store.GrantFilter{Subject: "alice"}, at(2 * time.Minute), 1, []string{"b1"}},
+		{store.GrantFilter{ClientID: "client-b", Subject: "bob"}, at(3 * time.Minute), 2, []string{"b2", "b3"}},
+		{store.GrantFilter{ClientID: "client-b", Subject: "bob"}, at(4 * time.Minute), 0, nil},
+		{store.GrantFilter{ClientID: "client-x"}, at(4 * time.Minute), 0, nil},
+	}
+	for _, st := range steps {
+		n, err := s.RevokeGrants(ctx, st.f, st.when)
+		if err != nil || n != st.want {
+			t.Errorf("RevokeGrants(%+v) = %d, %v; want %d, nil", st.f, n, err, st.want)
+		}
+		for _, id := range st.ids {
+			revoked[id] = st.when
+		}
+	}
+
+	if _, err := s.RevokeGrants(ctx, store.GrantFilter{}, at(time.Hour)); err == nil {
+		t.Error("RevokeGrants(empty filter): err = nil, want an error")
+	}
+	for _, id := range []string{"a1", "a2", "b1", "b2", "b3", "c1", "gone"} {
+		g := mustGrant(t, s, id)
+		if want := revoked[id]; !sameTime(g.RevokedAt, want) {
+			t.Errorf("grant %s: RevokedAt = %v, want %v", id, g.RevokedAt, want)
+		}
+	}
+}
