@@ -21,6 +21,7 @@ type Config struct {
 	Clients          []Client `yaml:"clients"`
 	Users            []User   `yaml:"users"`
 	LogLevel         string   `yaml:"log_level"` // debug | info | warn | error
+	Session          Session  `yaml:"session"`
 
 	// Filled by Finish; never read from the file.
 	clientsByID map[string]*Client
@@ -31,6 +32,22 @@ type Config struct {
 	// a zero is a value someone chose, not a missing key.
 	explicitDurations bool
 }
+
+// Session holds the browser-session settings.
+type Session struct {
+	// Lifetime is how long a browser sign-in lasts (default 8h). Refresh
+	// tokens granted for offline access outlive it by design.
+	Lifetime time.Duration `yaml:"lifetime"`
+}
+
+// Response types of the authorize endpoint (OAuth 2.0 Multiple Response
+// Type Encoding Practices; OIDC Core §3.3 for the hybrid ones).
+const (
+	ResponseCode             = "code"
+	ResponseCodeIDToken      = "code id_token"
+	ResponseCodeToken        = "code token"
+	ResponseCodeIDTokenToken = "code id_token token"
+)
 
 // Rotation modes of refresh tokens.
 const (
@@ -98,6 +115,13 @@ type Client struct {
 	Scopes             []string       `yaml:"scopes"`
 	AllowOfflineAccess bool           `yaml:"allow_offline_access"`
 	TokensOverride     *TokensPatch   `yaml:"tokens"`
+	// Browser sign-in (authorization code and hybrid flows).
+	ResponseTypes          []string `yaml:"response_types"`  // default [code]
+	RequirePKCE            bool     `yaml:"require_pkce"`    // always true for public clients
+	RequirePAR             bool     `yaml:"require_par"`     // RFC 9126 §6
+	RequireConsent         bool     `yaml:"require_consent"` // offline_access always asks
+	PostLogoutRedirectURIs []string `yaml:"post_logout_redirect_uris"`
+	RevokeOnLogout         bool     `yaml:"revoke_on_logout"`
 	// Tokens is the effective token settings for this client (filled by Load).
 	Tokens Tokens `yaml:"-"`
 

@@ -22,6 +22,7 @@ const (
 	DefaultIdleLifetime     = 360 * time.Hour // 15 days without use
 	DefaultMaxLifetime      = 720 * time.Hour // 30 days from sign-in
 	DefaultReuseGrace       = 60 * time.Second
+	DefaultSessionLifetime  = 8 * time.Hour
 	DefaultLogLevel         = "info"
 )
 
@@ -97,6 +98,7 @@ func Default() *Config {
 				ReuseGrace:   DefaultReuseGrace,
 			},
 		},
+		Session:           Session{Lifetime: DefaultSessionLifetime},
 		explicitDurations: true,
 	}
 }
@@ -136,6 +138,7 @@ func (c *Config) applyDefaults() {
 		setDuration(&t.RefreshToken.IdleLifetime, DefaultIdleLifetime)
 		setDuration(&t.RefreshToken.MaxLifetime, DefaultMaxLifetime)
 		setDuration(&t.RefreshToken.ReuseGrace, DefaultReuseGrace)
+		setDuration(&c.Session.Lifetime, DefaultSessionLifetime)
 	}
 
 	for i := range c.Clients {
@@ -174,6 +177,12 @@ func (cl *Client) applyDefaults(server Tokens) {
 	}
 	if cl.Scopes == nil {
 		cl.Scopes = []string{ScopeOpenID}
+	}
+	if cl.ResponseTypes == nil && cl.HasGrant(GrantAuthorizationCode) {
+		cl.ResponseTypes = []string{ResponseCode}
+	}
+	if cl.Type == ClientPublic {
+		cl.RequirePKCE = true // RFC 9700 §2.1.1: public clients must use PKCE
 	}
 	cl.Tokens = server.apply(cl.TokensOverride)
 }

@@ -28,6 +28,9 @@ func (c *Config) validate(ck *checker) {
 		ck.add("log_level", "%q is not one of debug, info, warn, error", c.LogLevel)
 	}
 	serverTokensOK := checkTokens(ck, "tokens", c.Tokens)
+	if c.Session.Lifetime <= 0 {
+		ck.add("session.lifetime", "must be longer than 0s")
+	}
 
 	ids := make(map[string]int, len(c.Clients))
 	for i := range c.Clients {

@@ -61,6 +61,22 @@ func (cl *Client) validate(ck *checker, path string) {
 			ck.add(path+".redirect_uris["+strconv.Itoa(i)+"]", "%q is listed twice", raw)
 		}
 	}
+	for i, raw := range cl.PostLogoutRedirectURIs {
+		if reason := checkRedirectURI(raw); reason != "" {
+			ck.add(path+".post_logout_redirect_uris["+strconv.Itoa(i)+"]", "%q %s", raw, reason)
+		}
+	}
+	for i, rt := range cl.ResponseTypes {
+		p := path + ".response_types[" + strconv.Itoa(i) + "]"
+		switch rt {
+		case ResponseCode, ResponseCodeIDToken, ResponseCodeToken, ResponseCodeIDTokenToken:
+			if !cl.HasGrant(GrantAuthorizationCode) {
+				ck.add(p, "%q needs the authorization_code grant in grant_types", rt)
+			}
+		default:
+			ck.add(p, "%q is not one of %q, %q, %q, %q", rt, ResponseCode, ResponseCodeIDToken, ResponseCodeToken, ResponseCodeIDTokenToken)
+		}
+	}
 	if cl.HasGrant(GrantAuthorizationCode) && len(cl.RedirectURIs) == 0 {
 		ck.add(path+".redirect_uris", "the authorization_code grant needs at least one redirect URI (RFC 6749 §3.1.2.2)")
 	}
