@@ -78,8 +78,43 @@ type SigningKey struct {
 // GrantFilter selects grants for bulk revocation. Empty fields match
 // anything, but at least one field must be set.
 type GrantFilter struct {
-	ClientID string
-	Subject  string
+	ClientID  string
+	Subject   string
+	SessionID string // the browser session (sid) the grant was issued in
+}
+
+// AuthRequest is a validated authorization request parked server-side:
+// pushed by a client (RFC 9126 PAR), or waiting while the user signs in and
+// consents. Params is opaque to the store (JSON of the request).
+type AuthRequest struct {
+	ID         string // hash of the handle given out (request_uri or interaction id)
+	ClientID   string
+	Params     []byte
+	CreatedAt  time.Time
+	ExpiresAt  time.Time
+	ConsumedAt time.Time // zero until used up
+}
+
+// Session is a browser session at the authorization server (the user is
+// signed in). ID is the hash of the cookie value; SID is the public session
+// id put in ID tokens (OIDC Front/Back-Channel Logout "sid").
+type Session struct {
+	ID        string
+	SID       string
+	Subject   string
+	AuthTime  time.Time
+	AMR       []string
+	CreatedAt time.Time
+	ExpiresAt time.Time
+}
+
+// Consent is what a user allowed a client: the scopes consented to, remembered.
+type Consent struct {
+	Subject   string
+	ClientID  string
+	Scopes    []string
+	CreatedAt time.Time
+	ExpiresAt time.Time // zero: until withdrawn
 }
 
 // Store is the storage contract. Every method takes the request's context.
@@ -118,13 +153,36 @@ type Store interface {
 	// not expired.
 	UseJTI(ctx context.Context, clientID, jti string, expiresAt time.Time) error
 
+	// CreateAuthRequest parks an authorization request; ErrConflict on a duplicate id.
+	CreateAuthRequest(ctx context.Context, r AuthRequest) error
+	// AuthRequest returns a parked request (also when expired or consumed:
+	// the caller decides), or ErrNotFound.
+	AuthRequest(ctx context.Context, id string) (AuthRequest, error)
+	// ConsumeAuthRequest marks a request used at `at` and returns it;
+	// ErrConflict (with the stored request) if already consumed, ErrNotFound
+	// if unknown. Exactly one of concurrent consumers wins.
+	ConsumeAuthRequest(ctx context.Context, id string, at time.Time) (AuthRequest, error)
+
+	// CreateSession stores a browser session; ErrConflict on a duplicate ID or SID.
+	CreateSession(ctx context.Context, s Session) error
+	// Session returns a session by ID (also when expired), or ErrNotFound.
+	Session(ctx context.Context, id string) (Session, error)
+	// DeleteSession removes a session; deleting an unknown one is not an error.
+	DeleteSession(ctx context.Context, id string) error
+
+	// SaveConsent stores (replaces) the consent of a subject for a client.
+	SaveConsent(ctx context.Context, c Consent) error
+	// Consent returns the consent of a subject for a client, or ErrNotFound.
+	Consent(ctx context.Context, subject, clientID string) (Consent, error)
+
 	// SigningKeys returns every stored signing key, oldest first.
 	SigningKeys(ctx context.Context) ([]SigningKey, error)
 	// AddSigningKey stores a key; ErrConflict if the id exists.
 	AddSigningKey(ctx context.Context, k SigningKey) error
 
-	// DeleteExpired removes refresh tokens, grants, codes and assertion ids
-	// whose expiry is before `before`, and returns how many rows went.
+	// DeleteExpired removes refresh tokens, grants, codes, assertion ids,
+	// parked requests, sessions and consents whose expiry is before
+	// `before`, and returns how many rows went.
 	DeleteExpired(ctx context.Context, before time.Time) (int, error)
 
 	Close() error

@@ -136,5 +136,24 @@ func (s *Store) DeleteExpired(ctx context.Context, before time.Time) (int, error
 			n++
 		}
 	}
+	for id, r := range s.requests {
+		if expired(r.ExpiresAt, before) {
+			delete(s.requests, id)
+			n++
+		}
+	}
+	for id, ss := range s.sessions {
+		if expired(ss.ExpiresAt, before) {
+			delete(s.sessions, id)
+			delete(s.sids, ss.SID)
+			n++
+		}
+	}
+	for k, c := range s.consents {
+		if expired(c.ExpiresAt, before) {
+			delete(s.consents, k)
+			n++
+		}
+	}
 	return n, nil
 }

@@ -13,7 +13,10 @@ import (
 
 var _ store.Store = (*Store)(nil)
 
-type jtiKey struct{ clientID, jti string }
+type (
+	jtiKey     struct{ clientID, jti string }
+	consentKey struct{ subject, clientID string }
+)
 
 // Store is the in-memory backend. The zero value is not usable; call New.
 type Store struct {
@@ -25,6 +28,11 @@ type Store struct {
 	codes  map[string]store.AuthCode
 	jtis   map[jtiKey]time.Time
 	keys   []store.SigningKey // in insertion order; sorted on read
+
+	requests map[string]store.AuthRequest
+	sessions map[string]store.Session // by ID
+	sids     map[string]string        // session SID to ID, for uniqueness
+	consents map[consentKey]store.Consent
 }
 
 // New returns an empty store.
@@ -34,6 +42,11 @@ func New() *Store {
 		tokens: map[string]store.RefreshToken{},
 		codes:  map[string]store.AuthCode{},
 		jtis:   map[jtiKey]time.Time{},
+
+		requests: map[string]store.AuthRequest{},
+		sessions: map[string]store.Session{},
+		sids:     map[string]string{},
+		consents: map[consentKey]store.Consent{},
 	}
 }
 
@@ -226,7 +239,8 @@ func (s *Store) RevokeGrants(ctx context.Context, f store.GrantFilter, at time.T
 	defer s.mu.Unlock()
 	n := 0
 	for id, g := range s.grants {
-		if g.Revoked() || (f.ClientID != "" && g.ClientID != f.ClientID) || (f.Subject != "" && g.Subject != f.Subject) {
+		if g.Revoked() || (f.ClientID != "" && g.ClientID != f.ClientID) || (f.Subject != "" && g.Subject != f.Subject) ||
+			(f.SessionID != "" && g.SessionID != f.SessionID) {
 			continue
 		}
 		g.RevokedAt = norm(at)

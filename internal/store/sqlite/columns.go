@@ -18,6 +18,9 @@ const (
 	tokenCols = `t.hash, t.grant_id, t.generation, t.created_at, t.expires_at, t.consumed_at, t.successor_hash`
 	codeCols  = `hash, client_id, redirect_uri, code_challenge, code_challenge_method, subject, scopes,
 		nonce, session_id, amr, auth_time, created_at, expires_at, consumed_at, grant_id`
+	requestCols = `id, client_id, params, created_at, expires_at, consumed_at`
+	sessionCols = `id, sid, subject, auth_time, amr, created_at, expires_at`
+	consentCols = `subject, client_id, scopes, created_at, expires_at`
 )
 
 func grantArgs(g store.Grant) []any {
@@ -50,6 +53,39 @@ func codeDest(c *store.AuthCode) []any {
 	return []any{&c.Hash, &c.ClientID, &c.RedirectURI, &c.CodeChallenge, &c.CodeChallengeMethod, &c.Subject,
 		listCol{&c.Scopes}, &c.Nonce, &c.SessionID, listCol{&c.AMR}, timeCol{&c.AuthTime},
 		timeCol{&c.CreatedAt}, timeCol{&c.ExpiresAt}, timeCol{&c.ConsumedAt}, &c.GrantID}
+}
+
+func requestArgs(r store.AuthRequest) []any {
+	return []any{r.ID, r.ClientID, blob(r.Params), micros(r.CreatedAt), micros(r.ExpiresAt), micros(r.ConsumedAt)}
+}
+
+func requestDest(r *store.AuthRequest) []any {
+	return []any{&r.ID, &r.ClientID, &r.Params, timeCol{&r.CreatedAt}, timeCol{&r.ExpiresAt}, timeCol{&r.ConsumedAt}}
+}
+
+func sessionArgs(s store.Session) []any {
+	return []any{s.ID, s.SID, s.Subject, micros(s.AuthTime), list(s.AMR), micros(s.CreatedAt), micros(s.ExpiresAt)}
+}
+
+func sessionDest(s *store.Session) []any {
+	return []any{&s.ID, &s.SID, &s.Subject, timeCol{&s.AuthTime}, listCol{&s.AMR}, timeCol{&s.CreatedAt},
+		timeCol{&s.ExpiresAt}}
+}
+
+func consentArgs(c store.Consent) []any {
+	return []any{c.Subject, c.ClientID, list(c.Scopes), micros(c.CreatedAt), micros(c.ExpiresAt)}
+}
+
+func consentDest(c *store.Consent) []any {
+	return []any{&c.Subject, &c.ClientID, listCol{&c.Scopes}, timeCol{&c.CreatedAt}, timeCol{&c.ExpiresAt}}
+}
+
+// blob is how opaque bytes are bound: NULL when empty, which scans back as nil.
+func blob(b []byte) any {
+	if len(b) == 0 {
+		return nil
+	}
+	return b
 }
 
 // errZeroTime refuses a zero event time: zero means "not yet" in ConsumedAt

@@ -8,8 +8,9 @@
 //     admits one writer at a time anyway; queueing writers in Go instead of
 //     on SQLite's lock means no SQLITE_BUSY between our own connections and
 //     no transaction that must upgrade its lock half-way. Every conditional
-//     write (rotation, code redemption, jti) is therefore serialised, which
-//     is what makes "exactly one rotation wins" hold without retries.
+//     write (rotation, code or request redemption, jti) is therefore
+//     serialised, which is what makes "exactly one rotation wins" hold
+//     without retries.
 //   - A pool of query_only connections for reads. In WAL mode readers never
 //     block the writer or each other, and a read that starts after a commit
 //     sees it, so a revocation is visible at once.

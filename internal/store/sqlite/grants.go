@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/tollgate-oidc/tollgate/internal/store"
@@ -117,26 +118,28 @@ func (db *DB) RevokeGrant(ctx context.Context, id string, at time.Time) (bool, e
 	return revoked, err
 }
 
-// RevokeGrants implements store.Store. The WHERE clause is chosen per filter,
-// not one clause that tests each field for emptiness in SQL, which would
-// keep SQLite from using the client_id or subject index.
+// RevokeGrants implements store.Store. The WHERE clause names only the
+// fields set, rather than one clause that tests each field for emptiness in
+// SQL, which would keep SQLite from using the client_id, subject or
+// session_id index.
 func (db *DB) RevokeGrants(ctx context.Context, f store.GrantFilter, at time.Time) (int, error) {
-	var where string
+	var where []string
 	args := []any{micros(at)}
-	switch {
-	case f.ClientID != "" && f.Subject != "":
-		where, args = `client_id = ? AND subject = ?`, append(args, f.ClientID, f.Subject)
-	case f.ClientID != "":
-		where, args = `client_id = ?`, append(args, f.ClientID)
-	case f.Subject != "":
-		where, args = `subject = ?`, append(args, f.Subject)
-	default:
+	for _, c := range []struct{ col, val string }{
+		{"client_id", f.ClientID}, {"subject", f.Subject}, {"session_id", f.SessionID},
+	} {
+		if c.val != "" {
+			where, args = append(where, c.col+" = ?"), append(args, c.val)
+		}
+	}
+	if len(where) == 0 {
 		// GrantFilter: at least one field must be set. Never "revoke all".
 		return 0, errors.New("sqlite: revoke grants: empty filter")
 	}
 	if at.IsZero() {
 		return 0, fmt.Errorf("sqlite: revoke grants: %w", errZeroTime)
 	}
-	n, err := db.exec(ctx, "revoke grants", `UPDATE grants SET revoked_at = ? WHERE revoked_at IS NULL AND `+where, args...)
+	n, err := db.exec(ctx, "revoke grants", `UPDATE grants SET revoked_at = ? WHERE revoked_at IS NULL AND `+
+		strings.Join(where, " AND "), args...)
 	return int(n), err
 }

@@ -5,6 +5,8 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -74,5 +76,71 @@ func TestOpen(t *testing.T) {
 	if db, err := Open(ctx, path); err == nil {
 		db.Close()
 		t.Error("Open of a newer schema: err = nil")
+	}
+}
+
+// A database created by a build that knew only migration 1 (already in dev
+// databases) is upgraded in place on Open, its data kept.
+func TestMigrateFromVersion1(t *testing.T) {
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "tollgate.db")
+	all := migrations
+	migrations = all[:1]
+	db, err := Open(ctx, path)
+	migrations = all
+	if err != nil {
+		t.Fatal(err)
+	}
+	now := time.Now()
+	g := store.Grant{ID: "g1", ClientID: "client-a", Subject: "alice", SessionID: "sid-1", CreatedAt: now, ExpiresAt: now.Add(time.Hour)}
+	if err := db.CreateGrant(ctx, g, store.RefreshToken{Hash: "rt0", GrantID: "g1", CreatedAt: now, ExpiresAt: now.Add(time.Hour)}); err != nil {
+		t.Fatal(err)
+	}
+	db.Close()
+
+	db, err = Open(ctx, path)
+	if err != nil {
+		t.Fatalf("Open at version 1: %v", err)
+	}
+	defer db.Close()
+	var top int
+	if err := db.w.QueryRowContext(ctx, `SELECT MAX(version) FROM schema_migrations`).Scan(&top); err != nil || top != len(migrations) {
+		t.Errorf("schema version after upgrade = %d, %v; want %d", top, err, len(migrations))
+	}
+	if _, err := db.Grant(ctx, "g1"); err != nil {
+		t.Errorf("grant written at version 1: %v", err)
+	}
+	if err := db.CreateSession(ctx, store.Session{ID: "s1", SID: "sid-1", Subject: "alice", CreatedAt: now}); err != nil {
+		t.Errorf("CreateSession after upgrade: %v", err)
+	}
+	if n, err := db.RevokeGrants(ctx, store.GrantFilter{ClientID: "client-a", SessionID: "sid-1"}, now); err != nil || n != 1 {
+		t.Errorf("RevokeGrants by session after upgrade = %d, %v; want 1", n, err)
+	}
+}
+
+// RevokeGrants by session alone must not scan every grant.
+func TestRevokeBySessionUsesIndex(t *testing.T) {
+	ctx := context.Background()
+	db, err := Open(ctx, filepath.Join(t.TempDir(), "tollgate.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	rows, err := db.r.QueryContext(ctx, `EXPLAIN QUERY PLAN UPDATE grants SET revoked_at = 1 WHERE revoked_at IS NULL AND session_id = ?`, "sid-1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rows.Close()
+	var plan []string
+	for rows.Next() {
+		var id, parent, notused int
+		var detail string
+		if err := rows.Scan(&id, &parent, &notused, &detail); err != nil {
+			t.Fatal(err)
+		}
+		plan = append(plan, detail)
+	}
+	if !slices.ContainsFunc(plan, func(d string) bool { return strings.Contains(d, "grants_session_id") }) {
+		t.Errorf("query plan %q does not use grants_session_id", plan)
 	}
 }

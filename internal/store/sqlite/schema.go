@@ -12,9 +12,10 @@ import (
 // databases in the field already ran it.
 //
 // Tables are STRICT so a wrong type is an error, not a silent conversion.
-// Tables looked up by a text key (every one but signing_keys) are WITHOUT
-// ROWID: the row lives in the primary-key b-tree, one search instead of two. Times are unix microseconds,
-// NULL for "zero" (not yet, or never expires).
+// Tables looked up by a text key with small rows (every one but signing_keys
+// and auth_requests) are WITHOUT ROWID: the row lives in the primary-key
+// b-tree, one search instead of two. Times are unix microseconds, NULL for
+// "zero" (not yet, or never expires).
 var migrations = []string{
 	// 1: the initial schema.
 	`CREATE TABLE grants (
@@ -95,6 +96,43 @@ var migrations = []string{
 		sealed     BLOB,
 		created_at INTEGER
 	) STRICT;`,
+
+	// 2: browser sign-in: parked authorization requests, sessions, consents.
+	`-- revoke_on_logout revokes by session (sid), with or without client.
+	CREATE INDEX grants_session_id ON grants (session_id);
+
+	-- A rowid table: params (the request's JSON, a request object and all)
+	-- can run to kilobytes, and WITHOUT ROWID suits small rows only.
+	CREATE TABLE auth_requests (
+		id          TEXT PRIMARY KEY,
+		client_id   TEXT NOT NULL,
+		params      BLOB,
+		created_at  INTEGER,
+		expires_at  INTEGER,
+		consumed_at INTEGER
+	) STRICT;
+	CREATE INDEX auth_requests_expires_at ON auth_requests (expires_at);
+
+	CREATE TABLE sessions (
+		id         TEXT PRIMARY KEY,
+		sid        TEXT NOT NULL UNIQUE,
+		subject    TEXT NOT NULL,
+		auth_time  INTEGER,
+		amr        TEXT NOT NULL,
+		created_at INTEGER,
+		expires_at INTEGER
+	) STRICT, WITHOUT ROWID;
+	CREATE INDEX sessions_expires_at ON sessions (expires_at);
+
+	CREATE TABLE consents (
+		subject    TEXT NOT NULL,
+		client_id  TEXT NOT NULL,
+		scopes     TEXT NOT NULL,
+		created_at INTEGER,
+		expires_at INTEGER,
+		PRIMARY KEY (subject, client_id)
+	) STRICT, WITHOUT ROWID;
+	CREATE INDEX consents_expires_at ON consents (expires_at);`,
 }
 
 // migrate brings the schema up to len(migrations). Each migration runs in its

@@ -261,4 +261,14 @@ func testZeroEventTime(t *testing.T, s store.Store) {
 	if _, err := s.ConsumeAuthCode(ctx, "code-1", at(time.Second)); err != nil {
 		t.Errorf("ConsumeAuthCode after the zero-time call: %v", err)
 	}
+
+	if err := s.CreateAuthRequest(ctx, newAuthRequest("ar-1")); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.ConsumeAuthRequest(ctx, "ar-1", zero); err == nil {
+		t.Error("ConsumeAuthRequest(zero at): err = nil")
+	}
+	if _, err := s.ConsumeAuthRequest(ctx, "ar-1", at(time.Second)); err != nil {
+		t.Errorf("ConsumeAuthRequest after the zero-time call: %v", err)
+	}
 }

@@ -20,6 +20,17 @@ func testCancelledContext(t *testing.T, s store.Store) {
 	if err := s.CreateAuthCode(bg, newCode("code-1")); err != nil {
 		t.Fatal(err)
 	}
+	if err := s.CreateAuthRequest(bg, newAuthRequest("ar-1")); err != nil {
+		t.Fatal(err)
+	}
+	sess := newSession("sess-1", "sid-1")
+	if err := s.CreateSession(bg, sess); err != nil {
+		t.Fatal(err)
+	}
+	consent := newConsent("alice", "client-a")
+	if err := s.SaveConsent(bg, consent); err != nil {
+		t.Fatal(err)
+	}
 	ctx, cancel := context.WithCancel(bg)
 	cancel()
 
@@ -52,6 +63,19 @@ func testCancelledContext(t *testing.T, s store.Store) {
 		"AddSigningKey": func() error {
 			return s.AddSigningKey(ctx, store.SigningKey{ID: "k1", Algorithm: "RS256", Sealed: []byte{1}, CreatedAt: at(0)})
 		},
+		"CreateAuthRequest": func() error { return s.CreateAuthRequest(ctx, newAuthRequest("ar-2")) },
+		"AuthRequest":       func() error { _, err := s.AuthRequest(ctx, "ar-1"); return err },
+		"ConsumeAuthRequest": func() error {
+			_, err := s.ConsumeAuthRequest(ctx, "ar-1", at(time.Second))
+			return err
+		},
+		"CreateSession": func() error { return s.CreateSession(ctx, newSession("sess-2", "sid-2")) },
+		"Session":       func() error { _, err := s.Session(ctx, "sess-1"); return err },
+		"DeleteSession": func() error { return s.DeleteSession(ctx, "sess-1") },
+		"SaveConsent": func() error {
+			return s.SaveConsent(ctx, store.Consent{Subject: "alice", ClientID: "client-a", Scopes: []string{"openid"}, CreatedAt: at(time.Hour)})
+		},
+		"Consent":       func() error { _, err := s.Consent(ctx, "alice", "client-a"); return err },
 		"DeleteExpired": func() error { _, err := s.DeleteExpired(ctx, at(1000*time.Hour)); return err },
 	}
 	for name, call := range calls {
@@ -79,5 +103,25 @@ func testCancelledContext(t *testing.T, s store.Store) {
 	c, err := s.ConsumeAuthCode(bg, "code-1", at(time.Second))
 	if err != nil || c.GrantID != "" {
 		t.Errorf("ConsumeAuthCode(code-1) after cancelled calls = grant %q, %v; want unconsumed, no grant", c.GrantID, err)
+	}
+	_, err = s.AuthRequest(bg, "ar-2")
+	wantErr(t, "AuthRequest(ar-2) after cancelled CreateAuthRequest", err, store.ErrNotFound)
+	if _, err := s.ConsumeAuthRequest(bg, "ar-1", at(time.Second)); err != nil {
+		t.Errorf("ConsumeAuthRequest(ar-1) after cancelled ConsumeAuthRequest: %v", err)
+	}
+	wantSessionGone(t, s, "sess-2")
+	if got, err := s.Session(bg, "sess-1"); err != nil {
+		t.Errorf("Session(sess-1) after cancelled DeleteSession: %v", err)
+	} else {
+		checkSession(t, "session after cancelled calls", got, sess)
+	}
+	if got, err := s.Consent(bg, "alice", "client-a"); err != nil {
+		t.Errorf("Consent after cancelled SaveConsent: %v", err)
+	} else {
+		checkConsent(t, "consent after cancelled SaveConsent", got, consent)
+	}
+	// DeleteExpired (at 1000h, past every fixture) removed nothing.
+	if _, err := s.AuthRequest(bg, "ar-1"); err != nil {
+		t.Errorf("AuthRequest(ar-1) after cancelled DeleteExpired: %v", err)
 	}
 }

@@ -16,8 +16,16 @@
 //   - A zero expiry (ExpiresAt, or UseJTI's expiresAt) means "never expires":
 //     DeleteExpired keeps the row.
 //   - A zero event time (RotateRefreshToken's consumedAt, RevokeGrant's and
-//     RevokeGrants' at, ConsumeAuthCode's at) is an error, because zero means
-//     "not yet" in the record and writing it would record nothing.
+//     RevokeGrants' at, ConsumeAuthCode's and ConsumeAuthRequest's at) is an
+//     error, because zero means "not yet" in the record and writing it would
+//     record nothing.
+//   - DeleteExpired removes rows whose expiry is strictly before `before`,
+//     whatever their state (a consumed request goes too); deleting a
+//     session frees its ID and SID for reuse.
+//   - SaveConsent replaces the whole record (scopes, CreatedAt, ExpiresAt),
+//     not just the scopes.
+//   - Slices (lists, AuthRequest.Params) are copied both ways; nil and empty
+//     are the same.
 //   - CreateGrant requires first.GrantID == g.ID, and RotateRefreshToken
 //     requires next.GrantID to be the old token's grant: a token must never
 //     be moved into another family.

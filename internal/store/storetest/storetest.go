@@ -37,6 +37,12 @@ func Run(t *testing.T, newStore func(t *testing.T) store.Store) {
 		{"UseJTI", testUseJTI},
 		{"SigningKeys", testSigningKeys},
 		{"DeleteExpired", testDeleteExpired},
+		{"AuthRequest", testAuthRequest},
+		{"AuthRequestConcurrent", testAuthRequestConcurrent},
+		{"Session", testSession},
+		{"Consent", testConsent},
+		{"RevokeGrantsBySession", testRevokeGrantsBySession},
+		{"DeleteExpiredSignIn", testDeleteExpiredSignIn},
 		{"ZeroEventTime", testZeroEventTime},
 		{"CancelledContext", testCancelledContext},
 	}
@@ -105,6 +111,42 @@ func newCode(hash string) store.AuthCode {
 	}
 }
 
+// newAuthRequest returns a parked request with every field but ConsumedAt
+// set. Params is opaque to the store, so it holds bytes JSON never would.
+func newAuthRequest(id string) store.AuthRequest {
+	return store.AuthRequest{
+		ID:        id,
+		ClientID:  "client-a",
+		Params:    []byte(`{"response_type":"code","scope":"openid email","state":"x\u00e9"}` + "\x00\xff\x80"),
+		CreatedAt: at(0),
+		ExpiresAt: at(10 * time.Minute),
+	}
+}
+
+// newSession returns a browser session with every field set.
+func newSession(id, sid string) store.Session {
+	return store.Session{
+		ID:        id,
+		SID:       sid,
+		Subject:   "alice",
+		AuthTime:  at(-time.Second),
+		AMR:       []string{"pwd", "otp"},
+		CreatedAt: at(0),
+		ExpiresAt: at(8 * time.Hour),
+	}
+}
+
+// newConsent returns a consent with every field set.
+func newConsent(subject, clientID string) store.Consent {
+	return store.Consent{
+		Subject:   subject,
+		ClientID:  clientID,
+		Scopes:    []string{"openid", "profile", "email"},
+		CreatedAt: at(0),
+		ExpiresAt: at(365 * 24 * time.Hour),
+	}
+}
+
 func mustCreateGrant(t *testing.T, s store.Store, g store.Grant, rt store.RefreshToken) {
 	t.Helper()
 	if err := s.CreateGrant(context.Background(), g, rt); err != nil {
@@ -139,6 +181,13 @@ func wantErr(t *testing.T, what string, err, want error) {
 }
 
 // wantGone fails unless the refresh token hash does not exist.
+// wantSessionGone fails unless the session id does not exist.
+func wantSessionGone(t *testing.T, s store.Store, id string) {
+	t.Helper()
+	_, err := s.Session(context.Background(), id)
+	wantErr(t, "Session("+id+")", err, store.ErrNotFound)
+}
+
 func wantGone(t *testing.T, s store.Store, hash string) {
 	t.Helper()
 	_, _, err := s.RefreshToken(context.Background(), hash)
@@ -256,5 +305,41 @@ func checkKey(t *testing.T, what string, got, want store.SigningKey) {
 	d.str("Algorithm", got.Algorithm, want.Algorithm)
 	d.bytes("Sealed", got.Sealed, want.Sealed)
 	d.time("CreatedAt", got.CreatedAt, want.CreatedAt)
+	d.report(t, what)
+}
+
+func checkAuthRequest(t *testing.T, what string, got, want store.AuthRequest) {
+	t.Helper()
+	var d diff
+	d.str("ID", got.ID, want.ID)
+	d.str("ClientID", got.ClientID, want.ClientID)
+	d.bytes("Params", got.Params, want.Params)
+	d.time("CreatedAt", got.CreatedAt, want.CreatedAt)
+	d.time("ExpiresAt", got.ExpiresAt, want.ExpiresAt)
+	d.time("ConsumedAt", got.ConsumedAt, want.ConsumedAt)
+	d.report(t, what)
+}
+
+func checkSession(t *testing.T, what string, got, want store.Session) {
+	t.Helper()
+	var d diff
+	d.str("ID", got.ID, want.ID)
+	d.str("SID", got.SID, want.SID)
+	d.str("Subject", got.Subject, want.Subject)
+	d.time("AuthTime", got.AuthTime, want.AuthTime)
+	d.list("AMR", got.AMR, want.AMR)
+	d.time("CreatedAt", got.CreatedAt, want.CreatedAt)
+	d.time("ExpiresAt", got.ExpiresAt, want.ExpiresAt)
+	d.report(t, what)
+}
+
+func checkConsent(t *testing.T, what string, got, want store.Consent) {
+	t.Helper()
+	var d diff
+	d.str("Subject", got.Subject, want.Subject)
+	d.str("ClientID", got.ClientID, want.ClientID)
+	d.list("Scopes", got.Scopes, want.Scopes)
+	d.time("CreatedAt", got.CreatedAt, want.CreatedAt)
+	d.time("ExpiresAt", got.ExpiresAt, want.ExpiresAt)
 	d.report(t, what)
 }
