@@ -47,7 +47,7 @@ func TestDiscoveryAndJWKS(t *testing.T) {
 	for _, g := range d.Body["grant_types_supported"].([]any) {
 		grants = append(grants, g.(string))
 	}
-	if strings.Join(grants, " ") != "password client_credentials refresh_token" {
+	if strings.Join(grants, " ") != "authorization_code password client_credentials refresh_token" {
 		t.Fatalf("grant_types_supported %v", grants)
 	}
 	j := get("/.well-known/openid-configuration/jwks")

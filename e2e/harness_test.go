@@ -34,6 +34,7 @@ const (
 	secretNoOff = "nooffline-secret-0123456789abcdefghijklmnop"
 	secretReuse = "reuse-secret-0123456789abcdefghijklmnopqrst"
 	secretShort = "short-secret-0123456789abcdefghijklmnopqrst"
+	secretWeb   = "web-secret-0123456789abcdefghijklmnopqrstuvw"
 	alicePW     = "correct horse battery staple"
 )
 
@@ -95,9 +96,14 @@ func testConfig(issuer, dir string, jwtKey *ecdsa.PrivateKey, edit func(*config.
 		SystemSecretFile: filepath.Join(dir, "system.key"),
 		LogLevel:         "debug",
 		Clients: []config.Client{
-			{ID: "app", Type: "confidential", AuthMethod: "client_secret_basic", Secret: secretApp,
+			{ID: "app", Name: "Journal", Type: "confidential", AuthMethod: "client_secret_basic", Secret: secretApp,
 				GrantTypes: []string{"password", "refresh_token", "client_credentials", "authorization_code"},
-				Scopes:     offline, AllowOfflineAccess: true, RedirectURIs: []string{"https://app.example/cb"}},
+				Scopes:     offline, AllowOfflineAccess: true, RedirectURIs: []string{"https://app.example/cb"},
+				ResponseTypes:          []string{"code", "code id_token", "code token", "code id_token token"},
+				PostLogoutRedirectURIs: []string{"https://app.example/bye"}},
+			{ID: "web", Name: "Web portal", Type: "confidential", AuthMethod: "client_secret_basic", Secret: secretWeb,
+				GrantTypes: []string{"authorization_code", "refresh_token"}, Scopes: offline, AllowOfflineAccess: true,
+				RedirectURIs: []string{"https://web.example/cb"}, RequirePAR: true, RevokeOnLogout: true},
 			{ID: "app2", Type: "confidential", AuthMethod: "client_secret_post", Secret: secretApp2,
 				GrantTypes: []string{"password", "refresh_token"}, Scopes: offline, AllowOfflineAccess: true},
 			{ID: "nooffline", Type: "confidential", AuthMethod: "client_secret_basic", Secret: secretNoOff,
@@ -109,7 +115,7 @@ func testConfig(issuer, dir string, jwtKey *ecdsa.PrivateKey, edit func(*config.
 				GrantTypes: []string{"password", "refresh_token"}, Scopes: offline, AllowOfflineAccess: true,
 				TokensOverride: &config.TokensPatch{RefreshToken: &config.RefreshTokenPatch{
 					IdleLifetime: &idle, MaxLifetime: &maxLife, ReuseGrace: &short}}},
-			{ID: "spa", Type: "public", AuthMethod: "none",
+			{ID: "spa", Name: "Timeplan", Type: "public", AuthMethod: "none",
 				GrantTypes: []string{"authorization_code"}, Scopes: []string{"openid", "profile"},
 				RedirectURIs: []string{"https://spa.example/cb"}},
 			{ID: "jwt", Type: "confidential", AuthMethod: "private_key_jwt", JWKS: jwksMap,
@@ -138,7 +144,7 @@ func startWith(t testing.TB, edit func(*config.Config)) *env {
 		t.Fatal(err)
 	}
 	e := &env{t: t, dir: t.TempDir(), jwtKey: key, clk: &clock{t: time.Now().Truncate(time.Second)}}
-	e.secrets = []string{secretApp, secretApp2, secretNoOff, secretReuse, secretShort, alicePW}
+	e.secrets = []string{secretApp, secretApp2, secretNoOff, secretReuse, secretShort, secretWeb, alicePW}
 	e.run(edit)
 	t.Cleanup(e.stop)
 	return e

@@ -2,11 +2,14 @@ package app
 
 import (
 	"context"
+	"crypto/hkdf"
+	"crypto/sha256"
 	"errors"
 	"fmt"
 	"log/slog"
 	"net"
 	"net/http"
+	"net/url"
 	"strings"
 	"time"
 
@@ -19,6 +22,7 @@ import (
 	"github.com/tollgate-oidc/tollgate/internal/refresh"
 	"github.com/tollgate-oidc/tollgate/internal/store"
 	"github.com/tollgate-oidc/tollgate/internal/store/sqlite"
+	"github.com/tollgate-oidc/tollgate/internal/web"
 )
 
 // App is a wired server.
@@ -65,6 +69,11 @@ func Open(ctx context.Context, cfg *config.Config, o Options) (*App, error) {
 	audit := o.Log.With(slog.Bool("audit", true))
 	a.Refresh = refresh.New(st, mint.RotationKey(sys), o.Now, audit)
 	issuer := strings.TrimSuffix(cfg.Issuer, "/")
+	pages, err := web.NewRenderer()
+	if err != nil {
+		st.Close()
+		return nil, err
+	}
 	a.Server, err = oauth.New(oauth.Deps{
 		Config: cfg,
 		Auth: &clientauth.Authenticator{
@@ -74,7 +83,9 @@ func Open(ctx context.Context, cfg *config.Config, o Options) (*App, error) {
 			Users: cfg, Refresh: a.Refresh, Minter: a.Minter, Codes: st, Now: o.Now,
 			Audience: oauth.AccessTokenAudience(issuer), Log: audit,
 		},
-		Refresh: a.Refresh, Minter: a.Minter, Keys: ks, Now: o.Now, Log: o.Log,
+		Refresh: a.Refresh, Minter: a.Minter, Keys: ks, Store: st, Pages: pages,
+		CSRF: &web.CSRF{Key: derive(sys, "tollgate/csrf/v1"), Secure: strings.HasPrefix(issuer, "https://"), Path: cookiePath(issuer)},
+		Now:  o.Now, Log: o.Log,
 	})
 	if err != nil {
 		st.Close()
@@ -145,3 +156,21 @@ func (a *App) sweep(ctx context.Context, every time.Duration) {
 
 // Close releases the store.
 func (a *App) Close() error { return a.Store.Close() }
+
+// derive makes a purpose-bound key from the system secret (RFC 5869).
+func derive(secret []byte, purpose string) []byte {
+	k, err := hkdf.Key(sha256.New, secret, nil, purpose, 32)
+	if err != nil {
+		panic(err) // only for lengths HKDF-SHA256 cannot produce
+	}
+	return k
+}
+
+// cookiePath scopes the server's cookies to the issuer's path.
+func cookiePath(issuer string) string {
+	u, err := url.Parse(issuer)
+	if err != nil || u.Path == "" || u.Path == "/" {
+		return "/"
+	}
+	return strings.TrimSuffix(u.Path, "/") + "/"
+}

@@ -22,6 +22,12 @@ const (
 // offline_access follows HelseID's rules: a confidential client not
 // configured for refresh tokens that asks for it gets invalid_scope; a public
 // client never gets a refresh token, so for it the scope is dropped.
+// RequestedScope is exported for the authorize endpoint, which applies the
+// same rules to the scope of an authorization request.
+func RequestedScope(c *config.Client, scope []string, given bool) ([]string, error) {
+	return requestedScope(c, Request{Scope: scope, ScopeGiven: given})
+}
+
 func requestedScope(c *config.Client, req Request) ([]string, error) {
 	if !req.ScopeGiven {
 		return slices.DeleteFunc(slices.Clone(c.Scopes), func(s string) bool { return s == ScopeOfflineAccess }), nil

@@ -10,10 +10,10 @@ import (
 )
 
 // metadata is the discovery document (OIDC Discovery §3, RFC 8414 §2). It
-// advertises only what works: the authorize endpoint and the response types
-// arrive with browser sign-in.
+// advertises only what works.
 type metadata struct {
 	Issuer                     string   `json:"issuer"`
+	AuthorizationEndpoint      string   `json:"authorization_endpoint"`
 	TokenEndpoint              string   `json:"token_endpoint"`
 	JWKSURI                    string   `json:"jwks_uri"`
 	UserinfoEndpoint           string   `json:"userinfo_endpoint,omitempty"`
@@ -21,6 +21,14 @@ type metadata struct {
 	IntrospectionEndpoint      string   `json:"introspection_endpoint"`
 	ScopesSupported            []string `json:"scopes_supported"`
 	ResponseTypesSupported     []string `json:"response_types_supported"`
+	ResponseModesSupported     []string `json:"response_modes_supported"`
+	CodeChallengeMethods       []string `json:"code_challenge_methods_supported"`
+	PAREndpoint                string   `json:"pushed_authorization_request_endpoint"`
+	RequirePAR                 bool     `json:"require_pushed_authorization_requests"`
+	IssParameterSupported      bool     `json:"authorization_response_iss_parameter_supported"`
+	EndSessionEndpoint         string   `json:"end_session_endpoint,omitempty"`
+	PromptValuesSupported      []string `json:"prompt_values_supported,omitempty"`
+	UILocalesSupported         []string `json:"ui_locales_supported,omitempty"`
 	GrantTypesSupported        []string `json:"grant_types_supported"`
 	SubjectTypesSupported      []string `json:"subject_types_supported,omitempty"`
 	IDTokenSigningAlgs         []string `json:"id_token_signing_alg_values_supported,omitempty"`
@@ -60,14 +68,22 @@ func (s *Server) renderDiscovery() (oidc, oauth []byte, err error) {
 	authMethods := []string{"client_secret_basic", "client_secret_post", "private_key_jwt", "none"}
 	m := metadata{
 		Issuer:                    s.issuer,
+		AuthorizationEndpoint:     s.issuer + PathAuthorize,
 		TokenEndpoint:             s.issuer + PathToken,
 		JWKSURI:                   s.issuer + PathJWKS,
 		UserinfoEndpoint:          s.issuer + PathUserinfo,
 		RevocationEndpoint:        s.issuer + PathRevocation,
 		IntrospectionEndpoint:     s.issuer + PathIntrospect,
 		ScopesSupported:           sortedKeys(scopes),
-		ResponseTypesSupported:    []string{},
-		GrantTypesSupported:       []string{"password", "client_credentials", "refresh_token"},
+		ResponseTypesSupported:    []string{"code", "code id_token", "code token", "code id_token token"},
+		ResponseModesSupported:    []string{"query", "fragment", "form_post"},
+		CodeChallengeMethods:      []string{"S256"},
+		PAREndpoint:               s.issuer + PathPAR,
+		IssParameterSupported:     true,
+		EndSessionEndpoint:        s.issuer + PathEndSession,
+		PromptValuesSupported:     []string{"none", "login", "consent"},
+		UILocalesSupported:        []string{"nb", "en"},
+		GrantTypesSupported:       []string{"authorization_code", "password", "client_credentials", "refresh_token"},
 		SubjectTypesSupported:     []string{"public"},
 		IDTokenSigningAlgs:        signingAlgs,
 		TokenAuthMethods:          authMethods,
@@ -83,6 +99,7 @@ func (s *Server) renderDiscovery() (oidc, oauth []byte, err error) {
 	}
 	// RFC 8414 has no OpenID-only members.
 	m.SubjectTypesSupported, m.IDTokenSigningAlgs, m.ClaimsSupported, m.UserinfoEndpoint = nil, nil, nil, ""
+	m.EndSessionEndpoint, m.PromptValuesSupported = "", nil
 	oauth, err = json.Marshal(m)
 	return oidc, oauth, err
 }

@@ -13,6 +13,8 @@ import (
 	"github.com/tollgate-oidc/tollgate/internal/keys"
 	"github.com/tollgate-oidc/tollgate/internal/mint"
 	"github.com/tollgate-oidc/tollgate/internal/refresh"
+	"github.com/tollgate-oidc/tollgate/internal/store"
+	"github.com/tollgate-oidc/tollgate/internal/web"
 )
 
 // Endpoint paths, as Duende IdentityServer names them, so clients written
@@ -37,6 +39,9 @@ type Deps struct {
 	Refresh *refresh.Service
 	Minter  *mint.Minter
 	Keys    *keys.Set
+	Store   store.Store // sessions, consents, parked requests, codes
+	Pages   *web.Renderer
+	CSRF    *web.CSRF
 	Now     func() time.Time
 	Log     *slog.Logger
 }
@@ -85,6 +90,12 @@ func (s *Server) Handler() http.Handler {
 	mux.Handle(p+PathRevocation, s.serve(s.revocation))
 	mux.Handle(p+PathIntrospect, s.serve(s.introspect))
 	mux.Handle(p+PathUserinfo, s.serve(s.userinfo))
+	mux.Handle(p+PathAuthorize, s.serve(s.authorizeEndpoint))
+	mux.Handle(p+PathResume, s.serve(s.resume))
+	mux.Handle(p+PathPAR, s.serve(s.par))
+	mux.Handle(p+PathEndSession, s.serve(s.endSessionEndpoint))
+	mux.Handle(p+PathLogin, s.serve(s.login))
+	mux.Handle(p+PathConsent, s.serve(s.consent))
 	mux.HandleFunc(PathHealth, func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
 		_, _ = w.Write([]byte("ok\n"))

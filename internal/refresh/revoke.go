@@ -48,8 +48,9 @@ func (s *Service) RevokeGrant(ctx context.Context, grantID, by string) (bool, er
 	return ok, nil
 }
 
-// RevokeMatching revokes every live grant of a client or subject, for an
-// operator stopping a compromised client or user at once. It returns how many.
+// RevokeMatching revokes every live grant of a client or subject (and
+// session), for an operator stopping a compromised client or user at once,
+// or a sign-out with revoke_on_logout. It returns how many.
 func (s *Service) RevokeMatching(ctx context.Context, f store.GrantFilter) (int, error) {
 	if f.ClientID == "" && f.Subject == "" {
 		return 0, errors.New("refresh: a client id or a subject is required")
@@ -60,7 +61,7 @@ func (s *Service) RevokeMatching(ctx context.Context, f store.GrantFilter) (int,
 	}
 	s.audit.LogAttrs(ctx, slog.LevelInfo, "grants revoked",
 		slog.String("event", "grants_revoked"), slog.String("client_id", f.ClientID),
-		slog.String("subject", f.Subject), slog.Int("count", n), slog.String("by", "operator"))
+		slog.String("subject", f.Subject), slog.String("session_id", f.SessionID), slog.Int("count", n))
 	return n, nil
 }
 

@@ -1,0 +1,239 @@
+package oauth
+
+import (
+	"errors"
+	"log/slog"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/tollgate-oidc/tollgate/internal/authorize"
+	"github.com/tollgate-oidc/tollgate/internal/config"
+	"github.com/tollgate-oidc/tollgate/internal/grant"
+	"github.com/tollgate-oidc/tollgate/internal/mint"
+	"github.com/tollgate-oidc/tollgate/internal/oautherr"
+	"github.com/tollgate-oidc/tollgate/internal/store"
+	"github.com/tollgate-oidc/tollgate/internal/web"
+)
+
+// Paths of the browser sign-in.
+const (
+	PathAuthorize  = "/connect/authorize"
+	PathResume     = "/connect/authorize/resume"
+	PathPAR        = "/connect/par"
+	PathEndSession = "/connect/endsession"
+	PathLogin      = "/account/login"
+	PathConsent    = "/account/consent"
+	codeTTL        = 60 * time.Second
+)
+
+// authorizeEndpoint is the authorization endpoint (RFC 6749 §3.1, OIDC Core
+// §3.1.2), by GET or POST.
+func (s *Server) authorizeEndpoint(w http.ResponseWriter, r *http.Request) error {
+	params, err := browserForm(w, r)
+	if err != nil {
+		return s.pageError(w, r, "", err)
+	}
+	ctx := r.Context()
+	pushed := false
+	if uri := params.Get("request_uri"); uri != "" {
+		// RFC 9126 §4: the pushed parameters replace the request's, and
+		// the client_id must be the pushing client's.
+		if params, err = s.pushed(ctx, uri, params.Get("client_id")); err != nil {
+			return s.pageError(w, r, params.Get("ui_locales"), err)
+		}
+		pushed = true
+	}
+	c, redirectURI, perr := authorize.ParseClient(params, s.Config)
+	if perr != nil {
+		return s.pageError(w, r, params.Get("ui_locales"), perr)
+	}
+	req, err := authorize.Validate(params, c, redirectURI, pushed)
+	if err != nil {
+		return s.redirectError(w, r, req, err)
+	}
+	return s.proceed(w, r, req, c, "", s.Now(), false)
+}
+
+// resume continues a parked request after the user signed in.
+func (s *Server) resume(w http.ResponseWriter, r *http.Request) error {
+	if r.Method != http.MethodGet {
+		return errMethod("GET")
+	}
+	handle := r.URL.Query().Get("request")
+	req, rec, err := s.parked(r.Context(), handle)
+	if err != nil {
+		return s.pageError(w, r, "", err)
+	}
+	c, ok := s.Config.Client(req.ClientID)
+	if !ok {
+		return s.pageError(w, r, req.UILocales, errStale)
+	}
+	return s.proceed(w, r, req, c, handle, rec.CreatedAt, true)
+}
+
+// proceed sends the user to the next step of a request: sign in, consent,
+// or back to the client with the response.
+func (s *Server) proceed(w http.ResponseWriter, r *http.Request, req authorize.Request, c *config.Client, handle string, parkedAt time.Time, resumed bool) error {
+	ctx := r.Context()
+	sess, user, err := s.currentSession(r)
+	if err != nil {
+		return s.pageError(w, r, req.UILocales, oautherr.Server(err))
+	}
+	var consent *store.Consent
+	if sess != nil {
+		cons, err := s.Store.Consent(ctx, sess.Subject, c.ID)
+		switch {
+		case err == nil && (cons.ExpiresAt.IsZero() || s.Now().Before(cons.ExpiresAt)):
+			consent = &cons
+		case err != nil && !errors.Is(err, store.ErrNotFound):
+			return s.pageError(w, r, req.UILocales, oautherr.Server(err))
+		}
+	}
+	step, err := authorize.Next(req, c, authorize.Situation{Session: sess, Consent: consent, ParkedAt: parkedAt, Resumed: resumed, Now: s.Now()})
+	if err != nil {
+		return s.redirectError(w, r, req, err)
+	}
+	if step == authorize.StepComplete {
+		if handle != "" {
+			if err := s.finishParked(ctx, handle); err != nil {
+				return s.pageError(w, r, req.UILocales, err)
+			}
+		}
+		return s.complete(w, r, req, c, sess, user)
+	}
+	if handle == "" {
+		if handle, err = s.park(ctx, req); err != nil {
+			return s.pageError(w, r, req.UILocales, oautherr.Server(err))
+		}
+	}
+	next := PathLogin
+	if step == authorize.StepConsent {
+		next = PathConsent
+	}
+	http.Redirect(w, r, s.prefix+next+"?request="+url.QueryEscape(handle), http.StatusSeeOther)
+	return nil
+}
+
+// complete answers the client: a code bound to the client, redirect URI,
+// PKCE challenge, nonce and session (RFC 6749 §4.1.2), plus the hybrid
+// flow's front-channel tokens, with the issuer (RFC 9207).
+func (s *Server) complete(w http.ResponseWriter, r *http.Request, req authorize.Request, c *config.Client, sess *store.Session, u *config.User) error {
+	now := s.Now()
+	code := mint.NewCode()
+	err := s.Store.CreateAuthCode(r.Context(), store.AuthCode{
+		Hash: mint.HashToken(code), ClientID: c.ID, RedirectURI: req.RedirectURI,
+		CodeChallenge: req.CodeChallenge, CodeChallengeMethod: req.CodeChallengeMethod,
+		Subject: u.Subject, Scopes: req.Scopes, Nonce: req.Nonce, SessionID: sess.SID, AMR: sess.AMR,
+		AuthTime: sess.AuthTime, CreatedAt: now, ExpiresAt: now.Add(codeTTL),
+	})
+	if err != nil {
+		return s.redirectError(w, r, req, oautherr.Server(err))
+	}
+	params := url.Values{"code": {code}, "iss": {s.issuer}}
+	if req.State != "" {
+		params.Set("state", req.State)
+	}
+	types := strings.Fields(req.ResponseType)
+	wantAT, wantID := contains(types, "token"), contains(types, "id_token")
+	if wantAT || wantID {
+		ft, err := s.Grants.FrontChannel(r.Context(), grant.SignIn{
+			Client: c, User: u, Scopes: req.Scopes, AuthTime: sess.AuthTime, SessionID: sess.SID, AMR: sess.AMR, Nonce: req.Nonce,
+		}, code, wantAT, wantID)
+		if err != nil {
+			return s.redirectError(w, r, req, err)
+		}
+		if wantAT {
+			params.Set("access_token", ft.AccessToken)
+			params.Set("token_type", "Bearer")
+			params.Set("expires_in", strconv.FormatInt(ft.ExpiresIn, 10))
+			params.Set("scope", ft.Scope)
+		}
+		if wantID {
+			params.Set("id_token", ft.IDToken)
+		}
+	}
+	s.log.LogAttrs(r.Context(), slog.LevelInfo, "authorization granted",
+		slog.String("client_id", c.ID), slog.String("subject", u.Subject), slog.String("response_type", req.ResponseType))
+	return s.deliver(w, r, req, params)
+}
+
+// redirectError sends an error back to the client (RFC 6749 §4.1.2.1).
+func (s *Server) redirectError(w http.ResponseWriter, r *http.Request, req authorize.Request, err error) error {
+	e := oautherr.As(err)
+	if e.Status >= 500 {
+		s.log.LogAttrs(r.Context(), slog.LevelError, "authorization failed", slog.String("error", errString(e.Cause)))
+	}
+	if req.ResponseMode == "" {
+		req.ResponseMode = authorize.ModeQuery
+		if req.ResponseType != "" && req.ResponseType != config.ResponseCode {
+			req.ResponseMode = authorize.ModeFragment
+		}
+	}
+	return s.deliver(w, r, req, authorize.ErrorParams(e.Code, e.Description, req.State, s.issuer))
+}
+
+// deliver returns params to the client in the request's response mode.
+func (s *Server) deliver(w http.ResponseWriter, r *http.Request, req authorize.Request, params url.Values) error {
+	noStore(w)
+	if req.ResponseMode == authorize.ModeFormPost {
+		flat := make(map[string]string, len(params))
+		for k := range params {
+			flat[k] = params.Get(k)
+		}
+		return s.Pages.FormPost(w, web.FormPostPage{Lang: s.lang(r, req.UILocales), Action: req.RedirectURI, Params: flat})
+	}
+	http.Redirect(w, r, authorize.RedirectURL(req.RedirectURI, req.ResponseMode, params), http.StatusFound)
+	return nil
+}
+
+// pageError shows an error page: the request cannot be answered by a redirect.
+func (s *Server) pageError(w http.ResponseWriter, r *http.Request, uiLocales string, err error) error {
+	var pe *authorize.PageError
+	status := http.StatusBadRequest
+	if !errors.As(err, &pe) {
+		e := oautherr.As(err)
+		if e.Status >= 500 {
+			s.log.LogAttrs(r.Context(), slog.LevelError, "sign-in page failed", slog.String("error", errString(e.Cause)))
+		}
+		pe, status = &authorize.PageError{Code: e.Code, Message: e.Description}, e.Status
+	}
+	noStore(w)
+	return s.Pages.Error(w, status, web.ErrorPage{Lang: s.lang(r, uiLocales), Code: pe.Code, Message: pe.Message})
+}
+
+func (s *Server) lang(r *http.Request, uiLocales string) web.Lang {
+	return web.PickLang(uiLocales, r.Header.Get("Accept-Language"))
+}
+
+// browserForm reads the parameters of a browser request: the query for
+// GET, the size-limited form body for POST (OIDC Core §3.1.2.1).
+func browserForm(w http.ResponseWriter, r *http.Request) (url.Values, error) {
+	switch r.Method {
+	case http.MethodGet:
+		return r.URL.Query(), nil
+	case http.MethodPost:
+		return postForm(w, r)
+	default:
+		w.Header().Set("Allow", "GET, POST")
+		return nil, errMethod("GET and POST")
+	}
+}
+
+func contains(list []string, v string) bool {
+	for _, x := range list {
+		if x == v {
+			return true
+		}
+	}
+	return false
+}
+
+func errString(err error) string {
+	if err == nil {
+		return ""
+	}
+	return err.Error()
+}

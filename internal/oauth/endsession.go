@@ -1,0 +1,118 @@
+package oauth
+
+import (
+	"log/slog"
+	"net/http"
+	"net/url"
+	"slices"
+
+	"github.com/tollgate-oidc/tollgate/internal/authorize"
+	"github.com/tollgate-oidc/tollgate/internal/config"
+	"github.com/tollgate-oidc/tollgate/internal/mint"
+	"github.com/tollgate-oidc/tollgate/internal/oautherr"
+	"github.com/tollgate-oidc/tollgate/internal/store"
+	"github.com/tollgate-oidc/tollgate/internal/web"
+)
+
+// logoutParams are the parameters of RP-initiated logout carried through
+// the confirmation form.
+var logoutParams = []string{"id_token_hint", "client_id", "post_logout_redirect_uri", "state", "ui_locales"}
+
+// endSessionEndpoint is OpenID Connect RP-Initiated Logout 1.0: it ends the
+// browser session. Refresh tokens granted for offline access outlive the
+// session by design; a client with revoke_on_logout has its grants of this
+// session revoked. Without an id_token_hint that proves which session the
+// client means, the user confirms first (§2: protection against forged
+// logout requests).
+func (s *Server) endSessionEndpoint(w http.ResponseWriter, r *http.Request) error {
+	p, err := browserForm(w, r)
+	if err != nil {
+		return s.pageError(w, r, "", err)
+	}
+	loc := p.Get("ui_locales")
+	bad := func(msg string) error {
+		return s.pageError(w, r, loc, &authorize.PageError{Code: oautherr.InvalidRequest, Message: msg})
+	}
+	var hint *mint.IDTokenHint
+	if raw := p.Get("id_token_hint"); raw != "" {
+		h, err := s.Minter.VerifyIDTokenHint(raw)
+		if err != nil {
+			return bad("id_token_hint is not an ID token issued by this server")
+		}
+		hint = &h
+	}
+	clientID := p.Get("client_id")
+	if hint != nil {
+		if clientID != "" && clientID != hint.ClientID {
+			return bad("client_id does not match the audience of id_token_hint")
+		}
+		clientID = hint.ClientID
+	}
+	var c *config.Client
+	if clientID != "" {
+		var ok bool
+		if c, ok = s.Config.Client(clientID); !ok {
+			return bad("there is no client " + clientID)
+		}
+	}
+	redirect := p.Get("post_logout_redirect_uri")
+	if redirect != "" {
+		if c == nil {
+			return bad("post_logout_redirect_uri needs id_token_hint or client_id to say which client it belongs to")
+		}
+		if !slices.Contains(c.PostLogoutRedirectURIs, redirect) {
+			return bad("post_logout_redirect_uri " + redirect + " is not registered for client " + c.ID)
+		}
+	}
+	sess, _, err := s.currentSession(r)
+	if err != nil {
+		return s.pageError(w, r, loc, oautherr.Server(err))
+	}
+	if sess != nil {
+		proven := hint != nil && hint.Subject == sess.Subject && (hint.SessionID == "" || hint.SessionID == sess.SID)
+		confirmed := r.Method == http.MethodPost && p.Get("confirm") == "yes" && s.CSRF.Valid(r, "logout", p.Get("csrf"))
+		if !proven && !confirmed {
+			hidden := map[string]string{"confirm": "yes", "csrf": s.CSRF.Token(w, r, "logout")}
+			for _, k := range logoutParams {
+				if v := p.Get(k); v != "" {
+					hidden[k] = v
+				}
+			}
+			noStore(w)
+			return s.Pages.LogoutConfirm(w, web.LogoutPage{Lang: s.lang(r, loc), Action: s.prefix + PathEndSession, Hidden: hidden, ClientName: clientName(c)})
+		}
+		if err := s.signOut(w, r, sess); err != nil {
+			return s.pageError(w, r, loc, oautherr.Server(err))
+		}
+	}
+	if redirect != "" {
+		q := url.Values{}
+		if st := p.Get("state"); st != "" {
+			q.Set("state", st)
+		}
+		target := redirect
+		if len(q) > 0 {
+			target = authorize.RedirectURL(redirect, authorize.ModeQuery, q)
+		}
+		http.Redirect(w, r, target, http.StatusFound)
+		return nil
+	}
+	noStore(w)
+	return s.Pages.LoggedOut(w, web.LoggedOutPage{Lang: s.lang(r, loc), ClientName: clientName(c)})
+}
+
+// signOut ends a session, revoking the grants of clients that ask for it.
+func (s *Server) signOut(w http.ResponseWriter, r *http.Request, sess *store.Session) error {
+	ctx := r.Context()
+	for i := range s.Config.Clients {
+		cl := &s.Config.Clients[i]
+		if !cl.RevokeOnLogout {
+			continue
+		}
+		if _, err := s.Refresh.RevokeMatching(ctx, store.GrantFilter{ClientID: cl.ID, SessionID: sess.SID}); err != nil {
+			return err
+		}
+	}
+	s.log.LogAttrs(ctx, slog.LevelInfo, "signed out", slog.String("subject", sess.Subject), slog.String("sid", sess.SID))
+	return s.clearSession(w, r)
+}

@@ -1,0 +1,60 @@
+package oauth
+
+import (
+	"net/http"
+	"net/url"
+
+	"github.com/tollgate-oidc/tollgate/internal/authorize"
+	"github.com/tollgate-oidc/tollgate/internal/mint"
+	"github.com/tollgate-oidc/tollgate/internal/oautherr"
+	"github.com/tollgate-oidc/tollgate/internal/store"
+)
+
+type parResponse struct {
+	RequestURI string `json:"request_uri"`
+	ExpiresIn  int    `json:"expires_in"`
+}
+
+// par is the pushed authorization request endpoint (RFC 9126): the client
+// authenticates as at the token endpoint and pushes its authorization
+// parameters; it gets a one-time request_uri to send the browser with.
+// Errors are JSON (§2.3), not redirects.
+func (s *Server) par(w http.ResponseWriter, r *http.Request) error {
+	form, err := postForm(w, r)
+	if err != nil {
+		return err
+	}
+	client, err := s.authenticate(r)
+	if err != nil {
+		return err
+	}
+	params := url.Values{}
+	for k, v := range form {
+		switch k {
+		case "client_secret", "client_assertion", "client_assertion_type":
+		default:
+			params[k] = v
+		}
+	}
+	if params.Has("request_uri") {
+		return oautherr.New(oautherr.InvalidRequest, "request_uri cannot be pushed (RFC 9126 §2.1)")
+	}
+	params.Set("client_id", client.ID)
+	c, redirectURI, perr := authorize.ParseClient(params, s.Config)
+	if perr != nil {
+		return oautherr.New(perr.Code, "%s", perr.Message)
+	}
+	if _, err := authorize.Validate(params, c, redirectURI, true); err != nil {
+		return err
+	}
+	handle := randomValue()
+	now := s.Now()
+	if err := s.Store.CreateAuthRequest(r.Context(), store.AuthRequest{
+		ID: mint.HashToken(handle), ClientID: c.ID, Params: []byte(params.Encode()), CreatedAt: now, ExpiresAt: now.Add(pushedTTL),
+	}); err != nil {
+		return oautherr.Server(err)
+	}
+	noStore(w)
+	writeJSON(w, http.StatusCreated, parResponse{RequestURI: requestURIPrefix + handle, ExpiresIn: int(pushedTTL.Seconds())})
+	return nil
+}

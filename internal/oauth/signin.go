@@ -1,0 +1,150 @@
+package oauth
+
+import (
+	"log/slog"
+	"net/http"
+	"net/url"
+	"slices"
+	"sync"
+
+	"github.com/tollgate-oidc/tollgate/internal/authorize"
+	"github.com/tollgate-oidc/tollgate/internal/config"
+	"github.com/tollgate-oidc/tollgate/internal/oautherr"
+	"github.com/tollgate-oidc/tollgate/internal/secret"
+	"github.com/tollgate-oidc/tollgate/internal/store"
+	"github.com/tollgate-oidc/tollgate/internal/web"
+)
+
+// errForm is shown when a form comes back without a valid CSRF token.
+var errForm = &authorize.PageError{Code: oautherr.InvalidRequest,
+	Message: "the form has expired or did not come from this page; go back and try again"}
+
+// login is the sign-in page: GET shows the form, POST checks the password.
+func (s *Server) login(w http.ResponseWriter, r *http.Request) error {
+	form, err := browserForm(w, r)
+	if err != nil {
+		return s.pageError(w, r, "", err)
+	}
+	handle := form.Get("request")
+	req, _, err := s.parked(r.Context(), handle)
+	if err != nil {
+		return s.pageError(w, r, "", err)
+	}
+	c, _ := s.Config.Client(req.ClientID)
+	page := web.LoginPage{Lang: s.lang(r, req.UILocales), ClientName: clientName(c), Action: s.prefix + PathLogin, Username: req.LoginHint}
+	if r.Method == http.MethodPost {
+		if !s.CSRF.Valid(r, "login:"+handle, form.Get("csrf")) {
+			return s.pageError(w, r, req.UILocales, errForm)
+		}
+		u, ok := s.checkPassword(r, form.Get("username"), form.Get("password"))
+		if ok {
+			if _, err := s.startSession(r.Context(), w, u, []string{"pwd"}); err != nil {
+				return s.pageError(w, r, req.UILocales, oautherr.Server(err))
+			}
+			http.Redirect(w, r, s.prefix+PathResume+"?request="+url.QueryEscape(handle), http.StatusSeeOther)
+			return nil
+		}
+		page.Username, page.Failed = form.Get("username"), true
+	}
+	page.Hidden = map[string]string{"request": handle, "csrf": s.CSRF.Token(w, r, "login:"+handle)}
+	noStore(w)
+	return s.Pages.Login(w, page)
+}
+
+var dummyPasswordHash = sync.OnceValue(func() string {
+	h, _ := secret.HashPassword("tollgate-timing-equaliser")
+	return h
+})
+
+// checkPassword verifies a sign-in, spending the same time whether or not
+// the user exists; the page then says only that it failed.
+func (s *Server) checkPassword(r *http.Request, username, password string) (*config.User, bool) {
+	u, known := s.Config.User(username)
+	hash := dummyPasswordHash()
+	if known {
+		hash = u.PasswordHash
+	}
+	ok, err := secret.VerifyPassword(hash, password)
+	if err != nil || !known || !ok || u.Disabled || password == "" {
+		s.log.LogAttrs(r.Context(), slog.LevelInfo, "sign-in failed", slog.Bool("known_user", known))
+		return nil, false
+	}
+	return u, true
+}
+
+// consent is the consent page: GET shows what the client asks for, POST
+// records the answer (OIDC Core §11 for offline access).
+func (s *Server) consent(w http.ResponseWriter, r *http.Request) error {
+	form, err := browserForm(w, r)
+	if err != nil {
+		return s.pageError(w, r, "", err)
+	}
+	ctx := r.Context()
+	handle := form.Get("request")
+	req, _, err := s.parked(ctx, handle)
+	if err != nil {
+		return s.pageError(w, r, "", err)
+	}
+	c, ok := s.Config.Client(req.ClientID)
+	if !ok {
+		return s.pageError(w, r, req.UILocales, errStale)
+	}
+	sess, u, err := s.currentSession(r)
+	if err != nil {
+		return s.pageError(w, r, req.UILocales, oautherr.Server(err))
+	}
+	if sess == nil { // signed out meanwhile: sign in first
+		http.Redirect(w, r, s.prefix+PathLogin+"?request="+url.QueryEscape(handle), http.StatusSeeOther)
+		return nil
+	}
+	if r.Method == http.MethodPost {
+		if !s.CSRF.Valid(r, "consent:"+handle, form.Get("csrf")) {
+			return s.pageError(w, r, req.UILocales, errForm)
+		}
+		if err := s.finishParked(ctx, handle); err != nil {
+			return s.pageError(w, r, req.UILocales, err)
+		}
+		if form.Get("consent") != "allow" {
+			s.log.LogAttrs(ctx, slog.LevelInfo, "consent denied", slog.String("client_id", c.ID), slog.String("subject", u.Subject))
+			return s.redirectError(w, r, req, oautherr.New(oautherr.AccessDenied, "the user denied the request"))
+		}
+		if form.Get("remember") == "yes" {
+			if err := s.remember(r, sess.Subject, c.ID, req.Scopes); err != nil {
+				return s.redirectError(w, r, req, oautherr.Server(err))
+			}
+		}
+		return s.complete(w, r, req, c, sess, u)
+	}
+	noStore(w)
+	return s.Pages.Consent(w, web.ConsentPage{
+		Lang: s.lang(r, req.UILocales), ClientName: clientName(c), ClientID: c.ID, Username: u.Username,
+		Action: s.prefix + PathConsent, Scopes: req.Scopes, Offline: authorize.OfflineRequested(req, c),
+		Hidden: map[string]string{"request": handle, "csrf": s.CSRF.Token(w, r, "consent:"+handle)},
+	})
+}
+
+// remember stores a consent per user, client and scope set: the scopes
+// consented to before, plus these.
+func (s *Server) remember(r *http.Request, subject, clientID string, scopes []string) error {
+	ctx := r.Context()
+	scopes = slices.Clone(scopes)
+	prev, err := s.Store.Consent(ctx, subject, clientID)
+	if err == nil && (prev.ExpiresAt.IsZero() || s.Now().Before(prev.ExpiresAt)) {
+		for _, sc := range prev.Scopes {
+			if !slices.Contains(scopes, sc) {
+				scopes = append(scopes, sc)
+			}
+		}
+	}
+	return s.Store.SaveConsent(ctx, store.Consent{Subject: subject, ClientID: clientID, Scopes: scopes, CreatedAt: s.Now()})
+}
+
+func clientName(c *config.Client) string {
+	if c == nil {
+		return ""
+	}
+	if c.Name != "" {
+		return c.Name
+	}
+	return c.ID
+}
