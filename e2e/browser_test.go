@@ -136,3 +136,10 @@ func wantParam(t *testing.T, v url.Values, k, want string) {
 		t.Fatalf("%s = %q, want %q (all: %v)", k, got, want, v)
 	}
 }
+
+func parseURL(s string) (*url.URL, error) { return url.Parse(s) }
+
+func fragmentParams(f string) url.Values {
+	v, _ := url.ParseQuery(f)
+	return v
+}

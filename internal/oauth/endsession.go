@@ -79,7 +79,7 @@ func (s *Server) endSessionEndpoint(w http.ResponseWriter, r *http.Request) erro
 				}
 			}
 			noStore(w)
-			return s.Pages.LogoutConfirm(w, web.LogoutPage{Lang: s.lang(r, loc), Action: s.prefix + PathEndSession, Hidden: hidden, ClientName: clientName(c)})
+			return s.Pages.LogoutConfirm(w, web.LogoutPage{Lang: s.lang(r, loc), Action: s.prefix + PathEndSession, Hidden: hidden, ClientName: clientName(c), RedirectURI: redirect})
 		}
 		if err := s.signOut(w, r, sess); err != nil {
 			return s.pageError(w, r, loc, oautherr.Server(err))

@@ -31,7 +31,10 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request) error {
 		return s.pageError(w, r, "", err)
 	}
 	c, _ := s.Config.Client(req.ClientID)
-	page := web.LoginPage{Lang: s.lang(r, req.UILocales), ClientName: clientName(c), Action: s.prefix + PathLogin, Username: req.LoginHint}
+	// RedirectURI: the form's POST may end in a redirect to the client, and
+	// browsers hold that redirect to the page's CSP form-action.
+	page := web.LoginPage{Lang: s.lang(r, req.UILocales), ClientName: clientName(c), Action: s.prefix + PathLogin,
+		Username: req.LoginHint, RedirectURI: req.RedirectURI}
 	if r.Method == http.MethodPost {
 		if !s.CSRF.Valid(r, "login:"+handle, form.Get("csrf")) {
 			return s.pageError(w, r, req.UILocales, errForm)
@@ -118,7 +121,7 @@ func (s *Server) consent(w http.ResponseWriter, r *http.Request) error {
 	noStore(w)
 	return s.Pages.Consent(w, web.ConsentPage{
 		Lang: s.lang(r, req.UILocales), ClientName: clientName(c), ClientID: c.ID, Username: u.Username,
-		Action: s.prefix + PathConsent, Scopes: req.Scopes, Offline: authorize.OfflineRequested(req, c),
+		Action: s.prefix + PathConsent, Scopes: req.Scopes, Offline: authorize.OfflineRequested(req, c), RedirectURI: req.RedirectURI,
 		Hidden: map[string]string{"request": handle, "csrf": s.CSRF.Token(w, r, "consent:"+handle)},
 	})
 }

@@ -6,10 +6,12 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"strings"
 )
 
 // Preview writes every page in both languages, with sample data, as HTML
-// files into dir (login.nb.html, consent-offline.en.html, …), for looking at
+// files into dir (login.nb.html, consent-offline.en.html, …, and
+// formpost-nojs.*.html without its auto-submit script), for looking at
 // them in a browser or screenshotting them with headless Chromium. It is a
 // developer tool; the server never calls it.
 func (r *Renderer) Preview(dir string) error {
@@ -66,6 +68,15 @@ func (r *Renderer) Preview(dir string) error {
 			file := filepath.Join(dir, p.name+"."+string(lang)+".html")
 			if err := os.WriteFile(file, rec.body.Bytes(), 0o644); err != nil {
 				return err
+			}
+			if p.name == "formpost" {
+				// The page submits itself; this copy shows what a browser
+				// without JavaScript sees, and stays put for a screenshot.
+				noJS := strings.Replace(rec.body.String(), "<script>"+formPostJS+"</script>", "", 1)
+				file = filepath.Join(dir, p.name+"-nojs."+string(lang)+".html")
+				if err := os.WriteFile(file, []byte(noJS), 0o644); err != nil {
+					return err
+				}
 			}
 		}
 	}
