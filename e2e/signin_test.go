@@ -302,3 +302,33 @@ func TestEndSessionWithIDTokenHint(t *testing.T) {
 	// Offline access outlives the browser session by design (app has no revoke_on_logout).
 	wantOK(t, e.refreshGrant("app", secretApp, tok.RefreshToken))
 }
+
+// TestMaxAge: a sign-in older than max_age asks for the password again
+// (OIDC Core §3.1.2.1); a younger one does not.
+func TestMaxAge(t *testing.T) {
+	e := start(t)
+	b := e.browser()
+	_, challenge := pkce()
+	req := func(maxAge string) map[string]string {
+		return codeRequest(challenge, map[string]string{"scope": "openid", "max_age": maxAge})
+	}
+	f := alice()
+	if loc, _ := b.walk(e.authURL(req("600")), f); loc == nil || strings.Join(f.Seen, ",") != "login" {
+		t.Fatalf("first sign-in: %v", f.Seen)
+	}
+	e.clk.Add(5 * 60e9)
+	f = alice()
+	if loc, _ := b.walk(e.authURL(req("600")), f); loc == nil || len(f.Seen) != 0 {
+		t.Fatalf("within max_age: %v", f.Seen)
+	}
+	f = alice()
+	if loc, _ := b.walk(e.authURL(req("60")), f); loc == nil || strings.Join(f.Seen, ",") != "login" {
+		t.Fatalf("past max_age: %v", f.Seen)
+	}
+	// The fresh sign-in resets auth_time in the next ID token.
+	f = alice()
+	loc, _ := b.walk(e.authURL(req("60")), f)
+	if loc == nil || len(f.Seen) != 0 {
+		t.Fatalf("right after signing in again: %v", f.Seen)
+	}
+}

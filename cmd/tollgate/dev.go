@@ -40,15 +40,17 @@ func devConfig(dir, listen string) (*config.Config, *devCredentials, error) {
 		SystemSecretFile: filepath.Join(dir, "system.key"),
 		LogLevel:         "info",
 		Clients: []config.Client{{
-			ID:                 creds.ClientID,
-			Name:               "Demo confidential client",
-			Type:               config.ClientConfidential,
-			AuthMethod:         config.AuthSecretBasic,
-			Secret:             creds.ClientSecret,
-			RedirectURIs:       []string{"http://127.0.0.1:9999/callback"},
-			GrantTypes:         []string{"password", "refresh_token", "client_credentials"},
-			Scopes:             []string{"openid", "profile", "email", "offline_access", "demo.api"},
-			AllowOfflineAccess: true,
+			ID:                     creds.ClientID,
+			Name:                   "Demo confidential client",
+			Type:                   config.ClientConfidential,
+			AuthMethod:             config.AuthSecretBasic,
+			Secret:                 creds.ClientSecret,
+			RedirectURIs:           []string{"http://127.0.0.1:9999/callback"},
+			GrantTypes:             []string{"authorization_code", "password", "refresh_token", "client_credentials"},
+			ResponseTypes:          []string{"code", "code id_token"},
+			PostLogoutRedirectURIs: []string{"http://127.0.0.1:9999/signed-out"},
+			Scopes:                 []string{"openid", "profile", "email", "offline_access", "demo.api"},
+			AllowOfflineAccess:     true,
 		}},
 		Users: []config.User{{
 			Username: creds.Username,
@@ -114,6 +116,14 @@ Try it:
 
   # 4. refresh again: refused with invalid_grant
   curl -s -u %[1]s:%[2]s -d grant_type=refresh_token -d refresh_token=$RT %[5]s; echo
+
+Or sign in through the browser (nothing listens on 127.0.0.1:9999; copy the
+code from the address bar it lands on):
+
+  %[7]s/connect/authorize?client_id=%[1]s&response_type=code&scope=openid+profile+offline_access&state=demo&redirect_uri=http%%3A%%2F%%2F127.0.0.1%%3A9999%%2Fcallback
+
+  curl -s -u %[1]s:%[2]s -d grant_type=authorization_code -d code=CODE \
+       -d redirect_uri=http://127.0.0.1:9999/callback %[5]s; echo
 
 Discovery: %[7]s/.well-known/openid-configuration
 

@@ -60,7 +60,12 @@ func (s *Server) currentSession(r *http.Request) (*store.Session, *config.User, 
 // startSession signs a user in: a new session in the store and its cookie
 // (HttpOnly, SameSite=Lax, Secure on https). A session cookie of the browser
 // that existed before is replaced, never reused (session fixation).
-func (s *Server) startSession(ctx context.Context, w http.ResponseWriter, u *config.User, amr []string) (store.Session, error) {
+func (s *Server) startSession(ctx context.Context, w http.ResponseWriter, r *http.Request, u *config.User, amr []string) (store.Session, error) {
+	if old, err := r.Cookie(sessionCookie); err == nil && old.Value != "" && len(old.Value) <= 100 {
+		if err := s.Store.DeleteSession(ctx, mint.HashToken(old.Value)); err != nil {
+			return store.Session{}, err
+		}
+	}
 	now := s.Now()
 	val := randomValue()
 	sess := store.Session{

@@ -41,7 +41,7 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request) error {
 		}
 		u, ok := s.checkPassword(r, form.Get("username"), form.Get("password"))
 		if ok {
-			if _, err := s.startSession(r.Context(), w, u, []string{"pwd"}); err != nil {
+			if _, err := s.startSession(r.Context(), w, r, u, []string{"pwd"}); err != nil {
 				return s.pageError(w, r, req.UILocales, oautherr.Server(err))
 			}
 			http.Redirect(w, r, s.prefix+PathResume+"?request="+url.QueryEscape(handle), http.StatusSeeOther)
