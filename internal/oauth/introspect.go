@@ -31,11 +31,7 @@ type introspection struct {
 // token only for the client it was issued to (§4: limit what is disclosed).
 // Anything else is {"active": false}.
 func (s *Server) introspect(w http.ResponseWriter, r *http.Request) error {
-	form, err := postForm(w, r)
-	if err != nil {
-		return err
-	}
-	client, err := s.authenticate(r)
+	form, client, err := s.clientRequest(w, r)
 	if err != nil {
 		return err
 	}

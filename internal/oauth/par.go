@@ -20,11 +20,7 @@ type parResponse struct {
 // parameters; it gets a one-time request_uri to send the browser with.
 // Errors are JSON (§2.3), not redirects.
 func (s *Server) par(w http.ResponseWriter, r *http.Request) error {
-	form, err := postForm(w, r)
-	if err != nil {
-		return err
-	}
-	client, err := s.authenticate(r)
+	form, client, err := s.clientRequest(w, r)
 	if err != nil {
 		return err
 	}

@@ -2,6 +2,7 @@ package oauth
 
 import (
 	"net/http"
+	"net/url"
 
 	"github.com/tollgate-oidc/tollgate/internal/clientauth"
 	"github.com/tollgate-oidc/tollgate/internal/config"
@@ -15,23 +16,26 @@ func errMethod(allowed string) error {
 		Description: "this endpoint only accepts " + allowed}
 }
 
-// authenticate runs client authentication on a parsed form (RFC 6749 §2.3).
-func (s *Server) authenticate(r *http.Request) (*config.Client, error) {
+// clientRequest reads the form of a client's back-channel request and
+// authenticates the client (RFC 6749 §2.3, §3.2): the first step of the
+// token, revocation, introspection and PAR endpoints.
+func (s *Server) clientRequest(w http.ResponseWriter, r *http.Request) (url.Values, *config.Client, error) {
+	form, err := postForm(w, r)
+	if err != nil {
+		return nil, nil, err
+	}
 	creds, err := clientauth.FromRequest(r)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
-	return s.Auth.Authenticate(r.Context(), creds)
+	c, err := s.Auth.Authenticate(r.Context(), creds)
+	return form, c, err
 }
 
 // token is the token endpoint (RFC 6749 §3.2): parse, authenticate the
 // client, run the grant pipeline, answer JSON with no-store.
 func (s *Server) token(w http.ResponseWriter, r *http.Request) error {
-	form, err := postForm(w, r)
-	if err != nil {
-		return err
-	}
-	client, err := s.authenticate(r)
+	form, client, err := s.clientRequest(w, r)
 	if err != nil {
 		return err
 	}
