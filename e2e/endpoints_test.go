@@ -278,6 +278,8 @@ func TestAuthorizationCodeExchange(t *testing.T) {
 	wantError(t, ex(mk(), "https://app.example/cb", "", "app", secretApp), 400, "invalid_grant")
 	wantError(t, ex(mk(), "https://app.example/other", v2, "app", secretApp), 400, "invalid_grant")
 	wantError(t, ex(mk(), "https://app.example/cb", v2, "app2", secretApp2), 400, "unauthorized_client")
+	// A client allowed the grant, presenting another client's code.
+	wantError(t, ex(mk(), "https://app.example/cb", v2, "web", secretWeb), 400, "invalid_grant")
 	expired := mk()
 	e.clk.Add(61 * time.Second)
 	wantError(t, ex(expired, "https://app.example/cb", v2, "app", secretApp), 400, "invalid_grant")
