@@ -300,3 +300,29 @@ func TestPublicClientNeverGetsARefreshToken(t *testing.T) {
 	}
 	wantError(t, e.post("/connect/token", url.Values{"grant_type": {"refresh_token"}, "refresh_token": {"tgrt_x"}, "client_id": {"spa"}}, "", ""), 400, "unauthorized_client")
 }
+
+// TestCORS: a browser app may call the token endpoint from the origin of
+// its redirect URI; no other origin may read the answer.
+func TestCORS(t *testing.T) {
+	e := start(t)
+	preflight := func(origin string) response {
+		req, _ := http.NewRequest(http.MethodOptions, e.tokenURL(), nil)
+		req.Header.Set("Origin", origin)
+		req.Header.Set("Access-Control-Request-Method", "POST")
+		req.Header.Set("Access-Control-Request-Headers", "content-type")
+		return e.do(req)
+	}
+	r := preflight("https://spa.example")
+	if r.Status != 204 || r.Header.Get("Access-Control-Allow-Origin") != "https://spa.example" || !strings.Contains(r.Header.Get("Access-Control-Allow-Methods"), "POST") {
+		t.Fatalf("preflight from a registered origin: %d %v", r.Status, r.Header)
+	}
+	if r := preflight("https://evil.example"); r.Header.Get("Access-Control-Allow-Origin") != "" {
+		t.Fatalf("preflight from an unknown origin allowed: %v", r.Header)
+	}
+	req, _ := http.NewRequest(http.MethodPost, e.tokenURL(), strings.NewReader("grant_type=refresh_token&refresh_token=x&client_id=spa"))
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	req.Header.Set("Origin", "https://spa.example")
+	if r := e.do(req); r.Header.Get("Access-Control-Allow-Origin") != "https://spa.example" || r.Status != 400 {
+		t.Fatalf("error answer not readable by the app: %d %v", r.Status, r.Header)
+	}
+}

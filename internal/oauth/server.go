@@ -54,6 +54,7 @@ type Server struct {
 	prefix    string // the issuer's path, with no trailing slash
 	discovery []byte // rendered once: configuration does not change at run time
 	metadata  []byte
+	origins   map[string]bool // CORS: origins of registered redirect URIs
 }
 
 // AccessTokenAudience is the aud of every access token: the issuer's
@@ -72,6 +73,7 @@ func New(d Deps) (*Server, error) {
 	if s.log == nil {
 		s.log = slog.New(slog.DiscardHandler)
 	}
+	s.origins = corsOrigins(d.Config.Clients)
 	if s.discovery, s.metadata, err = s.renderDiscovery(); err != nil {
 		return nil, err
 	}
@@ -86,10 +88,10 @@ func (s *Server) Handler() http.Handler {
 	// RFC 8414 §3: the well-known segment goes before the issuer's path.
 	mux.Handle(PathOAuthMeta+p, s.serve(s.getOnly(s.serveDiscovery(s.metadata))))
 	mux.Handle(p+PathJWKS, s.serve(s.getOnly(s.jwks)))
-	mux.Handle(p+PathToken, s.serve(s.token))
-	mux.Handle(p+PathRevocation, s.serve(s.revocation))
+	mux.Handle(p+PathToken, s.cors("POST", s.serve(s.token)))
+	mux.Handle(p+PathRevocation, s.cors("POST", s.serve(s.revocation)))
 	mux.Handle(p+PathIntrospect, s.serve(s.introspect))
-	mux.Handle(p+PathUserinfo, s.serve(s.userinfo))
+	mux.Handle(p+PathUserinfo, s.cors("GET, POST", s.serve(s.userinfo)))
 	mux.Handle(p+PathAuthorize, s.serve(s.authorizeEndpoint))
 	mux.Handle(p+PathResume, s.serve(s.resume))
 	mux.Handle(p+PathPAR, s.serve(s.par))
