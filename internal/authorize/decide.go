@@ -1,6 +1,7 @@
 package authorize
 
 import (
+	"math"
 	"slices"
 	"time"
 
@@ -66,7 +67,9 @@ func needsLogin(req Request, s Situation) bool {
 	}
 	// OIDC Core §3.1.2.1: re-authenticate when more than max_age seconds
 	// passed since the last active authentication.
-	return req.MaxAge >= 0 && s.Now.Sub(s.Session.AuthTime) > time.Duration(req.MaxAge)*time.Second
+	// max_age beyond 68 years means "any age"; capping it keeps the
+	// conversion to a Duration from overflowing.
+	return req.MaxAge >= 0 && s.Now.Sub(s.Session.AuthTime) > time.Duration(min(req.MaxAge, math.MaxInt32))*time.Second
 }
 
 // needsConsent: prompt=consent always asks; offline access always asks

@@ -21,7 +21,7 @@ const (
 	polWebCB     = "https://app.example.com/cb"
 	polWebCBQ    = "https://app.example.com/cb2?tenant=a"
 	polSPACB     = "https://spa.example.com/cb"
-	polChallenge = "E9Melhoa2OwvFrEMTJguCHaoeK1zCWo5KLiQ0p_vmqs" // RFC 7636 Appendix B
+	polChallenge = "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM" // RFC 7636 Appendix B
 )
 
 // polT0 is the injected "now" of every time-dependent case.
