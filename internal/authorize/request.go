@@ -186,7 +186,8 @@ func (r *Request) setPKCE(p url.Values, c *config.Client) error {
 		if method != "" {
 			return oautherr.New(oautherr.InvalidRequest, "code_challenge_method was sent without code_challenge")
 		}
-		if c.RequirePKCE {
+		// RFC 9700 §2.1.1: a public client always uses PKCE, whatever its settings.
+		if c.RequirePKCE || c.Type == config.ClientPublic {
 			return oautherr.New(oautherr.InvalidRequest, "client %q must use PKCE: send code_challenge with code_challenge_method=S256 (RFC 7636)", c.ID)
 		}
 		return nil
