@@ -99,7 +99,7 @@ func (a *Authenticator) assertion(ctx context.Context, c Credentials) (*config.C
 		return nil, oautherr.Server(errors.New("clientauth: private_key_jwt needs a JTI store"))
 	}
 	exp := claims.Expiry.Time()
-	if err := a.JTI.UseJTI(ctx, cl.ID, claims.ID, exp.Add(ClockSkew)); err != nil {
+	if err := a.JTI.UseJTI(ctx, cl.ID, claims.ID, exp.Add(ClockSkew), a.now()); err != nil {
 		if errors.Is(err, store.ErrConflict) {
 			return nil, invalidAssertion("jti %q was already used; make a new assertion, with a fresh jti, for every request (RFC 7523 §3 item 7)", claims.ID)
 		}

@@ -15,10 +15,11 @@ type Clients interface {
 }
 
 // JTIStore remembers client-assertion ids so each is accepted once (RFC 7523
-// §3 item 7). It returns an error wrapping store.ErrConflict on replay;
-// store.Store satisfies it.
+// §3 item 7). It returns an error wrapping store.ErrConflict on replay; an id
+// stored with an expiresAt before now (the Authenticator's clock) may be
+// used again. store.Store satisfies it.
 type JTIStore interface {
-	UseJTI(ctx context.Context, clientID, jti string, expiresAt time.Time) error
+	UseJTI(ctx context.Context, clientID, jti string, expiresAt, now time.Time) error
 }
 
 var _ Clients = (*config.Config)(nil)

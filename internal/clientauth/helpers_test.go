@@ -90,22 +90,21 @@ func clients(t testing.TB) *config.Config {
 }
 
 // memJTI is the JTIStore contract in a map: a (client, jti) pair is refused
-// until its expiry has passed.
+// until its expiry is before the caller's now.
 type memJTI struct {
 	mu   sync.Mutex
-	now  func() time.Time
 	seen map[[2]string]time.Time
 	fail error // returned by every call when set
 }
 
-func (m *memJTI) UseJTI(_ context.Context, clientID, jti string, expiresAt time.Time) error {
+func (m *memJTI) UseJTI(_ context.Context, clientID, jti string, expiresAt, now time.Time) error {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	if m.fail != nil {
 		return m.fail
 	}
 	k := [2]string{clientID, jti}
-	if exp, ok := m.seen[k]; ok && m.now().Before(exp) {
+	if exp, ok := m.seen[k]; ok && !exp.Before(now) {
 		return fmt.Errorf("jti %s: %w", jti, store.ErrConflict)
 	}
 	m.seen[k] = expiresAt
@@ -115,7 +114,7 @@ func (m *memJTI) UseJTI(_ context.Context, clientID, jti string, expiresAt time.
 func newAuth(t testing.TB) (*Authenticator, *memJTI, *time.Time) {
 	now := testNow
 	clock := func() time.Time { return now }
-	jti := &memJTI{now: clock, seen: map[[2]string]time.Time{}}
+	jti := &memJTI{seen: map[[2]string]time.Time{}}
 	return &Authenticator{Clients: clients(t), JTI: jti, Issuer: issuer, TokenEndpoint: tokenEndpoint, Now: clock}, jti, &now
 }
 

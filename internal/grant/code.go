@@ -28,7 +28,12 @@ func (h *Handler) authorizationCode(ctx context.Context, req Request) (*Response
 	}
 	hash := mint.HashToken(req.Code)
 	now := h.Now()
-	code, err := h.Codes.ConsumeAuthCode(ctx, hash, now)
+	// The grant id is recorded in the same write that consumes the code, so
+	// a replay landing at any moment after this finds the family to revoke
+	// (RFC 6749 §4.1.2). If a check below fails, nothing is issued under it
+	// and a replay's revocation finds nothing.
+	grantID := refresh.NewGrantID()
+	code, err := h.Codes.ConsumeAuthCode(ctx, hash, now, grantID)
 	switch {
 	case errors.Is(err, store.ErrNotFound):
 		return nil, invalid
@@ -68,12 +73,6 @@ func (h *Handler) authorizationCode(ctx context.Context, req Request) (*Response
 	scopes := slices.DeleteFunc(slices.Clone(code.Scopes), func(s string) bool {
 		return !c.AllowsScope(s) || (s == ScopeOfflineAccess && !mayHaveRefreshToken(c, TypeAuthorizationCode, code.Scopes))
 	})
-	// Record the grant id before issuing, so a replay of this code from now
-	// on revokes the family.
-	grantID := refresh.NewGrantID()
-	if err := h.Codes.SetAuthCodeGrant(ctx, hash, grantID); err != nil {
-		return nil, oautherr.Server(err)
-	}
 	return h.respond(ctx, issue{
 		client: c, grantType: TypeAuthorizationCode, subject: code.Subject, user: u, scopes: scopes,
 		authTime: code.AuthTime, sessionID: code.SessionID, amr: code.AMR, nonce: code.Nonce, grantID: grantID,

@@ -49,8 +49,7 @@ type Response struct {
 
 // Codes is the part of the store the code exchange needs.
 type Codes interface {
-	ConsumeAuthCode(ctx context.Context, hash string, at time.Time) (store.AuthCode, error)
-	SetAuthCodeGrant(ctx context.Context, hash, grantID string) error
+	ConsumeAuthCode(ctx context.Context, hash string, at time.Time, grantID string) (store.AuthCode, error)
 }
 
 // Handler runs every grant.

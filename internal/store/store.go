@@ -141,17 +141,21 @@ type Store interface {
 
 	// CreateAuthCode stores a new authorization code; ErrConflict on a duplicate hash.
 	CreateAuthCode(ctx context.Context, c AuthCode) error
-	// ConsumeAuthCode marks a code redeemed at `at` and returns it. A code
-	// already redeemed returns the stored code with ErrConflict, so the caller
-	// can revoke what was issued from it (RFC 6749 §4.1.2). Unknown: ErrNotFound.
-	ConsumeAuthCode(ctx context.Context, hash string, at time.Time) (AuthCode, error)
-	// SetAuthCodeGrant records the grant issued from a redeemed code.
-	SetAuthCodeGrant(ctx context.Context, hash, grantID string) error
+	// ConsumeAuthCode marks a code redeemed at `at` and, in the same atomic
+	// write, records grantID as the grant issued from it; it returns the code
+	// as stored. A code already redeemed is left unchanged and returned with
+	// ErrConflict, carrying the first redemption's GrantID, so the caller can
+	// revoke what was issued from it (RFC 6749 §4.1.2): there is no window in
+	// which a replay sees the code consumed but not yet tied to its grant.
+	// Exactly one of concurrent redemptions wins. Unknown: ErrNotFound.
+	ConsumeAuthCode(ctx context.Context, hash string, at time.Time, grantID string) (AuthCode, error)
 
 	// UseJTI records a client assertion id (RFC 7523 §3 item 7) until
 	// expiresAt; ErrConflict if the same client used it before and it has
-	// not expired.
-	UseJTI(ctx context.Context, clientID, jti string, expiresAt time.Time) error
+	// not expired. A stored id is expired (and may be used again) when its
+	// expiresAt is before now, the caller's clock; a zero expiresAt never
+	// expires.
+	UseJTI(ctx context.Context, clientID, jti string, expiresAt, now time.Time) error
 
 	// CreateAuthRequest parks an authorization request; ErrConflict on a duplicate id.
 	CreateAuthRequest(ctx context.Context, r AuthRequest) error

@@ -21,8 +21,9 @@ func (s *Store) CreateAuthCode(ctx context.Context, c store.AuthCode) error {
 	return nil
 }
 
-// ConsumeAuthCode implements store.Store.
-func (s *Store) ConsumeAuthCode(ctx context.Context, hash string, at time.Time) (store.AuthCode, error) {
+// ConsumeAuthCode implements store.Store. Under the one lock, the first
+// redemption marks the code consumed and records grantID together.
+func (s *Store) ConsumeAuthCode(ctx context.Context, hash string, at time.Time, grantID string) (store.AuthCode, error) {
 	if at.IsZero() {
 		return store.AuthCode{}, zeroTime("consume auth code")
 	}
@@ -38,34 +39,23 @@ func (s *Store) ConsumeAuthCode(ctx context.Context, hash string, at time.Time) 
 		return copyCode(c), conflict("consume auth code")
 	}
 	c.ConsumedAt = norm(at)
+	c.GrantID = grantID
 	s.codes[hash] = c
 	return copyCode(c), nil
 }
 
-// SetAuthCodeGrant implements store.Store.
-func (s *Store) SetAuthCodeGrant(ctx context.Context, hash, grantID string) error {
-	if err := s.lock(ctx, "set auth code grant"); err != nil {
-		return err
+// UseJTI implements store.Store: an entry is expired when its expiresAt is
+// before now, the caller's clock.
+func (s *Store) UseJTI(ctx context.Context, clientID, jti string, expiresAt, now time.Time) error {
+	if now.IsZero() {
+		return zeroTime("use jti: now")
 	}
-	defer s.mu.Unlock()
-	c, ok := s.codes[hash]
-	if !ok {
-		return notFound("set auth code grant")
-	}
-	c.GrantID = grantID
-	s.codes[hash] = c
-	return nil
-}
-
-// UseJTI implements store.Store. The contract gives no clock, so an entry is
-// expired when its expiresAt is before time.Now().
-func (s *Store) UseJTI(ctx context.Context, clientID, jti string, expiresAt time.Time) error {
 	if err := s.lock(ctx, "use jti"); err != nil {
 		return err
 	}
 	defer s.mu.Unlock()
 	k := jtiKey{clientID, jti}
-	if exp, ok := s.jtis[k]; ok && !expired(exp, norm(time.Now())) {
+	if exp, ok := s.jtis[k]; ok && !expired(exp, norm(now)) {
 		return conflict("use jti")
 	}
 	s.jtis[k] = norm(expiresAt)

@@ -17,17 +17,20 @@ func (db *DB) CreateAuthCode(ctx context.Context, c store.AuthCode) error {
 	return err
 }
 
-// ConsumeAuthCode implements store.Store. The conditional UPDATE decides who
-// wins; the SELECT in the same transaction returns the row as it now stands,
-// which for a loser carries the winner's ConsumedAt and any GrantID.
-func (db *DB) ConsumeAuthCode(ctx context.Context, hash string, at time.Time) (store.AuthCode, error) {
+// ConsumeAuthCode implements store.Store. One conditional UPDATE both marks
+// the code consumed and records grantID, so it decides who wins and no
+// replay can see the code consumed without its grant. The SELECT in the same
+// transaction returns the row as it now stands, which for a loser carries
+// the winner's ConsumedAt and GrantID.
+func (db *DB) ConsumeAuthCode(ctx context.Context, hash string, at time.Time, grantID string) (store.AuthCode, error) {
 	if at.IsZero() {
 		return store.AuthCode{}, fmt.Errorf("sqlite: consume auth code: %w", errZeroTime)
 	}
 	var c store.AuthCode
 	err := db.write(ctx, "consume auth code", func(tx *sql.Tx) error {
 		n, err := affected(tx.ExecContext(ctx,
-			`UPDATE auth_codes SET consumed_at = ? WHERE hash = ? AND consumed_at IS NULL`, micros(at), hash))
+			`UPDATE auth_codes SET consumed_at = ?, grant_id = ? WHERE hash = ? AND consumed_at IS NULL`,
+			micros(at), grantID, hash))
 		if err != nil {
 			return err
 		}
@@ -48,27 +51,17 @@ func (db *DB) ConsumeAuthCode(ctx context.Context, hash string, at time.Time) (s
 	return c, err
 }
 
-// SetAuthCodeGrant implements store.Store.
-func (db *DB) SetAuthCodeGrant(ctx context.Context, hash, grantID string) error {
-	n, err := db.exec(ctx, "set auth code grant", `UPDATE auth_codes SET grant_id = ? WHERE hash = ?`, grantID, hash)
-	if err != nil {
-		return err
-	}
-	if n == 0 {
-		return fmt.Errorf("sqlite: set auth code grant: %w", store.ErrNotFound)
-	}
-	return nil
-}
-
 // UseJTI implements store.Store in one statement: insert, or take over an
-// expired entry; an unexpired one makes the upsert change nothing. The
-// contract gives no clock, so "expired" is expires_at before time.Now(); a
-// NULL (zero) expiry never expires.
-func (db *DB) UseJTI(ctx context.Context, clientID, jti string, expiresAt time.Time) error {
+// entry that expired before now (the caller's clock); an unexpired one makes
+// the upsert change nothing. A NULL (zero) expiry never expires.
+func (db *DB) UseJTI(ctx context.Context, clientID, jti string, expiresAt, now time.Time) error {
+	if now.IsZero() {
+		return fmt.Errorf("sqlite: use jti: now: %w", errZeroTime)
+	}
 	n, err := db.exec(ctx, "use jti", `INSERT INTO used_jtis (client_id, jti, expires_at) VALUES (?, ?, ?)
 		ON CONFLICT (client_id, jti) DO UPDATE SET expires_at = excluded.expires_at
 		WHERE used_jtis.expires_at < ?`,
-		clientID, jti, micros(expiresAt), time.Now().UnixMicro())
+		clientID, jti, micros(expiresAt), micros(now))
 	if err != nil {
 		return err
 	}

@@ -3,6 +3,7 @@ package storetest
 import (
 	"context"
 	"errors"
+	"fmt"
 	"sync"
 	"testing"
 	"time"
@@ -20,39 +21,43 @@ func testAuthCode(t *testing.T, s store.Store) {
 	dup.ClientID = "client-b"
 	wantErr(t, "CreateAuthCode(duplicate)", s.CreateAuthCode(ctx, dup), store.ErrConflict)
 
-	got, err := s.ConsumeAuthCode(ctx, "code-1", at(10*time.Second))
+	// The first redemption consumes the code and records its grant at once.
+	got, err := s.ConsumeAuthCode(ctx, "code-1", at(10*time.Second), "g1")
 	if err != nil {
 		t.Fatalf("first ConsumeAuthCode: %v", err)
 	}
 	want := c // the duplicate did not overwrite anything
 	want.ConsumedAt = at(10 * time.Second)
+	want.GrantID = "g1"
 	checkCode(t, "consumed code", got, want)
 
-	if err := s.SetAuthCodeGrant(ctx, "code-1", "g1"); err != nil {
-		t.Fatalf("SetAuthCodeGrant: %v", err)
-	}
-	want.GrantID = "g1"
-
 	// RFC 6749 §4.1.2: a second redemption gets the stored code back, with
-	// the grant issued from it, so the caller can revoke that grant.
-	got, err = s.ConsumeAuthCode(ctx, "code-1", at(20*time.Second))
+	// the grant issued from it, so the caller can revoke that grant; its own
+	// time and grant id change nothing.
+	got, err = s.ConsumeAuthCode(ctx, "code-1", at(20*time.Second), "g2")
 	wantErr(t, "second ConsumeAuthCode", err, store.ErrConflict)
 	checkCode(t, "code from second ConsumeAuthCode", got, want)
+	got, err = s.ConsumeAuthCode(ctx, "code-1", at(30*time.Second), "g3")
+	wantErr(t, "third ConsumeAuthCode", err, store.ErrConflict)
+	checkCode(t, "code from third ConsumeAuthCode", got, want)
 
-	_, err = s.ConsumeAuthCode(ctx, "nope", at(time.Second))
+	_, err = s.ConsumeAuthCode(ctx, "nope", at(time.Second), "g4")
 	wantErr(t, "ConsumeAuthCode(unknown)", err, store.ErrNotFound)
-	wantErr(t, "SetAuthCodeGrant(unknown)", s.SetAuthCodeGrant(ctx, "nope", "g1"), store.ErrNotFound)
+	if _, err := s.Grant(ctx, "g4"); !errors.Is(err, store.ErrNotFound) {
+		t.Errorf("Grant(g4) after ConsumeAuthCode(unknown): err = %v, want ErrNotFound", err)
+	}
 
 	// Optional fields left empty round-trip as empty.
 	bare := store.AuthCode{Hash: "code-2", ClientID: "client-a", Subject: "bob", CreatedAt: at(0), ExpiresAt: at(time.Minute)}
 	if err := s.CreateAuthCode(ctx, bare); err != nil {
 		t.Fatalf("CreateAuthCode(bare): %v", err)
 	}
-	got, err = s.ConsumeAuthCode(ctx, "code-2", at(time.Second))
+	got, err = s.ConsumeAuthCode(ctx, "code-2", at(time.Second), "g-bare")
 	if err != nil {
 		t.Fatalf("ConsumeAuthCode(bare): %v", err)
 	}
 	bare.ConsumedAt = at(time.Second)
+	bare.GrantID = "g-bare"
 	checkCode(t, "bare code", got, bare)
 }
 
@@ -68,7 +73,7 @@ func testAuthCodeConcurrent(t *testing.T, s store.Store) {
 	for i := range n {
 		wg.Go(func() {
 			<-start
-			codes[i], errs[i] = s.ConsumeAuthCode(context.Background(), "code-1", at(time.Duration(i+1)*time.Second))
+			codes[i], errs[i] = s.ConsumeAuthCode(context.Background(), "code-1", at(time.Duration(i+1)*time.Second), grantOf(i))
 		})
 	}
 	close(start)
@@ -88,36 +93,87 @@ func testAuthCodeConcurrent(t *testing.T, s store.Store) {
 	if winner < 0 {
 		t.Fatal("no redemption succeeded")
 	}
-	// Every loser sees the winner's redemption time: the one stored.
-	won := at(time.Duration(winner+1) * time.Second)
+	// Every loser sees the winner's redemption time and grant id, the ones
+	// stored together: none can find the code consumed but its grant unset.
+	won, wonGrant := at(time.Duration(winner+1)*time.Second), grantOf(winner)
 	for i, c := range codes {
-		if c.Hash != "code-1" || !sameTime(c.ConsumedAt, won) {
-			t.Errorf("redemption %d returned hash %q consumed at %v; want code-1 at %v", i, c.Hash, c.ConsumedAt, won)
+		if c.Hash != "code-1" || !sameTime(c.ConsumedAt, won) || c.GrantID != wonGrant {
+			t.Errorf("redemption %d returned hash %q consumed at %v for grant %q; want code-1 at %v for %q",
+				i, c.Hash, c.ConsumedAt, c.GrantID, won, wonGrant)
 		}
+	}
+	// And so does a later replay.
+	c, err := s.ConsumeAuthCode(context.Background(), "code-1", at(time.Hour), "g-late")
+	wantErr(t, "ConsumeAuthCode(after the race)", err, store.ErrConflict)
+	if !sameTime(c.ConsumedAt, won) || c.GrantID != wonGrant {
+		t.Errorf("replay after the race = consumed at %v for grant %q; want %v for %q", c.ConsumedAt, c.GrantID, won, wonGrant)
 	}
 }
 
-// UseJTI has no clock parameter: a stored id is expired once its expiresAt
-// is before time.Now(), and then it may be used again.
+// grantOf names the grant redemption i of a concurrent test would issue.
+func grantOf(i int) string { return fmt.Sprintf("g-%d", i) }
+
+// UseJTI takes the caller's clock: a stored id is expired once its
+// expiresAt is strictly before the new call's now, and then it may be used
+// again, whatever the wall clock says.
 func testUseJTI(t *testing.T, s store.Store) {
 	ctx := context.Background()
-	later := time.Now().Add(time.Hour)
-	if err := s.UseJTI(ctx, "client-a", "jti-1", later); err != nil {
+	now := at(0)
+	later := now.Add(time.Hour)
+	if err := s.UseJTI(ctx, "client-a", "jti-1", later, now); err != nil {
 		t.Fatalf("first UseJTI: %v", err)
 	}
-	wantErr(t, "UseJTI(replay)", s.UseJTI(ctx, "client-a", "jti-1", later), store.ErrConflict)
-	if err := s.UseJTI(ctx, "client-b", "jti-1", later); err != nil {
+	wantErr(t, "UseJTI(replay)", s.UseJTI(ctx, "client-a", "jti-1", later, now), store.ErrConflict)
+	if err := s.UseJTI(ctx, "client-b", "jti-1", later, now); err != nil {
 		t.Errorf("UseJTI(same jti, other client): %v", err)
 	}
+	// Still live a second before its expiry, reusable a second after.
+	wantErr(t, "UseJTI(replay just before expiry)",
+		s.UseJTI(ctx, "client-a", "jti-1", later.Add(time.Hour), later.Add(-time.Second)), store.ErrConflict)
+	if err := s.UseJTI(ctx, "client-a", "jti-1", later.Add(time.Hour), later.Add(time.Second)); err != nil {
+		t.Errorf("UseJTI(just after expiry): %v", err)
+	}
 
-	if err := s.UseJTI(ctx, "client-a", "jti-old", time.Now().Add(-time.Minute)); err != nil {
+	if err := s.UseJTI(ctx, "client-a", "jti-old", now.Add(-time.Minute), now); err != nil {
 		t.Fatalf("UseJTI(already expired): %v", err)
 	}
-	if err := s.UseJTI(ctx, "client-a", "jti-old", later); err != nil {
+	if err := s.UseJTI(ctx, "client-a", "jti-old", later, now); err != nil {
 		t.Errorf("UseJTI(reuse after expiry): %v", err)
 	}
 	// The reuse stored the new expiry, so the id is taken again.
-	wantErr(t, "UseJTI(replay after reuse)", s.UseJTI(ctx, "client-a", "jti-old", later), store.ErrConflict)
+	wantErr(t, "UseJTI(replay after reuse)", s.UseJTI(ctx, "client-a", "jti-old", later, now), store.ErrConflict)
+
+	// The caller's clock decides, not time.Now(): an id live by the wall
+	// clock is expired for a caller a year ahead, and one expired by the
+	// wall clock is live for a caller a year behind.
+	wall := time.Now()
+	ahead, behind := wall.AddDate(1, 0, 0), wall.AddDate(-1, 0, 0)
+	if err := s.UseJTI(ctx, "client-a", "jti-wall-live", wall.Add(time.Hour), wall); err != nil {
+		t.Fatalf("UseJTI(jti-wall-live): %v", err)
+	}
+	if err := s.UseJTI(ctx, "client-a", "jti-wall-live", ahead.Add(time.Hour), ahead); err != nil {
+		t.Errorf("UseJTI(expired by the caller's clock, live by the wall clock): %v", err)
+	}
+	if err := s.UseJTI(ctx, "client-a", "jti-wall-dead", wall.Add(-time.Hour), behind); err != nil {
+		t.Fatalf("UseJTI(jti-wall-dead): %v", err)
+	}
+	wantErr(t, "UseJTI(live by the caller's clock, expired by the wall clock)",
+		s.UseJTI(ctx, "client-a", "jti-wall-dead", wall.Add(time.Hour), behind), store.ErrConflict)
+
+	// A zero expiry never expires.
+	if err := s.UseJTI(ctx, "client-a", "jti-forever", time.Time{}, now); err != nil {
+		t.Fatalf("UseJTI(zero expiry): %v", err)
+	}
+	wantErr(t, "UseJTI(zero expiry, a century on)",
+		s.UseJTI(ctx, "client-a", "jti-forever", later, now.AddDate(100, 0, 0)), store.ErrConflict)
+
+	// A zero now is an error, and records nothing.
+	if err := s.UseJTI(ctx, "client-a", "jti-zero", later, time.Time{}); err == nil || errors.Is(err, store.ErrConflict) {
+		t.Errorf("UseJTI(zero now): err = %v, want an error other than ErrConflict", err)
+	}
+	if err := s.UseJTI(ctx, "client-a", "jti-zero", later, now); err != nil {
+		t.Errorf("UseJTI after the zero-now call: %v", err)
+	}
 }
 
 func testSigningKeys(t *testing.T, s store.Store) {
@@ -188,17 +244,15 @@ func testDeleteExpired(t *testing.T, s store.Store) {
 			t.Fatal(err)
 		}
 	}
-	// A jti that expired a minute ago by the wall clock (UseJTI's clock), and
-	// one that expires in an hour, so both stay on the same side of `before`.
-	realNow := time.Now()
-	if err := s.UseJTI(ctx, "client-a", "jti-old", realNow.Add(-time.Minute)); err != nil {
+	// A jti that expired an hour ago, and one that expires in an hour.
+	if err := s.UseJTI(ctx, "client-a", "jti-old", past, now); err != nil {
 		t.Fatal(err)
 	}
-	if err := s.UseJTI(ctx, "client-a", "jti-new", realNow.Add(time.Hour)); err != nil {
+	if err := s.UseJTI(ctx, "client-a", "jti-new", future, now); err != nil {
 		t.Fatal(err)
 	}
 
-	n, err := s.DeleteExpired(ctx, realNow)
+	n, err := s.DeleteExpired(ctx, now)
 	// Gone: token rt0-live; grant dead with rt0-dead and dead-next; code-old; jti-old.
 	if err != nil || n != 6 {
 		t.Errorf("DeleteExpired = %d, %v; want 6, nil", n, err)
@@ -214,16 +268,21 @@ func testDeleteExpired(t *testing.T, s store.Store) {
 	mustGrant(t, s, "forever")
 	mustToken(t, s, foreverRT.Hash)
 
-	_, err = s.ConsumeAuthCode(ctx, "code-old", now)
+	_, err = s.ConsumeAuthCode(ctx, "code-old", now, "g-old")
 	wantErr(t, "ConsumeAuthCode(expired and deleted)", err, store.ErrNotFound)
 	for _, h := range []string{"code-new", "code-forever"} {
-		if _, err := s.ConsumeAuthCode(ctx, h, now); err != nil {
+		if _, err := s.ConsumeAuthCode(ctx, h, now, "g-"+h); err != nil {
 			t.Errorf("ConsumeAuthCode(%s): %v", h, err)
 		}
 	}
-	wantErr(t, "UseJTI(live, kept)", s.UseJTI(ctx, "client-a", "jti-new", realNow.Add(time.Hour)), store.ErrConflict)
+	wantErr(t, "UseJTI(live, kept)", s.UseJTI(ctx, "client-a", "jti-new", future, now), store.ErrConflict)
+	// The deleted id is free again, even for a caller whose clock says it
+	// would still be live.
+	if err := s.UseJTI(ctx, "client-a", "jti-old", future, past.Add(-time.Minute)); err != nil {
+		t.Errorf("UseJTI(expired and deleted): %v", err)
+	}
 
-	if n, err := s.DeleteExpired(ctx, realNow); err != nil || n != 0 {
+	if n, err := s.DeleteExpired(ctx, now); err != nil || n != 0 {
 		t.Errorf("second DeleteExpired = %d, %v; want 0, nil", n, err)
 	}
 }
@@ -255,11 +314,11 @@ func testZeroEventTime(t *testing.T, s store.Store) {
 		t.Error("grant revoked by a zero-time call")
 	}
 
-	if _, err := s.ConsumeAuthCode(ctx, "code-1", zero); err == nil {
+	if _, err := s.ConsumeAuthCode(ctx, "code-1", zero, "g-zero"); err == nil {
 		t.Error("ConsumeAuthCode(zero at): err = nil")
 	}
-	if _, err := s.ConsumeAuthCode(ctx, "code-1", at(time.Second)); err != nil {
-		t.Errorf("ConsumeAuthCode after the zero-time call: %v", err)
+	if c, err := s.ConsumeAuthCode(ctx, "code-1", at(time.Second), "g2"); err != nil || c.GrantID != "g2" {
+		t.Errorf("ConsumeAuthCode after the zero-time call = grant %q, %v; want g2, nil", c.GrantID, err)
 	}
 
 	if err := s.CreateAuthRequest(ctx, newAuthRequest("ar-1")); err != nil {

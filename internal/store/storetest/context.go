@@ -35,7 +35,7 @@ func testCancelledContext(t *testing.T, s store.Store) {
 	cancel()
 
 	g2, rt2 := newGrant("g2", "client-a", "alice")
-	later := time.Now().Add(time.Hour)
+	later := at(time.Hour)
 	calls := map[string]func() error{
 		"CreateGrant": func() error { return s.CreateGrant(ctx, g2, rt2) },
 		"Grant":       func() error { _, err := s.Grant(ctx, "g1"); return err },
@@ -54,12 +54,11 @@ func testCancelledContext(t *testing.T, s store.Store) {
 		},
 		"CreateAuthCode": func() error { return s.CreateAuthCode(ctx, newCode("code-2")) },
 		"ConsumeAuthCode": func() error {
-			_, err := s.ConsumeAuthCode(ctx, "code-1", at(time.Second))
+			_, err := s.ConsumeAuthCode(ctx, "code-1", at(time.Second), "g1")
 			return err
 		},
-		"SetAuthCodeGrant": func() error { return s.SetAuthCodeGrant(ctx, "code-1", "g1") },
-		"UseJTI":           func() error { return s.UseJTI(ctx, "client-a", "jti-1", later) },
-		"SigningKeys":      func() error { _, err := s.SigningKeys(ctx); return err },
+		"UseJTI":      func() error { return s.UseJTI(ctx, "client-a", "jti-1", later, at(0)) },
+		"SigningKeys": func() error { _, err := s.SigningKeys(ctx); return err },
 		"AddSigningKey": func() error {
 			return s.AddSigningKey(ctx, store.SigningKey{ID: "k1", Algorithm: "RS256", Sealed: []byte{1}, CreatedAt: at(0)})
 		},
@@ -94,15 +93,16 @@ func testCancelledContext(t *testing.T, s store.Store) {
 	if keys, err := s.SigningKeys(bg); err != nil || len(keys) != 0 {
 		t.Errorf("SigningKeys after cancelled AddSigningKey = %d keys, %v; want 0", len(keys), err)
 	}
-	if err := s.UseJTI(bg, "client-a", "jti-1", later); err != nil {
+	if err := s.UseJTI(bg, "client-a", "jti-1", later, at(0)); err != nil {
 		t.Errorf("UseJTI after cancelled UseJTI: %v", err)
 	}
-	if _, err := s.ConsumeAuthCode(bg, "code-2", at(time.Second)); !errors.Is(err, store.ErrNotFound) {
+	if _, err := s.ConsumeAuthCode(bg, "code-2", at(time.Second), "g3"); !errors.Is(err, store.ErrNotFound) {
 		t.Errorf("ConsumeAuthCode(code-2) after cancelled CreateAuthCode: err = %v, want ErrNotFound", err)
 	}
-	c, err := s.ConsumeAuthCode(bg, "code-1", at(time.Second))
-	if err != nil || c.GrantID != "" {
-		t.Errorf("ConsumeAuthCode(code-1) after cancelled calls = grant %q, %v; want unconsumed, no grant", c.GrantID, err)
+	// The cancelled ConsumeAuthCode neither consumed code-1 nor recorded g1.
+	c, err := s.ConsumeAuthCode(bg, "code-1", at(time.Second), "g3")
+	if err != nil || c.GrantID != "g3" {
+		t.Errorf("ConsumeAuthCode(code-1) after cancelled calls = grant %q, %v; want unconsumed, then g3", c.GrantID, err)
 	}
 	_, err = s.AuthRequest(bg, "ar-2")
 	wantErr(t, "AuthRequest(ar-2) after cancelled CreateAuthRequest", err, store.ErrNotFound)

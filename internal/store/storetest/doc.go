@@ -29,8 +29,12 @@
 //   - CreateGrant requires first.GrantID == g.ID, and RotateRefreshToken
 //     requires next.GrantID to be the old token's grant: a token must never
 //     be moved into another family.
-//   - UseJTI has no clock parameter, so a stored id counts as expired when
-//     its expiresAt is before time.Now() at the time of the new call.
+//   - UseJTI takes the caller's clock: a stored id counts as expired when
+//     its expiresAt is strictly before the new call's now, never by
+//     time.Now(). A zero now is an error (and records nothing): it is a
+//     caller's bug, which would otherwise silently keep every id taken.
+//   - ConsumeAuthCode records the grantID it is given as passed, an empty
+//     one included; only the first redemption's is ever stored.
 //   - An empty GrantFilter is an error, never "revoke everything".
 //   - A call with a cancelled context fails with an error that wraps
 //     context.Canceled and writes nothing.
