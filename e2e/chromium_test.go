@@ -217,3 +217,34 @@ func TestChromiumScreenshots(t *testing.T) {
 		}
 	}
 }
+
+// TestChromiumFormPost: with response_mode=form_post the browser posts the
+// response to the client by itself (the page's one script, allowed by its
+// CSP hash).
+func TestChromiumFormPost(t *testing.T) {
+	ctx := chromium(t)
+	app := newClientApp(t)
+	e := startWithBrowserClient(t, app)
+	conf := &oauth2.Config{ClientID: "rp", ClientSecret: secretApp, RedirectURL: app.callback(),
+		Scopes:   []string{"openid", "offline_access"},
+		Endpoint: oauth2.Endpoint{AuthURL: e.issuer + "/connect/authorize", TokenURL: e.tokenURL(), AuthStyle: oauth2.AuthStyleInHeader}}
+	pkceVerifier := oauth2.GenerateVerifier()
+	authURL := conf.AuthCodeURL("fp", oauth2.S256ChallengeOption(pkceVerifier), oauth2.SetAuthURLParam("response_type", "code id_token"),
+		oauth2.SetAuthURLParam("response_mode", "form_post"), oauth2.SetAuthURLParam("nonce", "n-fp"))
+	if _, err := signInWithChromium(ctx, authURL, app.callback()); err != nil {
+		t.Fatalf("browser flow: %v", err)
+	}
+	app.mu.Lock()
+	got := app.form
+	app.mu.Unlock()
+	if got["state"] != "fp" || got["code"] == "" || got["id_token"] == "" || got["iss"] != e.issuer {
+		t.Fatalf("the client received %v", got)
+	}
+	id, err := e.verifier("rp").Verify(context.Background(), got["id_token"])
+	if err != nil || id.Nonce != "n-fp" {
+		t.Fatalf("posted ID token: %v", err)
+	}
+	if _, err := conf.Exchange(context.Background(), got["code"], oauth2.VerifierOption(pkceVerifier)); err != nil {
+		t.Fatalf("exchange: %v", err)
+	}
+}
