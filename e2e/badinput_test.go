@@ -1,6 +1,7 @@
 package e2e
 
 import (
+	"encoding/hex"
 	"math/rand/v2"
 	"net/http"
 	"net/url"
@@ -69,7 +70,8 @@ func TestBadInputNeverBreaksTheServer(t *testing.T) {
 	}
 	// Random bytes at every endpoint: a 4xx, never a 5xx.
 	rng := rand.New(rand.NewPCG(1, 2))
-	for _, path := range []string{"/connect/token", "/connect/revocation", "/connect/introspect", "/connect/userinfo"} {
+	for _, path := range []string{"/connect/token", "/connect/revocation", "/connect/introspect", "/connect/userinfo",
+		"/connect/par", "/connect/authorize", "/connect/endsession", "/account/login", "/account/consent"} {
 		for range 40 {
 			b := make([]byte, rng.IntN(300))
 			for i := range b {
@@ -78,6 +80,11 @@ func TestBadInputNeverBreaksTheServer(t *testing.T) {
 			r := raw("POST", path, form, string(b), basic)
 			if r.Status >= 500 || r.Status < 400 && path == "/connect/token" {
 				t.Fatalf("%s with %q: %d %s", path, b, r.Status, r.Raw)
+			}
+			// The same bytes as a query string on the browser endpoints.
+			q := rawQuery(b)
+			if r := raw("GET", path+"?"+q, "", "", nil); r.Status >= 500 {
+				t.Fatalf("GET %s?%q: %d %s", path, q, r.Status, r.Raw)
 			}
 		}
 	}
@@ -103,4 +110,18 @@ func TestNoSecretInLogs(t *testing.T) {
 			t.Fatalf("the log contains a secret value %q:\n%s", s, logs)
 		}
 	}
+}
+
+// rawQuery keeps bytes a request line can carry as they are (malformed
+// percent-escapes included) and escapes the rest.
+func rawQuery(b []byte) string {
+	var sb strings.Builder
+	for _, c := range b {
+		if c <= ' ' || c >= 0x7f || c == '#' {
+			sb.WriteString("%" + strings.ToUpper(hex.EncodeToString([]byte{c})))
+			continue
+		}
+		sb.WriteByte(c)
+	}
+	return sb.String()
 }
