@@ -27,14 +27,27 @@ func (db *DB) ConsumeAuthCode(ctx context.Context, hash string, at time.Time, gr
 		return store.AuthCode{}, fmt.Errorf("sqlite: consume auth code: %w", errZeroTime)
 	}
 	var c store.AuthCode
-	err := db.write(ctx, "consume auth code", func(tx *sql.Tx) error {
-		n, err := affected(tx.ExecContext(ctx,
-			`UPDATE auth_codes SET consumed_at = ?, grant_id = ? WHERE hash = ? AND consumed_at IS NULL`,
-			micros(at), grantID, hash))
+	err := db.consumeOnce(ctx, "consume auth code",
+		`UPDATE auth_codes SET consumed_at = ?, grant_id = ? WHERE hash = ? AND consumed_at IS NULL`,
+		[]any{micros(at), grantID, hash}, `SELECT `+codeCols+` FROM auth_codes WHERE hash = ?`, hash, codeDest(&c))
+	if err != nil && !errors.Is(err, store.ErrConflict) {
+		return store.AuthCode{}, err
+	}
+	return c, err
+}
+
+// consumeOnce is the single-use step shared by codes and parked requests:
+// a conditional UPDATE on the one writer picks the winner, and a SELECT in
+// the same transaction reads the row as it now stands, so a loser sees the
+// winner's values. It returns nil, ErrConflict (the row was read) or
+// ErrNotFound.
+func (db *DB) consumeOnce(ctx context.Context, op, update string, args []any, query, key string, dest []any) error {
+	return db.write(ctx, op, func(tx *sql.Tx) error {
+		n, err := affected(tx.ExecContext(ctx, update, args...))
 		if err != nil {
 			return err
 		}
-		err = tx.QueryRowContext(ctx, `SELECT `+codeCols+` FROM auth_codes WHERE hash = ?`, hash).Scan(codeDest(&c)...)
+		err = tx.QueryRowContext(ctx, query, key).Scan(dest...)
 		switch {
 		case errors.Is(err, sql.ErrNoRows):
 			return store.ErrNotFound
@@ -45,10 +58,6 @@ func (db *DB) ConsumeAuthCode(ctx context.Context, hash string, at time.Time, gr
 		}
 		return nil
 	})
-	if err != nil && !errors.Is(err, store.ErrConflict) {
-		return store.AuthCode{}, err
-	}
-	return c, err
 }
 
 // UseJTI implements store.Store in one statement: insert, or take over an

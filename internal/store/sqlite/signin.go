@@ -41,23 +41,9 @@ func (db *DB) ConsumeAuthRequest(ctx context.Context, id string, at time.Time) (
 		return store.AuthRequest{}, fmt.Errorf("sqlite: consume auth request: %w", errZeroTime)
 	}
 	var r store.AuthRequest
-	err := db.write(ctx, "consume auth request", func(tx *sql.Tx) error {
-		n, err := affected(tx.ExecContext(ctx,
-			`UPDATE auth_requests SET consumed_at = ? WHERE id = ? AND consumed_at IS NULL`, micros(at), id))
-		if err != nil {
-			return err
-		}
-		err = tx.QueryRowContext(ctx, `SELECT `+requestCols+` FROM auth_requests WHERE id = ?`, id).Scan(requestDest(&r)...)
-		switch {
-		case errors.Is(err, sql.ErrNoRows):
-			return store.ErrNotFound
-		case err != nil:
-			return err
-		case n == 0:
-			return store.ErrConflict
-		}
-		return nil
-	})
+	err := db.consumeOnce(ctx, "consume auth request",
+		`UPDATE auth_requests SET consumed_at = ? WHERE id = ? AND consumed_at IS NULL`,
+		[]any{micros(at), id}, `SELECT `+requestCols+` FROM auth_requests WHERE id = ?`, id, requestDest(&r))
 	if err != nil && !errors.Is(err, store.ErrConflict) {
 		return store.AuthRequest{}, err
 	}
