@@ -143,3 +143,11 @@ func fragmentParams(f string) url.Values {
 	v, _ := url.ParseQuery(f)
 	return v
 }
+
+func mustParse(s string) *url.URL {
+	u, err := url.Parse(s)
+	if err != nil {
+		panic(err)
+	}
+	return u
+}
