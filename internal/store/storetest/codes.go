@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"sync"
 	"testing"
 	"time"
 
@@ -67,32 +66,11 @@ func testAuthCodeConcurrent(t *testing.T, s store.Store) {
 		t.Fatalf("CreateAuthCode: %v", err)
 	}
 	codes := make([]store.AuthCode, n)
-	errs := make([]error, n)
-	start := make(chan struct{})
-	var wg sync.WaitGroup
-	for i := range n {
-		wg.Go(func() {
-			<-start
-			codes[i], errs[i] = s.ConsumeAuthCode(context.Background(), "code-1", at(time.Duration(i+1)*time.Second), grantOf(i))
-		})
-	}
-	close(start)
-	wg.Wait()
-
-	winner := -1
-	for i, err := range errs {
-		switch {
-		case err == nil && winner >= 0:
-			t.Errorf("redemptions %d and %d both succeeded", winner, i)
-		case err == nil:
-			winner = i
-		case !errors.Is(err, store.ErrConflict):
-			t.Errorf("redemption %d: err = %v, want ErrConflict", i, err)
-		}
-	}
-	if winner < 0 {
-		t.Fatal("no redemption succeeded")
-	}
+	winner := raceOnce(t, n, "redemption", func(i int) error {
+		var err error
+		codes[i], err = s.ConsumeAuthCode(context.Background(), "code-1", at(time.Duration(i+1)*time.Second), grantOf(i))
+		return err
+	})
 	// Every loser sees the winner's redemption time and grant id, the ones
 	// stored together: none can find the code consumed but its grant unset.
 	won, wonGrant := at(time.Duration(winner+1)*time.Second), grantOf(winner)

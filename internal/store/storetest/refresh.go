@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"sync"
 	"testing"
 	"time"
 
@@ -168,33 +167,10 @@ func testRotateConcurrent(t *testing.T, s store.Store) {
 	g, rt0 := newGrant("g1", "client-a", "alice")
 	mustCreateGrant(t, s, g, rt0)
 
-	errs := make([]error, n)
-	start := make(chan struct{})
-	var wg sync.WaitGroup
-	for i := range n {
-		wg.Go(func() {
-			<-start
-			next := newToken(fmt.Sprintf("rt1-%02d", i), "g1", 1)
-			errs[i] = s.RotateRefreshToken(context.Background(), rt0.Hash, at(time.Minute), next)
-		})
-	}
-	close(start)
-	wg.Wait()
-
-	winner := -1
-	for i, err := range errs {
-		switch {
-		case err == nil && winner >= 0:
-			t.Errorf("rotation %d and %d both succeeded", winner, i)
-		case err == nil:
-			winner = i
-		case !errors.Is(err, store.ErrConflict):
-			t.Errorf("rotation %d: err = %v, want ErrConflict", i, err)
-		}
-	}
-	if winner < 0 {
-		t.Fatal("no rotation succeeded")
-	}
+	winner := raceOnce(t, n, "rotation", func(i int) error {
+		next := newToken(fmt.Sprintf("rt1-%02d", i), "g1", 1)
+		return s.RotateRefreshToken(context.Background(), rt0.Hash, at(time.Minute), next)
+	})
 	old, _ := mustToken(t, s, rt0.Hash)
 	if want := fmt.Sprintf("rt1-%02d", winner); old.SuccessorHash != want {
 		t.Errorf("old token's successor = %q, want the winner's %q", old.SuccessorHash, want)

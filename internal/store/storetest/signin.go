@@ -2,9 +2,7 @@ package storetest
 
 import (
 	"context"
-	"errors"
 	"fmt"
-	"sync"
 	"testing"
 	"time"
 
@@ -96,32 +94,11 @@ func testAuthRequestConcurrent(t *testing.T, s store.Store) {
 		t.Fatalf("CreateAuthRequest: %v", err)
 	}
 	reqs := make([]store.AuthRequest, n)
-	errs := make([]error, n)
-	start := make(chan struct{})
-	var wg sync.WaitGroup
-	for i := range n {
-		wg.Go(func() {
-			<-start
-			reqs[i], errs[i] = s.ConsumeAuthRequest(context.Background(), "ar-1", at(time.Duration(i+1)*time.Second))
-		})
-	}
-	close(start)
-	wg.Wait()
-
-	winner := -1
-	for i, err := range errs {
-		switch {
-		case err == nil && winner >= 0:
-			t.Errorf("consumers %d and %d both succeeded", winner, i)
-		case err == nil:
-			winner = i
-		case !errors.Is(err, store.ErrConflict):
-			t.Errorf("consumer %d: err = %v, want ErrConflict", i, err)
-		}
-	}
-	if winner < 0 {
-		t.Fatal("no consumer succeeded")
-	}
+	winner := raceOnce(t, n, "consumer", func(i int) error {
+		var err error
+		reqs[i], err = s.ConsumeAuthRequest(context.Background(), "ar-1", at(time.Duration(i+1)*time.Second))
+		return err
+	})
 	// Every loser sees the winner's time: the one stored.
 	want := newAuthRequest("ar-1")
 	want.ConsumedAt = at(time.Duration(winner+1) * time.Second)

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"sync"
 	"testing"
 	"time"
 
@@ -342,4 +343,37 @@ func checkConsent(t *testing.T, what string, got, want store.Consent) {
 	d.time("CreatedAt", got.CreatedAt, want.CreatedAt)
 	d.time("ExpiresAt", got.ExpiresAt, want.ExpiresAt)
 	d.report(t, what)
+}
+
+// raceOnce starts n goroutines at once, each running try(i), and checks
+// that exactly one succeeds and every other gets ErrConflict. It returns
+// the index of the winner. what names an attempt in messages.
+func raceOnce(t *testing.T, n int, what string, try func(i int) error) int {
+	t.Helper()
+	errs := make([]error, n)
+	start := make(chan struct{})
+	var wg sync.WaitGroup
+	for i := range n {
+		wg.Go(func() {
+			<-start
+			errs[i] = try(i)
+		})
+	}
+	close(start)
+	wg.Wait()
+	winner := -1
+	for i, err := range errs {
+		switch {
+		case err == nil && winner >= 0:
+			t.Errorf("%s %d and %d both succeeded", what, winner, i)
+		case err == nil:
+			winner = i
+		case !errors.Is(err, store.ErrConflict):
+			t.Errorf("%s %d: err = %v, want ErrConflict", what, i, err)
+		}
+	}
+	if winner < 0 {
+		t.Fatalf("no %s succeeded", what)
+	}
+	return winner
 }
