@@ -108,42 +108,29 @@ func (s *Store) DeleteExpired(ctx context.Context, before time.Time) (int, error
 			n++
 		}
 	}
-	for id, g := range s.grants {
-		if expired(g.ExpiresAt, before) {
-			delete(s.grants, id)
-			n++
-		}
-	}
-	for h, c := range s.codes {
-		if expired(c.ExpiresAt, before) {
-			delete(s.codes, h)
-			n++
-		}
-	}
-	for k, exp := range s.jtis {
-		if expired(exp, before) {
-			delete(s.jtis, k)
-			n++
-		}
-	}
-	for id, r := range s.requests {
-		if expired(r.ExpiresAt, before) {
-			delete(s.requests, id)
-			n++
-		}
-	}
-	for id, ss := range s.sessions {
+	n += sweep(s.grants, before, func(g store.Grant) time.Time { return g.ExpiresAt })
+	n += sweep(s.codes, before, func(c store.AuthCode) time.Time { return c.ExpiresAt })
+	n += sweep(s.jtis, before, func(exp time.Time) time.Time { return exp })
+	n += sweep(s.requests, before, func(r store.AuthRequest) time.Time { return r.ExpiresAt })
+	n += sweep(s.consents, before, func(c store.Consent) time.Time { return c.ExpiresAt })
+	for id, ss := range s.sessions { // the SID index goes with its session
 		if expired(ss.ExpiresAt, before) {
 			delete(s.sessions, id)
 			delete(s.sids, ss.SID)
 			n++
 		}
 	}
-	for k, c := range s.consents {
-		if expired(c.ExpiresAt, before) {
-			delete(s.consents, k)
+	return n, nil
+}
+
+// sweep deletes the entries of m that expired before `before` and returns how many.
+func sweep[K comparable, V any](m map[K]V, before time.Time, expiry func(V) time.Time) int {
+	n := 0
+	for k, v := range m {
+		if expired(expiry(v), before) {
+			delete(m, k)
 			n++
 		}
 	}
-	return n, nil
+	return n
 }
