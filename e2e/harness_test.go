@@ -117,7 +117,7 @@ func testConfig(issuer, dir string, jwtKey *ecdsa.PrivateKey, edit func(*config.
 					IdleLifetime: &idle, MaxLifetime: &maxLife, ReuseGrace: &short}}},
 			{ID: "spa", Name: "Timeplan", Type: "public", AuthMethod: "none",
 				GrantTypes: []string{"authorization_code"}, Scopes: []string{"openid", "profile"},
-				RedirectURIs: []string{"https://spa.example/cb"}},
+				RedirectURIs: []string{"https://spa.example/cb", "com.example.timeplan:/cb"}},
 			{ID: "jwt", Type: "confidential", AuthMethod: "private_key_jwt", JWKS: jwksMap,
 				GrantTypes: []string{"password", "refresh_token"}, Scopes: offline, AllowOfflineAccess: true},
 		},

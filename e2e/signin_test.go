@@ -131,6 +131,12 @@ func TestAuthorizeErrors(t *testing.T) {
 	redirected(codeRequest(challenge, map[string]string{"prompt": "none"}), "login_required")
 	redirected(codeRequest(challenge, map[string]string{"response_type": "code id_token", "nonce": ""}), "invalid_request")
 	redirected(codeRequest(challenge, map[string]string{"response_type": "code token", "response_mode": "query"}), "invalid_request")
+	// form_post cannot reach a native app's scheme: an error in the query, not a 500.
+	native := map[string]string{"client_id": "spa", "redirect_uri": "com.example.timeplan:/cb", "response_type": "code",
+		"scope": "openid", "state": "n", "code_challenge": challenge, "code_challenge_method": "S256", "response_mode": "form_post"}
+	if pg := b.do("GET", e.authURL(native), nil); pg.Status != http.StatusFound || !strings.HasPrefix(pg.Location, "com.example.timeplan:/cb?error=invalid_request") {
+		t.Fatalf("form_post to a native scheme: %d %q", pg.Status, pg.Location)
+	}
 	// Denied consent returns access_denied.
 	f := alice()
 	f.Consent = "deny"

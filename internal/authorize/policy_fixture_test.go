@@ -45,6 +45,8 @@ func polConfig(t *testing.T) *config.Config {
 			{ID: "m2m", Secret: polSecret, GrantTypes: []string{config.GrantClientCredentials}, Scopes: []string{"api"}},
 			{ID: "pkce", Secret: polSecret, RedirectURIs: cb, RequirePKCE: true},
 			{ID: "par", Secret: polSecret, RedirectURIs: cb, RequirePAR: true},
+			// A native app: its redirect URI has a private-use scheme (RFC 8252 §7.1).
+			{ID: "native", Type: config.ClientPublic, RedirectURIs: []string{"com.example.app:/oauth/cb"}},
 			{ID: "consent", Secret: polSecret, RedirectURIs: cb, RequireConsent: true,
 				Scopes: []string{"openid", "profile"}},
 		},

@@ -170,7 +170,14 @@ func (r *Request) setMode(mode string) error {
 			return oautherr.New(oautherr.InvalidRequest, "response_mode query cannot carry the tokens of response_type %q; use fragment or form_post", r.ResponseType)
 		}
 		r.ResponseMode = mode
-	case ModeFragment, ModeFormPost:
+	case ModeFormPost:
+		// Form Post Response Mode §2: the browser POSTs to the redirect URI,
+		// which only an http(s) endpoint can receive (not a native app's scheme).
+		if u, err := url.Parse(r.RedirectURI); err != nil || (u.Scheme != "https" && u.Scheme != "http") {
+			return oautherr.New(oautherr.InvalidRequest, "response_mode form_post needs an http(s) redirect_uri; use query or fragment for %q", r.RedirectURI)
+		}
+		r.ResponseMode = mode
+	case ModeFragment:
 		r.ResponseMode = mode
 	default:
 		return oautherr.New(oautherr.InvalidRequest, "response_mode %q is not supported; use query, fragment or form_post", mode)

@@ -189,6 +189,9 @@ func TestValidatePolicy(t *testing.T) {
 		{"max_age fraction", "web", "response_type=code&max_age=1.5", false, ir, nil},
 		{"max_age with unit", "web", "response_type=code&max_age=60s", false, ir, nil},
 		{"max_age too big for int", "web", "response_type=code&max_age=99999999999999999999", false, ir, nil},
+		// A browser cannot POST to a native app's private-use scheme.
+		{"form_post to a native scheme", "native", "response_type=code&response_mode=form_post" + polPKCE, false, ir, nil},
+		{"query to a native scheme", "native", "response_type=code" + polPKCE, false, "", polWantType("code", "query")},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
