@@ -168,7 +168,7 @@ func TestUserinfo(t *testing.T) {
 	wantOK(t, r)
 	req, _ = http.NewRequest(http.MethodGet, e.issuer+"/connect/userinfo", nil)
 	r = e.do(req)
-	if r.Status != 401 || !strings.HasPrefix(r.Header.Get("WWW-Authenticate"), "Bearer") {
+	if ch := r.Header.Get("WWW-Authenticate"); r.Status != 401 || !strings.HasPrefix(ch, "Bearer") || strings.Contains(ch, "error=") {
 		t.Fatalf("no token: %d %q", r.Status, r.Header.Get("WWW-Authenticate"))
 	}
 	req.Header.Set("Authorization", "Bearer "+at+"x")
@@ -178,7 +178,7 @@ func TestUserinfo(t *testing.T) {
 	}
 	noOpenID := e.post("/connect/token", url.Values{"grant_type": {"client_credentials"}, "scope": {"api"}}, "app", secretApp).str("access_token")
 	req.Header.Set("Authorization", "Bearer "+noOpenID)
-	if r = e.do(req); r.Status != 403 {
+	if r = e.do(req); r.Status != 403 || !strings.Contains(r.Header.Get("WWW-Authenticate"), `error="insufficient_scope"`) {
 		t.Fatalf("token without openid: %d %s", r.Status, r.Raw)
 	}
 }

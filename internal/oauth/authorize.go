@@ -5,6 +5,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -137,7 +138,7 @@ func (s *Server) complete(w http.ResponseWriter, r *http.Request, req authorize.
 		params.Set("state", req.State)
 	}
 	types := strings.Fields(req.ResponseType)
-	wantAT, wantID := contains(types, "token"), contains(types, "id_token")
+	wantAT, wantID := slices.Contains(types, "token"), slices.Contains(types, "id_token")
 	if wantAT || wantID {
 		ft, err := s.Grants.FrontChannel(r.Context(), grant.SignIn{
 			Client: c, User: u, Scopes: req.Scopes, AuthTime: sess.AuthTime, SessionID: sess.SID, AMR: sess.AMR, Nonce: req.Nonce,
@@ -220,15 +221,6 @@ func browserForm(w http.ResponseWriter, r *http.Request) (url.Values, error) {
 		w.Header().Set("Allow", "GET, POST")
 		return nil, errMethod("GET and POST")
 	}
-}
-
-func contains(list []string, v string) bool {
-	for _, x := range list {
-		if x == v {
-			return true
-		}
-	}
-	return false
 }
 
 func errString(err error) string {

@@ -71,26 +71,22 @@ func (s *Server) writeError(w http.ResponseWriter, r *http.Request, err error) {
 		// RFC 6749 §5.2: a 401 names the scheme the client may use.
 		w.Header().Set("WWW-Authenticate", `Basic realm="tollgate", charset="UTF-8"`)
 	}
-	if e.Code == oautherr.InvalidToken || e.Code == oautherr.InsufficientScope || isBearerOnly(r) {
-		w.Header().Set("WWW-Authenticate", bearerChallenge(e))
-	}
 	writeJSON(w, e.Status, errorBody{Error: e.Code, Description: e.Description})
 }
 
-// isBearerOnly: an endpoint protected by a bearer token (userinfo) answers
-// every failure with a Bearer challenge (RFC 6750 §3).
-func isBearerOnly(r *http.Request) bool {
-	return strings.HasSuffix(r.URL.Path, "/connect/userinfo")
-}
-
-func bearerChallenge(e *oautherr.Error) string {
-	var b strings.Builder
-	b.WriteString(`Bearer realm="tollgate"`)
-	if e.Code != oautherr.InvalidRequest || e.Description != "" {
-		fmt.Fprintf(&b, `, error=%q`, e.Code)
-		if e.Description != "" {
-			fmt.Fprintf(&b, `, error_description=%q`, strings.ReplaceAll(e.Description, `"`, "'"))
+// bearerProtected marks an endpoint protected by a bearer access token
+// (userinfo): every client error carries a Bearer challenge (RFC 6750 §3),
+// with no error code when the request carried no token at all (§3.1).
+func bearerProtected(h handlerFunc) handlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) error {
+		err := h(w, r)
+		if e := oautherr.As(err); err != nil && e.Status < 500 {
+			challenge := `Bearer realm="tollgate"`
+			if e != errNoBearer {
+				challenge += fmt.Sprintf(`, error=%q, error_description=%q`, e.Code, strings.ReplaceAll(e.Description, `"`, "'"))
+			}
+			w.Header().Set("WWW-Authenticate", challenge)
 		}
+		return err
 	}
-	return b.String()
 }

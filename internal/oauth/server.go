@@ -91,7 +91,7 @@ func (s *Server) Handler() http.Handler {
 	mux.Handle(p+PathToken, s.cors("POST", s.serve(s.token)))
 	mux.Handle(p+PathRevocation, s.cors("POST", s.serve(s.revocation)))
 	mux.Handle(p+PathIntrospect, s.serve(s.introspect))
-	mux.Handle(p+PathUserinfo, s.cors("GET, POST", s.serve(s.userinfo)))
+	mux.Handle(p+PathUserinfo, s.cors("GET, POST", s.serve(bearerProtected(s.userinfo))))
 	mux.Handle(p+PathAuthorize, s.serve(s.authorizeEndpoint))
 	mux.Handle(p+PathResume, s.serve(s.resume))
 	mux.Handle(p+PathPAR, s.serve(s.par))

@@ -36,6 +36,10 @@ func (s *Server) userinfo(w http.ResponseWriter, r *http.Request) error {
 	return nil
 }
 
+// errNoBearer: the request carried no access token at all (RFC 6750 §3.1:
+// the challenge then names no error).
+var errNoBearer = &oautherr.Error{Code: oautherr.InvalidToken, Status: http.StatusUnauthorized, Description: "an access token is required"}
+
 // bearerToken finds the access token of a request (RFC 6750 §2). Sending it
 // in more than one way is an invalid_request (§2).
 func bearerToken(w http.ResponseWriter, r *http.Request) (string, error) {
@@ -65,8 +69,7 @@ func bearerToken(w http.ResponseWriter, r *http.Request) (string, error) {
 	}
 	switch len(found) {
 	case 0:
-		// RFC 6750 §3.1: no credentials, no error code.
-		return "", &oautherr.Error{Code: oautherr.InvalidToken, Status: http.StatusUnauthorized, Description: "an access token is required"}
+		return "", errNoBearer
 	case 1:
 		return found[0], nil
 	default:
