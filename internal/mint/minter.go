@@ -34,8 +34,6 @@ func NewMinter(ks *keys.Set, issuer string) *Minter {
 	return &Minter{keys: ks, issuer: issuer}
 }
 
-// Issuer returns the "iss" this Minter writes and accepts.
-func (m *Minter) Issuer() string { return m.issuer }
 
 // AccessClaims are the claims of a JWT access token (RFC 9068 §2.2).
 type AccessClaims struct {
