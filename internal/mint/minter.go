@@ -34,7 +34,6 @@ func NewMinter(ks *keys.Set, issuer string) *Minter {
 	return &Minter{keys: ks, issuer: issuer}
 }
 
-
 // AccessClaims are the claims of a JWT access token (RFC 9068 §2.2).
 type AccessClaims struct {
 	Subject   string
