@@ -23,6 +23,31 @@ var dummyHash = sync.OnceValue(func() string {
 	return h
 })
 
+// CheckPassword verifies a user's password, for the password grant and the
+// login page alike. It spends the same time whether or not the user exists.
+// A refusal returns a nil user and a reason for the log ("unknown user",
+// "wrong password", "user disabled"), never for the client; err is an
+// internal failure.
+func CheckPassword(users Users, username, password string) (*config.User, string, error) {
+	u, known := users.User(username)
+	hash := dummyHash()
+	if known {
+		hash = u.PasswordHash
+	}
+	ok, err := secret.VerifyPassword(hash, password)
+	switch {
+	case err != nil:
+		return nil, "", err
+	case !known:
+		return nil, "unknown user", nil
+	case !ok || password == "":
+		return nil, "wrong password", nil
+	case u.Disabled:
+		return nil, "user disabled", nil
+	}
+	return u, "", nil
+}
+
 // password is the resource owner password credentials grant (RFC 6749 §4.3).
 func (h *Handler) password(ctx context.Context, req Request) (*Response, error) {
 	c := req.Client
@@ -36,17 +61,13 @@ func (h *Handler) password(ctx context.Context, req Request) (*Response, error) 
 	if err != nil {
 		return nil, err
 	}
-	u, known := h.Users.User(req.Username)
-	hash := dummyHash()
-	if known {
-		hash = u.PasswordHash
-	}
-	ok, err := secret.VerifyPassword(hash, req.Password)
+	u, reason, err := CheckPassword(h.Users, req.Username, req.Password)
 	if err != nil {
 		return nil, oautherr.Server(err)
 	}
-	if !known || !ok || u.Disabled {
-		h.Log.LogAttrs(ctx, slog.LevelInfo, "password grant refused", logClient(c), logReason(known, ok))
+	if u == nil {
+		// Log attributes carry ids and reasons, never a token, secret or password.
+		h.Log.LogAttrs(ctx, slog.LevelInfo, "password grant refused", slog.String("client_id", c.ID), slog.String("reason", reason))
 		return nil, badCredentials()
 	}
 	return h.respond(ctx, issue{

@@ -5,12 +5,11 @@ import (
 	"net/http"
 	"net/url"
 	"slices"
-	"sync"
 
 	"github.com/tollgate-oidc/tollgate/internal/authorize"
 	"github.com/tollgate-oidc/tollgate/internal/config"
+	"github.com/tollgate-oidc/tollgate/internal/grant"
 	"github.com/tollgate-oidc/tollgate/internal/oautherr"
-	"github.com/tollgate-oidc/tollgate/internal/secret"
 	"github.com/tollgate-oidc/tollgate/internal/store"
 	"github.com/tollgate-oidc/tollgate/internal/web"
 )
@@ -54,22 +53,15 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request) error {
 	return s.Pages.Login(w, page)
 }
 
-var dummyPasswordHash = sync.OnceValue(func() string {
-	h, _ := secret.HashPassword("tollgate-timing-equaliser")
-	return h
-})
-
-// checkPassword verifies a sign-in, spending the same time whether or not
-// the user exists; the page then says only that it failed.
+// checkPassword verifies a sign-in; the page then says only that it failed.
 func (s *Server) checkPassword(r *http.Request, username, password string) (*config.User, bool) {
-	u, known := s.Config.User(username)
-	hash := dummyPasswordHash()
-	if known {
-		hash = u.PasswordHash
+	u, reason, err := grant.CheckPassword(s.Config, username, password)
+	if err != nil {
+		s.log.LogAttrs(r.Context(), slog.LevelError, "checking a password failed", slog.String("error", err.Error()))
+		return nil, false
 	}
-	ok, err := secret.VerifyPassword(hash, password)
-	if err != nil || !known || !ok || u.Disabled || password == "" {
-		s.log.LogAttrs(r.Context(), slog.LevelInfo, "sign-in failed", slog.Bool("known_user", known))
+	if u == nil {
+		s.log.LogAttrs(r.Context(), slog.LevelInfo, "sign-in failed", slog.String("reason", reason))
 		return nil, false
 	}
 	return u, true
