@@ -1,8 +1,6 @@
 package app
 
 import (
-	"crypto/rand"
-	"encoding/base64"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -12,6 +10,7 @@ import (
 	"strings"
 
 	"github.com/tollgate-oidc/tollgate/internal/config"
+	"github.com/tollgate-oidc/tollgate/internal/secret"
 )
 
 // EnvSystemSecret overrides the system secret file.
@@ -41,9 +40,7 @@ func SystemSecret(cfg *config.Config, log *slog.Logger) ([]byte, error) {
 	if !errors.Is(err, fs.ErrNotExist) {
 		return nil, fmt.Errorf("reading the system secret: %w", err)
 	}
-	var raw [32]byte
-	_, _ = rand.Read(raw[:])
-	s := base64.RawURLEncoding.EncodeToString(raw[:])
+	s := secret.Generate()
 	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
 		return nil, fmt.Errorf("creating the system secret's folder: %w", err)
 	}

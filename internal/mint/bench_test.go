@@ -50,7 +50,7 @@ func BenchmarkAccessTokenES256JWTBuilder(b *testing.B) {
 	for b.Loop() {
 		p := accessPayload{
 			Issuer: m.issuer, Subject: c.Subject, Audience: jwt.Audience(c.Audience),
-			Expiry: numericDate(c.ExpiresAt), IssuedAt: numericDate(c.IssuedAt), ID: newID(),
+			Expiry: numericDate(c.ExpiresAt), IssuedAt: numericDate(c.IssuedAt), ID: NewID(),
 			ClientID: c.ClientID, Scope: "openid profile offline_access",
 			AuthTime: numericDate(c.AuthTime), SessionID: c.SessionID,
 		}

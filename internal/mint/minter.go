@@ -78,7 +78,7 @@ func (m *Minter) AccessToken(c AccessClaims, alg string) (string, error) {
 		return "", err
 	}
 	if c.ID == "" {
-		c.ID = newID()
+		c.ID = NewID()
 	}
 	p := accessPayload{
 		Issuer:    m.issuer,
@@ -134,8 +134,9 @@ func numericDate(t time.Time) jwt.NumericDate {
 	return jwt.NumericDate(t.Unix())
 }
 
-// newID returns a jti (RFC 7519 §4.1.7): 128 random bits, base64url.
-func newID() string {
+// NewID returns a fresh identifier of 128 random bits, base64url: a jti
+// (RFC 7519 §4.1.7), a grant id, a session's public sid.
+func NewID() string {
 	var b [16]byte
 	rand.Read(b[:])
 	return b64.EncodeToString(b[:])

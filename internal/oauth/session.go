@@ -2,14 +2,13 @@ package oauth
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/base64"
 	"errors"
 	"net/http"
 	"strings"
 
 	"github.com/tollgate-oidc/tollgate/internal/config"
 	"github.com/tollgate-oidc/tollgate/internal/mint"
+	"github.com/tollgate-oidc/tollgate/internal/secret"
 	"github.com/tollgate-oidc/tollgate/internal/store"
 )
 
@@ -17,11 +16,8 @@ import (
 // any node can serve any request and a database copy opens no session.
 const sessionCookie = "tollgate_session"
 
-func randomValue() string {
-	var b [32]byte
-	_, _ = rand.Read(b[:])
-	return base64.RawURLEncoding.EncodeToString(b[:])
-}
+// randomValue is a fresh 256-bit secret (cookie values, request handles).
+func randomValue() string { return secret.Generate() }
 
 // secureCookies: cookies are Secure whenever the issuer is https.
 func (s *Server) secureCookies() bool { return strings.HasPrefix(s.issuer, "https://") }
@@ -69,7 +65,7 @@ func (s *Server) startSession(ctx context.Context, w http.ResponseWriter, r *htt
 	now := s.Now()
 	val := randomValue()
 	sess := store.Session{
-		ID: mint.HashToken(val), SID: randomValue()[:22], Subject: u.Subject,
+		ID: mint.HashToken(val), SID: mint.NewID(), Subject: u.Subject,
 		AuthTime: now, AMR: amr, CreatedAt: now, ExpiresAt: now.Add(s.Config.Session.Lifetime),
 	}
 	if err := s.Store.CreateSession(ctx, sess); err != nil {

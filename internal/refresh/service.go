@@ -2,8 +2,6 @@ package refresh
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/base64"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -51,11 +49,7 @@ type Issued struct {
 }
 
 // NewGrantID returns a fresh random grant id.
-func NewGrantID() string {
-	var b [16]byte
-	_, _ = rand.Read(b[:]) // crypto/rand.Read never fails (Go 1.24+)
-	return base64.RawURLEncoding.EncodeToString(b[:])
-}
+func NewGrantID() string { return mint.NewID() }
 
 // Issue starts a grant (token family) for a sign-in and returns its first
 // refresh token. g.ID is generated when empty; g.CreatedAt and g.ExpiresAt
