@@ -156,7 +156,7 @@ func (s *Server) complete(w http.ResponseWriter, r *http.Request, req authorize.
 			params.Set("id_token", ft.IDToken)
 		}
 	}
-	s.log.LogAttrs(r.Context(), slog.LevelInfo, "authorization granted",
+	s.Log.LogAttrs(r.Context(), slog.LevelInfo, "authorization granted",
 		slog.String("client_id", c.ID), slog.String("subject", u.Subject), slog.String("response_type", req.ResponseType))
 	return s.deliver(w, r, req, params)
 }
@@ -165,7 +165,7 @@ func (s *Server) complete(w http.ResponseWriter, r *http.Request, req authorize.
 func (s *Server) redirectError(w http.ResponseWriter, r *http.Request, req authorize.Request, err error) error {
 	e := oautherr.As(err)
 	if e.Status >= 500 {
-		s.log.LogAttrs(r.Context(), slog.LevelError, "authorization failed", slog.String("error", errString(e.Cause)))
+		s.Log.LogAttrs(r.Context(), slog.LevelError, "authorization failed", slog.String("error", errString(e.Cause)))
 	}
 	if req.ResponseMode == "" {
 		req.ResponseMode = authorize.ModeQuery
@@ -197,7 +197,7 @@ func (s *Server) pageError(w http.ResponseWriter, r *http.Request, uiLocales str
 	if !errors.As(err, &pe) {
 		e := oautherr.As(err)
 		if e.Status >= 500 {
-			s.log.LogAttrs(r.Context(), slog.LevelError, "sign-in page failed", slog.String("error", errString(e.Cause)))
+			s.Log.LogAttrs(r.Context(), slog.LevelError, "sign-in page failed", slog.String("error", errString(e.Cause)))
 		}
 		pe, status = &authorize.PageError{Code: e.Code, Message: e.Description}, e.Status
 	}

@@ -113,6 +113,6 @@ func (s *Server) signOut(w http.ResponseWriter, r *http.Request, sess *store.Ses
 			return err
 		}
 	}
-	s.log.LogAttrs(ctx, slog.LevelInfo, "signed out", slog.String("subject", sess.Subject), slog.String("sid", sess.SID))
+	s.Log.LogAttrs(ctx, slog.LevelInfo, "signed out", slog.String("subject", sess.Subject), slog.String("sid", sess.SID))
 	return s.clearSession(w, r)
 }

@@ -47,7 +47,7 @@ func (s *Server) serve(h handlerFunc) http.Handler {
 				if v == http.ErrAbortHandler {
 					panic(v)
 				}
-				s.log.LogAttrs(r.Context(), slog.LevelError, "panic in handler",
+				s.Log.LogAttrs(r.Context(), slog.LevelError, "panic in handler",
 					slog.String("path", r.URL.Path), slog.String("panic", fmt.Sprint(v)), slog.String("stack", string(debug.Stack())))
 				s.writeError(w, r, oautherr.Server(fmt.Errorf("panic: %v", v)))
 			}
@@ -63,7 +63,7 @@ func (s *Server) serve(h handlerFunc) http.Handler {
 func (s *Server) writeError(w http.ResponseWriter, r *http.Request, err error) {
 	e := oautherr.As(err)
 	if e.Status >= 500 {
-		s.log.LogAttrs(r.Context(), slog.LevelError, "request failed",
+		s.Log.LogAttrs(r.Context(), slog.LevelError, "request failed",
 			slog.String("path", r.URL.Path), slog.String("error", fmt.Sprint(e.Cause)))
 	}
 	noStore(w)

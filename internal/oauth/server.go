@@ -49,7 +49,6 @@ type Deps struct {
 // Server is the HTTP edge of Tollgate.
 type Server struct {
 	Deps
-	log       *slog.Logger
 	issuer    string
 	prefix    string // the issuer's path, with no trailing slash
 	discovery []byte // rendered once: configuration does not change at run time
@@ -69,10 +68,10 @@ func New(d Deps) (*Server, error) {
 	if err != nil {
 		return nil, err
 	}
-	s := &Server{Deps: d, log: d.Log, issuer: strings.TrimSuffix(d.Config.Issuer, "/"), prefix: strings.TrimSuffix(u.Path, "/")}
-	if s.log == nil {
-		s.log = slog.New(slog.DiscardHandler)
+	if d.Log == nil {
+		d.Log = slog.New(slog.DiscardHandler)
 	}
+	s := &Server{Deps: d, issuer: strings.TrimSuffix(d.Config.Issuer, "/"), prefix: strings.TrimSuffix(u.Path, "/")}
 	s.origins = corsOrigins(d.Config.Clients)
 	if s.discovery, s.metadata, err = s.renderDiscovery(); err != nil {
 		return nil, err

@@ -57,11 +57,11 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request) error {
 func (s *Server) checkPassword(r *http.Request, username, password string) (*config.User, bool) {
 	u, reason, err := grant.CheckPassword(s.Config, username, password)
 	if err != nil {
-		s.log.LogAttrs(r.Context(), slog.LevelError, "checking a password failed", slog.String("error", err.Error()))
+		s.Log.LogAttrs(r.Context(), slog.LevelError, "checking a password failed", slog.String("error", err.Error()))
 		return nil, false
 	}
 	if u == nil {
-		s.log.LogAttrs(r.Context(), slog.LevelInfo, "sign-in failed", slog.String("reason", reason))
+		s.Log.LogAttrs(r.Context(), slog.LevelInfo, "sign-in failed", slog.String("reason", reason))
 		return nil, false
 	}
 	return u, true
@@ -100,7 +100,7 @@ func (s *Server) consent(w http.ResponseWriter, r *http.Request) error {
 			return s.pageError(w, r, req.UILocales, err)
 		}
 		if form.Get("consent") != "allow" {
-			s.log.LogAttrs(ctx, slog.LevelInfo, "consent denied", slog.String("client_id", c.ID), slog.String("subject", u.Subject))
+			s.Log.LogAttrs(ctx, slog.LevelInfo, "consent denied", slog.String("client_id", c.ID), slog.String("subject", u.Subject))
 			return s.redirectError(w, r, req, oautherr.New(oautherr.AccessDenied, "the user denied the request"))
 		}
 		if form.Get("remember") == "yes" {
