@@ -108,16 +108,21 @@ func run() error {
 	first := takeSample(srv, d, 0)
 	printRow(first)
 	samples = append(samples, first)
-	for running := true; running; {
+	for {
 		select {
 		case <-tick.C:
 		case <-runCtx.Done():
-			running = false
 		}
-		<-waitOrNot(running, done)
+		running := runCtx.Err() == nil
+		if !running {
+			<-done // the last row counts every answer
+		}
 		s := takeSample(srv, d, time.Since(start))
 		printRow(s)
 		samples = append(samples, s)
+		if !running {
+			break
+		}
 	}
 	<-done
 	if ctx.Err() == nil {
@@ -136,15 +141,4 @@ func run() error {
 		return fmt.Errorf("a verdict failed")
 	}
 	return nil
-}
-
-// waitOrNot returns done when the run is over, so the last sample is taken
-// after the workers stopped, and a closed channel otherwise.
-func waitOrNot(running bool, done chan struct{}) <-chan struct{} {
-	if !running {
-		return done
-	}
-	c := make(chan struct{})
-	close(c)
-	return c
 }
