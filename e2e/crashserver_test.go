@@ -51,10 +51,10 @@ func newCrashServer(t *testing.T) *crashServer {
 	if out, err := build.CombinedOutput(); err != nil {
 		t.Fatalf("go build: %v\n%s", err, out)
 	}
-	// reuse_grace is long enough that the retries of the final check fall
-	// within it however slowly a loaded machine runs the test.
 	// One user, hashed once here: a plain password would be hashed again
 	// at every start. Each password grant makes a grant of its own.
+	// reuse_grace is long enough that the retries of the final check fall
+	// within it however slowly a loaded machine runs the test.
 	hash, err := secret.HashPassword(alicePW)
 	if err != nil {
 		t.Fatal(err)
