@@ -200,11 +200,23 @@ func (s *Server) lang(r *http.Request, uiLocales string) web.Lang {
 }
 
 // browserForm reads the parameters of a browser request: the query for
-// GET, the size-limited form body for POST (OIDC Core §3.1.2.1).
+// GET, the size-limited form body for POST (OIDC Core §3.1.2.1). A repeated
+// parameter is refused either way (RFC 6749 §3.1: "Request and response
+// parameters MUST NOT be included more than once"): with two client_ids or
+// request_uris there is no telling which one the request means.
 func browserForm(w http.ResponseWriter, r *http.Request) (url.Values, error) {
 	switch r.Method {
 	case http.MethodGet:
-		return r.URL.Query(), nil
+		q, err := url.ParseQuery(r.URL.RawQuery)
+		if err != nil {
+			return nil, oautherr.New(oautherr.InvalidRequest, "the query string is not valid URL encoding")
+		}
+		for k, v := range q {
+			if len(v) > 1 {
+				return nil, oautherr.New(oautherr.InvalidRequest, "parameter %q is repeated; each parameter may appear once (RFC 6749 §3.1)", k)
+			}
+		}
+		return q, nil
 	case http.MethodPost:
 		return postForm(w, r)
 	default:
