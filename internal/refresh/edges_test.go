@@ -67,6 +67,14 @@ func TestRetryWithinGraceRunsTheCheck(t *testing.T) {
 	if again.Token != next.Token || !again.Retried {
 		t.Fatalf("retry after a refused retry: %q (retried=%v), want %q", again.Token, again.Retried, next.Token)
 	}
+	// The audit log counts the retry, by ids only.
+	logs := f.logs.String()
+	if n := strings.Count(logs, "event=refresh_token_retry"); n != 1 {
+		t.Errorf("audit log has %d retry events, want 1 (the refused retry issued nothing):\n%s", n, logs)
+	}
+	if strings.Contains(logs, first.Token) || strings.Contains(logs, next.Token) {
+		t.Fatal("the audit log holds a token")
+	}
 }
 
 // TestWrongClientIsLoggedNotConfirmed: the lifecycle reports ErrWrongClient

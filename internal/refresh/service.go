@@ -199,6 +199,14 @@ func (s *Service) retry(ctx context.Context, presented string, tok store.Refresh
 						return Issued{}, err
 					}
 				}
+				// A retry is not an attack, but an operator telling theft
+				// from a flaky network needs to see how often it happens.
+				s.audit.LogAttrs(ctx, slog.LevelInfo, "refresh token retried within grace; same successor",
+					slog.String("event", "refresh_token_retry"),
+					slog.String("grant_id", g.ID),
+					slog.String("client_id", g.ClientID),
+					slog.Int("generation", tok.Generation),
+					slog.Duration("since_consumed", now.Sub(tok.ConsumedAt)))
 				return Issued{Token: succ, Grant: g, ExpiresAt: next.ExpiresAt, Retried: true}, nil
 			}
 		}
