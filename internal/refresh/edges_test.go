@@ -69,7 +69,7 @@ func TestRetryWithinGraceRunsTheCheck(t *testing.T) {
 	}
 	// The audit log counts the retry, by ids only.
 	logs := f.logs.String()
-	if n := strings.Count(logs, "event=refresh_token_retry"); n != 1 {
+	if n := strings.Count(logs, "event=refresh_token_retry "); n != 1 {
 		t.Errorf("audit log has %d retry events, want 1 (the refused retry issued nothing):\n%s", n, logs)
 	}
 	if strings.Contains(logs, first.Token) || strings.Contains(logs, next.Token) {
