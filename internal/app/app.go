@@ -77,7 +77,7 @@ func Open(ctx context.Context, cfg *config.Config, o Options) (*App, error) {
 	a.Server, err = oauth.New(oauth.Deps{
 		Config: cfg,
 		Auth: &clientauth.Authenticator{
-			Clients: cfg, JTI: st, Issuer: issuer, TokenEndpoint: issuer + oauth.PathToken, Now: o.Now,
+			Clients: cfg, JTI: st, Issuer: issuer, Now: o.Now,
 		},
 		Grants: &grant.Handler{
 			Users: cfg, Refresh: a.Refresh, Minter: a.Minter, Codes: st, Now: o.Now,

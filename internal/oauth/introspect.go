@@ -31,7 +31,7 @@ type introspection struct {
 // token only for the client it was issued to (§4: limit what is disclosed).
 // Anything else is {"active": false}.
 func (s *Server) introspect(w http.ResponseWriter, r *http.Request) error {
-	form, client, err := s.clientRequest(w, r)
+	form, client, err := s.clientRequest(w, r, PathIntrospect)
 	if err != nil {
 		return err
 	}
