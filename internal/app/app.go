@@ -51,12 +51,13 @@ func Open(ctx context.Context, cfg *config.Config, o Options) (*App, error) {
 	if o.Log == nil {
 		o.Log = slog.New(slog.DiscardHandler)
 	}
-	sys, err := SystemSecret(cfg, o.Log)
+	st, err := OpenStore(ctx, cfg.Storage)
 	if err != nil {
 		return nil, err
 	}
-	st, err := OpenStore(ctx, cfg.Storage)
+	sys, err := SystemSecret(ctx, cfg, st, o.Log)
 	if err != nil {
+		st.Close()
 		return nil, err
 	}
 	ks, err := keys.Load(ctx, st, sys, o.Now())
