@@ -6,10 +6,12 @@ import (
 	"crypto/sha256"
 	"errors"
 	"fmt"
+	"io/fs"
 	"log/slog"
 	"net"
 	"net/http"
 	"net/url"
+	"os"
 	"strings"
 	"time"
 
@@ -105,6 +107,21 @@ func OpenStore(ctx context.Context, storage string) (store.Store, error) {
 	default:
 		return nil, fmt.Errorf("storage: unknown scheme in %q; use sqlite:PATH", storage)
 	}
+}
+
+// OpenExistingStore is OpenStore for a store that must already exist: the
+// operator tools use it, so that a wrong path is an error instead of a new,
+// empty database that matches nothing.
+func OpenExistingStore(ctx context.Context, storage string) (store.Store, error) {
+	if path, ok := strings.CutPrefix(storage, "sqlite:"); ok {
+		if _, err := os.Stat(path); err != nil {
+			if errors.Is(err, fs.ErrNotExist) {
+				return nil, fmt.Errorf("storage: no database at %s: check --config and its storage key (a relative path is relative to the configuration file's folder)", path)
+			}
+			return nil, fmt.Errorf("storage: %w", err)
+		}
+	}
+	return OpenStore(ctx, storage)
 }
 
 // Handler is the HTTP handler of the server.
