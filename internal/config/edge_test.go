@@ -75,6 +75,9 @@ func TestEdgeDefaultsAndTLSIssuer(t *testing.T) {
 	if _, err := Parse([]byte("http:\n  read_header_timeout: 0s\n")); err == nil || !strings.Contains(err.Error(), "http.read_header_timeout") {
 		t.Errorf("read_header_timeout: 0s: %v", err)
 	}
+	if _, err := Parse([]byte("http:\n  max_header_bytes: 0\n")); err == nil || !strings.Contains(err.Error(), "http.max_header_bytes") {
+		t.Errorf("max_header_bytes: 0: %v", err)
+	}
 	if _, err := Parse([]byte("http:\n  read_header_timout: 5s\n")); err == nil || !strings.Contains(err.Error(), "in http") {
 		t.Errorf("misspelt http key: %v", err)
 	}

@@ -134,9 +134,6 @@ func (c *Config) applyDefaults() {
 			c.Issuer = scheme + net.JoinHostPort(host, port)
 		}
 	}
-	if c.HTTP.MaxHeaderBytes == 0 {
-		c.HTTP.MaxHeaderBytes = DefaultMaxHeaderBytes
-	}
 	if c.Storage == "" {
 		c.Storage = DefaultStorage
 	}
@@ -165,6 +162,9 @@ func (c *Config) applyDefaults() {
 		setDuration(&c.HTTP.ReadTimeout, DefaultReadTimeout)
 		setDuration(&c.HTTP.WriteTimeout, DefaultWriteTimeout)
 		setDuration(&c.HTTP.IdleTimeout, DefaultIdleTimeout)
+		if c.HTTP.MaxHeaderBytes == 0 {
+			c.HTTP.MaxHeaderBytes = DefaultMaxHeaderBytes
+		}
 	}
 
 	for i := range c.Clients {
