@@ -102,7 +102,7 @@ func newFixture(t *testing.T) *fixture {
 	ref := refresh.New(f.st, mint.RotationKey([]byte(strings.Repeat("s", 32))), f.Now, nil)
 	f.srv, err = oauth.New(oauth.Deps{
 		Config: cfg,
-		Auth:   &clientauth.Authenticator{Clients: cfg, JTI: f.st, Issuer: fxIssuer, TokenEndpoint: fxIssuer + oauth.PathToken, Now: f.Now},
+		Auth:   &clientauth.Authenticator{Clients: cfg, JTI: f.st, Issuer: fxIssuer, Now: f.Now},
 		Grants: &grant.Handler{Users: cfg, Refresh: ref, Minter: minter, Codes: f.st, Now: f.Now,
 			Audience: oauth.AccessTokenAudience(fxIssuer), Log: slog.New(slog.DiscardHandler)},
 		Refresh: ref, Minter: minter, Keys: ks, Store: f.st, Pages: pages,

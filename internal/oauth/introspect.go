@@ -38,7 +38,7 @@ type introspection struct {
 // removed user, a removed client, or a client that lost refresh tokens
 // (allow_offline_access, the refresh_token grant) makes it inactive at once.
 func (s *Server) introspect(w http.ResponseWriter, r *http.Request) error {
-	form, client, err := s.clientRequest(w, r)
+	form, client, err := s.clientRequest(w, r, PathIntrospect)
 	if err != nil {
 		return err
 	}
