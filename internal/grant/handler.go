@@ -47,8 +47,10 @@ type Response struct {
 	IDToken     string `json:"id_token,omitempty"`
 }
 
-// Codes is the part of the store the code exchange needs.
+// Codes is the part of the store the code exchange needs: read a code to
+// check it, then consume it.
 type Codes interface {
+	AuthCode(ctx context.Context, hash string) (store.AuthCode, error)
 	ConsumeAuthCode(ctx context.Context, hash string, at time.Time, grantID string) (store.AuthCode, error)
 }
 

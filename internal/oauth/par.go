@@ -20,7 +20,7 @@ type parResponse struct {
 // parameters; it gets a one-time request_uri to send the browser with.
 // Errors are JSON (§2.3), not redirects.
 func (s *Server) par(w http.ResponseWriter, r *http.Request) error {
-	form, client, err := s.clientRequest(w, r)
+	form, client, err := s.clientRequest(w, r, PathPAR)
 	if err != nil {
 		return err
 	}
