@@ -47,8 +47,10 @@ func fzParams(raw string) (url.Values, bool) {
 // FuzzParseClient: the client and redirect URI are what decide whether an
 // error may be sent back to the client (RFC 6749 §4.1.2.1), so an accepted
 // pair must be exact: a registered client allowed the code flow, and one of
-// its registered redirect URIs byte for byte (RFC 9700 §4.1.3), given once.
-// A refusal is a page error, never a redirect.
+// its registered redirect URIs byte for byte (RFC 9700 §4.1.3), given once,
+// or a registered loopback IP redirect URI with another port and nothing
+// else changed (RFC 8252 §7.3). Never a fragment, not even an empty one
+// (RFC 6749 §3.1.2). A refusal is a page error, never a redirect.
 func FuzzParseClient(f *testing.F) {
 	f.Fuzz(func(t *testing.T, query string) {
 		p, ok := fzParams(query)
@@ -68,13 +70,44 @@ func FuzzParseClient(f *testing.F) {
 		if c.ID != p.Get("client_id") || !c.HasGrant(config.GrantAuthorizationCode) {
 			t.Fatalf("accepted client %q for client_id %q", c.ID, p.Get("client_id"))
 		}
-		if ru != p.Get("redirect_uri") || !slices.Contains(c.RedirectURIs, ru) {
+		if ru != p.Get("redirect_uri") || (!slices.Contains(c.RedirectURIs, ru) && !loopbackVariant(c.RedirectURIs, ru)) {
 			t.Fatalf("accepted redirect_uri %q, registered %q", ru, c.RedirectURIs)
 		}
 		if u, err := url.Parse(ru); err != nil || !u.IsAbs() || strings.Contains(ru, "#") {
 			t.Fatalf("accepted redirect_uri %q is not absolute or has a fragment", ru)
 		}
 	})
+}
+
+// loopbackVariant: ru is one of registered but for the port, and both are
+// http on the IPv4 or IPv6 loopback literal (RFC 8252 §7.3), compared as
+// strings with the port cut out.
+func loopbackVariant(registered []string, ru string) bool {
+	cut := func(raw string) (string, bool) {
+		rest, ok := strings.CutPrefix(strings.ToLower(raw[:min(len(raw), 7)]), "http://")
+		if !ok || rest != "" || strings.ContainsAny(raw, "#@") {
+			return "", false
+		}
+		hostEnd := strings.IndexAny(raw[7:]+"/", "/?") + 7
+		host, port := raw[7:hostEnd], ""
+		if i := strings.LastIndex(host, ":"); i >= 0 && !strings.HasSuffix(host, "]") {
+			host, port = host[:i], host[i+1:]
+		}
+		if host != "127.0.0.1" && host != "[::1]" || strings.Trim(port, "0123456789") != "" {
+			return "", false
+		}
+		return "http://" + host + raw[hostEnd:], true
+	}
+	want, ok := cut(ru)
+	if !ok {
+		return false
+	}
+	for _, r := range registered {
+		if got, ok := cut(r); ok && got == want {
+			return true
+		}
+	}
+	return false
 }
 
 // FuzzValidate builds authorization requests from fuzzed parameters for

@@ -102,8 +102,7 @@ func (s *fzJTI) UseJTI(_ context.Context, clientID, jti string, expiresAt, now t
 
 func fzAuth() (*Authenticator, *fzJTI) {
 	jti := &fzJTI{}
-	return &Authenticator{Clients: fzConfig, JTI: jti, Issuer: fzIssuer, TokenEndpoint: fzEndpoint,
-		Now: func() time.Time { return fzNow }}, jti
+	return &Authenticator{Clients: fzConfig, JTI: jti, Issuer: fzIssuer, Now: func() time.Time { return fzNow }}, jti
 }
 
 // FuzzAuthenticateAssertion presents random client_assertion strings (and a
@@ -115,7 +114,8 @@ func fzAuth() (*Authenticator, *fzJTI) {
 // and burns nothing.
 func FuzzAuthenticateAssertion(f *testing.F) {
 	f.Fuzz(func(t *testing.T, clientID, assertionType, assertion string) {
-		creds := Credentials{Method: config.AuthPrivateKeyJWT, ClientID: clientID, AssertionType: assertionType, Assertion: assertion}
+		creds := Credentials{Method: config.AuthPrivateKeyJWT, ClientID: clientID, AssertionType: assertionType, Assertion: assertion,
+			Endpoint: fzEndpoint}
 		checkAssertionOutcome(t, creds)
 	})
 }
@@ -143,11 +143,12 @@ func FuzzAssertionClaims(f *testing.F) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		creds := Credentials{Method: config.AuthPrivateKeyJWT, ClientID: clientID, AssertionType: AssertionType, Assertion: compact}
+		creds := Credentials{Method: config.AuthPrivateKeyJWT, ClientID: clientID, AssertionType: AssertionType, Assertion: compact,
+			Endpoint: fzEndpoint}
 		accepted := checkAssertionOutcome(t, creds)
 
 		c, ok := readAssertionClaims(payload)
-		shouldPass := ok && c.valid(fzClient) && (kid == "" || kid == fzKID) && (clientID == "" || clientID == fzClient) &&
+		shouldPass := ok && c.valid(fzClient, fzEndpoint) && (kid == "" || kid == fzKID) && (clientID == "" || clientID == fzClient) &&
 			len(compact) <= maxAssertionLen
 		if shouldPass && !accepted {
 			t.Fatalf("a valid assertion (kid %q, client_id %q) was refused: %s", kid, clientID, payload)
@@ -194,7 +195,7 @@ func checkAssertionOutcome(t *testing.T, creds Credentials) bool {
 	if !ok {
 		t.Fatalf("accepted an assertion whose payload is not a claims object: %q", payload)
 	}
-	if !c.valid(cl.ID) {
+	if !c.valid(cl.ID, creds.Endpoint) {
 		t.Fatalf("accepted claims that break RFC 7523 §3 at %v: %s", fzNow, payload)
 	}
 	if len(jti.calls) != 1 || jti.calls[0].client != cl.ID || jti.calls[0].jti != *c.JTI ||
@@ -204,6 +205,15 @@ func checkAssertionOutcome(t *testing.T, creds Credentials) bool {
 	// RFC 7523 §3 item 7: the same assertion is refused the second time.
 	if _, err := a.Authenticate(context.Background(), creds); err == nil {
 		t.Fatalf("the same assertion was accepted twice (jti %q)", *c.JTI)
+	}
+	// An assertion made for this endpoint only (aud without the issuer)
+	// authenticates nowhere else, even before its jti is spent.
+	if par := creds; !slices.Contains(c.audience(), fzIssuer) && !slices.Contains(c.audience(), fzIssuer+"/connect/par") {
+		par.Endpoint = fzIssuer + "/connect/par"
+		fresh, _ := fzAuth()
+		if _, err := fresh.Authenticate(context.Background(), par); err == nil {
+			t.Fatalf("an assertion for %s (aud %q) authenticated at %s", creds.Endpoint, c.audience(), par.Endpoint)
+		}
 	}
 	return true
 }
@@ -220,6 +230,19 @@ type assertionClaims struct {
 	JTI *string             `json:"jti"`
 }
 
+// audience is aud as a list: a string is a list of one; anything else none.
+func (c assertionClaims) audience() []string {
+	var one string
+	if josejson.Unmarshal(c.Aud, &one) == nil && len(c.Aud) > 0 && c.Aud[0] == '"' {
+		return []string{one}
+	}
+	var aud []string
+	if josejson.Unmarshal(c.Aud, &aud) != nil {
+		return nil
+	}
+	return aud
+}
+
 func readAssertionClaims(payload []byte) (assertionClaims, bool) {
 	var c assertionClaims
 	if err := josejson.Unmarshal(payload, &c); err != nil {
@@ -234,24 +257,18 @@ func readAssertionClaims(payload []byte) (assertionClaims, bool) {
 }
 
 // valid is RFC 7523 §3 at fzNow as Tollgate documents it: iss and sub are
-// the client, aud names the issuer or the token endpoint, exp is present,
+// the client, aud names the issuer or the endpoint, exp is present,
 // not passed by more than the skew and at most 60 s (plus skew) ahead, nbf
 // and iat not in the future beyond the skew, a jti of 1 to 256 characters.
 // NumericDates count whole seconds, fractions truncated.
-func (c assertionClaims) valid(client string) bool {
+func (c assertionClaims) valid(client, endpoint string) bool {
 	now := float64(fzNow.Unix())
 	skew := ClockSkew.Seconds()
 	if c.Iss == nil || *c.Iss != client || c.Sub == nil || *c.Sub != client {
 		return false
 	}
-	var aud []string
-	var one string
-	if josejson.Unmarshal(c.Aud, &one) == nil && len(c.Aud) > 0 && c.Aud[0] == '"' {
-		aud = []string{one}
-	} else if josejson.Unmarshal(c.Aud, &aud) != nil {
-		return false
-	}
-	if !slices.Contains(aud, fzIssuer) && !slices.Contains(aud, fzEndpoint) {
+	aud := c.audience()
+	if !slices.Contains(aud, fzIssuer) && (endpoint == "" || !slices.Contains(aud, endpoint)) {
 		return false
 	}
 	if c.Exp == nil {
