@@ -181,7 +181,7 @@ func TestCrashConsistencyUnderKill9(t *testing.T) {
 
 	s.kill()
 	rotations := s.checkStore(live)
-	s.checkLogs()
+	logged := s.checkLogs()
 	// Every 200 is a rotation or a retry answered from the grace window, and
 	// every rotation answered or not (a kill mid-request may come after the
 	// commit). So the 200s beyond the rotations, less the retries the final
@@ -189,10 +189,14 @@ func TestCrashConsistencyUnderKill9(t *testing.T) {
 	// least one per swallowed answer, or a retry was rotated anew.
 	fromGrace := answered.Load() + swallowed.Load() + int64(finalAnswers-designedRetries-rotations)
 	t.Logf("%d kills; under load %d refreshes answered, %d answers swallowed, %d attempts without an answer; "+
-		"%d chains ended the load unanswered; %d rotations committed; at least %d load retries answered from the grace window",
-		crashKills, answered.Load(), swallowed.Load(), lost.Load(), pending, rotations, fromGrace)
+		"%d chains ended the load unanswered; %d rotations committed; at least %d load retries answered from the grace window "+
+		"(%d grace retries logged, %d of them by the final check)",
+		crashKills, answered.Load(), swallowed.Load(), lost.Load(), pending, rotations, fromGrace, logged, designedRetries)
 	if fromGrace < swallowed.Load() {
 		t.Errorf("only %d retries answered from the grace window, fewer than the %d swallowed answers", fromGrace, swallowed.Load())
+	}
+	if int64(logged) < fromGrace+int64(designedRetries) {
+		t.Errorf("the server logged %d grace retries, fewer than the %d it answered", logged, fromGrace+int64(designedRetries))
 	}
 }
 

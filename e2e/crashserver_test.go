@@ -241,19 +241,24 @@ func (s *crashServer) checkStore(live map[string]int) int {
 	return count(`SELECT COUNT(*) FROM refresh_tokens WHERE consumed_at IS NOT NULL`)
 }
 
-// checkLogs: no life logged reuse detection or a panic.
-func (s *crashServer) checkLogs() {
+// checkLogs: no life logged reuse detection, a revocation or a panic. It
+// returns how many grace-window retries the server logged (event
+// refresh_token_retry), over all lives.
+func (s *crashServer) checkLogs() int {
+	retries := 0
 	for i := 1; i <= s.lives; i++ {
 		log, err := os.ReadFile(filepath.Join(s.dir, fmt.Sprintf("life-%d.log", i)))
 		if err != nil {
 			s.t.Fatal(err)
 		}
-		for _, bad := range []string{"event=refresh_token_reuse", "panic"} {
+		for _, bad := range []string{"event=refresh_token_reuse", "event=grant_revoked", "panic"} {
 			if strings.Contains(string(log), bad) {
 				s.t.Errorf("life %d logged %q:\n%s", i, bad, log)
 			}
 		}
+		retries += strings.Count(string(log), "event=refresh_token_retry")
 	}
+	return retries
 }
 
 // freeLoopbackAddr returns a loopback address no one listens on now; every
