@@ -99,6 +99,7 @@ func Default() *Config {
 			},
 		},
 		Session:           Session{Lifetime: DefaultSessionLifetime},
+		Throttle:          DefaultThrottle(),
 		explicitDurations: true,
 	}
 }
@@ -139,6 +140,7 @@ func (c *Config) applyDefaults() {
 		setDuration(&t.RefreshToken.MaxLifetime, DefaultMaxLifetime)
 		setDuration(&t.RefreshToken.ReuseGrace, DefaultReuseGrace)
 		setDuration(&c.Session.Lifetime, DefaultSessionLifetime)
+		c.Throttle.fillZero()
 	}
 
 	for i := range c.Clients {

@@ -49,6 +49,7 @@ func (c *Config) validate(ck *checker) {
 		}
 	}
 	c.checkUsers(ck)
+	c.checkThrottle(ck)
 }
 
 func clientPath(i int, id string) string {
