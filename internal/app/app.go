@@ -74,13 +74,18 @@ func Open(ctx context.Context, cfg *config.Config, o Options) (*App, error) {
 		st.Close()
 		return nil, err
 	}
+	passwords, err := grant.NewPasswords(cfg, o.Now, audit)
+	if err != nil {
+		st.Close()
+		return nil, err
+	}
 	a.Server, err = oauth.New(oauth.Deps{
 		Config: cfg,
 		Auth: &clientauth.Authenticator{
 			Clients: cfg, JTI: st, Issuer: issuer, TokenEndpoint: issuer + oauth.PathToken, Now: o.Now,
 		},
 		Grants: &grant.Handler{
-			Users: cfg, Refresh: a.Refresh, Minter: a.Minter, Codes: st, Now: o.Now,
+			Users: cfg, Passwords: passwords, Refresh: a.Refresh, Minter: a.Minter, Codes: st, Now: o.Now,
 			Audience: oauth.AccessTokenAudience(issuer), Log: audit,
 		},
 		Refresh: a.Refresh, Minter: a.Minter, Keys: ks, Store: st, Pages: pages,

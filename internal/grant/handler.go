@@ -29,6 +29,7 @@ type Request struct {
 	ScopeGiven bool
 
 	Username, Password string // password grant
+	RemoteIP           string // the client's address, for throttling failed passwords
 	RefreshToken       string // refresh_token grant
 	Code               string // authorization_code grant
 	RedirectURI        string
@@ -54,13 +55,14 @@ type Codes interface {
 
 // Handler runs every grant.
 type Handler struct {
-	Users    Users
-	Refresh  *refresh.Service
-	Minter   *mint.Minter
-	Codes    Codes
-	Now      func() time.Time
-	Audience []string // aud of access tokens (RFC 9068 §3)
-	Log      *slog.Logger
+	Users     Users
+	Passwords *Passwords // the password grant's checks, shared with the login page
+	Refresh   *refresh.Service
+	Minter    *mint.Minter
+	Codes     Codes
+	Now       func() time.Time
+	Audience  []string // aud of access tokens (RFC 9068 §3)
+	Log       *slog.Logger
 }
 
 // Users finds local users.
