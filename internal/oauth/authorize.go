@@ -106,8 +106,8 @@ func (s *Server) proceed(w http.ResponseWriter, r *http.Request, req authorize.R
 		return s.complete(w, r, req, c, sess, user)
 	}
 	if handle == "" {
-		if handle, err = s.park(ctx, req); err != nil {
-			return s.pageError(w, r, req.UILocales, oautherr.Server(err))
+		if handle, err = s.park(w, r, req); err != nil {
+			return s.pageError(w, r, req.UILocales, err)
 		}
 	}
 	next := PathLogin

@@ -54,6 +54,7 @@ type Server struct {
 	discovery []byte // rendered once: configuration does not change at run time
 	metadata  []byte
 	origins   map[string]bool // CORS: origins of registered redirect URIs
+	stored    *storedLimits   // parked and pushed requests per address and client
 }
 
 // AccessTokenAudience is the aud of every access token: the issuer's
@@ -73,6 +74,7 @@ func New(d Deps) (*Server, error) {
 	}
 	s := &Server{Deps: d, issuer: strings.TrimSuffix(d.Config.Issuer, "/"), prefix: strings.TrimSuffix(u.Path, "/")}
 	s.origins = corsOrigins(d.Config.Clients)
+	s.stored = newStoredLimits(d.Config.Throttle)
 	if s.discovery, s.metadata, err = s.renderDiscovery(); err != nil {
 		return nil, err
 	}
