@@ -131,21 +131,27 @@ func TestBackoffForgetAndRelease(t *testing.T) {
 	}
 }
 
-func TestBackoffOneAttemptAtATimeOnceFreeAreUsed(t *testing.T) {
-	b := NewBackoff(policy())
-	// Three concurrent attempts use the three free failures; a fourth in
-	// flight at once would escape the backoff, so it waits.
-	for i := range 3 {
+func TestBackoffBoundsAttemptsInFlightOnceAKeyFailed(t *testing.T) {
+	b := NewBackoff(policy()) // 3 free failures
+	// A key that never failed admits any number at once.
+	for i := range 10 {
+		if w := b.Begin("fresh", t0); w != 0 {
+			t.Fatalf("attempt %d of a fresh key refused", i+1)
+		}
+	}
+	// One failure: two free failures left, so two attempts in flight; a
+	// third at once could fail past the free ones unchecked, so it waits.
+	fail(t, b, "k", t0)
+	for i := range 2 {
 		if w := b.Begin("k", t0); w != 0 {
 			t.Fatalf("attempt %d refused", i+1)
 		}
 	}
 	if w := b.Begin("k", t0); w <= 0 {
-		t.Fatal("a 4th concurrent attempt was admitted while 3 are pending")
+		t.Fatal("a 3rd concurrent attempt was admitted with 2 free failures left")
 	}
-	for range 3 {
-		b.Fail("k", t0)
-	}
+	b.Fail("k", t0)
+	b.Fail("k", t0)
 	// Free failures used up: one attempt at a time.
 	if w := b.Begin("k", t0); w != 0 {
 		t.Fatalf("the 4th attempt, alone, refused for %v", w)
