@@ -55,7 +55,7 @@ func (h *Handler) password(ctx context.Context, req Request) (*Response, error) 
 // endpoint less often" and belongs to the device flow. The answer is the
 // same whether or not the username exists.
 func ThrottledError(t *Throttled) *oautherr.Error {
-	desc := "too many failed sign-in attempts; try again in " + inSeconds(t.Seconds())
+	desc := "too many sign-in attempts for this username or from this address; try again in " + inSeconds(t.Seconds())
 	if t.Busy {
 		desc = "the server is busy checking other sign-ins; try again in " + inSeconds(t.Seconds())
 	}

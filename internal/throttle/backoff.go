@@ -38,10 +38,9 @@ func (p BackoffPolicy) Delay(n int) time.Duration {
 
 // Backoff throttles attempts per key after repeated failures. An attempt
 // is admitted by Begin and ended by exactly one of Fail, Release or
-// Forget. Once a key has failed, it has only as many attempts in flight
-// as it has free failures left (at least one), so a burst of concurrent
-// guesses cannot slip through between one check and the failure that
-// follows it.
+// Forget. A key has only as many attempts in flight as it has free
+// failures left (at least one), so a burst of concurrent guesses cannot
+// slip through between one check and the failure that follows it.
 type Backoff struct {
 	p    BackoffPolicy
 	mu   sync.Mutex
@@ -84,11 +83,11 @@ func (b *Backoff) Begin(k string, now time.Time) time.Duration {
 	if now.Before(f.until) {
 		return f.until.Sub(now)
 	}
-	if n > 0 && f.pending > 0 && n+f.pending >= b.p.Free {
-		// The key has failed, its next failure may be throttled, and an
-		// attempt is already being checked: wait for its outcome. A key
-		// with no failure admits any number at once (a service signing in
-		// from parallel workers); the gate bounds those.
+	if f.pending > 0 && n+f.pending >= b.p.Free {
+		// As many attempts in flight as the key has free failures left,
+		// and one once they are used up: a burst of concurrent guesses
+		// must not all be checked before the first failure counts.
+		// Parallel sign-ins of one account beyond that wait a second.
 		return max(b.p.Base, time.Second)
 	}
 	f.pending++

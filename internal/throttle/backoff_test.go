@@ -131,13 +131,17 @@ func TestBackoffForgetAndRelease(t *testing.T) {
 	}
 }
 
-func TestBackoffBoundsAttemptsInFlightOnceAKeyFailed(t *testing.T) {
+func TestBackoffBoundsAttemptsInFlight(t *testing.T) {
 	b := NewBackoff(policy()) // 3 free failures
-	// A key that never failed admits any number at once.
-	for i := range 10 {
+	// A fresh key: three attempts in flight, not a fourth, so a burst of
+	// guesses cannot all be checked before the first failure counts.
+	for i := range 3 {
 		if w := b.Begin("fresh", t0); w != 0 {
 			t.Fatalf("attempt %d of a fresh key refused", i+1)
 		}
+	}
+	if w := b.Begin("fresh", t0); w <= 0 {
+		t.Fatal("a 4th concurrent attempt of a fresh key was admitted")
 	}
 	// One failure: two free failures left, so two attempts in flight; a
 	// third at once could fail past the free ones unchecked, so it waits.
