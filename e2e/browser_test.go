@@ -80,7 +80,12 @@ type flow struct {
 // that final location (or the last page when it ends on one).
 func (b *browser) walk(authURL string, f *flow) (*url.URL, page) {
 	b.e.t.Helper()
-	p := b.do("GET", authURL, nil)
+	return b.walkFrom(b.do("GET", authURL, nil), f)
+}
+
+// walkFrom is walk from a page the browser has been answered with.
+func (b *browser) walkFrom(p page, f *flow) (*url.URL, page) {
+	b.e.t.Helper()
 	for range 10 {
 		if p.Status != http.StatusFound && p.Status != http.StatusSeeOther {
 			return nil, p

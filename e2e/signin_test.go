@@ -246,6 +246,10 @@ func TestPushedAuthorizationRequests(t *testing.T) {
 	if r.Status != http.StatusCreated || !strings.HasPrefix(r.str("request_uri"), "urn:ietf:params:oauth:request_uri:") || r.Body["expires_in"] != float64(60) {
 		t.Fatalf("PAR: %d %s", r.Status, r.Raw)
 	}
+	// Presented by another client, it is refused and stays web's to use (RFC 9126 §4).
+	if pg := b.do("GET", "/connect/authorize?client_id=app&request_uri="+url.QueryEscape(r.str("request_uri")), nil); pg.Status != 400 || pg.Location != "" {
+		t.Fatalf("request_uri with another client_id: %d %q", pg.Status, pg.Location)
+	}
 	uri := e.issuer + "/connect/authorize?client_id=web&request_uri=" + url.QueryEscape(r.str("request_uri"))
 	loc, pg := b.walk(uri, alice())
 	if loc == nil || loc.Query().Get("state") != "par-1" {

@@ -72,7 +72,8 @@ func cmdServe(args []string) error {
 	if err != nil {
 		return err
 	}
-	log.Info("tollgate is serving", "issuer", cfg.Issuer, "listen", l.Addr().String(), "storage", storageLabel(cfg.Storage))
+	log.Info("tollgate is serving", "issuer", cfg.Issuer, "listen", l.Addr().String(), "tls", cfg.TLS.Enabled(),
+		"trusted_proxies", len(cfg.TrustedProxies), "storage", storageLabel(cfg.Storage))
 	if demo != nil {
 		fmt.Print(demo.banner(cfg.Issuer))
 	}

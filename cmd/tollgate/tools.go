@@ -41,27 +41,61 @@ func cmdRevoke(args []string) error {
 	if err != nil {
 		return err
 	}
+	// A name that matches nothing is a mistake (a typo, the wrong
+	// configuration), not "0 revoked": say so and fail.
+	if f.ClientID != "" {
+		if _, ok := cfg.Client(f.ClientID); !ok {
+			return fmt.Errorf("no client %q in the configuration; nothing revoked", f.ClientID)
+		}
+	}
+	if f.Subject != "" {
+		if _, ok := cfg.UserBySubject(f.Subject); !ok {
+			return fmt.Errorf("no user with subject %q in the configuration; nothing revoked", f.Subject)
+		}
+	}
 	ctx := context.Background()
-	st, err := app.OpenStore(ctx, cfg.Storage)
+	st, err := app.OpenExistingStore(ctx, cfg.Storage)
 	if err != nil {
 		return err
 	}
 	defer st.Close()
 	log := newLogger(cfg.LogLevel).With("audit", true)
 	rs := refresh.New(st, nil, time.Now, log)
-	n := 0
 	if grantID != "" {
-		ok, err := rs.RevokeGrant(ctx, grantID, "operator")
-		if err != nil {
-			return err
-		}
-		if ok {
-			n = 1
-		}
-	} else if n, err = rs.RevokeMatching(ctx, f); err != nil {
+		return revokeOneGrant(ctx, st, rs, grantID)
+	}
+	n, err := rs.RevokeMatching(ctx, f)
+	if err != nil {
 		return err
 	}
 	fmt.Printf("revoked %d grant(s)\n", n)
+	return nil
+}
+
+// revokeOneGrant revokes a grant by id: an unknown id is an error, one
+// already revoked is said to be so (and is not an error: the operator's
+// goal holds).
+func revokeOneGrant(ctx context.Context, st store.Store, rs *refresh.Service, id string) error {
+	g, err := st.Grant(ctx, id)
+	if errors.Is(err, store.ErrNotFound) {
+		return fmt.Errorf("no grant %q in the database; nothing revoked", id)
+	}
+	if err != nil {
+		return err
+	}
+	if g.Revoked() {
+		fmt.Printf("grant %s was already revoked at %s\n", id, g.RevokedAt.UTC().Format(time.RFC3339))
+		return nil
+	}
+	ok, err := rs.RevokeGrant(ctx, id, "operator")
+	if err != nil {
+		return err
+	}
+	if !ok {
+		fmt.Printf("grant %s was already revoked\n", id) // revoked by someone else meanwhile
+		return nil
+	}
+	fmt.Println("revoked 1 grant(s)")
 	return nil
 }
 

@@ -6,13 +6,16 @@ import (
 	"crypto/sha256"
 	"errors"
 	"fmt"
+	"io/fs"
 	"log/slog"
 	"net"
 	"net/http"
 	"net/url"
+	"os"
 	"strings"
 	"time"
 
+	"github.com/tollgate-oidc/tollgate/internal/certreload"
 	"github.com/tollgate-oidc/tollgate/internal/clientauth"
 	"github.com/tollgate-oidc/tollgate/internal/config"
 	"github.com/tollgate-oidc/tollgate/internal/grant"
@@ -35,6 +38,7 @@ type App struct {
 	Server  *oauth.Server
 	Log     *slog.Logger
 	now     func() time.Time
+	certs   *certreload.Reloader // nil without tls
 }
 
 // Options tune Open; the zero value is what production uses.
@@ -51,12 +55,13 @@ func Open(ctx context.Context, cfg *config.Config, o Options) (*App, error) {
 	if o.Log == nil {
 		o.Log = slog.New(slog.DiscardHandler)
 	}
-	sys, err := SystemSecret(cfg, o.Log)
+	st, err := OpenStore(ctx, cfg.Storage)
 	if err != nil {
 		return nil, err
 	}
-	st, err := OpenStore(ctx, cfg.Storage)
+	sys, err := SystemSecret(ctx, cfg, st, o.Log)
 	if err != nil {
+		st.Close()
 		return nil, err
 	}
 	ks, err := keys.Load(ctx, st, sys, o.Now())
@@ -65,6 +70,13 @@ func Open(ctx context.Context, cfg *config.Config, o Options) (*App, error) {
 		return nil, err
 	}
 	a := &App{Config: cfg, Store: st, Keys: ks, Log: o.Log, now: o.Now}
+	if cfg.TLS.Enabled() {
+		// Loaded now, so a bad pair stops the start before anything listens.
+		if a.certs, err = certreload.New(cfg.TLS.CertFile, cfg.TLS.KeyFile, certreload.Options{Now: o.Now, Log: o.Log}); err != nil {
+			st.Close()
+			return nil, err
+		}
+	}
 	a.Minter = mint.NewMinter(ks, cfg.Issuer)
 	audit := o.Log.With(slog.Bool("audit", true))
 	a.Refresh = refresh.New(st, mint.RotationKey(sys), o.Now, audit)
@@ -82,7 +94,7 @@ func Open(ctx context.Context, cfg *config.Config, o Options) (*App, error) {
 	a.Server, err = oauth.New(oauth.Deps{
 		Config: cfg,
 		Auth: &clientauth.Authenticator{
-			Clients: cfg, JTI: st, Issuer: issuer, TokenEndpoint: issuer + oauth.PathToken, Now: o.Now,
+			Clients: cfg, JTI: st, Issuer: issuer, Now: o.Now,
 		},
 		Grants: &grant.Handler{
 			Users: cfg, Passwords: passwords, Refresh: a.Refresh, Minter: a.Minter, Codes: st, Now: o.Now,
@@ -111,24 +123,52 @@ func OpenStore(ctx context.Context, storage string) (store.Store, error) {
 	}
 }
 
+// OpenExistingStore is OpenStore for a store that must already exist: the
+// operator tools use it, so that a wrong path is an error instead of a new,
+// empty database that matches nothing.
+func OpenExistingStore(ctx context.Context, storage string) (store.Store, error) {
+	if path, ok := strings.CutPrefix(storage, "sqlite:"); ok {
+		if _, err := os.Stat(path); err != nil {
+			if errors.Is(err, fs.ErrNotExist) {
+				return nil, fmt.Errorf("storage: no database at %s: check --config and its storage key (a relative path is relative to the configuration file's folder)", path)
+			}
+			return nil, fmt.Errorf("storage: %w", err)
+		}
+	}
+	return OpenStore(ctx, storage)
+}
+
 // Handler is the HTTP handler of the server.
 func (a *App) Handler() http.Handler { return a.Server.Handler() }
 
-// Serve answers HTTP on l until ctx ends, then shuts down gracefully, and
-// removes expired records every sweep interval meanwhile.
+// Serve answers HTTP on l (HTTPS when tls is configured) until ctx ends,
+// then shuts down gracefully, and removes expired records every sweep
+// interval meanwhile. The limits come from the http block of the
+// configuration: a client that never finishes its headers is cut off after
+// read_header_timeout, however slowly it trickles them.
 func (a *App) Serve(ctx context.Context, l net.Listener) error {
+	h := a.Config.HTTP
 	srv := &http.Server{
 		Handler:           a.Handler(),
-		ReadHeaderTimeout: 10 * time.Second,
-		ReadTimeout:       30 * time.Second,
-		WriteTimeout:      30 * time.Second,
-		IdleTimeout:       120 * time.Second,
-		MaxHeaderBytes:    32 << 10,
+		ReadHeaderTimeout: h.ReadHeaderTimeout,
+		ReadTimeout:       h.ReadTimeout,
+		WriteTimeout:      h.WriteTimeout,
+		IdleTimeout:       h.IdleTimeout,
+		MaxHeaderBytes:    h.MaxHeaderBytes,
 		ErrorLog:          slog.NewLogLogger(a.Log.Handler(), slog.LevelWarn),
+	}
+	if a.certs != nil {
+		srv.TLSConfig = a.certs.TLSConfig()
 	}
 	go a.sweep(ctx, 10*time.Minute)
 	errc := make(chan error, 1)
-	go func() { errc <- srv.Serve(l) }()
+	go func() {
+		if srv.TLSConfig != nil {
+			errc <- srv.ServeTLS(l, "", "") // the certificate comes from TLSConfig.GetCertificate
+			return
+		}
+		errc <- srv.Serve(l)
+	}()
 	select {
 	case err := <-errc:
 		return err

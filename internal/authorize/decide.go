@@ -42,8 +42,9 @@ func Next(req Request, c *config.Client, s Situation) (Step, error) {
 		}
 		return StepLogin, nil
 	}
-	// The consent form completes the request itself, so a consent given for
-	// this request never comes back here.
+	// Every step asks again, the consent form's POST too: a consent given
+	// and not remembered leaves this StepConsent, and the form's answer
+	// completes the request. So the sign-in checks above always come first.
 	if needsConsent(req, c, s.Consent) {
 		if req.Has("none") {
 			return 0, oautherr.New("consent_required", "the user has not consented to this client's requested access (prompt=none)")

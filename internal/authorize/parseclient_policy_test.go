@@ -55,6 +55,18 @@ func TestParseClientPolicy(t *testing.T) {
 		{"success", "client_id=web&redirect_uri=" + polWebCB, "", nil, polWebCB},
 		{"success with registered query", "client_id=web&redirect_uri=" + url.QueryEscape(polWebCBQ), "", nil, polWebCBQ},
 		{"success public client", "client_id=spa&redirect_uri=" + polSPACB, "", nil, polSPACB},
+		// RFC 8252 §7.3: any port for a loopback IP redirect URI, and nothing else looser.
+		{"loopback any port", "client_id=native&redirect_uri=" + url.QueryEscape("http://127.0.0.1:53123/cb"), "", nil, "http://127.0.0.1:53123/cb"},
+		{"loopback registered port", "client_id=native&redirect_uri=" + url.QueryEscape("http://127.0.0.1/cb"), "", nil, "http://127.0.0.1/cb"},
+		{"loopback v6 any port", "client_id=native&redirect_uri=" + url.QueryEscape("http://[::1]:8123/v6cb"), "", nil, "http://[::1]:8123/v6cb"},
+		{"loopback other path", "client_id=native&redirect_uri=" + url.QueryEscape("http://127.0.0.1:53123/other"), oautherr.InvalidRequest, []string{"not registered"}, ""},
+		{"loopback with query", "client_id=native&redirect_uri=" + url.QueryEscape("http://127.0.0.1:53123/cb?x=1"), oautherr.InvalidRequest, []string{"not registered"}, ""},
+		{"loopback https", "client_id=native&redirect_uri=" + url.QueryEscape("https://127.0.0.1:53123/cb"), oautherr.InvalidRequest, []string{"not registered"}, ""},
+		{"loopback other host", "client_id=native&redirect_uri=" + url.QueryEscape("http://127.0.0.2:53123/cb"), oautherr.InvalidRequest, []string{"not registered"}, ""},
+		{"loopback v4 for v6", "client_id=native&redirect_uri=" + url.QueryEscape("http://127.0.0.1:8123/v6cb"), oautherr.InvalidRequest, []string{"not registered"}, ""},
+		{"loopback userinfo", "client_id=native&redirect_uri=" + url.QueryEscape("http://evil@127.0.0.1:53123/cb"), oautherr.InvalidRequest, []string{"not registered"}, ""},
+		{"localhost is not loopback IP", "client_id=native&redirect_uri=" + url.QueryEscape("http://localhost:53123/cb"), oautherr.InvalidRequest, []string{"not registered"}, ""},
+		{"port not relaxed elsewhere", "client_id=web&redirect_uri=" + url.QueryEscape("https://app.example.com:8443/cb"), oautherr.InvalidRequest, []string{"not registered"}, ""},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {

@@ -46,7 +46,7 @@ func polConfig(t *testing.T) *config.Config {
 			{ID: "pkce", Secret: polSecret, RedirectURIs: cb, RequirePKCE: true},
 			{ID: "par", Secret: polSecret, RedirectURIs: cb, RequirePAR: true},
 			// A native app: its redirect URI has a private-use scheme (RFC 8252 §7.1).
-			{ID: "native", Type: config.ClientPublic, RedirectURIs: []string{"com.example.app:/oauth/cb"}},
+			{ID: "native", Type: config.ClientPublic, RedirectURIs: []string{"com.example.app:/oauth/cb", "http://127.0.0.1/cb", "http://[::1]/v6cb", "http://localhost/cb"}},
 			{ID: "consent", Secret: polSecret, RedirectURIs: cb, RequireConsent: true,
 				Scopes: []string{"openid", "profile"}},
 		},

@@ -84,11 +84,46 @@ func ParseClient(p url.Values, clients Clients) (*config.Client, string, *PageEr
 	if ru == "" {
 		return nil, "", pageErr(oautherr.InvalidRequest, "the redirect_uri parameter is missing (OIDC Core §3.1.2.1 requires it)")
 	}
-	// RFC 9700 §4.1.3: exact string matching, nothing looser.
-	if !slices.Contains(c.RedirectURIs, ru) {
+	// RFC 9700 §4.1.3: exact string matching, nothing looser, with the one
+	// exception it names: the port of a loopback IP redirect URI.
+	if !slices.Contains(c.RedirectURIs, ru) && !loopbackMatch(c.RedirectURIs, ru) {
 		return nil, "", pageErr(oautherr.InvalidRequest, "redirect_uri %q is not registered for client %q", ru, id)
 	}
 	return c, ru, nil
+}
+
+// loopbackMatch reports whether ru is a registered loopback IP redirect URI
+// with another port. A native app listens on a port the OS picks at the time
+// of the request, so the server must accept any port for http://127.0.0.1
+// and http://[::1] (RFC 8252 §7.3, RFC 9700 §4.1.3); everything else (scheme,
+// host, path, query) must still match exactly. "localhost" is not included:
+// RFC 8252 §8.3 advises against it, since it may resolve off the machine.
+func loopbackMatch(registered []string, ru string) bool {
+	u, err := url.Parse(ru)
+	if err != nil || !loopbackIP(u) {
+		return false
+	}
+	for _, reg := range registered {
+		r, err := url.Parse(reg)
+		if err != nil || !loopbackIP(r) {
+			continue
+		}
+		if r.Hostname() == u.Hostname() && r.EscapedPath() == u.EscapedPath() && r.RawQuery == u.RawQuery &&
+			r.User == nil && u.User == nil && !r.ForceQuery && !u.ForceQuery {
+			return true
+		}
+	}
+	return false
+}
+
+// loopbackIP: an http URI whose host is the IPv4 or IPv6 loopback literal,
+// with no fragment.
+func loopbackIP(u *url.URL) bool {
+	if u.Scheme != "http" || u.Fragment != "" || u.Opaque != "" {
+		return false
+	}
+	h := u.Hostname()
+	return h == "127.0.0.1" || h == "::1"
 }
 
 // Validate checks an authorization request for client c (already checked by

@@ -88,7 +88,7 @@ func (a *Authenticator) assertion(ctx context.Context, c Credentials) (*config.C
 	if err := verify(tok, cl.Keys(), &claims); err != nil {
 		return nil, err
 	}
-	if err := a.checkClaims(cl.ID, &claims); err != nil {
+	if err := a.checkClaims(cl.ID, c.Endpoint, &claims); err != nil {
 		return nil, err
 	}
 
@@ -147,18 +147,22 @@ func fits(key any, alg string) bool {
 	return false
 }
 
-// checkClaims applies RFC 7523 §3 to verified claims.
-func (a *Authenticator) checkClaims(clientID string, c *jwt.Claims) error {
+// checkClaims applies RFC 7523 §3 to verified claims; endpoint is the URL
+// of the endpoint the assertion was sent to (Credentials.Endpoint).
+func (a *Authenticator) checkClaims(clientID, endpoint string, c *jwt.Claims) error {
 	now := a.now()
 	switch {
 	case c.Issuer != clientID || c.Subject != clientID:
 		// Items 1 and 2; OIDC Core §9: iss and sub are both the client id.
 		return invalidAssertion("iss (%q) and sub (%q) must both be the client id %q (RFC 7523 §3)", c.Issuer, c.Subject, clientID)
-	case !a.audienceOK(c.Audience):
-		return invalidAssertion("aud %q must contain the issuer %q or the token endpoint %q (RFC 7523 §3 item 3)", []string(c.Audience), a.Issuer, a.TokenEndpoint)
+	case !a.audienceOK(c.Audience, endpoint):
+		if endpoint == "" {
+			return invalidAssertion("aud %q must contain the issuer %q (RFC 7523 §3 item 3)", []string(c.Audience), a.Issuer)
+		}
+		return invalidAssertion("aud %q must contain the issuer %q or the URL of the endpoint it is sent to, %q (RFC 7523 §3 item 3)", []string(c.Audience), a.Issuer, endpoint)
 	case c.Expiry == nil:
 		return invalidAssertion("exp is required (RFC 7523 §3 item 4)")
-	case !now.Before(c.Expiry.Time().Add(ClockSkew)):
+	case !now.Before(c.Expiry.Time().Add(ClockSkew)): // RFC 7519 §4.1.4: "on or after" exp is too late
 		return invalidAssertion("expired at %s (server time %s)", c.Expiry.Time().UTC().Format(time.RFC3339), now.UTC().Format(time.RFC3339))
 	case c.Expiry.Time().After(now.Add(MaxAssertionLifetime + ClockSkew)):
 		return invalidAssertion("exp %s is more than %v ahead of the server time %s; make a short-lived assertion for each request",
@@ -175,12 +179,28 @@ func (a *Authenticator) checkClaims(clientID string, c *jwt.Claims) error {
 	return nil
 }
 
-// audienceOK: RFC 7523 §3 item 3 asks for a value identifying the server;
-// the issuer (RFC 7523bis direction) and the token endpoint URL (OIDC Core
-// §9) are both accepted. Empty configured values never match.
-func (a *Authenticator) audienceOK(aud jwt.Audience) bool {
+// audienceOK: RFC 7523 §3 item 3 asks for "a value that identifies the
+// authorization server as an intended audience". Two values do, and each
+// only where it names the server that receives it:
+//   - the issuer identifier, at every endpoint: what RFC 9126 §2 says
+//     clients SHOULD use, and the one value draft-ietf-oauth-rfc7523bis
+//     keeps;
+//   - the URL of the endpoint the assertion is sent to (OIDC Core §9 names
+//     the token endpoint for the token endpoint; FAPI 2.0 the endpoint
+//     that receives it).
+//
+// An assertion whose aud is the token endpoint is not accepted at PAR,
+// introspection or revocation: RFC 9126 §2 still lists the token endpoint
+// as an audience for PAR, but rfc7523bis withdraws that, because an
+// assertion that names one endpoint must not be good at another (an
+// attacker-controlled server can make a client sign an assertion for the
+// honest server's token endpoint and replay it elsewhere). Clients that
+// use the issuer, as RFC 9126 recommends, are unaffected. An aud list is
+// accepted when any member is one of these (RFC 7519 §4.1.3). Empty
+// values never match.
+func (a *Authenticator) audienceOK(aud jwt.Audience, endpoint string) bool {
 	for _, v := range aud {
-		if v != "" && (v == a.Issuer || v == a.TokenEndpoint) {
+		if v != "" && (v == a.Issuer || v == endpoint) {
 			return true
 		}
 	}

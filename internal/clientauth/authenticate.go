@@ -28,10 +28,11 @@ var _ Clients = (*config.Config)(nil)
 type Authenticator struct {
 	Clients Clients
 	JTI     JTIStore // needed for private_key_jwt only
-	// Issuer and TokenEndpoint are the audiences a client assertion may name
-	// (RFC 7523 §3 item 3; OIDC Core §9 names the token endpoint).
-	Issuer, TokenEndpoint string
-	Now                   func() time.Time // nil means time.Now
+	// Issuer is the issuer identifier, the audience a client assertion may
+	// name at every endpoint; Credentials.Endpoint adds the URL of the
+	// endpoint it was sent to (RFC 7523 §3 item 3).
+	Issuer string
+	Now    func() time.Time // nil means time.Now
 }
 
 func (a *Authenticator) now() time.Time {

@@ -22,6 +22,15 @@ type Credentials struct {
 	Secret        string
 	AssertionType string
 	Assertion     string
+	// Endpoint is the absolute URL of the endpoint that received the
+	// request, as the issuer names it (issuer + path). A client assertion
+	// may name it, or the issuer, as its audience, and nothing else (RFC
+	// 7523 §3 item 3): an assertion made for the token endpoint does not
+	// authenticate at PAR, introspection or revocation. FromRequest leaves
+	// it empty, since a request does not know its public URL behind a
+	// proxy; the endpoint's handler sets it. Empty, only the issuer is
+	// accepted.
+	Endpoint string
 }
 
 // String names the method and client, never the secret.

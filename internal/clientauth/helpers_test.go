@@ -26,7 +26,7 @@ import (
 
 const (
 	issuer        = "https://login.example.com"
-	tokenEndpoint = "https://login.example.com/token"
+	tokenEndpoint = "https://login.example.com/connect/token"
 )
 
 var (
@@ -115,7 +115,7 @@ func newAuth(t testing.TB) (*Authenticator, *memJTI, *time.Time) {
 	now := testNow
 	clock := func() time.Time { return now }
 	jti := &memJTI{seen: map[[2]string]time.Time{}}
-	return &Authenticator{Clients: clients(t), JTI: jti, Issuer: issuer, TokenEndpoint: tokenEndpoint, Now: clock}, jti, &now
+	return &Authenticator{Clients: clients(t), JTI: jti, Issuer: issuer, Now: clock}, jti, &now
 }
 
 var jtiCounter int
@@ -147,7 +147,7 @@ func sign(t testing.TB, key any, alg jose.SignatureAlgorithm, kid string, claims
 }
 
 func jwtCreds(assertion string) Credentials {
-	return Credentials{Method: config.AuthPrivateKeyJWT, AssertionType: AssertionType, Assertion: assertion}
+	return Credentials{Method: config.AuthPrivateKeyJWT, AssertionType: AssertionType, Assertion: assertion, Endpoint: tokenEndpoint}
 }
 
 // wantErr checks err is an *oautherr.Error with that code and a description

@@ -24,6 +24,12 @@ type Config struct {
 	Session          Session  `yaml:"session"`
 	Throttle         Throttle `yaml:"throttle"`
 
+	// The HTTP edge: server limits, the TLS listener, and the proxies whose
+	// forwarded headers are believed.
+	HTTP           HTTP     `yaml:"http"`
+	TLS            TLS      `yaml:"tls"`
+	TrustedProxies []string `yaml:"trusted_proxies"` // IPs or CIDR prefixes
+
 	// Filled by Finish; never read from the file.
 	clientsByID map[string]*Client
 	usersByName map[string]*User
@@ -40,6 +46,29 @@ type Session struct {
 	// tokens granted for offline access outlive it by design.
 	Lifetime time.Duration `yaml:"lifetime"`
 }
+
+// HTTP holds the HTTP server's limits (net/http.Server). Every timeout
+// must be positive: zero would mean none, and a connection that never
+// finishes its headers would hold its goroutine and socket for good.
+type HTTP struct {
+	ReadHeaderTimeout time.Duration `yaml:"read_header_timeout"` // request line and headers
+	ReadTimeout       time.Duration `yaml:"read_timeout"`        // the whole request, body included
+	WriteTimeout      time.Duration `yaml:"write_timeout"`       // from the end of the headers to the end of the response
+	IdleTimeout       time.Duration `yaml:"idle_timeout"`        // a keep-alive connection between requests
+	MaxHeaderBytes    int           `yaml:"max_header_bytes"`    // request line and headers
+}
+
+// TLS makes the server listen with TLS (1.2 or later) using a PEM
+// certificate chain and key. Relative paths are relative to the
+// configuration file's folder. The files are re-read when they change, so a
+// renewed certificate needs no restart.
+type TLS struct {
+	CertFile string `yaml:"cert_file"`
+	KeyFile  string `yaml:"key_file"`
+}
+
+// Enabled reports whether a TLS listener is configured.
+func (t TLS) Enabled() bool { return t.CertFile != "" || t.KeyFile != "" }
 
 // Response types of the authorize endpoint (OAuth 2.0 Multiple Response
 // Type Encoding Practices; OIDC Core §3.3 for the hybrid ones).

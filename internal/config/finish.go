@@ -24,6 +24,14 @@ const (
 	DefaultReuseGrace       = 60 * time.Second
 	DefaultSessionLifetime  = 8 * time.Hour
 	DefaultLogLevel         = "info"
+
+	// HTTP server limits: generous for any real client, short enough that
+	// a slow or stalled connection (slowloris) is dropped.
+	DefaultReadHeaderTimeout = 10 * time.Second
+	DefaultReadTimeout       = 30 * time.Second
+	DefaultWriteTimeout      = 30 * time.Second
+	DefaultIdleTimeout       = 120 * time.Second
+	DefaultMaxHeaderBytes    = 32 << 10
 )
 
 // Finish applies defaults, validates everything, hashes plain client secrets
@@ -98,7 +106,14 @@ func Default() *Config {
 				ReuseGrace:   DefaultReuseGrace,
 			},
 		},
-		Session:           Session{Lifetime: DefaultSessionLifetime},
+		Session: Session{Lifetime: DefaultSessionLifetime},
+		HTTP: HTTP{
+			ReadHeaderTimeout: DefaultReadHeaderTimeout,
+			ReadTimeout:       DefaultReadTimeout,
+			WriteTimeout:      DefaultWriteTimeout,
+			IdleTimeout:       DefaultIdleTimeout,
+			MaxHeaderBytes:    DefaultMaxHeaderBytes,
+		},
 		Throttle:          DefaultThrottle(),
 		explicitDurations: true,
 	}
@@ -113,7 +128,11 @@ func (c *Config) applyDefaults() {
 			if ip := net.ParseIP(host); host == "" || (ip != nil && ip.IsUnspecified()) {
 				host = "localhost" // ":8080" and "0.0.0.0:8080" are not addresses a client can use
 			}
-			c.Issuer = "http://" + net.JoinHostPort(host, port)
+			scheme := "http://"
+			if c.TLS.Enabled() {
+				scheme = "https://"
+			}
+			c.Issuer = scheme + net.JoinHostPort(host, port)
 		}
 	}
 	if c.Storage == "" {
@@ -140,6 +159,13 @@ func (c *Config) applyDefaults() {
 		setDuration(&t.RefreshToken.MaxLifetime, DefaultMaxLifetime)
 		setDuration(&t.RefreshToken.ReuseGrace, DefaultReuseGrace)
 		setDuration(&c.Session.Lifetime, DefaultSessionLifetime)
+		setDuration(&c.HTTP.ReadHeaderTimeout, DefaultReadHeaderTimeout)
+		setDuration(&c.HTTP.ReadTimeout, DefaultReadTimeout)
+		setDuration(&c.HTTP.WriteTimeout, DefaultWriteTimeout)
+		setDuration(&c.HTTP.IdleTimeout, DefaultIdleTimeout)
+		if c.HTTP.MaxHeaderBytes == 0 {
+			c.HTTP.MaxHeaderBytes = DefaultMaxHeaderBytes
+		}
 		c.Throttle.fillZero()
 	}
 

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"path/filepath"
 	"regexp"
 	"strings"
 
@@ -13,7 +14,10 @@ import (
 )
 
 // Load reads the YAML file at path, then calls Finish: the result has
-// defaults applied, is validated, and holds no plain secrets.
+// defaults applied, is validated, and holds no plain secrets. Relative file
+// paths in it (storage, system_secret_file, tls, and their defaults) are
+// made absolute against the file's own folder, so every command finds the
+// same files wherever it runs.
 func Load(path string) (*Config, error) {
 	data, err := os.ReadFile(path)
 	if err != nil {
@@ -27,7 +31,28 @@ func Load(path string) (*Config, error) {
 		}
 		return nil, err
 	}
+	abs, err := filepath.Abs(path)
+	if err != nil {
+		return nil, fmt.Errorf("config: %w", err)
+	}
+	c.resolvePaths(filepath.Dir(abs))
 	return c, nil
+}
+
+// resolvePaths makes every relative file path absolute against dir.
+func (c *Config) resolvePaths(dir string) {
+	in := func(p string) string {
+		if p == "" || filepath.IsAbs(p) {
+			return p
+		}
+		return filepath.Join(dir, p)
+	}
+	if rest, ok := strings.CutPrefix(c.Storage, "sqlite:"); ok {
+		c.Storage = "sqlite:" + in(rest)
+	}
+	c.SystemSecretFile = in(c.SystemSecretFile)
+	c.TLS.CertFile = in(c.TLS.CertFile)
+	c.TLS.KeyFile = in(c.TLS.KeyFile)
 }
 
 // Parse is Load without the file: it decodes data strictly and calls Finish.
@@ -65,6 +90,8 @@ var sections = map[string]string{
 	"TokensPatch":       "in a client's tokens",
 	"RefreshTokenPatch": "in a client's tokens.refresh_token",
 	"User":              "in a user",
+	"HTTP":              "in http",
+	"TLS":               "in tls",
 }
 
 // yamlError turns a decoding error into an *Error with one problem per

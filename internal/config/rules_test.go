@@ -95,6 +95,8 @@ func TestRules(t *testing.T) {
 		{"redirect fragment", func(c *Config) { c.Clients[0].RedirectURIs = []string{"https://a.example/cb#x"} }, `clients[0] "web".redirect_uris[0]`, "fragment"},
 		{"redirect empty fragment", func(c *Config) { c.Clients[0].RedirectURIs = []string{"https://a.example/cb#"} }, `clients[0] "web".redirect_uris[0]`, "fragment"},
 		{"redirect no host", func(c *Config) { c.Clients[0].RedirectURIs = []string{"https:///cb"} }, `clients[0] "web".redirect_uris[0]`, "no host"},
+		{"redirect plain http", func(c *Config) { c.Clients[0].RedirectURIs = []string{"http://a.example/cb"} }, `clients[0] "web".redirect_uris[0]`, "RFC 9700 §2.6"},
+		{"redirect http localhost", func(c *Config) { c.Clients[0].RedirectURIs = []string{"http://localhost.example/cb"} }, `clients[0] "web".redirect_uris[0]`, "loopback"},
 		{"redirect duplicate", func(c *Config) { c.Clients[0].RedirectURIs = []string{"https://a.example/cb", "https://a.example/cb"} }, `clients[0] "web".redirect_uris[1]`, "listed twice"},
 		{"code without redirect", func(c *Config) { c.Clients[0].RedirectURIs = nil }, `clients[0] "web".redirect_uris`, "at least one redirect URI"},
 

@@ -27,6 +27,7 @@ func (c *Config) validate(ck *checker) {
 	default:
 		ck.add("log_level", "%q is not one of debug, info, warn, error", c.LogLevel)
 	}
+	c.checkEdge(ck)
 	serverTokensOK := checkTokens(ck, "tokens", c.Tokens)
 	if c.Session.Lifetime <= 0 {
 		ck.add("session.lifetime", "must be longer than 0s")
@@ -49,6 +50,7 @@ func (c *Config) validate(ck *checker) {
 		}
 	}
 	c.checkUsers(ck)
+	c.checkSubjects(ck) // validate_subjects.go
 	c.checkThrottle(ck)
 }
 

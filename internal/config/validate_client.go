@@ -55,7 +55,9 @@ func (cl *Client) validate(ck *checker, path string) {
 		if reason := checkRedirectURI(raw); reason != "" {
 			ck.add(path+".redirect_uris["+strconv.Itoa(i)+"]", "%q %s", raw, reason)
 		} else if u, _ := url.Parse(raw); u.Scheme == "http" && !isLoopback(u.Hostname()) {
-			ck.warn(path+".redirect_uris["+strconv.Itoa(i)+"]", "uses http on a non-loopback host; codes would cross the network unencrypted (RFC 6749 §3.1.2.1)")
+			// RFC 9700 §2.6: http redirect URIs are allowed only for native
+			// apps on the loopback interface (RFC 8252 §7.3).
+			ck.add(path+".redirect_uris["+strconv.Itoa(i)+"]", "%q uses http on a non-loopback host; codes would cross the network unencrypted: use https, or http://127.0.0.1 or http://[::1] for a native app (RFC 9700 §2.6)", raw)
 		}
 		if slices.Index(cl.RedirectURIs, raw) < i {
 			ck.add(path+".redirect_uris["+strconv.Itoa(i)+"]", "%q is listed twice", raw)

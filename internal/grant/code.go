@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"slices"
 
+	"github.com/tollgate-oidc/tollgate/internal/config"
 	"github.com/tollgate-oidc/tollgate/internal/mint"
 	"github.com/tollgate-oidc/tollgate/internal/oautherr"
 	"github.com/tollgate-oidc/tollgate/internal/refresh"
@@ -17,45 +18,40 @@ import (
 
 // authorizationCode redeems an authorization code (RFC 6749 §4.1.3); the
 // hybrid flow redeems its code the same way (OIDC Core §3.3.3).
+//
+// The code is read first and every binding is checked before anything
+// changes: the client it was issued to, its redirect_uri and its PKCE
+// verifier. So a client holding a leaked or injected code that is not its
+// own can neither burn it nor revoke what the rightful client got (RFC 9700
+// §4.5, §2.1.1); it gets the same invalid_grant as for an unknown code.
+// Only then is the code consumed, atomically, and a code that its own
+// client presents a second time revokes what was issued from it (RFC 6749
+// §4.1.2, §10.5).
 func (h *Handler) authorizationCode(ctx context.Context, req Request) (*Response, error) {
 	c := req.Client
 	if req.Code == "" {
 		return nil, oautherr.New(oautherr.InvalidRequest, "the code parameter is missing")
 	}
+	// One answer for a code that is unknown or another client's: neither
+	// tells a stranger whether the code exists.
 	invalid := oautherr.New(oautherr.InvalidGrant, "the authorization code is invalid, expired or already used")
 	if !mint.WellFormed(mint.CodePrefix, req.Code) {
 		return nil, invalid
 	}
 	hash := mint.HashToken(req.Code)
 	now := h.Now()
-	// The grant id is recorded in the same write that consumes the code, so
-	// a replay landing at any moment after this finds the family to revoke
-	// (RFC 6749 §4.1.2). If a check below fails, nothing is issued under it
-	// and a replay's revocation finds nothing.
-	grantID := refresh.NewGrantID()
-	code, err := h.Codes.ConsumeAuthCode(ctx, hash, now, grantID)
+	code, err := h.Codes.AuthCode(ctx, hash)
 	switch {
 	case errors.Is(err, store.ErrNotFound):
 		return nil, invalid
-	case errors.Is(err, store.ErrConflict):
-		// RFC 6749 §4.1.2: a code used twice is denied, and what was issued
-		// from it is revoked: someone else holds a copy.
-		if code.GrantID != "" {
-			if _, err := h.Refresh.RevokeGrant(ctx, code.GrantID, "code_reuse"); err != nil {
-				return nil, oautherr.Server(err)
-			}
-		}
-		h.Log.LogAttrs(ctx, slog.LevelWarn, "authorization code reuse detected",
-			slog.String("event", "code_reuse"), slog.String("client_id", code.ClientID), slog.String("grant_id", code.GrantID))
-		return nil, oautherr.New(oautherr.InvalidGrant, "the authorization code was already used; every token issued from it is revoked")
 	case err != nil:
 		return nil, oautherr.Server(err)
 	}
+	// RFC 6749 §4.1.3: the code must have been issued to the authenticated client.
 	if code.ClientID != c.ID {
-		return nil, oautherr.New(oautherr.InvalidGrant, "the authorization code was issued to another client")
-	}
-	if !now.Before(code.ExpiresAt) {
-		return nil, oautherr.New(oautherr.InvalidGrant, "the authorization code has expired")
+		h.Log.LogAttrs(ctx, slog.LevelWarn, "authorization code presented by another client",
+			slog.String("event", "code_wrong_client"), slog.String("client_id", code.ClientID), slog.String("presented_by", c.ID))
+		return nil, invalid
 	}
 	// RFC 6749 §4.1.3: redirect_uri must be identical to the one the code was issued for.
 	if code.RedirectURI != "" && req.RedirectURI != code.RedirectURI {
@@ -64,19 +60,73 @@ func (h *Handler) authorizationCode(ctx context.Context, req Request) (*Response
 	if err := verifyPKCE(code, req.CodeVerifier); err != nil {
 		return nil, err
 	}
-	u, ok := h.Users.UserBySubject(code.Subject)
-	if !ok || u.Disabled {
-		return nil, oautherr.New(oautherr.InvalidGrant, "the user of this authorization code no longer exists or is disabled")
+	if !code.ConsumedAt.IsZero() {
+		return h.codeReplay(ctx, c, code)
+	}
+	// The code lives until ExpiresAt, not at it.
+	if !now.Before(code.ExpiresAt) {
+		return nil, oautherr.New(oautherr.InvalidGrant, "the authorization code has expired")
+	}
+	u, err := ActiveUser(h.Users, code.Subject)
+	if err != nil {
+		return nil, standingError(err, "authorization code")
 	}
 	// The scope was granted at the authorize endpoint; drop what the client has
 	// lost since, and offline_access unless the client may still have it.
 	scopes := slices.DeleteFunc(slices.Clone(code.Scopes), func(s string) bool {
 		return !c.AllowsScope(s) || (s == ScopeOfflineAccess && !mayHaveRefreshToken(c, TypeAuthorizationCode, code.Scopes))
 	})
+	// The grant id is recorded in the same write that consumes the code, so
+	// a replay landing at any moment after it finds the family to revoke, or
+	// tombstones the id if the grant is not created yet (store contract,
+	// RevokeGrantOrTombstone). No refresh token, no grant, no id.
+	grantID := ""
+	if mayHaveRefreshToken(c, TypeAuthorizationCode, scopes) {
+		grantID = refresh.NewGrantID()
+	}
+	consumed, err := h.Codes.ConsumeAuthCode(ctx, hash, now, grantID)
+	switch {
+	case errors.Is(err, store.ErrConflict): // another redemption of it won the race
+		return h.codeReplay(ctx, c, consumed)
+	case errors.Is(err, store.ErrNotFound): // swept since it was read
+		return nil, invalid
+	case err != nil:
+		return nil, oautherr.Server(err)
+	}
 	return h.respond(ctx, issue{
 		client: c, grantType: TypeAuthorizationCode, subject: code.Subject, user: u, scopes: scopes,
 		authTime: code.AuthTime, sessionID: code.SessionID, amr: code.AMR, nonce: code.Nonce, grantID: grantID,
 	})
+}
+
+// codeReplay answers a code presented again by its own client, with its
+// redirect_uri and verifier (another client's presentation never gets
+// here): RFC 6749 §4.1.2, deny it and revoke what was issued from it. The
+// answer and the log line say what really happened: a grant revoked, one
+// tombstoned before the first redemption created it (that redemption then
+// issues nothing), one already revoked, or none to revoke because no
+// refresh token was issued (the access token is a JWT that cannot be
+// recalled; it expires within minutes).
+func (h *Handler) codeReplay(ctx context.Context, c *config.Client, code store.AuthCode) (*Response, error) {
+	outcome := "no_grant"
+	if code.GrantID != "" {
+		out, err := h.Refresh.RevokeReplayed(ctx, code.GrantID, code.ClientID, code.Subject, refresh.PolicyFor(c))
+		if err != nil {
+			return nil, oautherr.Server(err)
+		}
+		outcome = out.String()
+	}
+	h.Log.LogAttrs(ctx, slog.LevelWarn, "authorization code reuse detected",
+		slog.String("event", "code_reuse"), slog.String("client_id", code.ClientID),
+		slog.String("grant_id", code.GrantID), slog.String("outcome", outcome))
+	desc := "the authorization code was already used"
+	switch outcome {
+	case store.Revoked.String(), store.Tombstoned.String():
+		desc += "; the grant issued from it is now revoked and the user must sign in again"
+	case store.AlreadyRevoked.String():
+		desc += "; the grant issued from it was already revoked"
+	}
+	return nil, oautherr.New(oautherr.InvalidGrant, "%s", desc)
 }
 
 // verifyPKCE checks the code_verifier against the code's challenge (RFC 7636

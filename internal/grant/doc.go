@@ -7,4 +7,10 @@
 //
 // The package takes typed requests, not HTTP; it returns *oautherr.Error for
 // every client mistake.
+//
+// standing.go is the one rule for whether what was issued may still be used
+// (user active, client still registered and allowed refresh tokens); the
+// refresh grant, userinfo and introspection all call it. code.go checks a
+// code's client, redirect_uri and PKCE before it consumes the code, so only
+// the code's own client can redeem it, or revoke its grant by replaying it.
 package grant

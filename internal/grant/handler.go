@@ -3,6 +3,7 @@ package grant
 import (
 	"context"
 	"log/slog"
+	"sync"
 	"time"
 
 	"github.com/tollgate-oidc/tollgate/internal/config"
@@ -48,21 +49,29 @@ type Response struct {
 	IDToken     string `json:"id_token,omitempty"`
 }
 
-// Codes is the part of the store the code exchange needs.
+// Codes is the part of the store the code exchange needs: read a code to
+// check it, then consume it.
 type Codes interface {
+	AuthCode(ctx context.Context, hash string) (store.AuthCode, error)
 	ConsumeAuthCode(ctx context.Context, hash string, at time.Time, grantID string) (store.AuthCode, error)
 }
 
 // Handler runs every grant.
 type Handler struct {
-	Users     Users
-	Passwords *Passwords // the password grant's checks, shared with the login page
+	Users Users
+	// Passwords are the password checks, shared with the login page; when
+	// nil, PasswordChecks makes them once from Users (the configuration).
+	Passwords *Passwords
 	Refresh   *refresh.Service
 	Minter    *mint.Minter
 	Codes     Codes
 	Now       func() time.Time
 	Audience  []string // aud of access tokens (RFC 9068 §3)
 	Log       *slog.Logger
+
+	defaultOnce      sync.Once
+	defaultPasswords *Passwords
+	defaultErr       error
 }
 
 // Users finds local users.

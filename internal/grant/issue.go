@@ -2,6 +2,7 @@ package grant
 
 import (
 	"context"
+	"errors"
 	"slices"
 	"strings"
 	"time"
@@ -52,6 +53,12 @@ func (h *Handler) respond(ctx context.Context, in issue) (*Response, error) {
 			ID: in.grantID, ClientID: c.ID, Subject: in.subject, Scopes: in.scopes,
 			AuthTime: in.authTime, SessionID: in.sessionID, AMR: in.amr,
 		}, refresh.PolicyFor(c))
+		if errors.Is(err, refresh.ErrRevoked) {
+			// Only a preset grant id (the code exchange) meets this: the
+			// code was presented again while this redemption was issuing,
+			// and that replay revoked the grant before it existed.
+			return nil, oautherr.New(oautherr.InvalidGrant, "the authorization code was used twice; nothing is issued from it and the user must sign in again")
+		}
 		if err != nil {
 			return nil, oautherr.Server(err)
 		}

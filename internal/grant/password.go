@@ -23,10 +23,11 @@ func (h *Handler) password(ctx context.Context, req Request) (*Response, error) 
 	if err != nil {
 		return nil, err
 	}
-	if h.Passwords == nil {
-		return nil, oautherr.Server(errors.New("grant: Handler.Passwords is not set"))
+	checks, err := h.PasswordChecks()
+	if err != nil {
+		return nil, oautherr.Server(err)
 	}
-	u, err := h.Passwords.Check(ctx, Attempt{Username: req.Username, Password: req.Password,
+	u, err := checks.Check(ctx, Attempt{Username: req.Username, Password: req.Password,
 		RemoteIP: req.RemoteIP, ClientID: c.ID, Via: "password_grant"})
 	var th *Throttled
 	switch {

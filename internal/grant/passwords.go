@@ -62,12 +62,33 @@ func NewPasswords(cfg *config.Config, now func() time.Time, log *slog.Logger) (*
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
+	if now == nil {
+		now = time.Now
+	}
 	return &Passwords{
 		users: cfg, equal: eq, now: now, log: log,
 		gate:   throttle.NewGate(slots, t.PasswordChecks.Queue, t.PasswordChecks.QueueWait),
 		byUser: backoff(t.Failures.PerUsername),
 		byIP:   backoff(t.Failures.PerIP),
 	}, nil
+}
+
+// PasswordChecks returns h.Passwords or, for a Handler built without them,
+// checks made once from h.Users when that is the configuration, with its
+// throttle settings: the rules are never skipped for want of wiring.
+func (h *Handler) PasswordChecks() (*Passwords, error) {
+	if h.Passwords != nil {
+		return h.Passwords, nil
+	}
+	h.defaultOnce.Do(func() {
+		cfg, ok := h.Users.(*config.Config)
+		if !ok {
+			h.defaultErr = errors.New("grant: Handler.Passwords is not set and Users is not a *config.Config")
+			return
+		}
+		h.defaultPasswords, h.defaultErr = NewPasswords(cfg, h.Now, h.Log)
+	})
+	return h.defaultPasswords, h.defaultErr
 }
 
 // Attempt is one sign-in to check.

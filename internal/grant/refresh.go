@@ -19,18 +19,26 @@ func (h *Handler) refreshToken(ctx context.Context, req Request) (*Response, err
 	}
 	// HelseID: only a client configured for refresh tokens may use one; a
 	// client whose configuration changed since loses the right at once.
-	if c.Type != config.ClientConfidential || !c.AllowOfflineAccess {
+	// Asked before the token is looked at, so the answer names the client's
+	// configuration, not the token.
+	if MayRefresh(c) != nil {
 		return nil, oautherr.New(oautherr.UnauthorizedClient, "client %q is not configured for refresh tokens (allow_offline_access)", c.ID)
 	}
 	var (
 		user   *config.User
 		scopes []string
 	)
+	// check runs before anything changes, a retry within the grace window
+	// included; introspection asks the same RefreshStanding.
 	check := func(g store.Grant) error {
-		u, ok := h.Users.UserBySubject(g.Subject)
-		if !ok || u.Disabled {
-			return oautherr.New(oautherr.InvalidGrant, "the user of this refresh token no longer exists or is disabled; the user must sign in again")
+		u, err := RefreshStanding(c, h.Users, g)
+		if err != nil {
+			return standingError(err, "refresh token")
 		}
+		// RFC 6749 §6: the scope may be narrowed for the new access token.
+		// The grant keeps its scope, so a new refresh token has the scope
+		// of the one presented ("MUST be identical"), offline_access
+		// included, even when the access token's scope leaves it out.
 		s, err := narrowScope(c, g.Scopes, req)
 		if err != nil {
 			return err
@@ -56,7 +64,10 @@ var refreshErrors = []struct {
 	desc string
 }{
 	{refresh.ErrUnknown, "the refresh token is invalid"},
-	{refresh.ErrWrongClient, "the refresh token was issued to another client"},
+	// The same words as for an unknown token: saying "another client's"
+	// would confirm to whoever holds it that the token is live. The
+	// lifecycle's audit log keeps the real reason.
+	{refresh.ErrWrongClient, "the refresh token is invalid"},
 	{refresh.ErrExpired, "the refresh token has expired; the user must sign in again"},
 	{refresh.ErrRevoked, "the refresh token has been revoked; the user must sign in again"},
 	{refresh.ErrReused, "the refresh token was already used; every token of its grant is now revoked and the user must sign in again"},

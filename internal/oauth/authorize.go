@@ -55,67 +55,57 @@ func (s *Server) authorizeEndpoint(w http.ResponseWriter, r *http.Request) error
 	if err != nil {
 		return s.redirectError(w, r, req, err)
 	}
-	return s.proceed(w, r, req, c, "", s.Now(), false)
+	step, sess, user, err := s.decide(r, req, c, nil)
+	if err != nil {
+		return s.stepError(w, r, req, err)
+	}
+	if step == authorize.StepComplete {
+		return s.complete(w, r, req, c, sess, user)
+	}
+	handle, err := s.park(w, r, req)
+	if err != nil {
+		return s.pageError(w, r, req.UILocales, err)
+	}
+	return s.sendTo(w, r, step, handle)
 }
 
-// resume continues a parked request after the user signed in.
+// resume continues a parked request after the login form: it decides
+// afresh, and completes the request only when nothing is left to ask.
 func (s *Server) resume(w http.ResponseWriter, r *http.Request) error {
 	if r.Method != http.MethodGet {
+		w.Header().Set("Allow", http.MethodGet)
 		return errMethod("GET")
 	}
-	handle := r.URL.Query().Get("request")
-	req, rec, err := s.parked(r.Context(), handle)
+	q, err := browserForm(w, r)
 	if err != nil {
 		return s.pageError(w, r, "", err)
 	}
-	c, ok := s.Config.Client(req.ClientID)
-	if !ok {
-		return s.pageError(w, r, req.UILocales, errStale)
+	handle := q.Get("request")
+	req, c, rec, err := s.parkedRequest(r, handle)
+	if err != nil {
+		return s.pageError(w, r, req.UILocales, err)
 	}
-	return s.proceed(w, r, req, c, handle, rec.CreatedAt, true)
+	step, sess, user, err := s.decide(r, req, c, rec)
+	if err != nil {
+		return s.stepError(w, r, req, err)
+	}
+	if step != authorize.StepComplete {
+		return s.sendTo(w, r, step, handle)
+	}
+	if err := s.finishParked(r.Context(), handle); err != nil {
+		return s.pageError(w, r, req.UILocales, err)
+	}
+	return s.complete(w, r, req, c, sess, user)
 }
 
-// proceed sends the user to the next step of a request: sign in, consent,
-// or back to the client with the response.
-func (s *Server) proceed(w http.ResponseWriter, r *http.Request, req authorize.Request, c *config.Client, handle string, parkedAt time.Time, resumed bool) error {
-	ctx := r.Context()
-	sess, user, err := s.currentSession(r)
-	if err != nil {
-		return s.pageError(w, r, req.UILocales, oautherr.Server(err))
+// stepError answers a failed decision: the client hears of a refusal it can
+// act on (prompt=none: login_required, consent_required); a failure of our
+// own is a page the user can retry from.
+func (s *Server) stepError(w http.ResponseWriter, r *http.Request, req authorize.Request, err error) error {
+	if oautherr.As(err).Status >= 500 {
+		return s.pageError(w, r, req.UILocales, err)
 	}
-	var consent *store.Consent
-	if sess != nil {
-		cons, err := s.Store.Consent(ctx, sess.Subject, c.ID)
-		switch {
-		case err == nil && (cons.ExpiresAt.IsZero() || s.Now().Before(cons.ExpiresAt)):
-			consent = &cons
-		case err != nil && !errors.Is(err, store.ErrNotFound):
-			return s.pageError(w, r, req.UILocales, oautherr.Server(err))
-		}
-	}
-	step, err := authorize.Next(req, c, authorize.Situation{Session: sess, Consent: consent, ParkedAt: parkedAt, Resumed: resumed, Now: s.Now()})
-	if err != nil {
-		return s.redirectError(w, r, req, err)
-	}
-	if step == authorize.StepComplete {
-		if handle != "" {
-			if err := s.finishParked(ctx, handle); err != nil {
-				return s.pageError(w, r, req.UILocales, err)
-			}
-		}
-		return s.complete(w, r, req, c, sess, user)
-	}
-	if handle == "" {
-		if handle, err = s.park(w, r, req); err != nil {
-			return s.pageError(w, r, req.UILocales, err)
-		}
-	}
-	next := PathLogin
-	if step == authorize.StepConsent {
-		next = PathConsent
-	}
-	http.Redirect(w, r, s.prefix+next+"?request="+url.QueryEscape(handle), http.StatusSeeOther)
-	return nil
+	return s.redirectError(w, r, req, err)
 }
 
 // complete answers the client: a code bound to the client, redirect URI,
@@ -210,11 +200,23 @@ func (s *Server) lang(r *http.Request, uiLocales string) web.Lang {
 }
 
 // browserForm reads the parameters of a browser request: the query for
-// GET, the size-limited form body for POST (OIDC Core §3.1.2.1).
+// GET, the size-limited form body for POST (OIDC Core §3.1.2.1). A repeated
+// parameter is refused either way (RFC 6749 §3.1: "Request and response
+// parameters MUST NOT be included more than once"): with two client_ids or
+// request_uris there is no telling which one the request means.
 func browserForm(w http.ResponseWriter, r *http.Request) (url.Values, error) {
 	switch r.Method {
 	case http.MethodGet:
-		return r.URL.Query(), nil
+		q, err := url.ParseQuery(r.URL.RawQuery)
+		if err != nil {
+			return nil, oautherr.New(oautherr.InvalidRequest, "the query string is not valid URL encoding")
+		}
+		for k, v := range q {
+			if len(v) > 1 {
+				return nil, oautherr.New(oautherr.InvalidRequest, "parameter %q is repeated; each parameter may appear once (RFC 6749 §3.1)", k)
+			}
+		}
+		return q, nil
 	case http.MethodPost:
 		return postForm(w, r)
 	default:

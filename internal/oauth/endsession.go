@@ -69,7 +69,7 @@ func (s *Server) endSessionEndpoint(w http.ResponseWriter, r *http.Request) erro
 		return s.pageError(w, r, loc, oautherr.Server(err))
 	}
 	if sess != nil {
-		proven := hint != nil && hint.Subject == sess.Subject && (hint.SessionID == "" || hint.SessionID == sess.SID)
+		proven := hintProvesSession(hint, sess)
 		confirmed := r.Method == http.MethodPost && p.Get("confirm") == "yes" && s.CSRF.Valid(r, "logout", p.Get("csrf"))
 		if !proven && !confirmed {
 			hidden := map[string]string{"confirm": "yes", "csrf": s.CSRF.Token(w, r, "logout")}
@@ -99,6 +99,16 @@ func (s *Server) endSessionEndpoint(w http.ResponseWriter, r *http.Request) erro
 	}
 	noStore(w)
 	return s.Pages.LoggedOut(w, web.LoggedOutPage{Lang: s.lang(r, loc), ClientName: clientName(c)})
+}
+
+// hintProvesSession: an id_token_hint stands for the user's consent to a
+// logout only when it names this very session by its sid (Back-Channel
+// Logout §2.4 defines sid; RP-Initiated Logout §2 and §6 ask the OP to ask
+// the user when the request may not come from the RP). An ID token without
+// sid (every password-grant ID token) names no session: any site holding
+// one could otherwise log the user out by a top-level navigation.
+func hintProvesSession(hint *mint.IDTokenHint, sess *store.Session) bool {
+	return hint != nil && hint.SessionID != "" && hint.SessionID == sess.SID && hint.Subject == sess.Subject
 }
 
 // signOut ends a session, revoking the grants of clients that ask for it.

@@ -5,6 +5,7 @@ import (
 	"strings"
 
 	"github.com/tollgate-oidc/tollgate/internal/config"
+	"github.com/tollgate-oidc/tollgate/internal/grant"
 	"github.com/tollgate-oidc/tollgate/internal/mint"
 	"github.com/tollgate-oidc/tollgate/internal/oautherr"
 	"github.com/tollgate-oidc/tollgate/internal/refresh"
@@ -30,8 +31,14 @@ type introspection struct {
 // client (resource servers introspect tokens issued to others); a refresh
 // token only for the client it was issued to (§4: limit what is disclosed).
 // Anything else is {"active": false}.
+//
+// "Active" means usable now (§2.2), so a token is active only if the grant
+// rules still accept it: grant.AccessStanding and grant.RefreshStanding,
+// the very checks userinfo and the refresh grant make. A disabled or
+// removed user, a removed client, or a client that lost refresh tokens
+// (allow_offline_access, the refresh_token grant) makes it inactive at once.
 func (s *Server) introspect(w http.ResponseWriter, r *http.Request) error {
-	form, client, err := s.clientRequest(w, r)
+	form, client, err := s.clientRequest(w, r, PathIntrospect)
 	if err != nil {
 		return err
 	}
@@ -50,12 +57,13 @@ func (s *Server) introspect(w http.ResponseWriter, r *http.Request) error {
 		if err != nil && !refresh.IsRejection(err) {
 			return oautherr.Server(err)
 		}
-		if err == nil && a.Grant.ClientID == client.ID {
+		if err == nil && a.Grant.ClientID == client.ID && stands(grant.RefreshStanding(s.registered(a.Grant.ClientID), s.Config, a.Grant)) {
 			out = introspection{Active: true, ClientID: a.Grant.ClientID, Subject: a.Grant.Subject,
 				Scope: strings.Join(a.Grant.Scopes, " "), Expires: a.Token.ExpiresAt.Unix(),
 				IssuedAt: a.Token.CreatedAt.Unix(), TokenType: "refresh_token", Issuer: s.issuer}
 		}
-	} else if c, err := s.Minter.VerifyAccessToken(tok, s.Now()); err == nil {
+	} else if c, err := s.Minter.VerifyAccessToken(tok, s.Now()); err == nil &&
+		stands(grant.AccessStanding(s.registered(c.ClientID), s.Config, c.Subject)) {
 		out = introspection{Active: true, ClientID: c.ClientID, Subject: c.Subject,
 			Scope: strings.Join(c.Scopes, " "), Expires: c.ExpiresAt.Unix(), IssuedAt: c.IssuedAt.Unix(),
 			TokenType: "Bearer", Issuer: s.issuer, Audience: c.Audience, JTI: c.ID}
@@ -63,3 +71,12 @@ func (s *Server) introspect(w http.ResponseWriter, r *http.Request) error {
 	writeJSON(w, http.StatusOK, out)
 	return nil
 }
+
+// registered returns the client registered as id now, nil if there is none.
+func (s *Server) registered(id string) *config.Client {
+	c, _ := s.Config.Client(id)
+	return c
+}
+
+// stands reports whether a grant.*Standing check passed.
+func stands(_ *config.User, err error) bool { return err == nil }

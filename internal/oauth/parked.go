@@ -91,25 +91,37 @@ func (s *Server) finishParked(ctx context.Context, handle string) error {
 
 // pushed returns the parameters a client pushed (RFC 9126 §4). The
 // request_uri is single use, bound to the client that pushed it, and valid
-// for 60 seconds.
+// for 60 seconds. The client is checked before the request_uri is used up,
+// so a wrong client_id (a leaked or guessed request_uri) cannot burn it for
+// the client that pushed it.
 func (s *Server) pushed(ctx context.Context, requestURI, clientID string) (url.Values, error) {
 	bad := &authorize.PageError{Code: "invalid_request_uri", Message: "the request_uri is unknown, expired or already used; push the request again"}
 	handle, ok := strings.CutPrefix(requestURI, requestURIPrefix)
-	if !ok || len(handle) > 100 {
+	// An interaction handle names a parked request, never a pushed one.
+	if !ok || len(handle) > 100 || strings.HasPrefix(handle, interactionPrefix) {
 		return nil, bad
 	}
-	rec, err := s.Store.ConsumeAuthRequest(ctx, mint.HashToken(handle), s.Now())
-	if errors.Is(err, store.ErrNotFound) || errors.Is(err, store.ErrConflict) {
+	id := mint.HashToken(handle)
+	rec, err := s.Store.AuthRequest(ctx, id)
+	if errors.Is(err, store.ErrNotFound) {
 		return nil, bad
 	}
 	if err != nil {
 		return nil, oautherr.Server(err)
 	}
-	if !s.Now().Before(rec.ExpiresAt) {
+	if !rec.ConsumedAt.IsZero() || !s.Now().Before(rec.ExpiresAt) {
 		return nil, bad
 	}
 	if rec.ClientID != clientID {
 		return nil, &authorize.PageError{Code: "invalid_request_uri", Message: "the request_uri was pushed by another client"}
+	}
+	// Consumption is the atomic step: of two uses racing, one wins.
+	rec, err = s.Store.ConsumeAuthRequest(ctx, id, s.Now())
+	if errors.Is(err, store.ErrNotFound) || errors.Is(err, store.ErrConflict) {
+		return nil, bad
+	}
+	if err != nil {
+		return nil, oautherr.Server(err)
 	}
 	return url.ParseQuery(string(rec.Params))
 }

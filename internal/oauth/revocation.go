@@ -14,7 +14,7 @@ import (
 // be revoked: they answer unsupported_token_type (RFC 7009 §2.2.1) so the
 // client learns to revoke the refresh token instead.
 func (s *Server) revocation(w http.ResponseWriter, r *http.Request) error {
-	form, client, err := s.clientRequest(w, r)
+	form, client, err := s.clientRequest(w, r, PathRevocation)
 	if err != nil {
 		return err
 	}

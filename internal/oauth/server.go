@@ -1,10 +1,12 @@
 package oauth
 
 import (
+	"fmt"
 	"log/slog"
 	"net/http"
 	"net/url"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/tollgate-oidc/tollgate/internal/clientauth"
@@ -12,6 +14,8 @@ import (
 	"github.com/tollgate-oidc/tollgate/internal/grant"
 	"github.com/tollgate-oidc/tollgate/internal/keys"
 	"github.com/tollgate-oidc/tollgate/internal/mint"
+	"github.com/tollgate-oidc/tollgate/internal/oautherr"
+	"github.com/tollgate-oidc/tollgate/internal/proxy"
 	"github.com/tollgate-oidc/tollgate/internal/refresh"
 	"github.com/tollgate-oidc/tollgate/internal/store"
 	"github.com/tollgate-oidc/tollgate/internal/web"
@@ -54,6 +58,8 @@ type Server struct {
 	discovery []byte // rendered once: configuration does not change at run time
 	metadata  []byte
 	origins   map[string]bool // CORS: origins of registered redirect URIs
+	proxies   *proxy.Trusted  // whose X-Forwarded-* headers are believed (clientip.go)
+	protoWarn sync.Once       // clientip.go: warn once about plain http behind a proxy
 	stored    *storedLimits   // parked and pushed requests per address and client
 }
 
@@ -74,6 +80,9 @@ func New(d Deps) (*Server, error) {
 	}
 	s := &Server{Deps: d, issuer: strings.TrimSuffix(d.Config.Issuer, "/"), prefix: strings.TrimSuffix(u.Path, "/")}
 	s.origins = corsOrigins(d.Config.Clients)
+	if s.proxies, err = proxy.New(d.Config.TrustedProxies); err != nil {
+		return nil, fmt.Errorf("trusted_proxies: %w", err)
+	}
 	s.stored = newStoredLimits(d.Config.Throttle)
 	if s.discovery, s.metadata, err = s.renderDiscovery(); err != nil {
 		return nil, err
@@ -103,7 +112,7 @@ func (s *Server) Handler() http.Handler {
 		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
 		_, _ = w.Write([]byte("ok\n"))
 	})
-	return securityHeaders(mux)
+	return s.edge(mux)
 }
 
 // getOnly refuses methods other than GET and HEAD on read-only documents.
@@ -117,14 +126,45 @@ func (s *Server) getOnly(h handlerFunc) handlerFunc {
 	}
 }
 
-// securityHeaders sets the headers every response of an authorization
-// server should carry.
-func securityHeaders(h http.Handler) http.Handler {
+// maxBodyBytes bounds every request body, whatever the endpoint: the form
+// endpoints allow the same (maxFormBytes), and the others read none.
+const maxBodyBytes = maxFormBytes
+
+// Security headers of every response. Pages (internal/web) replace the CSP
+// with their own strict, hash-based policy; everything else (JSON, errors,
+// redirects, discovery) may load nothing and be framed by no one.
+const (
+	defaultCSP = "default-src 'none'; frame-ancestors 'none'"
+	// hstsValue: one year. No includeSubDomains: the issuer's parent
+	// domain is the operator's to decide, not the server's.
+	hstsValue = "max-age=31536000"
+)
+
+// edge wraps every route: the security headers every response of an
+// authorization server should carry (framing: RFC 6749 §10.13, RFC 9700
+// §4.16; referrers: RFC 9700 §4.2), a bound on the request body, and the
+// check of what trusted proxies forward. It runs before routing, so 404s, 405s and
+// panics answered by serve carry the headers too.
+func (s *Server) edge(h http.Handler) http.Handler {
+	hsts := strings.HasPrefix(s.issuer, "https://")
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		hd := w.Header()
 		hd.Set("X-Content-Type-Options", "nosniff")
 		hd.Set("Referrer-Policy", "no-referrer")
-		hd.Set("X-Frame-Options", "DENY")
+		hd.Set("X-Frame-Options", "DENY") // frame-ancestors for browsers without CSP 2
+		hd.Set("Content-Security-Policy", defaultCSP)
+		if hsts {
+			// RFC 6797 §8.1: browsers ignore it on plain http, so it
+			// follows the issuer, not the connection (TLS may end at a proxy).
+			hd.Set("Strict-Transport-Security", hstsValue)
+		}
+		if r.ContentLength > maxBodyBytes {
+			s.writeError(w, r, &oautherr.Error{Code: oautherr.InvalidRequest, Status: http.StatusRequestEntityTooLarge,
+				Description: fmt.Sprintf("the request body is larger than %d KiB", maxBodyBytes>>10)})
+			return
+		}
+		r.Body = http.MaxBytesReader(w, r.Body, maxBodyBytes)
+		s.checkForwardedProto(r)
 		h.ServeHTTP(w, r)
 	})
 }

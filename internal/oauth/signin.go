@@ -69,15 +69,19 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request) error {
 // bounded in concurrency, equal in cost for every username. It returns the
 // user, grant.ErrBadCredentials, a *grant.Throttled or an internal error.
 func (s *Server) checkPassword(r *http.Request, clientID, username, password string) (*config.User, error) {
-	if s.Grants.Passwords == nil {
-		return nil, errors.New("oauth: Grants.Passwords is not set")
+	checks, err := s.Grants.PasswordChecks()
+	if err != nil {
+		return nil, err
 	}
-	return s.Grants.Passwords.Check(r.Context(), grant.Attempt{Username: username, Password: password,
+	return checks.Check(r.Context(), grant.Attempt{Username: username, Password: password,
 		RemoteIP: s.clientIP(r), ClientID: clientID, Via: "login_page"})
 }
 
 // consent is the consent page: GET shows what the client asks for, POST
-// records the answer (OIDC Core §11 for offline access).
+// records the answer (OIDC Core §11 for offline access). Both decide
+// afresh: the page is shown only while the decision is to ask for consent,
+// and a sign-in the request still needs (no session, prompt=login, max_age)
+// comes first.
 func (s *Server) consent(w http.ResponseWriter, r *http.Request) error {
 	form, err := browserForm(w, r)
 	if err != nil {
@@ -85,26 +89,25 @@ func (s *Server) consent(w http.ResponseWriter, r *http.Request) error {
 	}
 	ctx := r.Context()
 	handle := form.Get("request")
-	req, _, err := s.parked(ctx, handle)
+	req, c, rec, err := s.parkedRequest(r, handle)
 	if err != nil {
-		return s.pageError(w, r, "", err)
+		return s.pageError(w, r, req.UILocales, err)
 	}
-	c, ok := s.Config.Client(req.ClientID)
-	if !ok {
-		return s.pageError(w, r, req.UILocales, errStale)
+	post := r.Method == http.MethodPost
+	if post && !s.CSRF.Valid(r, "consent:"+handle, form.Get("csrf")) {
+		return s.pageError(w, r, req.UILocales, errForm)
 	}
-	sess, u, err := s.currentSession(r)
+	step, sess, u, err := s.decide(r, req, c, rec)
 	if err != nil {
-		return s.pageError(w, r, req.UILocales, oautherr.Server(err))
+		return s.stepError(w, r, req, err)
 	}
-	if sess == nil { // signed out meanwhile: sign in first
-		http.Redirect(w, r, s.prefix+PathLogin+"?request="+url.QueryEscape(handle), http.StatusSeeOther)
-		return nil
+	// A form shown while consent was needed keeps its answer when a consent
+	// remembered meanwhile (another tab) made it unnecessary: a deny stays
+	// a deny. Only a missing sign-in sends the user back.
+	if step == authorize.StepLogin || (!post && step == authorize.StepComplete) {
+		return s.sendTo(w, r, step, handle)
 	}
-	if r.Method == http.MethodPost {
-		if !s.CSRF.Valid(r, "consent:"+handle, form.Get("csrf")) {
-			return s.pageError(w, r, req.UILocales, errForm)
-		}
+	if post {
 		if err := s.finishParked(ctx, handle); err != nil {
 			return s.pageError(w, r, req.UILocales, err)
 		}

@@ -18,8 +18,11 @@ func errMethod(allowed string) error {
 
 // clientRequest reads the form of a client's back-channel request and
 // authenticates the client (RFC 6749 §2.3, §3.2): the first step of the
-// token, revocation, introspection and PAR endpoints.
-func (s *Server) clientRequest(w http.ResponseWriter, r *http.Request) (url.Values, *config.Client, error) {
+// token, revocation, introspection and PAR endpoints. path is the
+// endpoint's own path (PathToken, PathPAR, ...): a client assertion is
+// accepted only if its aud names the issuer or this endpoint (RFC 7523 §3
+// item 3, see clientauth).
+func (s *Server) clientRequest(w http.ResponseWriter, r *http.Request, path string) (url.Values, *config.Client, error) {
 	form, err := postForm(w, r)
 	if err != nil {
 		return nil, nil, err
@@ -28,6 +31,7 @@ func (s *Server) clientRequest(w http.ResponseWriter, r *http.Request) (url.Valu
 	if err != nil {
 		return nil, nil, err
 	}
+	creds.Endpoint = s.issuer + path
 	c, err := s.Auth.Authenticate(r.Context(), creds)
 	return form, c, err
 }
@@ -35,7 +39,7 @@ func (s *Server) clientRequest(w http.ResponseWriter, r *http.Request) (url.Valu
 // token is the token endpoint (RFC 6749 §3.2): parse, authenticate the
 // client, run the grant pipeline, answer JSON with no-store.
 func (s *Server) token(w http.ResponseWriter, r *http.Request) error {
-	form, client, err := s.clientRequest(w, r)
+	form, client, err := s.clientRequest(w, r, PathToken)
 	if err != nil {
 		return err
 	}

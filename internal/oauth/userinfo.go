@@ -26,9 +26,9 @@ func (s *Server) userinfo(w http.ResponseWriter, r *http.Request) error {
 	if !slices.Contains(c.Scopes, grant.ScopeOpenID) {
 		return oautherr.New(oautherr.InsufficientScope, "the access token was not granted the openid scope")
 	}
-	u, ok := s.Config.UserBySubject(c.Subject)
-	if !ok || u.Disabled {
-		return oautherr.New(oautherr.InvalidToken, "the user of this access token no longer exists or is disabled")
+	u, err := grant.AccessStanding(s.registered(c.ClientID), s.Config, c.Subject)
+	if err != nil || u == nil {
+		return oautherr.New(oautherr.InvalidToken, "the user or the client of this access token no longer exists or is disabled")
 	}
 	claims := grant.UserClaims(u, c.Scopes)
 	claims["sub"] = u.Subject

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"time"
 
 	"github.com/tollgate-oidc/tollgate/internal/mint"
 	"github.com/tollgate-oidc/tollgate/internal/store"
@@ -46,6 +47,30 @@ func (s *Service) RevokeGrant(ctx context.Context, grantID, by string) (bool, er
 			slog.String("event", "grant_revoked"), slog.String("grant_id", grantID), slog.String("by", by))
 	}
 	return ok, nil
+}
+
+// RevokeReplayed revokes the grant issued from an authorization code that
+// its client presented again (RFC 6749 §4.1.2: the server SHOULD revoke
+// every token issued from it). The first redemption may still be issuing:
+// then a tombstone takes the grant's id, its CreateGrant fails and Issue
+// returns ErrRevoked, so nothing is issued. The tombstone lasts as long as
+// the grant it stands in for could (the policy's max lifetime, at least an
+// hour). It reports what happened, so the caller's answer and log line say
+// only what is true.
+func (s *Service) RevokeReplayed(ctx context.Context, grantID, clientID, subject string, p Policy) (store.Revocation, error) {
+	now := s.now()
+	tomb := store.Grant{ID: grantID, ClientID: clientID, Subject: subject, CreatedAt: now,
+		ExpiresAt: now.Add(max(p.MaxLifetime, time.Hour))}
+	out, err := s.store.RevokeGrantOrTombstone(ctx, tomb, now)
+	if err != nil {
+		return out, fmt.Errorf("refresh: revoke replayed grant: %w", err)
+	}
+	if out != store.AlreadyRevoked {
+		s.audit.LogAttrs(ctx, slog.LevelInfo, "grant revoked",
+			slog.String("event", "grant_revoked"), slog.String("grant_id", grantID), slog.String("by", "code_reuse"),
+			slog.String("outcome", out.String()))
+	}
+	return out, nil
 }
 
 // RevokeMatching revokes every live grant of a client or subject (and

@@ -20,6 +20,7 @@ type Store interface {
 	ExtendRefreshToken(ctx context.Context, hash string, expiresAt time.Time) error
 	RevokeGrant(ctx context.Context, id string, at time.Time) (bool, error)
 	RevokeGrants(ctx context.Context, f store.GrantFilter, at time.Time) (int, error)
+	RevokeGrantOrTombstone(ctx context.Context, tomb store.Grant, at time.Time) (store.Revocation, error)
 }
 
 // Service runs the lifecycle over a store.
@@ -37,7 +38,11 @@ func New(st Store, rotationKey []byte, now func() time.Time, audit *slog.Logger)
 	if audit == nil {
 		audit = slog.New(slog.DiscardHandler)
 	}
-	return &Service{store: st, rotationKey: rotationKey, now: now, audit: audit}
+	// The stores keep microseconds (SQLite, PostgreSQL, memstore alike).
+	// Computing at that precision makes every expiry handed out equal the
+	// one stored, so a boundary is where both say it is.
+	micro := func() time.Time { return now().Truncate(time.Microsecond) }
+	return &Service{store: st, rotationKey: rotationKey, now: micro, audit: audit}
 }
 
 // Issued is a refresh token handed to a client.
@@ -54,9 +59,14 @@ func NewGrantID() string { return mint.NewID() }
 // Issue starts a grant (token family) for a sign-in and returns its first
 // refresh token. g.ID is generated when empty; g.CreatedAt and g.ExpiresAt
 // are set from the clock and the policy's max lifetime.
+//
+// A preset id (the code exchange's, recorded when the code was consumed)
+// that a code replay has tombstoned meanwhile gives ErrRevoked: the grant
+// was revoked before it existed, and nothing is issued (RevokeReplayed).
 func (s *Service) Issue(ctx context.Context, g store.Grant, p Policy) (Issued, error) {
 	now := s.now()
-	if g.ID == "" {
+	preset := g.ID != ""
+	if !preset {
 		g.ID = NewGrantID()
 	}
 	g.CreatedAt = now
@@ -68,7 +78,13 @@ func (s *Service) Issue(ctx context.Context, g store.Grant, p Policy) (Issued, e
 		CreatedAt: now,
 		ExpiresAt: p.idleExpiry(now, g.ExpiresAt),
 	}
-	if err := s.store.CreateGrant(ctx, g, first); err != nil {
+	err := s.store.CreateGrant(ctx, g, first)
+	if preset && errors.Is(err, store.ErrConflict) {
+		s.audit.LogAttrs(ctx, slog.LevelWarn, "grant not created: its id was revoked first",
+			slog.String("event", "grant_tombstoned"), slog.String("grant_id", g.ID), slog.String("client_id", g.ClientID))
+		return Issued{}, fmt.Errorf("refresh: create grant %s: %w", g.ID, ErrRevoked)
+	}
+	if err != nil {
 		return Issued{}, fmt.Errorf("refresh: create grant: %w", err)
 	}
 	return Issued{Token: tok, Grant: g, ExpiresAt: first.ExpiresAt}, nil
@@ -92,7 +108,12 @@ func (s *Service) Refresh(ctx context.Context, presented, clientID string, p Pol
 		return Issued{}, err
 	}
 	// RFC 6749 §6: the token must have been issued to the authenticated client.
+	// The caller answers as for an unknown token (it must not confirm that
+	// the token is live); the audit log keeps the real reason.
 	if g.ClientID != clientID {
+		s.audit.LogAttrs(ctx, slog.LevelWarn, "refresh token presented by another client",
+			slog.String("event", "refresh_token_wrong_client"), slog.String("grant_id", g.ID),
+			slog.String("client_id", g.ClientID), slog.String("presented_by", clientID))
 		return Issued{}, ErrWrongClient
 	}
 	now := s.now()
@@ -178,6 +199,14 @@ func (s *Service) retry(ctx context.Context, presented string, tok store.Refresh
 						return Issued{}, err
 					}
 				}
+				// A retry is not an attack, but an operator telling theft
+				// from a flaky network needs to see how often it happens.
+				s.audit.LogAttrs(ctx, slog.LevelInfo, "refresh token retried within grace; same successor",
+					slog.String("event", "refresh_token_retry"),
+					slog.String("grant_id", g.ID),
+					slog.String("client_id", g.ClientID),
+					slog.Int("generation", tok.Generation),
+					slog.Duration("since_consumed", now.Sub(tok.ConsumedAt)))
 				return Issued{Token: succ, Grant: g, ExpiresAt: next.ExpiresAt, Retried: true}, nil
 			}
 		}

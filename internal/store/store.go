@@ -32,6 +32,30 @@ type Grant struct {
 // Revoked reports whether the grant was revoked.
 func (g Grant) Revoked() bool { return !g.RevokedAt.IsZero() }
 
+// Revocation is what RevokeGrantOrTombstone did.
+type Revocation int
+
+const (
+	// AlreadyRevoked: the grant (or its tombstone) was revoked before; nothing changed.
+	AlreadyRevoked Revocation = iota
+	// Revoked: a live grant was revoked.
+	Revoked
+	// Tombstoned: no grant had the id; a revoked tombstone now holds it.
+	Tombstoned
+)
+
+// String names the outcome for log lines.
+func (r Revocation) String() string {
+	switch r {
+	case Revoked:
+		return "revoked"
+	case Tombstoned:
+		return "tombstoned"
+	default:
+		return "already_revoked"
+	}
+}
+
 // RefreshToken is one generation of a grant's refresh token, known only by
 // the hash of its value.
 type RefreshToken struct {
@@ -138,16 +162,37 @@ type Store interface {
 	RevokeGrant(ctx context.Context, id string, at time.Time) (bool, error)
 	// RevokeGrants revokes every live grant matching f and returns how many.
 	RevokeGrants(ctx context.Context, f GrantFilter, at time.Time) (int, error)
+	// RevokeGrantOrTombstone revokes the grant tomb.ID at `at` and, when no
+	// grant has that id yet, writes a tombstone in its place, in the same
+	// transaction: tomb itself, stored as a grant revoked at `at` (with no
+	// refresh token), kept until tomb.ExpiresAt. A later CreateGrant of that
+	// id then fails with ErrConflict, so the grant never becomes usable.
+	//
+	// This closes the window of a code replay (RFC 6749 §4.1.2): the first
+	// redemption records its grant id when it consumes the code, and creates
+	// the grant only afterwards. A replay landing in between finds no grant
+	// to revoke; the tombstone makes the first redemption's CreateGrant
+	// fail, so nothing is issued from the code. Either the grant is created
+	// first (and this revokes it) or the tombstone is (and CreateGrant trips
+	// on it): each is one transaction, and there is no third order.
+	RevokeGrantOrTombstone(ctx context.Context, tomb Grant, at time.Time) (Revocation, error)
 
 	// CreateAuthCode stores a new authorization code; ErrConflict on a duplicate hash.
 	CreateAuthCode(ctx context.Context, c AuthCode) error
+	// AuthCode returns a code as stored (also when expired or consumed: the
+	// caller decides), or ErrNotFound. It changes nothing, so the token
+	// endpoint can check the client, redirect_uri and PKCE before it
+	// consumes the code, and a request that fails them cannot burn it.
+	AuthCode(ctx context.Context, hash string) (AuthCode, error)
 	// ConsumeAuthCode marks a code redeemed at `at` and, in the same atomic
-	// write, records grantID as the grant issued from it; it returns the code
-	// as stored. A code already redeemed is left unchanged and returned with
-	// ErrConflict, carrying the first redemption's GrantID, so the caller can
-	// revoke what was issued from it (RFC 6749 §4.1.2): there is no window in
-	// which a replay sees the code consumed but not yet tied to its grant.
-	// Exactly one of concurrent redemptions wins. Unknown: ErrNotFound.
+	// write, records grantID as the grant issued from it ("" when none will
+	// be); it returns the code as stored. A code already redeemed is left
+	// unchanged and returned with ErrConflict, carrying the first
+	// redemption's GrantID, so the caller can revoke what was issued from it
+	// (RFC 6749 §4.1.2) with RevokeGrantOrTombstone: a replay never sees the
+	// code consumed but not yet tied to its grant id. Exactly one of
+	// concurrent redemptions wins. Unknown: ErrNotFound. The caller checks
+	// the code (AuthCode) before it consumes it.
 	ConsumeAuthCode(ctx context.Context, hash string, at time.Time, grantID string) (AuthCode, error)
 
 	// UseJTI records a client assertion id (RFC 7523 §3 item 7) until

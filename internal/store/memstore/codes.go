@@ -21,6 +21,19 @@ func (s *Store) CreateAuthCode(ctx context.Context, c store.AuthCode) error {
 	return nil
 }
 
+// AuthCode implements store.Store.
+func (s *Store) AuthCode(ctx context.Context, hash string) (store.AuthCode, error) {
+	if err := s.lock(ctx, "auth code"); err != nil {
+		return store.AuthCode{}, err
+	}
+	defer s.mu.Unlock()
+	c, ok := s.codes[hash]
+	if !ok {
+		return store.AuthCode{}, notFound("auth code")
+	}
+	return copyCode(c), nil
+}
+
 // ConsumeAuthCode implements store.Store. Under the one lock, the first
 // redemption marks the code consumed and records grantID together.
 func (s *Store) ConsumeAuthCode(ctx context.Context, hash string, at time.Time, grantID string) (store.AuthCode, error) {

@@ -225,6 +225,31 @@ func (s *Store) RevokeGrant(ctx context.Context, id string, at time.Time) (bool,
 	return true, nil
 }
 
+// RevokeGrantOrTombstone implements store.Store: under the one lock, the
+// grant is revoked, or its tombstone written, and CreateGrant (under the
+// same lock) finds the id taken.
+func (s *Store) RevokeGrantOrTombstone(ctx context.Context, tomb store.Grant, at time.Time) (store.Revocation, error) {
+	if at.IsZero() {
+		return store.AlreadyRevoked, zeroTime("revoke grant or tombstone")
+	}
+	if err := s.lock(ctx, "revoke grant or tombstone"); err != nil {
+		return store.AlreadyRevoked, err
+	}
+	defer s.mu.Unlock()
+	g, ok := s.grants[tomb.ID]
+	switch {
+	case !ok:
+		tomb.RevokedAt = at
+		s.grants[tomb.ID] = copyGrant(tomb)
+		return store.Tombstoned, nil
+	case g.Revoked():
+		return store.AlreadyRevoked, nil
+	}
+	g.RevokedAt = norm(at)
+	s.grants[tomb.ID] = g
+	return store.Revoked, nil
+}
+
 // RevokeGrants implements store.Store.
 func (s *Store) RevokeGrants(ctx context.Context, f store.GrantFilter, at time.Time) (int, error) {
 	if f == (store.GrantFilter{}) {

@@ -17,6 +17,19 @@ func (db *DB) CreateAuthCode(ctx context.Context, c store.AuthCode) error {
 	return err
 }
 
+// AuthCode implements store.Store.
+func (db *DB) AuthCode(ctx context.Context, hash string) (store.AuthCode, error) {
+	var c store.AuthCode
+	err := db.r.QueryRowContext(ctx, `SELECT `+codeCols+` FROM auth_codes WHERE hash = ?`, hash).Scan(codeDest(&c)...)
+	if errors.Is(err, sql.ErrNoRows) {
+		return store.AuthCode{}, fmt.Errorf("sqlite: auth code: %w", store.ErrNotFound)
+	}
+	if err != nil {
+		return store.AuthCode{}, fmt.Errorf("sqlite: auth code: %w", err)
+	}
+	return c, nil
+}
+
 // ConsumeAuthCode implements store.Store. One conditional UPDATE both marks
 // the code consumed and records grantID, so it decides who wins and no
 // replay can see the code consumed without its grant. The SELECT in the same

@@ -118,6 +118,37 @@ func (db *DB) RevokeGrant(ctx context.Context, id string, at time.Time) (bool, e
 	return revoked, err
 }
 
+// RevokeGrantOrTombstone implements store.Store in one transaction on the
+// one writer: revoke the live row, or find it revoked, or insert the
+// tombstone row; CreateGrant's INSERT of the same id then fails on the
+// primary key (ErrConflict).
+func (db *DB) RevokeGrantOrTombstone(ctx context.Context, tomb store.Grant, at time.Time) (store.Revocation, error) {
+	if at.IsZero() {
+		return store.AlreadyRevoked, fmt.Errorf("sqlite: revoke grant or tombstone: %w", errZeroTime)
+	}
+	out := store.AlreadyRevoked
+	err := db.write(ctx, "revoke grant or tombstone", func(tx *sql.Tx) error {
+		n, err := affected(tx.ExecContext(ctx,
+			`UPDATE grants SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL`, micros(at), tomb.ID))
+		if err != nil || n == 1 {
+			out = store.Revoked
+			return err
+		}
+		tomb.RevokedAt = at
+		n, err = affected(tx.ExecContext(ctx, `INSERT INTO grants
+			(id, client_id, subject, scopes, auth_time, session_id, amr, created_at, expires_at, revoked_at)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO NOTHING`, grantArgs(tomb)...))
+		if n == 1 {
+			out = store.Tombstoned
+		}
+		return err
+	})
+	if err != nil {
+		return store.AlreadyRevoked, err
+	}
+	return out, nil
+}
+
 // RevokeGrants implements store.Store. The WHERE clause names only the
 // fields set, rather than one clause that tests each field for emptiness in
 // SQL, which would keep SQLite from using the client_id, subject or

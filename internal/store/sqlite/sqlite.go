@@ -56,8 +56,8 @@ type DB struct {
 }
 
 // Open opens (creating if need be) the database at path, creating its parent
-// directory with mode 0700 (the file holds every grant of every user), and
-// applies any schema migrations it lacks.
+// directory with mode 0700 and the file with mode 0600 (it holds every grant
+// of every user), and applies any schema migrations it lacks.
 func Open(ctx context.Context, path string) (*DB, error) {
 	if path == "" {
 		return nil, errors.New("sqlite: open: empty path")
@@ -67,6 +67,9 @@ func Open(ctx context.Context, path string) (*DB, error) {
 		return nil, fmt.Errorf("sqlite: open: %w", err)
 	}
 	if err := os.MkdirAll(filepath.Dir(abs), 0o700); err != nil {
+		return nil, fmt.Errorf("sqlite: open: %w", err)
+	}
+	if err := privateFiles(abs); err != nil {
 		return nil, fmt.Errorf("sqlite: open: %w", err)
 	}
 	// sql.Open only fails for an unknown driver name; connections, and
@@ -100,6 +103,36 @@ func Open(ctx context.Context, path string) (*DB, error) {
 	go db.rotator()
 	go db.checkpointer()
 	return db, nil
+}
+
+// privateFiles makes the database readable by its owner alone. SQLite
+// creates a new database file 0644 (less the umask) and its -wal and -shm
+// files with the database file's own mode, so the database file is created
+// first, 0600, and the three lose any group and other bits an older build
+// or a copy left on them. A 0-byte file is a valid empty database.
+func privateFiles(path string) error {
+	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o600)
+	if err != nil {
+		return err
+	}
+	if err := f.Close(); err != nil {
+		return err
+	}
+	for _, p := range []string{path, path + "-wal", path + "-shm"} {
+		fi, err := os.Stat(p)
+		if errors.Is(err, os.ErrNotExist) {
+			continue
+		}
+		if err != nil {
+			return err
+		}
+		if perm := fi.Mode().Perm(); perm&0o077 != 0 {
+			if err := os.Chmod(p, perm&^0o077); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
 }
 
 // dsn builds a file: URI. The path is escaped because SQLite decodes %XX in

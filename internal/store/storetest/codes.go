@@ -288,8 +288,17 @@ func testZeroEventTime(t *testing.T, s store.Store) {
 	if _, err := s.RevokeGrants(ctx, store.GrantFilter{ClientID: "client-a"}, zero); err == nil {
 		t.Error("RevokeGrants(zero at): err = nil")
 	}
+	if _, err := s.RevokeGrantOrTombstone(ctx, tombstoneFor("g1"), zero); err == nil {
+		t.Error("RevokeGrantOrTombstone(zero at): err = nil")
+	}
+	if _, err := s.RevokeGrantOrTombstone(ctx, tombstoneFor("g-tomb"), zero); err == nil {
+		t.Error("RevokeGrantOrTombstone(zero at, no grant): err = nil")
+	}
 	if mustGrant(t, s, "g1").Revoked() {
 		t.Error("grant revoked by a zero-time call")
+	}
+	if _, err := s.Grant(ctx, "g-tomb"); !errors.Is(err, store.ErrNotFound) {
+		t.Errorf("Grant(g-tomb) after a zero-time RevokeGrantOrTombstone: err = %v, want ErrNotFound", err)
 	}
 
 	if _, err := s.ConsumeAuthCode(ctx, "code-1", zero, "g-zero"); err == nil {

@@ -52,7 +52,12 @@ func testCancelledContext(t *testing.T, s store.Store) {
 			_, err := s.RevokeGrants(ctx, store.GrantFilter{ClientID: "client-a"}, at(time.Minute))
 			return err
 		},
+		"RevokeGrantOrTombstone": func() error {
+			_, err := s.RevokeGrantOrTombstone(ctx, tombstoneFor("g-tomb"), at(time.Minute))
+			return err
+		},
 		"CreateAuthCode": func() error { return s.CreateAuthCode(ctx, newCode("code-2")) },
+		"AuthCode":       func() error { _, err := s.AuthCode(ctx, "code-1"); return err },
 		"ConsumeAuthCode": func() error {
 			_, err := s.ConsumeAuthCode(ctx, "code-1", at(time.Second), "g1")
 			return err
@@ -86,6 +91,8 @@ func testCancelledContext(t *testing.T, s store.Store) {
 	// Nothing was written.
 	_, err := s.Grant(bg, "g2")
 	wantErr(t, "Grant(g2) after cancelled CreateGrant", err, store.ErrNotFound)
+	_, err = s.Grant(bg, "g-tomb")
+	wantErr(t, "Grant(g-tomb) after cancelled RevokeGrantOrTombstone", err, store.ErrNotFound)
 	got, gotG := mustToken(t, s, rt0.Hash)
 	checkToken(t, "token after cancelled calls", got, rt0)
 	checkGrant(t, "grant after cancelled calls", gotG, g)

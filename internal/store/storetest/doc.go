@@ -16,7 +16,7 @@
 //   - A zero expiry (ExpiresAt, or UseJTI's expiresAt) means "never expires":
 //     DeleteExpired keeps the row.
 //   - A zero event time (RotateRefreshToken's consumedAt, RevokeGrant's and
-//     RevokeGrants' at, ConsumeAuthCode's and ConsumeAuthRequest's at) is an
+//     RevokeGrants' and RevokeGrantOrTombstone's at, ConsumeAuthCode's and ConsumeAuthRequest's at) is an
 //     error, because zero means "not yet" in the record and writing it would
 //     record nothing.
 //   - DeleteExpired removes rows whose expiry is strictly before `before`,
@@ -35,6 +35,9 @@
 //     caller's bug, which would otherwise silently keep every id taken.
 //   - ConsumeAuthCode records the grantID it is given as passed, an empty
 //     one included; only the first redemption's is ever stored.
+//   - A tombstone (RevokeGrantOrTombstone with no grant of that id) is a
+//     grant row revoked at once, with no token; Grant returns it, bulk
+//     revocations skip it, DeleteExpired removes it after its ExpiresAt.
 //   - An empty GrantFilter is an error, never "revoke everything".
 //   - A call with a cancelled context fails with an error that wraps
 //     context.Canceled and writes nothing.
