@@ -100,7 +100,7 @@ func ParseClient(p url.Values, clients Clients) (*config.Client, string, *PageEr
 // RFC 8252 §8.3 advises against it, since it may resolve off the machine.
 func loopbackMatch(registered []string, ru string) bool {
 	u, err := url.Parse(ru)
-	if err != nil || !loopbackIP(u) {
+	if err != nil || !loopbackIP(u) || strings.Contains(ru, "#") { // "#" alone parses to no fragment (RFC 6749 §3.1.2)
 		return false
 	}
 	for _, reg := range registered {

@@ -48,9 +48,9 @@ func (m *Minter) VerifyIDTokenHint(tok string) (IDTokenHint, error) {
 		return IDTokenHint{}, invalid("claims")
 	}
 	var aud string
-	if json.Unmarshal(p.Audience, &aud) != nil {
+	if json.Unmarshal(p.Audience, &aud) != nil || aud == "" { // null or "" names no client
 		var list []string
-		if json.Unmarshal(p.Audience, &list) != nil || len(list) != 1 {
+		if json.Unmarshal(p.Audience, &list) != nil || len(list) != 1 || list[0] == "" {
 			return IDTokenHint{}, invalid("aud")
 		}
 		aud = list[0]
