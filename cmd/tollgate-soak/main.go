@@ -95,6 +95,9 @@ func run() error {
 	}
 
 	d := newDriver(srv.cfg)
+	if err := d.preflight(); err != nil {
+		return err
+	}
 	var samples []sample
 	runCtx, cancel := context.WithTimeout(ctx, o.duration)
 	defer cancel()

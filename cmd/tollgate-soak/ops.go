@@ -3,6 +3,7 @@ package main
 import (
 	"crypto/sha256"
 	"encoding/base64"
+	"fmt"
 	"html"
 	"math/rand/v2"
 	"net/http"
@@ -146,6 +147,19 @@ func formOf(body string, page *url.URL) (url.Values, *url.URL) {
 		}
 	}
 	return v, action
+}
+
+// preflight makes one password grant, so a server that runs with another
+// configuration (wrong secrets, say) is reported at once, not as thirty
+// minutes of errors. The grant's refresh token joins the pool.
+func (d *driver) preflight() error {
+	u := d.cfg.Users[0]
+	a := d.post("/connect/token", url.Values{"grant_type": {"password"}, "username": {u.Username}, "password": {u.Password},
+		"scope": {"openid offline_access"}}, clientApp, d.cfg.secret(clientApp))
+	if d.tokenOK("preflight", clientApp, a) != kindOK {
+		return fmt.Errorf("the server at %s does not sign in %s with this configuration's secrets: %v", d.cfg.Issuer, u.Username, a)
+	}
+	return nil
 }
 
 // passwordGrant signs a user in with the password grant and offline_access.

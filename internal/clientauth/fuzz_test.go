@@ -109,7 +109,7 @@ func fzAuth() (*Authenticator, *fzJTI) {
 // random client_id and assertion type) to Authenticate. Random bytes should
 // never prove a client; the seeds include assertions validly signed with
 // fzKey, so the fuzzer mutates real JWS too. Whatever is accepted must obey
-// RFC 7523 §3 as checkAcceptedAssertion reads it, independently of the code
+// RFC 7523 §3 as assertionClaims.valid reads it, independently of the code
 // under test, and must burn its jti; whatever is refused is invalid_client
 // and burns nothing.
 func FuzzAuthenticateAssertion(f *testing.F) {
