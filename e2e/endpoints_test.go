@@ -322,7 +322,12 @@ func TestCORS(t *testing.T) {
 	req, _ := http.NewRequest(http.MethodPost, e.tokenURL(), strings.NewReader("grant_type=refresh_token&refresh_token=x&client_id=spa"))
 	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
 	req.Header.Set("Origin", "https://spa.example")
-	if r := e.do(req); r.Header.Get("Access-Control-Allow-Origin") != "https://spa.example" || r.Status != 400 {
+	r = e.do(req)
+	if r.Header.Get("Access-Control-Allow-Origin") != "https://spa.example" || r.Status != 400 {
 		t.Fatalf("error answer not readable by the app: %d %v", r.Status, r.Header)
+	}
+	// A 429's Retry-After and a 401's challenge must be readable from JavaScript too.
+	if ex := r.Header.Get("Access-Control-Expose-Headers"); !strings.Contains(ex, "Retry-After") || !strings.Contains(ex, "WWW-Authenticate") {
+		t.Fatalf("Access-Control-Expose-Headers = %q", ex)
 	}
 }

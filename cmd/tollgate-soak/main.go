@@ -21,6 +21,9 @@
 // row count of each table (read-only), and the answers by kind. At the end
 // it says whether RSS and the store stayed flat and whether errors grew, and
 // exits 1 if any verdict failed.
+//
+// -storm N replays the password storm of the security review instead: N
+// wrong-password grants at -storm-c concurrency, and the server's peak RSS.
 package main
 
 import (
@@ -49,6 +52,7 @@ type options struct {
 	config           string
 	pid              int
 	writeConfig      string
+	storm, stormC    int
 }
 
 func run() error {
@@ -64,6 +68,8 @@ func run() error {
 	flag.IntVar(&o.pid, "pid", 0, "with -attach: the server's process id, for RSS")
 	flag.StringVar(&o.writeConfig, "write-config", "", "write a soak configuration for a server on -listen to this path and exit")
 	listen := flag.String("listen", "127.0.0.1:0", "with -write-config: the loopback address the server will listen on")
+	flag.IntVar(&o.storm, "storm", 0, "instead of the soak: this many wrong-password grants against a fresh server (see docs/soak.md)")
+	flag.IntVar(&o.stormC, "storm-c", 48, "with -storm: how many at once")
 	flag.Parse()
 
 	if o.writeConfig != "" {
@@ -76,6 +82,18 @@ func run() error {
 
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
+	if o.storm > 0 {
+		if o.bin == "" {
+			dir, err := os.MkdirTemp("", "tollgate-storm-")
+			if err != nil {
+				return err
+			}
+			if o.bin, err = buildTollgate(ctx, dir); err != nil {
+				return err
+			}
+		}
+		return storm(ctx, o.bin, o.dir, o.storm, o.stormC)
+	}
 
 	var srv *server
 	var err error

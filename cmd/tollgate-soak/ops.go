@@ -95,8 +95,7 @@ func (d *driver) browser(rng *rand.Rand) (b *browserState, release func()) {
 		d.browsers = d.browsers[:n-1]
 	} else {
 		jar, _ := cookiejar.New(nil)
-		b = &browserState{c: &http.Client{Jar: jar, Timeout: 30 * time.Second, CheckRedirect: d.http.CheckRedirect},
-			user: d.cfg.Users[rng.IntN(len(d.cfg.Users))]}
+		b = &browserState{c: boundClient(browserAddr(rng), jar), user: d.cfg.Users[rng.IntN(len(d.cfg.Users))]}
 	}
 	return b, func() {
 		d.mu.Lock()
@@ -218,19 +217,19 @@ func (d *driver) revoke(rng *rand.Rand) string {
 
 // wrongSecret: a known client with a wrong secret (RFC 6749 §5.2).
 func (d *driver) wrongSecret(*rand.Rand) string {
-	a := d.post("/connect/token", url.Values{"grant_type": {"refresh_token"}, "refresh_token": {"tgrt_" + randomString()}},
+	a := d.postFrom(d.attacker, "/connect/token", url.Values{"grant_type": {"refresh_token"}, "refresh_token": {"tgrt_" + randomString()}},
 		clientApp, randomString())
 	return d.refused("wrong client secret", a, http.StatusUnauthorized, "invalid_client")
 }
 
 func (d *driver) garbageCode(*rand.Rand) string {
-	a := d.post("/connect/token", url.Values{"grant_type": {"authorization_code"}, "code": {"tgac_" + randomString()},
+	a := d.postFrom(d.attacker, "/connect/token", url.Values{"grant_type": {"authorization_code"}, "code": {"tgac_" + randomString()},
 		"redirect_uri": {redirectURI}, "code_verifier": {randomString()}}, clientWeb, d.cfg.secret(clientWeb))
 	return d.refused("garbage code", a, http.StatusBadRequest, "invalid_grant")
 }
 
 func (d *driver) garbageRefresh(*rand.Rand) string {
-	a := d.post("/connect/token", url.Values{"grant_type": {"refresh_token"}, "refresh_token": {"tgrt_" + randomString()}},
+	a := d.postFrom(d.attacker, "/connect/token", url.Values{"grant_type": {"refresh_token"}, "refresh_token": {"tgrt_" + randomString()}},
 		clientApp, d.cfg.secret(clientApp))
 	return d.refused("garbage refresh token", a, http.StatusBadRequest, "invalid_grant")
 }
@@ -268,7 +267,7 @@ func (d *driver) replay(rng *rand.Rand) string {
 // wrongPassword uses unknown usernames only, so the users the good traffic
 // signs in with are never throttled by it.
 func (d *driver) wrongPassword(rng *rand.Rand) string {
-	a := d.post("/connect/token", url.Values{"grant_type": {"password"}, "username": {"soak-intruder-" + randomString()[:6]},
+	a := d.postFrom(d.attacker, "/connect/token", url.Values{"grant_type": {"password"}, "username": {"soak-intruder-" + randomString()[:6]},
 		"password": {randomString()}, "scope": {"openid"}}, clientApp, d.cfg.secret(clientApp))
 	return d.refused("wrong password", a, http.StatusBadRequest, "invalid_grant")
 }
@@ -277,7 +276,7 @@ func (d *driver) wrongPassword(rng *rand.Rand) string {
 // gets an error page, never a redirect (RFC 6749 §4.1.2.1).
 func (d *driver) unknownClient(*rand.Rand) string {
 	q := url.Values{"client_id": {"soak-nobody"}, "redirect_uri": {redirectURI}, "response_type": {"code"}, "state": {randomString()}}
-	a, _ := d.get(d.http, d.cfg.Issuer+"/connect/authorize?"+q.Encode())
+	a, _ := d.get(d.attacker, d.cfg.Issuer+"/connect/authorize?"+q.Encode())
 	if a.header != nil && a.header.Get("Location") != "" {
 		return d.unexpected("unknown client was redirected to %q", a.header.Get("Location"))
 	}

@@ -46,7 +46,13 @@ func takeSample(srv *server, d *driver, at time.Duration) sample {
 }
 
 // rss reads VmRSS from /proc/PID/status, in KiB.
-func rss(pid int) int64 {
+func rss(pid int) int64 { return procStatus(pid, "VmRSS:") }
+
+// peakRSS reads VmHWM (the most RSS the process ever had), in KiB.
+func peakRSS(pid int) int64 { return procStatus(pid, "VmHWM:") }
+
+// procStatus reads one kB field of /proc/PID/status, or -1.
+func procStatus(pid int, field string) int64 {
 	if pid <= 0 {
 		return -1
 	}
@@ -57,7 +63,7 @@ func rss(pid int) int64 {
 	defer f.Close()
 	sc := bufio.NewScanner(f)
 	for sc.Scan() {
-		if rest, ok := strings.CutPrefix(sc.Text(), "VmRSS:"); ok {
+		if rest, ok := strings.CutPrefix(sc.Text(), field); ok {
 			n, _ := strconv.ParseInt(strings.TrimSuffix(strings.TrimSpace(rest), " kB"), 10, 64)
 			return n
 		}

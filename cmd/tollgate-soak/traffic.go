@@ -34,8 +34,9 @@ type chain struct {
 
 // driver sends the traffic and counts the answers.
 type driver struct {
-	cfg  *soakConfig
-	http *http.Client
+	cfg      *soakConfig
+	http     *http.Client // the client apps' back end (appAddr)
+	attacker *http.Client // every bad request (attackerAddr)
 
 	mu       sync.Mutex
 	chains   []*chain
@@ -50,8 +51,7 @@ type driver struct {
 const maxChains = 400
 
 func newDriver(cfg *soakConfig) *driver {
-	return &driver{cfg: cfg, http: &http.Client{Timeout: 30 * time.Second,
-		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }},
+	return &driver{cfg: cfg, http: boundClient(appAddr, nil), attacker: boundClient(attackerAddr, nil),
 		counts: map[string]int{}, byOp: map[string]int{}}
 }
 
@@ -196,12 +196,17 @@ func (a answer) String() string {
 // post sends a form to path, with HTTP Basic client credentials when
 // client is not empty.
 func (d *driver) post(path string, form url.Values, client, secret string) answer {
+	return d.postFrom(d.http, path, form, client, secret)
+}
+
+// postFrom is post through c (the attacker's address, say).
+func (d *driver) postFrom(c *http.Client, path string, form url.Values, client, secret string) answer {
 	req, _ := http.NewRequest(http.MethodPost, d.cfg.Issuer+path, strings.NewReader(form.Encode()))
 	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
 	if client != "" {
 		req.SetBasicAuth(url.QueryEscape(client), url.QueryEscape(secret))
 	}
-	return d.do(d.http, req)
+	return d.do(c, req)
 }
 
 func (d *driver) do(c *http.Client, req *http.Request) answer {

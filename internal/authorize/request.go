@@ -64,6 +64,11 @@ func ParseClient(p url.Values, clients Clients) (*config.Client, string, *PageEr
 			return nil, "", pageErr(oautherr.InvalidRequest, "the %s parameter is repeated", k)
 		}
 	}
+	for _, k := range []string{"client_id", "redirect_uri"} {
+		if n := len(p.Get(k)); n > MaxParamBytes[k] {
+			return nil, "", pageErr(oautherr.InvalidRequest, "the %s parameter is %d bytes long; the limit is %d bytes", k, n, MaxParamBytes[k])
+		}
+	}
 	id := p.Get("client_id")
 	if id == "" {
 		return nil, "", pageErr(oautherr.InvalidRequest, "the client_id parameter is missing")
@@ -133,6 +138,12 @@ func Validate(p url.Values, c *config.Client, redirectURI string, pushed bool) (
 	}
 	if p.Has("request") {
 		return req, oautherr.New("request_not_supported", "request objects are not supported; send the parameters directly or push them to the PAR endpoint")
+	}
+	if err := checkLengths(p); err != nil {
+		if len(req.State) > MaxParamBytes["state"] || strings.ContainsFunc(req.State, func(r rune) bool { return r < 0x20 || r == 0x7f }) {
+			req.State = "" // not echoed: a state we refuse could make the redirect itself too long
+		}
+		return req, err
 	}
 	if c.RequirePAR && !pushed {
 		return req, oautherr.New(oautherr.InvalidRequest, "client %q must push its authorization requests to the PAR endpoint first (RFC 9126)", c.ID)

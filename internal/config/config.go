@@ -22,6 +22,7 @@ type Config struct {
 	Users            []User   `yaml:"users"`
 	LogLevel         string   `yaml:"log_level"` // debug | info | warn | error
 	Session          Session  `yaml:"session"`
+	Throttle         Throttle `yaml:"throttle"`
 
 	// The HTTP edge: server limits, the TLS listener, and the proxies whose
 	// forwarded headers are believed.

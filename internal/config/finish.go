@@ -114,6 +114,7 @@ func Default() *Config {
 			IdleTimeout:       DefaultIdleTimeout,
 			MaxHeaderBytes:    DefaultMaxHeaderBytes,
 		},
+		Throttle:          DefaultThrottle(),
 		explicitDurations: true,
 	}
 }
@@ -165,6 +166,7 @@ func (c *Config) applyDefaults() {
 		if c.HTTP.MaxHeaderBytes == 0 {
 			c.HTTP.MaxHeaderBytes = DefaultMaxHeaderBytes
 		}
+		c.Throttle.fillZero()
 	}
 
 	for i := range c.Clients {

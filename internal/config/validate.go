@@ -51,6 +51,7 @@ func (c *Config) validate(ck *checker) {
 	}
 	c.checkUsers(ck)
 	c.checkSubjects(ck) // validate_subjects.go
+	c.checkThrottle(ck)
 }
 
 func clientPath(i int, id string) string {

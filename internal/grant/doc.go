@@ -5,6 +5,10 @@
 // allowed the grant type, the scope is checked, then tokens are issued by one
 // function that applies the refresh-token rules of HelseID's page.
 //
+// Passwords (passwords.go) is the one password check of the password grant
+// and the login page: bounded in concurrency, throttled per username and
+// per client address, and equal in cost for every username.
+//
 // The package takes typed requests, not HTTP; it returns *oautherr.Error for
 // every client mistake.
 //

@@ -3,6 +3,7 @@ package grant
 import (
 	"context"
 	"log/slog"
+	"sync"
 	"time"
 
 	"github.com/tollgate-oidc/tollgate/internal/config"
@@ -29,6 +30,7 @@ type Request struct {
 	ScopeGiven bool
 
 	Username, Password string // password grant
+	RemoteIP           string // the client's address, for throttling failed passwords
 	RefreshToken       string // refresh_token grant
 	Code               string // authorization_code grant
 	RedirectURI        string
@@ -56,13 +58,20 @@ type Codes interface {
 
 // Handler runs every grant.
 type Handler struct {
-	Users    Users
-	Refresh  *refresh.Service
-	Minter   *mint.Minter
-	Codes    Codes
-	Now      func() time.Time
-	Audience []string // aud of access tokens (RFC 9068 §3)
-	Log      *slog.Logger
+	Users Users
+	// Passwords are the password checks, shared with the login page; when
+	// nil, PasswordChecks makes them once from Users (the configuration).
+	Passwords *Passwords
+	Refresh   *refresh.Service
+	Minter    *mint.Minter
+	Codes     Codes
+	Now       func() time.Time
+	Audience  []string // aud of access tokens (RFC 9068 §3)
+	Log       *slog.Logger
+
+	defaultOnce      sync.Once
+	defaultPasswords *Passwords
+	defaultErr       error
 }
 
 // Users finds local users.

@@ -2,51 +2,13 @@ package grant
 
 import (
 	"context"
-	"log/slog"
-	"sync"
+	"errors"
+	"net/http"
+	"strconv"
 
 	"github.com/tollgate-oidc/tollgate/internal/config"
 	"github.com/tollgate-oidc/tollgate/internal/oautherr"
-	"github.com/tollgate-oidc/tollgate/internal/secret"
 )
-
-// badCredentials is one neutral answer for an unknown user, a disabled user
-// and a wrong password: it never says which (RFC 6749 §4.3.2 invalid_grant).
-func badCredentials() error {
-	return oautherr.New(oautherr.InvalidGrant, "the username or password is incorrect")
-}
-
-// dummyHash is verified against when the user is unknown, so the answer
-// takes as long as for a known user and timing does not reveal who exists.
-var dummyHash = sync.OnceValue(func() string {
-	h, _ := secret.HashPassword("tollgate-timing-equaliser")
-	return h
-})
-
-// CheckPassword verifies a user's password, for the password grant and the
-// login page alike. It spends the same time whether or not the user exists.
-// A refusal returns a nil user and a reason for the log ("unknown user",
-// "wrong password", "user disabled"), never for the client; err is an
-// internal failure.
-func CheckPassword(users Users, username, password string) (*config.User, string, error) {
-	u, known := users.User(username)
-	hash := dummyHash()
-	if known {
-		hash = u.PasswordHash
-	}
-	ok, err := secret.VerifyPassword(hash, password)
-	switch {
-	case err != nil:
-		return nil, "", err
-	case !known:
-		return nil, "unknown user", nil
-	case !ok || password == "":
-		return nil, "wrong password", nil
-	case u.Disabled:
-		return nil, "user disabled", nil
-	}
-	return u, "", nil
-}
 
 // password is the resource owner password credentials grant (RFC 6749 §4.3).
 func (h *Handler) password(ctx context.Context, req Request) (*Response, error) {
@@ -61,18 +23,50 @@ func (h *Handler) password(ctx context.Context, req Request) (*Response, error) 
 	if err != nil {
 		return nil, err
 	}
-	u, reason, err := CheckPassword(h.Users, req.Username, req.Password)
+	checks, err := h.PasswordChecks()
 	if err != nil {
 		return nil, oautherr.Server(err)
 	}
-	if u == nil {
-		// Log attributes carry ids and reasons, never a token, secret or password.
-		h.Log.LogAttrs(ctx, slog.LevelInfo, "password grant refused", slog.String("client_id", c.ID), slog.String("reason", reason))
-		return nil, badCredentials()
+	u, err := checks.Check(ctx, Attempt{Username: req.Username, Password: req.Password,
+		RemoteIP: req.RemoteIP, ClientID: c.ID, Via: "password_grant"})
+	var th *Throttled
+	switch {
+	case errors.As(err, &th):
+		return nil, ThrottledError(th)
+	case errors.Is(err, ErrBadCredentials):
+		// RFC 6749 §5.2 invalid_grant: the resource owner credentials are invalid.
+		return nil, oautherr.New(oautherr.InvalidGrant, "the username or password is incorrect")
+	case err != nil:
+		return nil, oautherr.Server(err)
 	}
 	return h.respond(ctx, issue{
 		client: c, grantType: TypePassword, subject: u.Subject, user: u, scopes: scopes,
 		// auth_time is when the password was checked: now.
 		authTime: h.Now(), amr: []string{"pwd"},
 	})
+}
+
+// ThrottledError is the token endpoint's answer to a throttled sign-in:
+// HTTP 429 (RFC 6585 §4) with Retry-After, and the error code
+// temporarily_unavailable. RFC 6749 §5.2 has no code for "try again
+// later"; temporarily_unavailable is RFC 6749's own code for exactly that
+// (§4.1.2.1), which RFC 9126 §2.3 also allows at a back-channel endpoint.
+// invalid_grant would tell the client the credentials are wrong, which was
+// never checked; slow_down (RFC 8628 §3.5) means "poll the device
+// endpoint less often" and belongs to the device flow. The answer is the
+// same whether or not the username exists.
+func ThrottledError(t *Throttled) *oautherr.Error {
+	desc := "too many sign-in attempts for this username or from this address; try again in " + inSeconds(t.Seconds())
+	if t.Busy {
+		desc = "the server is busy checking other sign-ins; try again in " + inSeconds(t.Seconds())
+	}
+	return &oautherr.Error{Code: oautherr.TemporarilyUnavailable, Description: desc,
+		Status: http.StatusTooManyRequests, RetryAfter: t.Seconds()}
+}
+
+func inSeconds(n int) string {
+	if n == 1 {
+		return "1 second"
+	}
+	return strconv.Itoa(n) + " seconds"
 }

@@ -62,9 +62,9 @@ func (s *Server) authorizeEndpoint(w http.ResponseWriter, r *http.Request) error
 	if step == authorize.StepComplete {
 		return s.complete(w, r, req, c, sess, user)
 	}
-	handle, err := s.park(ctx, req)
+	handle, err := s.park(w, r, req)
 	if err != nil {
-		return s.pageError(w, r, req.UILocales, oautherr.Server(err))
+		return s.pageError(w, r, req.UILocales, err)
 	}
 	return s.sendTo(w, r, step, handle)
 }

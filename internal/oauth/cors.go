@@ -38,6 +38,9 @@ func (s *Server) cors(methods string, h http.Handler) http.Handler {
 			hd := w.Header()
 			hd.Set("Access-Control-Allow-Origin", origin)
 			hd.Add("Vary", "Origin")
+			// A throttled answer's Retry-After and userinfo's challenge are
+			// not CORS-safelisted headers: the app could not read them.
+			hd.Set("Access-Control-Expose-Headers", "Retry-After, WWW-Authenticate")
 		}
 		if r.Method == http.MethodOptions && r.Header.Get("Access-Control-Request-Method") != "" {
 			if allowed {

@@ -2,6 +2,7 @@ package oauth
 
 import (
 	"errors"
+	"fmt"
 	"mime"
 	"net/http"
 	"net/url"
@@ -31,7 +32,7 @@ func postForm(w http.ResponseWriter, r *http.Request) (url.Values, error) {
 		var tooBig *http.MaxBytesError
 		if errors.As(err, &tooBig) {
 			return nil, &oautherr.Error{Code: oautherr.InvalidRequest, Status: http.StatusRequestEntityTooLarge,
-				Description: "the request body is larger than 64 KiB"}
+				Description: fmt.Sprintf("the request body is larger than %d KiB", tooBig.Limit>>10)}
 		}
 		return nil, oautherr.New(oautherr.InvalidRequest, "the request body is not a valid form")
 	}

@@ -20,6 +20,9 @@ type parResponse struct {
 // parameters; it gets a one-time request_uri to send the browser with.
 // Errors are JSON (§2.3), not redirects.
 func (s *Server) par(w http.ResponseWriter, r *http.Request) error {
+	// A public client pushes with no secret and the body is stored: cap it
+	// below the 64 KiB of other endpoints (413, RFC 9126 §2.3).
+	r.Body = http.MaxBytesReader(w, r.Body, maxPARBytes)
 	form, client, err := s.clientRequest(w, r, PathPAR)
 	if err != nil {
 		return err
@@ -42,6 +45,9 @@ func (s *Server) par(w http.ResponseWriter, r *http.Request) error {
 	}
 	if _, err := authorize.Validate(params, c, redirectURI, true); err != nil {
 		return err
+	}
+	if e := s.admitStored(r, c.ID); e != nil {
+		return e
 	}
 	handle := randomValue()
 	now := s.Now()

@@ -1,9 +1,11 @@
 package oauth
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
+	"net/http"
 	"net/url"
 	"strings"
 	"time"
@@ -24,17 +26,32 @@ const (
 )
 
 // park stores a validated request while the user signs in or consents and
-// returns the handle the pages carry.
-func (s *Server) park(ctx context.Context, req authorize.Request) (string, error) {
-	params, err := json.Marshal(req)
-	if err != nil {
-		return "", err
+// returns the handle the pages carry. Each park comes out of the budgets of
+// the caller's address and the client (admitStored): nobody has signed in
+// yet, so nothing else bounds how many a caller can make the server store.
+func (s *Server) park(w http.ResponseWriter, r *http.Request, req authorize.Request) (string, error) {
+	if e := s.admitStored(r, req.ClientID); e != nil {
+		setRetryAfter(w, e)
+		return "", e
+	}
+	// Not HTML-escaped: a state full of "<" would otherwise take six bytes
+	// per character in the row.
+	var params bytes.Buffer
+	enc := json.NewEncoder(&params)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(req); err != nil {
+		return "", oautherr.Server(err)
 	}
 	handle := interactionPrefix + randomValue()
 	now := s.Now()
-	return handle, s.Store.CreateAuthRequest(ctx, store.AuthRequest{
-		ID: mint.HashToken(handle), ClientID: req.ClientID, Params: params, CreatedAt: now, ExpiresAt: now.Add(interactionTTL),
+	err := s.Store.CreateAuthRequest(r.Context(), store.AuthRequest{
+		ID: mint.HashToken(handle), ClientID: req.ClientID, Params: bytes.TrimSpace(params.Bytes()),
+		CreatedAt: now, ExpiresAt: now.Add(interactionTTL),
 	})
+	if err != nil {
+		return "", oautherr.Server(err)
+	}
+	return handle, nil
 }
 
 // errStale is shown when a sign-in page is used after its request ended.

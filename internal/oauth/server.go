@@ -60,6 +60,7 @@ type Server struct {
 	origins   map[string]bool // CORS: origins of registered redirect URIs
 	proxies   *proxy.Trusted  // whose X-Forwarded-* headers are believed (clientip.go)
 	protoWarn sync.Once       // clientip.go: warn once about plain http behind a proxy
+	stored    *storedLimits   // parked and pushed requests per address and client
 }
 
 // AccessTokenAudience is the aud of every access token: the issuer's
@@ -82,6 +83,7 @@ func New(d Deps) (*Server, error) {
 	if s.proxies, err = proxy.New(d.Config.TrustedProxies); err != nil {
 		return nil, fmt.Errorf("trusted_proxies: %w", err)
 	}
+	s.stored = newStoredLimits(d.Config.Throttle)
 	if s.discovery, s.metadata, err = s.renderDiscovery(); err != nil {
 		return nil, err
 	}

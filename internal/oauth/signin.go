@@ -1,10 +1,12 @@
 package oauth
 
 import (
+	"errors"
 	"log/slog"
 	"net/http"
 	"net/url"
 	"slices"
+	"strconv"
 
 	"github.com/tollgate-oidc/tollgate/internal/authorize"
 	"github.com/tollgate-oidc/tollgate/internal/config"
@@ -38,33 +40,41 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request) error {
 		if !s.CSRF.Valid(r, "login:"+handle, form.Get("csrf")) {
 			return s.pageError(w, r, req.UILocales, errForm)
 		}
-		u, ok := s.checkPassword(r, form.Get("username"), form.Get("password"))
-		if ok {
+		u, err := s.checkPassword(r, req.ClientID, form.Get("username"), form.Get("password"))
+		var th *grant.Throttled
+		switch {
+		case err == nil:
 			if _, err := s.startSession(r.Context(), w, r, u, []string{"pwd"}); err != nil {
 				return s.pageError(w, r, req.UILocales, oautherr.Server(err))
 			}
 			http.Redirect(w, r, s.prefix+PathResume+"?request="+url.QueryEscape(handle), http.StatusSeeOther)
 			return nil
+		case errors.As(err, &th):
+			// 429 with the form kept: the user may try again after the wait.
+			w.Header().Set("Retry-After", strconv.Itoa(th.Seconds()))
+			page.Username, page.Throttled = form.Get("username"), true
+		case errors.Is(err, grant.ErrBadCredentials):
+			page.Username, page.Failed = form.Get("username"), true
+		default:
+			return s.pageError(w, r, req.UILocales, oautherr.Server(err))
 		}
-		page.Username, page.Failed = form.Get("username"), true
 	}
 	page.Hidden = map[string]string{"request": handle, "csrf": s.CSRF.Token(w, r, "login:"+handle)}
 	noStore(w)
 	return s.Pages.Login(w, page)
 }
 
-// checkPassword verifies a sign-in; the page then says only that it failed.
-func (s *Server) checkPassword(r *http.Request, username, password string) (*config.User, bool) {
-	u, reason, err := grant.CheckPassword(s.Config, username, password)
+// checkPassword verifies a sign-in through the checks the password grant
+// uses too (grant.Passwords): throttled per username and per address,
+// bounded in concurrency, equal in cost for every username. It returns the
+// user, grant.ErrBadCredentials, a *grant.Throttled or an internal error.
+func (s *Server) checkPassword(r *http.Request, clientID, username, password string) (*config.User, error) {
+	checks, err := s.Grants.PasswordChecks()
 	if err != nil {
-		s.Log.LogAttrs(r.Context(), slog.LevelError, "checking a password failed", slog.String("error", err.Error()))
-		return nil, false
+		return nil, err
 	}
-	if u == nil {
-		s.Log.LogAttrs(r.Context(), slog.LevelInfo, "sign-in failed", slog.String("reason", reason))
-		return nil, false
-	}
-	return u, true
+	return checks.Check(r.Context(), grant.Attempt{Username: username, Password: password,
+		RemoteIP: s.clientIP(r), ClientID: clientID, Via: "login_page"})
 }
 
 // consent is the consent page: GET shows what the client asks for, POST

@@ -51,6 +51,7 @@ func (s *Server) token(w http.ResponseWriter, r *http.Request) error {
 		ScopeGiven:   given,
 		Username:     form.Get("username"),
 		Password:     form.Get("password"),
+		RemoteIP:     s.clientIP(r),
 		RefreshToken: form.Get("refresh_token"),
 		Code:         form.Get("code"),
 		RedirectURI:  form.Get("redirect_uri"),

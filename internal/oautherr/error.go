@@ -29,6 +29,9 @@ type Error struct {
 	Code        string
 	Description string
 	Status      int
+	// RetryAfter, when above 0, is sent as a Retry-After header in seconds
+	// (RFC 9110 §10.2.3), with a 429 or 503 status.
+	RetryAfter int
 	// Cause is an internal error kept for the log line only; it is never rendered.
 	Cause error
 }

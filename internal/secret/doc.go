@@ -15,4 +15,7 @@
 //
 // Every comparison of a secret or hash runs in constant time (crypto/subtle),
 // so the time an answer takes says nothing about how close a guess was.
+// Equaliser goes further for sign-in: every password check computes one hash
+// of each cost class the users' hashes use, so neither an unknown username
+// nor a user's hash kind shows in the time an answer takes.
 package secret

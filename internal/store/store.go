@@ -231,7 +231,10 @@ type Store interface {
 
 	// DeleteExpired removes refresh tokens, grants, codes, assertion ids,
 	// parked requests, sessions and consents whose expiry is before
-	// `before`, and returns how many rows went.
+	// `before`, and returns how many rows went. A parked request that was
+	// consumed before `before` goes too, live or not: a used-up handle or
+	// request_uri is refused whether its row exists or not, so it need not
+	// hold space until it expires.
 	DeleteExpired(ctx context.Context, before time.Time) (int, error)
 
 	Close() error

@@ -16,6 +16,10 @@ type LoginPage struct {
 	Username   string            // prefill (login_hint, or after a failed attempt)
 	// Failed shows one neutral message: it never tells whether the user exists.
 	Failed bool
+	// Throttled says sign-ins are refused for a while (too many failures, or
+	// the server is busy): the page answers 429 and asks the user to wait.
+	// Like Failed, it never tells whether the user exists.
+	Throttled bool
 	// RedirectURI, when set, is the redirect_uri this POST may end in (when
 	// consent is already given); its origin joins form-action, see doc.go.
 	RedirectURI string
@@ -29,7 +33,11 @@ func (r *Renderer) Login(w http.ResponseWriter, d LoginPage) error {
 	}
 	v := newView(d.Lang, d)
 	v.Client = d.ClientName
-	return r.render(w, http.StatusOK, "login", csp, v)
+	status := http.StatusOK
+	if d.Throttled {
+		status = http.StatusTooManyRequests // RFC 6585 §4
+	}
+	return r.render(w, status, "login", csp, v)
 }
 
 // ConsentPage is the data of the consent form.

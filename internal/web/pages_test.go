@@ -70,6 +70,27 @@ func TestLoginFailedIsNeutral(t *testing.T) {
 	}
 }
 
+// TestLoginThrottled: a throttled sign-in keeps the form, answers 429 and
+// says to wait, in words that do not tell whether the user exists.
+func TestLoginThrottled(t *testing.T) {
+	r := newTestRenderer(t)
+	for _, l := range bothLangs {
+		p := renderPage(t, func(w http.ResponseWriter) error {
+			return r.Login(w, LoginPage{Lang: l, Action: "/login", Username: "kari", Throttled: true})
+		})
+		if p.status != http.StatusTooManyRequests {
+			t.Errorf("%s: status %d, want 429", l, p.status)
+		}
+		alert := p.one(t, "p", "role", "alert")
+		if alert.Text != texts[l]["login_throttled"] {
+			t.Errorf("%s: alert %q", l, alert.Text)
+		}
+		if pass := p.one(t, "input", "name", "password"); pass.Attr["aria-describedby"] != alert.Attr["id"] {
+			t.Error("password not described by the alert")
+		}
+	}
+}
+
 func TestConsentForm(t *testing.T) {
 	r := newTestRenderer(t)
 	for _, l := range bothLangs {

@@ -124,7 +124,13 @@ func (s *Store) DeleteExpired(ctx context.Context, before time.Time) (int, error
 	n += sweep(s.grants, before, func(g store.Grant) time.Time { return g.ExpiresAt })
 	n += sweep(s.codes, before, func(c store.AuthCode) time.Time { return c.ExpiresAt })
 	n += sweep(s.jtis, before, func(exp time.Time) time.Time { return exp })
-	n += sweep(s.requests, before, func(r store.AuthRequest) time.Time { return r.ExpiresAt })
+	// A used-up request goes once consumed, live or not (store contract).
+	n += sweep(s.requests, before, func(r store.AuthRequest) time.Time {
+		if !r.ConsumedAt.IsZero() && (r.ExpiresAt.IsZero() || r.ConsumedAt.Before(r.ExpiresAt)) {
+			return r.ConsumedAt
+		}
+		return r.ExpiresAt
+	})
 	n += sweep(s.consents, before, func(c store.Consent) time.Time { return c.ExpiresAt })
 	for id, ss := range s.sessions { // the SID index goes with its session
 		if expired(ss.ExpiresAt, before) {

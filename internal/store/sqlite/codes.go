@@ -135,7 +135,7 @@ func (db *DB) DeleteExpired(ctx context.Context, before time.Time) (int, error) 
 			`DELETE FROM refresh_tokens WHERE expires_at < ?`,
 			`DELETE FROM auth_codes WHERE expires_at < ?`,
 			`DELETE FROM used_jtis WHERE expires_at < ?`,
-			`DELETE FROM auth_requests WHERE expires_at < ?`,
+			`DELETE FROM auth_requests WHERE expires_at < ?1 OR consumed_at < ?1`,
 			`DELETE FROM sessions WHERE expires_at < ?`,
 			`DELETE FROM consents WHERE expires_at < ?`,
 		} {

@@ -20,7 +20,8 @@
 //     error, because zero means "not yet" in the record and writing it would
 //     record nothing.
 //   - DeleteExpired removes rows whose expiry is strictly before `before`,
-//     whatever their state (a consumed request goes too); deleting a
+//     whatever their state (a consumed request goes too), and parked
+//     requests consumed before `before` even if still live; deleting a
 //     session frees its ID and SID for reuse.
 //   - SaveConsent replaces the whole record (scopes, CreatedAt, ExpiresAt),
 //     not just the scopes.

@@ -334,7 +334,8 @@ func testDeleteExpiredSignIn(t *testing.T, s store.Store) {
 	now := at(0)
 	past, future := now.Add(-time.Hour), now.Add(time.Hour)
 
-	for id, exp := range map[string]time.Time{"ar-old": past, "ar-old-used": past, "ar-new": future, "ar-edge": now, "ar-forever": {}} {
+	for id, exp := range map[string]time.Time{"ar-old": past, "ar-old-used": past, "ar-new": future, "ar-edge": now, "ar-forever": {},
+		"ar-new-used": future, "ar-new-used-now": future} {
 		r := newAuthRequest(id)
 		r.ExpiresAt = exp
 		if err := s.CreateAuthRequest(ctx, r); err != nil {
@@ -342,6 +343,14 @@ func testDeleteExpiredSignIn(t *testing.T, s store.Store) {
 		}
 	}
 	if _, err := s.ConsumeAuthRequest(ctx, "ar-old-used", past.Add(-time.Minute)); err != nil {
+		t.Fatal(err)
+	}
+	// Used up but not expired: gone if consumed before `before`, kept if
+	// consumed at it (strictly before, like every expiry).
+	if _, err := s.ConsumeAuthRequest(ctx, "ar-new-used", now.Add(-time.Second)); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.ConsumeAuthRequest(ctx, "ar-new-used-now", now); err != nil {
 		t.Fatal(err)
 	}
 	for id, exp := range map[string]time.Time{"old": past, "new": future, "edge": now, "forever": {}} {
@@ -364,15 +373,15 @@ func testDeleteExpiredSignIn(t *testing.T, s store.Store) {
 	mustCreateGrant(t, s, g, rt)
 
 	n, err := s.DeleteExpired(ctx, now)
-	// Gone: ar-old, ar-old-used, sess-old, consent of client-old.
-	if err != nil || n != 4 {
-		t.Errorf("DeleteExpired = %d, %v; want 4, nil", n, err)
+	// Gone: ar-old, ar-old-used, ar-new-used, sess-old, consent of client-old.
+	if err != nil || n != 5 {
+		t.Errorf("DeleteExpired = %d, %v; want 5, nil", n, err)
 	}
-	for _, id := range []string{"ar-old", "ar-old-used"} {
+	for _, id := range []string{"ar-old", "ar-old-used", "ar-new-used"} {
 		_, err := s.AuthRequest(ctx, id)
 		wantErr(t, "AuthRequest(expired and deleted)", err, store.ErrNotFound)
 	}
-	for _, id := range []string{"ar-new", "ar-edge", "ar-forever"} {
+	for _, id := range []string{"ar-new", "ar-edge", "ar-forever", "ar-new-used-now"} {
 		if _, err := s.AuthRequest(ctx, id); err != nil {
 			t.Errorf("AuthRequest(%s): %v", id, err)
 		}
