@@ -12,9 +12,15 @@ import (
 // high-water mark); RSS 60 MiB plus leakKiB a minute, with one burst;
 // unexpected answers at errEvery-minute intervals (0: none).
 func run30(leakRows, leakKiB int64, errEvery int) []sample {
+	return run30Sweep(10, leakRows, leakKiB, errEvery)
+}
+
+// run30Sweep is run30 with a sweep every `every` minutes and, with a sweep
+// every minute, a little noise in what is created.
+func run30Sweep(every int, leakRows, leakKiB int64, errEvery int) []sample {
 	live := func(t, lifetime int) int64 {
 		cut := 0
-		if sweep := t / 10 * 10; sweep >= lifetime { // rows that expired by the last sweep are gone
+		if sweep := t / every * every; sweep >= lifetime { // rows that expired by the last sweep are gone
 			cut = sweep - lifetime
 		}
 		return int64(100 * (t - cut))
@@ -23,7 +29,7 @@ func run30(leakRows, leakKiB int64, errEvery int) []sample {
 	var high int64
 	unexpected := 0
 	for t := 0; t <= 30; t++ {
-		rows := live(t, 5) + live(t, 15) + leakRows*int64(t)
+		rows := live(t, 5) + live(t, 15) + leakRows*int64(t) + int64(t*7%5*10) // noise: 0 to 40
 		high = max(high, rows)
 		rss := 60*1024 + leakKiB*int64(t)
 		if t == 25 {
@@ -57,6 +63,8 @@ func TestVerdict(t *testing.T) {
 		{"rss that keeps growing", run30(0, 5*1024, 0), false},
 		{"unexpected answers", run30(0, 0, 3), false},
 		{"too short to judge the store", run30(0, 0, 0)[:12], true},
+		{"sweep every minute, flat", run30Sweep(1, 0, 0, 0), true},
+		{"sweep every minute, rows that never expire", run30Sweep(1, 30, 0, 0), false},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
