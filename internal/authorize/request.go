@@ -131,6 +131,9 @@ func loopbackIP(u *url.URL) bool {
 // pushed says the request came through PAR (RFC 9126).
 func Validate(p url.Values, c *config.Client, redirectURI string, pushed bool) (Request, error) {
 	req := Request{ClientID: c.ID, RedirectURI: redirectURI, State: p.Get("state"), MaxAge: -1, Pushed: pushed}
+	if len(req.State) > MaxParamBytes["state"] || strings.ContainsFunc(req.State, func(r rune) bool { return r < 0x20 || r == 0x7f }) {
+		req.State = "" // never echoed, whatever else is wrong: a state we refuse could make the redirect itself too long
+	}
 	for k, v := range p {
 		if len(v) > 1 {
 			return req, oautherr.New(oautherr.InvalidRequest, "the %s parameter is repeated", k)
@@ -140,9 +143,6 @@ func Validate(p url.Values, c *config.Client, redirectURI string, pushed bool) (
 		return req, oautherr.New("request_not_supported", "request objects are not supported; send the parameters directly or push them to the PAR endpoint")
 	}
 	if err := checkLengths(p); err != nil {
-		if len(req.State) > MaxParamBytes["state"] || strings.ContainsFunc(req.State, func(r rune) bool { return r < 0x20 || r == 0x7f }) {
-			req.State = "" // not echoed: a state we refuse could make the redirect itself too long
-		}
 		return req, err
 	}
 	if c.RequirePAR && !pushed {
