@@ -46,6 +46,12 @@ func (e *env) dbInt(query string) int {
 
 func (e *env) rowCount(table string) int { return e.dbInt("SELECT count(*) FROM " + table) }
 
+// storedKiB is what a client's stored requests weigh against its budget:
+// each its size in whole KiB, at least 1 (oauth.storedWeight).
+func (e *env) storedKiB(clientID string) int {
+	return e.dbInt("SELECT sum(max(1, (length(params)+1023)/1024)) FROM auth_requests WHERE client_id = '" + clientID + "'")
+}
+
 // paramBytes is the size of the stored authorization requests' parameters.
 func (e *env) paramBytes() int { return e.dbInt("SELECT sum(length(params)) FROM auth_requests") }
 
@@ -109,12 +115,13 @@ func status(t *testing.T, c *http.Client, req *http.Request) int {
 // every unauthenticated /connect/authorize request was parked for 15
 // minutes with parameters of any length, and /connect/par took 64 KiB
 // from a public client; 300 requests added 40 MB. Now each parameter is
-// capped, PAR bodies are capped at 16 KiB, and the requests one address
-// and one client can make the server store are bounded.
+// capped, PAR bodies are capped at 16 KiB, and what one address and one
+// client can make the server store is bounded, in KiB (the server's clock
+// stands still here, so the buckets do not refill during the test).
 func TestFloodingAuthorizeAndPARKeepsTheStoreBounded(t *testing.T) {
-	const perIP, perClient = 40, 120
+	const perIP, perClient = 240, 720 // KiB
 	e := startWith(t, func(c *config.Config) {
-		c.Throttle.Requests = config.Requests{PerIP: perIP, PerClient: perClient, Window: 15 * time.Minute}
+		c.Throttle.Requests = config.Requests{PerIPKiB: perIP, PerClientKiB: perClient, Window: 15 * time.Minute}
 	})
 	_, challenge := pkce()
 	before := e.storeBytes()
@@ -147,32 +154,42 @@ func TestFloodingAuthorizeAndPARKeepsTheStoreBounded(t *testing.T) {
 		return out
 	}
 
-	// One address: 150 sign-ins started and 150 pushes. The address's
-	// budget (shared by both) stores perIP rows; the rest get 429.
+	// One address: 150 sign-ins started, then 150 pushes. The address's
+	// budget (shared by both) stores perIP KiB; the rest get 429.
 	one := flood(t, []string{"127.0.0.1"}, 150, authorize)
+	if one[http.StatusSeeOther] == 0 || one[http.StatusSeeOther]+one[http.StatusTooManyRequests] != 150 {
+		t.Fatalf("one address, authorize: %v", one)
+	}
+	wA := e.storedKiB("spa") / one[http.StatusSeeOther] // every flood request weighs the same
+	if got := e.storedKiB("spa"); got > perIP || got <= perIP-wA || wA < 4 {
+		t.Errorf("one address stored %d KiB in requests of %d KiB; want the %d KiB budget used up, no more", got, wA, perIP)
+	}
 	onePAR := flood(t, []string{"127.0.0.1"}, 150, par("spa", ""))
+	if got := e.storedKiB("spa"); got > perIP || onePAR[http.StatusCreated]+onePAR[http.StatusTooManyRequests] != 150 {
+		t.Errorf("one address after pushing too: %d KiB stored (budget %d), answers %v", got, perIP, onePAR)
+	}
 	// Many addresses, one client: the client's budget bounds the total.
 	many := flood(t, addrs(1, 30), 10, authorize)                // 300 sign-ins started, 10 per address
 	manyPAR := flood(t, addrs(2, 30), 10, par("app", secretApp)) // 300 pushes by a confidential client
-	rows, after := e.rowCount("auth_requests"), e.storeBytes()
+	rows, after := e.rowCount("auth_requests"), e.storedKiB("spa")+e.storedKiB("app")
 	t.Logf("one address: authorize %v, par %v; 30 addresses: authorize %v, par %v", one, onePAR, many, manyPAR)
-	t.Logf("after 900 requests: %d rows in auth_requests holding %d bytes of parameters; database and WAL files %d -> %d bytes",
-		rows, e.paramBytes(), before, after)
+	t.Logf("after 900 requests: %d rows in auth_requests, %d KiB by weight, holding %d bytes of parameters; database and WAL files %d -> %d bytes",
+		rows, after, e.paramBytes(), before, e.storeBytes())
 
-	if one[http.StatusSeeOther]+onePAR[http.StatusCreated] != perIP ||
-		one[http.StatusTooManyRequests]+onePAR[http.StatusTooManyRequests] != 300-perIP {
-		t.Errorf("one address: want %d stored and the rest 429", perIP)
+	if got := e.storedKiB("spa"); got > perClient || got <= perClient-wA || many[http.StatusTooManyRequests] == 0 {
+		t.Errorf("30 addresses for spa: %d KiB stored, want the client's %d KiB budget used up, no more (answers %v)", got, perClient, many)
 	}
-	if many[http.StatusSeeOther] != perClient-perIP || many[http.StatusTooManyRequests] != 300-(perClient-perIP) {
-		t.Errorf("30 addresses: want %d parked (the rest of the client's budget) and the rest 429", perClient-perIP)
+	wP := 0
+	if n := manyPAR[http.StatusCreated]; n > 0 {
+		wP = e.storedKiB("app") / n
 	}
-	if manyPAR[http.StatusCreated] != perClient || manyPAR[http.StatusTooManyRequests] != 300-perClient {
-		t.Errorf("30 addresses pushing for app: want %d pushed and the rest 429", perClient)
+	if got := e.storedKiB("app"); wP == 0 || got > perClient || got <= perClient-wP || manyPAR[http.StatusTooManyRequests] == 0 {
+		t.Errorf("30 addresses pushing for app: %d KiB stored in pushes of %d KiB, want the %d KiB budget used up (answers %v)", got, wP, perClient, manyPAR)
 	}
 	if rows > 2*perClient {
 		t.Errorf("%d parked and pushed requests stored, want at most %d", rows, 2*perClient)
 	}
-	if n := e.paramBytes(); n > 2*perClient*16<<10 {
+	if n := e.paramBytes(); n > 2*perClient<<10 {
 		t.Errorf("the stored requests hold %d bytes", n)
 	}
 
@@ -207,5 +224,34 @@ func TestFloodingAuthorizeAndPARKeepsTheStoreBounded(t *testing.T) {
 	}
 	if rows := e.rowCount("auth_requests"); rows != 0 {
 		t.Fatalf("%d rows left after the sweep", rows)
+	}
+}
+
+// TestStoredBudgetWeighsBySize: the budget of stored requests counts KiB,
+// not requests. An ordinary sign-in weighs 1 KiB, so an address gets as
+// many of them as its budget has KiB; a request at the caps weighs about
+// six times that. Counting requests instead would starve the staff of a
+// hospital behind one address long before it stopped a flood.
+func TestStoredBudgetWeighsBySize(t *testing.T) {
+	const perIP = 16 // KiB
+	e := startWith(t, func(c *config.Config) {
+		c.Throttle.Requests = config.Requests{PerIPKiB: perIP, PerClientKiB: 10000, Window: 15 * time.Minute}
+	})
+	_, challenge := pkce()
+	plain := url.Values{"client_id": {"spa"}, "redirect_uri": {"https://spa.example/cb"}, "response_type": {"code"},
+		"scope": {"openid"}, "code_challenge": {challenge}, "code_challenge_method": {"S256"}, "state": {"xyz"}}
+	send := func(q url.Values) func(c *http.Client) int {
+		return func(c *http.Client) int {
+			req, _ := http.NewRequest("GET", e.issuer+"/connect/authorize?"+q.Encode(), nil)
+			return status(t, c, req)
+		}
+	}
+	ordinary := flood(t, []string{"127.0.7.1"}, 20, send(plain))
+	if ordinary[http.StatusSeeOther] != perIP || ordinary[http.StatusTooManyRequests] != 20-perIP {
+		t.Errorf("ordinary sign-ins from one address: %v, want %d parked (1 KiB each) and the rest 429", ordinary, perIP)
+	}
+	heavy := flood(t, []string{"127.0.7.2"}, 20, send(floodParams(challenge)))
+	if n := heavy[http.StatusSeeOther]; n < 1 || n > perIP/4 {
+		t.Errorf("requests at the caps from one address: %v, want only a few parked", heavy)
 	}
 }

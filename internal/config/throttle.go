@@ -38,30 +38,34 @@ type Failures struct {
 	MaxBackoff  time.Duration `yaml:"max_backoff"`
 }
 
-// Requests bound the authorization requests parked for sign-in and pushed
-// to /connect/par (rows in the store) per client address and per client:
-// a token bucket of that many, refilled at that many per window.
+// Requests bound what the authorization requests parked for sign-in and
+// pushed to /connect/par (rows in the store) may store, per client address
+// and per client: a token bucket of that many KiB of parameters, refilled at
+// that many per window. A request weighs its size rounded up to whole KiB,
+// at least 1: a sign-in's few hundred bytes cost 1, a flood at the caps
+// costs ten times that, so the budget bounds storage without starving the
+// staff of a hospital who share one address.
 type Requests struct {
-	PerIP     int           `yaml:"per_ip"`
-	PerClient int           `yaml:"per_client"`
-	Window    time.Duration `yaml:"window"`
+	PerIPKiB     int           `yaml:"per_ip_kib"`
+	PerClientKiB int           `yaml:"per_client_kib"`
+	Window       time.Duration `yaml:"window"`
 }
 
 // Throttle defaults. An attacker gets about per_username guesses per
 // window on one account (5 an hour), and one address about per_ip (high,
 // because a hospital's staff may share one address).
 const (
-	DefaultPasswordQueue      = 16
-	DefaultPasswordQueueWait  = time.Second
-	DefaultFailuresPerUser    = 5
-	DefaultFailuresPerIP      = 100
-	DefaultFailureWindow      = time.Hour
-	DefaultFailureBackoff     = time.Second
-	DefaultFailureMaxBackoff  = 15 * time.Minute
-	DefaultRequestsPerIP      = 100
-	DefaultRequestsPerClient  = 1000
-	DefaultRequestsWindow     = 15 * time.Minute
-	DefaultThrottleTrackedKey = 100000
+	DefaultPasswordQueue        = 16
+	DefaultPasswordQueueWait    = time.Second
+	DefaultFailuresPerUser      = 5
+	DefaultFailuresPerIP        = 100
+	DefaultFailureWindow        = time.Hour
+	DefaultFailureBackoff       = time.Second
+	DefaultFailureMaxBackoff    = 15 * time.Minute
+	DefaultRequestsPerIPKiB     = 2048  // 2 MiB: ~2000 sign-ins from one address per window
+	DefaultRequestsPerClientKiB = 16384 // 16 MiB: ~16000 sign-ins of one client per window
+	DefaultRequestsWindow       = 15 * time.Minute
+	DefaultThrottleTrackedKey   = 100000
 )
 
 // DefaultThrottle returns the throttle defaults.
@@ -70,7 +74,7 @@ func DefaultThrottle() Throttle {
 		PasswordChecks: PasswordChecks{Queue: DefaultPasswordQueue, QueueWait: DefaultPasswordQueueWait},
 		Failures: Failures{PerUsername: DefaultFailuresPerUser, PerIP: DefaultFailuresPerIP, Window: DefaultFailureWindow,
 			Backoff: DefaultFailureBackoff, MaxBackoff: DefaultFailureMaxBackoff},
-		Requests:    Requests{PerIP: DefaultRequestsPerIP, PerClient: DefaultRequestsPerClient, Window: DefaultRequestsWindow},
+		Requests:    Requests{PerIPKiB: DefaultRequestsPerIPKiB, PerClientKiB: DefaultRequestsPerClientKiB, Window: DefaultRequestsWindow},
 		TrackedKeys: DefaultThrottleTrackedKey,
 	}
 }
@@ -87,8 +91,8 @@ func (t *Throttle) fillZero() {
 	setDuration(&t.Failures.Window, d.Failures.Window)
 	setDuration(&t.Failures.Backoff, d.Failures.Backoff)
 	setDuration(&t.Failures.MaxBackoff, d.Failures.MaxBackoff)
-	setInt(&t.Requests.PerIP, d.Requests.PerIP)
-	setInt(&t.Requests.PerClient, d.Requests.PerClient)
+	setInt(&t.Requests.PerIPKiB, d.Requests.PerIPKiB)
+	setInt(&t.Requests.PerClientKiB, d.Requests.PerClientKiB)
 	setDuration(&t.Requests.Window, d.Requests.Window)
 	setInt(&t.TrackedKeys, d.TrackedKeys)
 }
@@ -124,8 +128,10 @@ func (c *Config) checkThrottle(ck *checker) {
 	if t.Failures.MaxBackoff > 0 && t.Failures.MaxBackoff < t.Failures.Backoff {
 		ck.add("throttle.failures.max_backoff", "%v is shorter than backoff (%v)", t.Failures.MaxBackoff, t.Failures.Backoff)
 	}
-	atLeast("requests.per_ip", t.Requests.PerIP, 1)
-	atLeast("requests.per_client", t.Requests.PerClient, 1)
+	// A request at every parameter cap weighs about 12 KiB: a smaller
+	// budget could refuse a lawful request forever.
+	atLeast("requests.per_ip_kib", t.Requests.PerIPKiB, 16)
+	atLeast("requests.per_client_kib", t.Requests.PerClientKiB, 16)
 	positive("requests.window", t.Requests.Window)
 	atLeast("tracked_keys", t.TrackedKeys, 100)
 

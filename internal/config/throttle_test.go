@@ -40,8 +40,8 @@ func TestThrottleValidation(t *testing.T) {
 		"throttle.failures.window":            func(t *Throttle) { t.Failures.Window = 0 },
 		"throttle.failures.backoff":           func(t *Throttle) { t.Failures.Backoff = 0 },
 		"throttle.failures.max_backoff":       func(t *Throttle) { t.Failures.MaxBackoff = time.Millisecond },
-		"throttle.requests.per_ip":            func(t *Throttle) { t.Requests.PerIP = -3 },
-		"throttle.requests.per_client":        func(t *Throttle) { t.Requests.PerClient = 0 },
+		"throttle.requests.per_ip_kib":        func(t *Throttle) { t.Requests.PerIPKiB = -3 },
+		"throttle.requests.per_client_kib":    func(t *Throttle) { t.Requests.PerClientKiB = 15 },
 		"throttle.requests.window":            func(t *Throttle) { t.Requests.Window = -time.Minute },
 		"throttle.tracked_keys":               func(t *Throttle) { t.TrackedKeys = 10 },
 	} {

@@ -46,13 +46,14 @@ func (s *Server) par(w http.ResponseWriter, r *http.Request) error {
 	if _, err := authorize.Validate(params, c, redirectURI, true); err != nil {
 		return err
 	}
-	if e := s.admitStored(r, c.ID); e != nil {
+	stored := []byte(params.Encode())
+	if e := s.admitStored(r, c.ID, len(stored)); e != nil {
 		return e
 	}
 	handle := randomValue()
 	now := s.Now()
 	if err := s.Store.CreateAuthRequest(r.Context(), store.AuthRequest{
-		ID: mint.HashToken(handle), ClientID: c.ID, Params: []byte(params.Encode()), CreatedAt: now, ExpiresAt: now.Add(pushedTTL),
+		ID: mint.HashToken(handle), ClientID: c.ID, Params: stored, CreatedAt: now, ExpiresAt: now.Add(pushedTTL),
 	}); err != nil {
 		return oautherr.Server(err)
 	}

@@ -30,10 +30,6 @@ const (
 // the caller's address and the client (admitStored): nobody has signed in
 // yet, so nothing else bounds how many a caller can make the server store.
 func (s *Server) park(w http.ResponseWriter, r *http.Request, req authorize.Request) (string, error) {
-	if e := s.admitStored(r, req.ClientID); e != nil {
-		setRetryAfter(w, e)
-		return "", e
-	}
 	// Not HTML-escaped: a state full of "<" would otherwise take six bytes
 	// per character in the row.
 	var params bytes.Buffer
@@ -41,6 +37,10 @@ func (s *Server) park(w http.ResponseWriter, r *http.Request, req authorize.Requ
 	enc.SetEscapeHTML(false)
 	if err := enc.Encode(req); err != nil {
 		return "", oautherr.Server(err)
+	}
+	if e := s.admitStored(r, req.ClientID, params.Len()); e != nil {
+		setRetryAfter(w, e)
+		return "", e
 	}
 	handle := interactionPrefix + randomValue()
 	now := s.Now()

@@ -39,7 +39,14 @@ func NewRate(p RatePolicy) *Rate {
 
 // Allow takes one event for k at now. When k has none left it takes
 // nothing and returns how long until one is available (> 0).
-func (r *Rate) Allow(k string, now time.Time) time.Duration {
+func (r *Rate) Allow(k string, now time.Time) time.Duration { return r.AllowN(k, 1, now) }
+
+// AllowN takes n tokens for k at now (an event that weighs n, such as n
+// KiB stored), or, when k has fewer left, takes nothing and returns how long
+// until n are available (> 0). n is at least 1 and at most Limit: an event
+// heavier than the whole bucket costs the whole bucket.
+func (r *Rate) AllowN(k string, n int, now time.Time) time.Duration {
+	need := float64(min(max(n, 1), r.p.Limit))
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	b := r.keys.put(keyOf(k))
@@ -49,10 +56,10 @@ func (r *Rate) Allow(k string, now time.Time) time.Duration {
 	}
 	b.used = max(b.used, 0)
 	b.at = now
-	if b.used+1 > float64(r.p.Limit) {
-		return max(time.Duration((b.used+1-float64(r.p.Limit))*float64(perToken)), time.Nanosecond)
+	if b.used+need > float64(r.p.Limit) {
+		return max(time.Duration((b.used+need-float64(r.p.Limit))*float64(perToken)), time.Nanosecond)
 	}
-	b.used++
+	b.used += need
 	return 0
 }
 

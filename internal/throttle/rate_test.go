@@ -96,3 +96,37 @@ func TestAddressKey(t *testing.T) {
 		t.Error("two /64 prefixes share a key")
 	}
 }
+
+// TestRateAllowNWeighs: an event of weight n takes n tokens, a refusal takes
+// none, and an event heavier than the bucket costs the whole bucket rather
+// than never passing.
+func TestRateAllowNWeighs(t *testing.T) {
+	t0 := time.Unix(1_000_000, 0)
+	r := NewRate(RatePolicy{Limit: 10, Window: 10 * time.Second, MaxKeys: 100})
+	if w := r.AllowN("k", 4, t0); w != 0 {
+		t.Fatalf("4 of 10: refused for %v", w)
+	}
+	if w := r.AllowN("k", 6, t0); w != 0 {
+		t.Fatalf("6 more of 10: refused for %v", w)
+	}
+	// Empty: one token comes back per second, so 3 need 3 s.
+	if w := r.AllowN("k", 3, t0); w != 3*time.Second {
+		t.Fatalf("3 from an empty bucket: wait %v, want 3s", w)
+	}
+	// The refusal took nothing: 2 s later two tokens are there.
+	if w := r.AllowN("k", 2, t0.Add(2*time.Second)); w != 0 {
+		t.Fatalf("2 after 2 s: refused for %v", w)
+	}
+	// Heavier than the bucket: passes once the bucket is full, and empties it.
+	if w := r.AllowN("heavy", 50, t0); w != 0 {
+		t.Fatalf("a 50-token event into a full 10-token bucket: refused for %v", w)
+	}
+	if w := r.AllowN("heavy", 1, t0); w == 0 {
+		t.Fatal("the heavy event left tokens behind")
+	}
+	// Weight 0 or less counts as 1.
+	r2 := NewRate(RatePolicy{Limit: 1, Window: time.Minute, MaxKeys: 100})
+	if r2.AllowN("z", 0, t0) != 0 || r2.AllowN("z", 0, t0) == 0 {
+		t.Fatal("a weightless event must still take one token")
+	}
+}
