@@ -228,6 +228,14 @@ func checkRedirectURI(raw string) string {
 		return "must not have a fragment (RFC 6749 §3.1.2)"
 	case (u.Scheme == "http" || u.Scheme == "https") && u.Host == "":
 		return "has no host"
+	case slices.Contains(browserSchemes, strings.ToLower(u.Scheme)):
+		// A browser runs or reads these itself: as a redirect target they
+		// would hand the code to a script or a file, never to an app
+		// (RFC 9700 §4.1, RFC 8252 §7.1: a private-use scheme names an app).
+		return "uses a scheme the browser handles itself, not an app's private-use scheme"
 	}
 	return ""
 }
+
+// browserSchemes are URI schemes a browser executes or reads locally.
+var browserSchemes = []string{"javascript", "data", "file", "blob", "vbscript", "about", "filesystem", "view-source"}
