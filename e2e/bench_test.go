@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"net/http"
 	"net/url"
+	"runtime"
 	"strings"
 	"testing"
 
@@ -19,10 +20,19 @@ func BenchmarkRefreshGrant(b *testing.B) {
 	for _, alg := range []string{"RS256", "ES256"} {
 		b.Run(alg, func(b *testing.B) {
 			e := startWith(b, func(c *config.Config) { c.Tokens.SigningAlg = alg; c.LogLevel = "warn" })
-			b.SetParallelism(4) // 4 workers per core, as a loaded server sees
+			const perCore = 4 // workers per core, as a loaded server sees
+			b.SetParallelism(perCore)
+			// One chain per worker, signed in one after the other: the
+			// password throttle admits no more parallel attempts for one
+			// username than it has free failures (issue 10), and sign-in
+			// is not what this measures.
+			chains := make(chan string, perCore*runtime.GOMAXPROCS(0))
+			for range cap(chains) {
+				chains <- e.benchSignIn(b)
+			}
 			b.ResetTimer()
 			b.RunParallel(func(pb *testing.PB) {
-				rt := e.benchSignIn(b)
+				rt := <-chains
 				client := &http.Client{}
 				for pb.Next() {
 					rt = e.benchRefresh(b, client, rt)
