@@ -1,7 +1,6 @@
 package config
 
 import (
-	"errors"
 	"strings"
 	"testing"
 	"time"
@@ -9,12 +8,7 @@ import (
 
 // TestEdgeRules breaks one http, tls or trusted_proxies rule per case.
 func TestEdgeRules(t *testing.T) {
-	cases := []struct {
-		name   string
-		break_ func(c *Config)
-		field  string
-		reason string
-	}{
+	cases := []ruleCase{
 		{"read header timeout 0", func(c *Config) { c.HTTP.ReadHeaderTimeout = 0 }, "http.read_header_timeout", "longer than 0s"},
 		{"read timeout 0", func(c *Config) { c.HTTP.ReadTimeout = 0 }, "http.read_timeout", "longer than 0s"},
 		{"write timeout negative", func(c *Config) { c.HTTP.WriteTimeout = -time.Second }, "http.write_timeout", "longer than 0s"},
@@ -31,23 +25,7 @@ func TestEdgeRules(t *testing.T) {
 		{"proxy not an address", func(c *Config) { c.TrustedProxies = []string{"10.0.0.0/8", "proxy.internal"} }, "trusted_proxies[1]", "not an IP address or CIDR"},
 		{"proxy prefix with host bits", func(c *Config) { c.TrustedProxies = []string{"10.1.2.3/8"} }, "trusted_proxies[0]", "did you mean 10.0.0.0/8"},
 	}
-	for _, tc := range cases {
-		t.Run(tc.name, func(t *testing.T) {
-			c := validConfig(t)
-			tc.break_(c)
-			err := c.Finish()
-			var ce *Error
-			if !errors.As(err, &ce) {
-				t.Fatalf("Finish = %v, want *Error", err)
-			}
-			for _, p := range ce.Problems {
-				if p.Field == tc.field && strings.Contains(p.Reason, tc.reason) {
-					return
-				}
-			}
-			t.Errorf("no problem %s: …%s…; got:\n%v", tc.field, tc.reason, err)
-		})
-	}
+	runRuleCases(t, cases)
 }
 
 func TestEdgeDefaultsAndTLSIssuer(t *testing.T) {

@@ -12,17 +12,43 @@ import (
 
 func ptr[T any](v T) *T { return &v }
 
+// ruleCase breaks one rule of a valid configuration; Finish must then
+// report a problem whose field is field and whose reason contains reason.
+type ruleCase struct {
+	name   string
+	break_ func(c *Config)
+	field  string // must start a problem line
+	reason string // must follow in the same problem
+}
+
+// runRuleCases runs each case on a fresh valid configuration.
+func runRuleCases(t *testing.T, cases []ruleCase) {
+	t.Helper()
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			c := validConfig(t)
+			tc.break_(c)
+			err := c.Finish()
+			var ce *Error
+			if !errors.As(err, &ce) {
+				t.Fatalf("Finish = %v, want *Error", err)
+			}
+			for _, p := range ce.Problems {
+				if p.Field == tc.field && strings.Contains(p.Reason, tc.reason) {
+					return
+				}
+			}
+			t.Errorf("no problem %s: …%s…; got:\n%v", tc.field, tc.reason, err)
+		})
+	}
+}
+
 // TestRules breaks one rule per case and checks that the error names the
 // field and says why.
 func TestRules(t *testing.T) {
 	p384, _ := ecdsa.GenerateKey(elliptic.P384(), rand.Reader)
 	p521, _ := ecdsa.GenerateKey(elliptic.P521(), rand.Reader)
-	cases := []struct {
-		name   string
-		break_ func(c *Config)
-		field  string // must start a problem line
-		reason string // must follow in the same problem
-	}{
+	cases := []ruleCase{
 		{"issuer not a URL", func(c *Config) { c.Issuer = "login.example.com" }, "issuer", "absolute http(s) URL"},
 		{"issuer scheme", func(c *Config) { c.Issuer = "ftp://login.example.com" }, "issuer", "absolute http(s) URL"},
 		{"issuer query", func(c *Config) { c.Issuer = "https://a.example?x=1" }, "issuer", "query or fragment"},
@@ -116,23 +142,7 @@ func TestRules(t *testing.T) {
 		{"protected claim aud", func(c *Config) { c.Users[0].Claims["aud"] = "x" }, `users[0] "alice".claims.aud`, "set by the server"},
 		{"claims not JSON", func(c *Config) { c.Users[0].Claims["address"] = map[any]any{1: "x"} }, `users[0] "alice".claims`, "JSON"},
 	}
-	for _, tc := range cases {
-		t.Run(tc.name, func(t *testing.T) {
-			c := validConfig(t)
-			tc.break_(c)
-			err := c.Finish()
-			var ce *Error
-			if !errors.As(err, &ce) {
-				t.Fatalf("Finish = %v, want *Error", err)
-			}
-			for _, p := range ce.Problems {
-				if p.Field == tc.field && strings.Contains(p.Reason, tc.reason) {
-					return
-				}
-			}
-			t.Errorf("no problem %s: …%s…; got:\n%v", tc.field, tc.reason, err)
-		})
-	}
+	runRuleCases(t, cases)
 }
 
 func TestSecretOfExactlyMinimumLength(t *testing.T) {
