@@ -109,23 +109,23 @@ func (h *Handler) authorizationCode(ctx context.Context, req Request) (*Response
 // recalled; it expires within minutes).
 func (h *Handler) codeReplay(ctx context.Context, c *config.Client, code store.AuthCode) (*Response, error) {
 	outcome := "no_grant"
+	desc := "the authorization code was already used"
 	if code.GrantID != "" {
 		out, err := h.Refresh.RevokeReplayed(ctx, code.GrantID, code.ClientID, code.Subject, refresh.PolicyFor(c))
 		if err != nil {
 			return nil, oautherr.Server(err)
 		}
 		outcome = out.String()
+		switch out {
+		case store.Revoked, store.Tombstoned:
+			desc += "; the grant issued from it is now revoked and the user must sign in again"
+		case store.AlreadyRevoked:
+			desc += "; the grant issued from it was already revoked"
+		}
 	}
 	h.Log.LogAttrs(ctx, slog.LevelWarn, "authorization code reuse detected",
 		slog.String("event", "code_reuse"), slog.String("client_id", code.ClientID),
 		slog.String("grant_id", code.GrantID), slog.String("outcome", outcome))
-	desc := "the authorization code was already used"
-	switch outcome {
-	case store.Revoked.String(), store.Tombstoned.String():
-		desc += "; the grant issued from it is now revoked and the user must sign in again"
-	case store.AlreadyRevoked.String():
-		desc += "; the grant issued from it was already revoked"
-	}
 	return nil, oautherr.New(oautherr.InvalidGrant, "%s", desc)
 }
 

@@ -29,9 +29,10 @@ func (h *Handler) refreshToken(ctx context.Context, req Request) (*Response, err
 		scopes []string
 	)
 	// check runs before anything changes, a retry within the grace window
-	// included; introspection asks the same RefreshStanding.
+	// included. With the client's part of RefreshStanding asked above, what
+	// is left of it (and of what introspection asks) is the user.
 	check := func(g store.Grant) error {
-		u, err := RefreshStanding(c, h.Users, g)
+		u, err := ActiveUser(h.Users, g.Subject)
 		if err != nil {
 			return standingError(err, "refresh token")
 		}
