@@ -40,7 +40,10 @@ func TestSystemSecretCreatedOnFirstStart(t *testing.T) {
 	if err != nil || fi.Mode().Perm() != 0o600 {
 		t.Fatalf("system secret file: %v, %v; want mode 0600", fi, err)
 	}
-	first, _ := os.ReadFile(cfg.SystemSecretFile)
+	first, err := os.ReadFile(cfg.SystemSecretFile)
+	if err != nil || len(first) < 32 {
+		t.Fatalf("system secret file holds %d bytes, %v; want at least 32", len(first), err)
+	}
 	a, err = Open(context.Background(), cfg, Options{})
 	if err != nil {
 		t.Fatalf("second start: %v", err)

@@ -96,16 +96,20 @@ func TestBackoffLongRunRateIsFreePerWindow(t *testing.T) {
 	p.Max = 10 * time.Minute
 	b := NewBackoff(p)
 	now, guesses := t0, 0
+	limit := 10*p.Free + p.Free + 10
 	for now.Before(t0.Add(10 * p.Window)) {
 		if w := b.Begin("k", now); w > 0 {
 			now = now.Add(w)
 			continue
 		}
 		b.Fail("k", now)
-		guesses++
+		if guesses++; guesses > limit { // fail, not hang, if nothing refuses
+			t.Fatalf("more than %d guesses in 10 windows, want about %d", limit, 10*p.Free)
+		}
 	}
 	t.Logf("%d guesses in 10 windows", guesses)
-	if limit := 10*p.Free + p.Free + 10; guesses > limit {
+	// Backoff, not lockout: the attacker (and so the user) keeps about Free per window.
+	if guesses < 10*p.Free {
 		t.Fatalf("%d guesses in 10 windows, want about %d", guesses, 10*p.Free)
 	}
 }
