@@ -3,8 +3,6 @@ package grant
 import (
 	"context"
 	"errors"
-	"net/http"
-	"strconv"
 
 	"github.com/tollgate-oidc/tollgate/internal/config"
 	"github.com/tollgate-oidc/tollgate/internal/oautherr"
@@ -56,17 +54,8 @@ func (h *Handler) password(ctx context.Context, req Request) (*Response, error) 
 // endpoint less often" and belongs to the device flow. The answer is the
 // same whether or not the username exists.
 func ThrottledError(t *Throttled) *oautherr.Error {
-	desc := "too many sign-in attempts for this username or from this address; try again in " + inSeconds(t.Seconds())
 	if t.Busy {
-		desc = "the server is busy checking other sign-ins; try again in " + inSeconds(t.Seconds())
+		return oautherr.TooManyRequests("the server is busy checking other sign-ins", t.RetryAfter)
 	}
-	return &oautherr.Error{Code: oautherr.TemporarilyUnavailable, Description: desc,
-		Status: http.StatusTooManyRequests, RetryAfter: t.Seconds()}
-}
-
-func inSeconds(n int) string {
-	if n == 1 {
-		return "1 second"
-	}
-	return strconv.Itoa(n) + " seconds"
+	return oautherr.TooManyRequests("too many sign-in attempts for this username or from this address", t.RetryAfter)
 }

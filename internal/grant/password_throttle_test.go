@@ -97,9 +97,9 @@ func outcome(err error) string {
 	case errors.Is(err, ErrBadCredentials):
 		return "bad"
 	case errors.As(err, &th) && th.Busy:
-		return fmt.Sprintf("busy %ds", th.Seconds())
+		return fmt.Sprintf("busy %ds", ThrottledError(th).RetryAfter)
 	case errors.As(err, &th):
-		return fmt.Sprintf("throttled %ds", th.Seconds())
+		return fmt.Sprintf("throttled %ds", ThrottledError(th).RetryAfter)
 	}
 	return "error: " + err.Error()
 }

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"math"
 	"runtime"
 	"sync/atomic"
 	"time"
@@ -116,12 +115,6 @@ func (t *Throttled) Error() string {
 		return "too many password checks in progress"
 	}
 	return "too many failed sign-ins"
-}
-
-// Seconds is RetryAfter in whole seconds, rounded up, at least 1: the value
-// of a Retry-After header (RFC 9110 §10.2.3).
-func (t *Throttled) Seconds() int {
-	return max(1, int(math.Ceil(t.RetryAfter.Seconds())))
 }
 
 // Check verifies a's password. It returns the user, or ErrBadCredentials,

@@ -1,9 +1,7 @@
 package oauth
 
 import (
-	"fmt"
 	"log/slog"
-	"math"
 	"net/http"
 	"strconv"
 
@@ -51,11 +49,9 @@ func (s *Server) admitStored(r *http.Request, clientID string, size int) *oauthe
 	if wait == 0 {
 		return nil
 	}
-	secs := max(1, int(math.Ceil(wait.Seconds())))
 	s.Log.LogAttrs(r.Context(), slog.LevelDebug, "authorization request refused: too many stored",
 		slog.String("client_id", clientID), slog.String("remote_ip", ip), slog.String("limit", what))
-	return &oautherr.Error{Code: oautherr.TemporarilyUnavailable, Status: http.StatusTooManyRequests, RetryAfter: secs,
-		Description: fmt.Sprintf("too many authorization requests %s; try again in %s", what, plural(secs, "second"))}
+	return oautherr.TooManyRequests("too many authorization requests "+what, wait)
 }
 
 // storedWeight is what a stored request of size bytes costs its budgets:
@@ -67,11 +63,4 @@ func setRetryAfter(w http.ResponseWriter, e *oautherr.Error) {
 	if e != nil && e.RetryAfter > 0 {
 		w.Header().Set("Retry-After", strconv.Itoa(e.RetryAfter))
 	}
-}
-
-func plural(n int, unit string) string {
-	if n == 1 {
-		return "1 " + unit
-	}
-	return strconv.Itoa(n) + " " + unit + "s"
 }

@@ -6,7 +6,6 @@ import (
 	"log/slog"
 	"net/http"
 	"runtime/debug"
-	"strconv"
 	"strings"
 
 	"github.com/tollgate-oidc/tollgate/internal/oautherr"
@@ -68,9 +67,7 @@ func (s *Server) writeError(w http.ResponseWriter, r *http.Request, err error) {
 			slog.String("path", r.URL.Path), slog.String("error", fmt.Sprint(e.Cause)))
 	}
 	noStore(w)
-	if e.RetryAfter > 0 {
-		w.Header().Set("Retry-After", strconv.Itoa(e.RetryAfter))
-	}
+	setRetryAfter(w, e)
 	if e.Code == oautherr.InvalidClient {
 		// RFC 6749 §5.2: a 401 names the scheme the client may use.
 		w.Header().Set("WWW-Authenticate", `Basic realm="tollgate", charset="UTF-8"`)

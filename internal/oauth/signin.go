@@ -6,7 +6,6 @@ import (
 	"net/http"
 	"net/url"
 	"slices"
-	"strconv"
 
 	"github.com/tollgate-oidc/tollgate/internal/authorize"
 	"github.com/tollgate-oidc/tollgate/internal/config"
@@ -51,7 +50,7 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request) error {
 			return nil
 		case errors.As(err, &th):
 			// 429 with the form kept: the user may try again after the wait.
-			w.Header().Set("Retry-After", strconv.Itoa(th.Seconds()))
+			setRetryAfter(w, grant.ThrottledError(th))
 			page.Username, page.Throttled = form.Get("username"), true
 		case errors.Is(err, grant.ErrBadCredentials):
 			page.Username, page.Failed = form.Get("username"), true

@@ -3,7 +3,10 @@ package oautherr
 import (
 	"errors"
 	"fmt"
+	"math"
 	"net/http"
+	"strconv"
+	"time"
 )
 
 // Error codes of RFC 6749 §5.2, RFC 7009 §2.2.1 and RFC 6750 §3.1.
@@ -48,6 +51,21 @@ func (e *Error) Unwrap() error { return e.Cause }
 // New builds an error with the status RFC 6749 §5.2 gives the code.
 func New(code, format string, args ...any) *Error {
 	return &Error{Code: code, Description: fmt.Sprintf(format, args...), Status: StatusFor(code)}
+}
+
+// TooManyRequests is the answer to a caller that must wait: 429 (RFC 6585
+// §4) with Retry-After in whole seconds, rounded up and at least 1, and
+// temporarily_unavailable (RFC 6749 §4.1.2.1, the code for "try again
+// later"; RFC 9126 §2.3 allows it at a back-channel endpoint). The
+// description is why, followed by how long to wait.
+func TooManyRequests(why string, wait time.Duration) *Error {
+	secs := max(1, int(math.Ceil(wait.Seconds())))
+	unit := " seconds"
+	if secs == 1 {
+		unit = " second"
+	}
+	return &Error{Code: TemporarilyUnavailable, Status: http.StatusTooManyRequests, RetryAfter: secs,
+		Description: why + "; try again in " + strconv.Itoa(secs) + unit}
 }
 
 // Server wraps an internal failure: the client sees a generic server_error and
