@@ -92,7 +92,7 @@ func newFixture(t *testing.T) *fixture {
 	f.cfg = newConfig(t, nil)
 	audit := slog.New(slog.NewTextHandler(f.logs, nil))
 	f.h = &grant.Handler{
-		Users: f.cfg, Refresh: refresh.New(f.st, mint.RotationKey(systemSecret), f.clk.Now, audit), Minter: m,
+		Users: f.cfg, Passwords: passwords(t, f.cfg, f.clk.Now), Refresh: refresh.New(f.st, mint.RotationKey(systemSecret), f.clk.Now, audit), Minter: m,
 		Codes: f.st, Now: f.clk.Now, Audience: []string{issuer + "/resources"}, Log: audit,
 	}
 	return f
@@ -102,6 +102,17 @@ func newFixture(t *testing.T) *fixture {
 func (f *fixture) reconfigure(edit func(*config.Config)) {
 	f.cfg = newConfig(f.t, edit)
 	f.h.Users = f.cfg
+	f.h.Passwords = passwords(f.t, f.cfg, f.clk.Now)
+}
+
+// passwords are the password checks of cfg, as the server builds them.
+func passwords(t *testing.T, cfg *config.Config, now func() time.Time) *grant.Passwords {
+	t.Helper()
+	p, err := grant.NewPasswords(cfg, now, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return p
 }
 
 // newConfig is the fixture configuration, changed by edit before Finish.

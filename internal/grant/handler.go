@@ -3,7 +3,6 @@ package grant
 import (
 	"context"
 	"log/slog"
-	"sync"
 	"time"
 
 	"github.com/tollgate-oidc/tollgate/internal/config"
@@ -59,8 +58,7 @@ type Codes interface {
 // Handler runs every grant.
 type Handler struct {
 	Users Users
-	// Passwords are the password checks, shared with the login page; when
-	// nil, PasswordChecks makes them once from Users (the configuration).
+	// Passwords are the password checks, shared with the login page (NewPasswords).
 	Passwords *Passwords
 	Refresh   *refresh.Service
 	Minter    *mint.Minter
@@ -68,10 +66,6 @@ type Handler struct {
 	Now       func() time.Time
 	Audience  []string // aud of access tokens (RFC 9068 §3)
 	Log       *slog.Logger
-
-	defaultOnce      sync.Once
-	defaultPasswords *Passwords
-	defaultErr       error
 }
 
 // Users finds local users.

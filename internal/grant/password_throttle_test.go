@@ -264,3 +264,16 @@ func TestPasswordChecksEqualiseOverEveryUsersHashKind(t *testing.T) {
 		t.Fatalf("classes %v, want %v", got, want)
 	}
 }
+
+// TestPasswordGrantWithoutChecksIsAnInternalError: a Handler wired without
+// its password checks answers server_error; it never checks a password
+// unthrottled, or not at all.
+func TestPasswordGrantWithoutChecksIsAnInternalError(t *testing.T) {
+	f := newPwFixture(t, nil)
+	f.h.Passwords = nil
+	_, err := f.h.Exchange(context.Background(), Request{GrantType: TypePassword, Client: f.client(t),
+		Username: "alice", Password: pwAlice})
+	if e := oautherr.As(err); e.Code != oautherr.ServerError {
+		t.Fatalf("password grant without checks: %v, want server_error", err)
+	}
+}

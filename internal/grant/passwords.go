@@ -72,22 +72,13 @@ func NewPasswords(cfg *config.Config, now func() time.Time, log *slog.Logger) (*
 	}, nil
 }
 
-// PasswordChecks returns h.Passwords or, for a Handler built without them,
-// checks made once from h.Users when that is the configuration, with its
-// throttle settings: the rules are never skipped for want of wiring.
+// PasswordChecks returns h.Passwords; a Handler wired without them is an
+// internal error, never a check skipped.
 func (h *Handler) PasswordChecks() (*Passwords, error) {
-	if h.Passwords != nil {
-		return h.Passwords, nil
+	if h.Passwords == nil {
+		return nil, errors.New("grant: Handler.Passwords is not set")
 	}
-	h.defaultOnce.Do(func() {
-		cfg, ok := h.Users.(*config.Config)
-		if !ok {
-			h.defaultErr = errors.New("grant: Handler.Passwords is not set and Users is not a *config.Config")
-			return
-		}
-		h.defaultPasswords, h.defaultErr = NewPasswords(cfg, h.Now, h.Log)
-	})
-	return h.defaultPasswords, h.defaultErr
+	return h.Passwords, nil
 }
 
 // Attempt is one sign-in to check.

@@ -100,10 +100,14 @@ func newFixture(t *testing.T) *fixture {
 	}
 	minter := mint.NewMinter(ks, fxIssuer)
 	ref := refresh.New(f.st, mint.RotationKey([]byte(strings.Repeat("s", 32))), f.Now, nil)
+	passwords, err := grant.NewPasswords(cfg, f.Now, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
 	f.srv, err = oauth.New(oauth.Deps{
 		Config: cfg,
 		Auth:   &clientauth.Authenticator{Clients: cfg, JTI: f.st, Issuer: fxIssuer, Now: f.Now},
-		Grants: &grant.Handler{Users: cfg, Refresh: ref, Minter: minter, Codes: f.st, Now: f.Now,
+		Grants: &grant.Handler{Users: cfg, Passwords: passwords, Refresh: ref, Minter: minter, Codes: f.st, Now: f.Now,
 			Audience: oauth.AccessTokenAudience(fxIssuer), Log: slog.New(slog.DiscardHandler)},
 		Refresh: ref, Minter: minter, Keys: ks, Store: f.st, Pages: pages,
 		CSRF: &web.CSRF{Key: []byte(strings.Repeat("c", 32)), Secure: true},
