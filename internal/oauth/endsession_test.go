@@ -1,11 +1,8 @@
 package oauth_test
 
 import (
-	"encoding/json"
 	"net/http"
-	"net/http/httptest"
 	"net/url"
-	"strings"
 	"testing"
 	"time"
 
@@ -30,21 +27,11 @@ func (f *fixture) idToken(subject, sid string) string {
 func (f *fixture) passwordGrantIDToken() string {
 	f.t.Helper()
 	form := url.Values{"grant_type": {"password"}, "username": {"alice"}, "password": {fxPassword}, "scope": {"openid"}}
-	r := httptest.NewRequest(http.MethodPost, fxIssuer+oauth.PathToken, strings.NewReader(form.Encode()))
-	r.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-	r.SetBasicAuth("app", fxSecret)
-	w := httptest.NewRecorder()
-	f.h.ServeHTTP(w, r)
-	var body struct {
-		IDToken string `json:"id_token"`
-	}
-	if w.Code != http.StatusOK || json.Unmarshal(w.Body.Bytes(), &body) != nil || body.IDToken == "" {
-		f.t.Fatalf("password grant: %d %s", w.Code, w.Body.String())
-	}
-	if sid, ok := jwtClaims(f.t, body.IDToken)["sid"]; ok {
+	tok := f.postAsApp(oauth.PathToken, form, http.StatusOK, "id_token")
+	if sid, ok := jwtClaims(f.t, tok)["sid"]; ok {
 		f.t.Fatalf("a password-grant ID token carries sid %v", sid)
 	}
-	return body.IDToken
+	return tok
 }
 
 // TestEndSessionHintMustNameTheSession: an id_token_hint proves which

@@ -1,11 +1,8 @@
 package oauth_test
 
 import (
-	"encoding/json"
 	"net/http"
-	"net/http/httptest"
 	"net/url"
-	"strings"
 	"testing"
 	"time"
 
@@ -15,18 +12,7 @@ import (
 // push sends app's code request to the PAR endpoint and returns the request_uri.
 func (f *fixture) push() string {
 	f.t.Helper()
-	r := httptest.NewRequest(http.MethodPost, fxIssuer+oauth.PathPAR, strings.NewReader(codeRequest().Encode()))
-	r.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-	r.SetBasicAuth("app", fxSecret)
-	w := httptest.NewRecorder()
-	f.h.ServeHTTP(w, r)
-	var body struct {
-		RequestURI string `json:"request_uri"`
-	}
-	if w.Code != http.StatusCreated || json.Unmarshal(w.Body.Bytes(), &body) != nil || body.RequestURI == "" {
-		f.t.Fatalf("PAR: %d %s", w.Code, w.Body.String())
-	}
-	return body.RequestURI
+	return f.postAsApp(oauth.PathPAR, codeRequest(), http.StatusCreated, "request_uri")
 }
 
 // TestRequestURIWrongClientLeavesItUsable: a request_uri presented with

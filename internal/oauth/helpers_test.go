@@ -290,18 +290,27 @@ const fxVerifier = "dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk"
 func (f *fixture) redeem(code string) map[string]any {
 	f.t.Helper()
 	form := url.Values{"grant_type": {"authorization_code"}, "code": {code}, "redirect_uri": {fxAppCB}, "code_verifier": {fxVerifier}}
-	r := httptest.NewRequest(http.MethodPost, fxIssuer+oauth.PathToken, strings.NewReader(form.Encode()))
+	return jwtClaims(f.t, f.postAsApp(oauth.PathToken, form, http.StatusOK, "id_token"))
+}
+
+// postAsApp posts form to path as client app (client_secret_basic), wants
+// status, and returns the string field of the JSON answer, which must be there.
+func (f *fixture) postAsApp(path string, form url.Values, status int, field string) string {
+	f.t.Helper()
+	r := httptest.NewRequest(http.MethodPost, fxIssuer+path, strings.NewReader(form.Encode()))
 	r.Header.Set("Content-Type", "application/x-www-form-urlencoded")
 	r.SetBasicAuth("app", fxSecret)
 	w := httptest.NewRecorder()
 	f.h.ServeHTTP(w, r)
-	var body struct {
-		IDToken string `json:"id_token"`
+	var body map[string]any
+	if w.Code != status || json.Unmarshal(w.Body.Bytes(), &body) != nil {
+		f.t.Fatalf("POST %s: %d %s", path, w.Code, w.Body.String())
 	}
-	if w.Code != http.StatusOK || json.Unmarshal(w.Body.Bytes(), &body) != nil || body.IDToken == "" {
-		f.t.Fatalf("redeem: %d %s", w.Code, w.Body.String())
+	v, _ := body[field].(string)
+	if v == "" {
+		f.t.Fatalf("POST %s: no %s in %s", path, field, w.Body.String())
 	}
-	return jwtClaims(f.t, body.IDToken)
+	return v
 }
 
 // jwtClaims decodes a JWT's payload without checking it (the server made it).
