@@ -25,17 +25,24 @@ func testConfig(t *testing.T, dir string) *config.Config {
 	return c
 }
 
-// TestSystemSecretCreatedOnFirstStart: a fresh install gets a random secret
-// in a 0600 file, and the next start reads the same one.
-func TestSystemSecretCreatedOnFirstStart(t *testing.T) {
+// firstStart opens and closes a fresh install whose system secret is a
+// file, and returns its configuration.
+func firstStart(t *testing.T) *config.Config {
+	t.Helper()
 	t.Setenv(EnvSystemSecret, "")
-	dir := t.TempDir()
-	cfg := testConfig(t, dir)
+	cfg := testConfig(t, t.TempDir())
 	a, err := Open(context.Background(), cfg, Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
 	a.Close()
+	return cfg
+}
+
+// TestSystemSecretCreatedOnFirstStart: a fresh install gets a random secret
+// in a 0600 file, and the next start reads the same one.
+func TestSystemSecretCreatedOnFirstStart(t *testing.T) {
+	cfg := firstStart(t)
 	fi, err := os.Stat(cfg.SystemSecretFile)
 	if err != nil || fi.Mode().Perm() != 0o600 {
 		t.Fatalf("system secret file: %v, %v; want mode 0600", fi, err)
@@ -44,7 +51,7 @@ func TestSystemSecretCreatedOnFirstStart(t *testing.T) {
 	if err != nil || len(first) < 32 {
 		t.Fatalf("system secret file holds %d bytes, %v; want at least 32", len(first), err)
 	}
-	a, err = Open(context.Background(), cfg, Options{})
+	a, err := Open(context.Background(), cfg, Options{})
 	if err != nil {
 		t.Fatalf("second start: %v", err)
 	}
@@ -60,18 +67,11 @@ func TestSystemSecretCreatedOnFirstStart(t *testing.T) {
 // random system.key beside the old database would open nothing, and would
 // mislead whoever restores the backup.
 func TestMissingSystemSecretWritesNothing(t *testing.T) {
-	t.Setenv(EnvSystemSecret, "")
-	dir := t.TempDir()
-	cfg := testConfig(t, dir)
-	a, err := Open(context.Background(), cfg, Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	a.Close()
+	cfg := firstStart(t)
 	if err := os.Remove(cfg.SystemSecretFile); err != nil {
 		t.Fatal(err)
 	}
-	_, err = Open(context.Background(), cfg, Options{})
+	_, err := Open(context.Background(), cfg, Options{})
 	if err == nil {
 		t.Fatal("started without the secret that sealed its keys")
 	}
