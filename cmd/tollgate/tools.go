@@ -76,7 +76,7 @@ func cmdRevoke(args []string) error {
 // already revoked is said to be so (and is not an error: the operator's
 // goal holds).
 func revokeOneGrant(ctx context.Context, st store.Store, rs *refresh.Service, id string) error {
-	g, err := st.Grant(ctx, id)
+	g, _, err := st.GrantChain(ctx, id)
 	if errors.Is(err, store.ErrNotFound) {
 		return fmt.Errorf("no grant %q in the database; nothing revoked", id)
 	}

@@ -183,7 +183,7 @@ func TestCodeReplayBeforeTheGrantExists(t *testing.T) {
 	}
 	wantOAuth(t, replayErr, oautherr.InvalidGrant)
 	stored, _ := f.st.AuthCode(f.ctx, mint.HashToken(code))
-	if g, err := f.st.Grant(f.ctx, stored.GrantID); err != nil || !g.Revoked() {
+	if g, _, err := f.st.GrantChain(f.ctx, stored.GrantID); err != nil || !g.Revoked() {
 		t.Fatalf("grant %q after the replay: %+v, %v; want a revoked tombstone", stored.GrantID, g, err)
 	}
 	if logs := f.logs.String(); !strings.Contains(logs, "outcome=tombstoned") {

@@ -133,7 +133,7 @@ func TestReplayAfterGraceRevokesTheGrant(t *testing.T) {
 	wantErr(t, err, refresh.ErrReused)
 	_, err = f.refresh(next.Token, oneTime)
 	wantErr(t, err, refresh.ErrRevoked)
-	g, _ := f.st.Grant(f.ctx, first.Grant.ID)
+	g, _, _ := f.st.GrantChain(f.ctx, first.Grant.ID)
 	if !g.Revoked() {
 		t.Fatal("grant not revoked after reuse")
 	}

@@ -12,6 +12,12 @@ var (
 	// ErrConflict: a conditional write lost (the record was already consumed,
 	// revoked or present).
 	ErrConflict = errors.New("store: conflict")
+	// ErrUnavailable: the store could not be reached, or did not answer
+	// within its statement timeout, and nothing is known to have been
+	// written. A backend wraps connection failures and timeouts in it, so
+	// that an endpoint answers 503 temporarily_unavailable with Retry-After
+	// (the client may retry with the same refresh token) rather than 500.
+	ErrUnavailable = errors.New("store: unavailable")
 )
 
 // Grant is one token family: everything issued from one sign-in. Revoking it
@@ -145,14 +151,28 @@ type Consent struct {
 type Store interface {
 	// CreateGrant writes a grant and its first refresh token in one transaction.
 	CreateGrant(ctx context.Context, g Grant, first RefreshToken) error
-	// Grant returns a grant by id, or ErrNotFound.
-	Grant(ctx context.Context, id string) (Grant, error)
+	// GrantChain returns a grant by id and the generation of its newest
+	// refresh token (-1 when it has none, as a tombstone), or ErrNotFound.
+	// It serves the cold paths: a token that is well-formed and carries a
+	// valid MAC but whose row is gone (package refresh decides what that
+	// means from the grant and the generation), and the operator's tools.
+	GrantChain(ctx context.Context, id string) (Grant, int, error)
 	// RefreshToken returns a refresh token by hash with its grant, or ErrNotFound.
 	RefreshToken(ctx context.Context, hash string) (RefreshToken, Grant, error)
 	// RotateRefreshToken atomically marks oldHash consumed at consumedAt with
 	// next.Hash as its successor, and inserts next. It returns ErrConflict
 	// (and changes nothing) if the old token is already consumed or its grant
 	// is revoked, and ErrNotFound if oldHash does not exist.
+	//
+	// In the same atomic write it deletes the old token's own predecessor
+	// (the token of the grant whose successor was oldHash), so a grant holds
+	// at most two tokens: the live one and the one it replaced, kept for a
+	// retry within the grace window. Older generations are recognised as
+	// reuse by their MAC (mint), not by a row: the store grows with live
+	// grants, not with refreshes.
+	//
+	// Exactly one of any number of concurrent rotations of one token wins,
+	// on every node: each backend says in its doc.go why its SQL makes it so.
 	RotateRefreshToken(ctx context.Context, oldHash string, consumedAt time.Time, next RefreshToken) error
 	// ExtendRefreshToken moves an unconsumed token's idle expiry (reuse
 	// rotation); ErrConflict if it is consumed or its grant revoked.
@@ -235,7 +255,22 @@ type Store interface {
 	// consumed before `before` goes too, live or not: a used-up handle or
 	// request_uri is refused whether its row exists or not, so it need not
 	// hold space until it expires.
+	//
+	// It deletes in small batches, each its own short transaction, so it
+	// never holds a lock that stalls a refresh for long.
 	DeleteExpired(ctx context.Context, before time.Time) (int, error)
+
+	// TakeLease takes or renews the named lease for holder until now+ttl,
+	// and reports whether holder holds it now. It succeeds when nobody holds
+	// the lease, when the holder's lease ended before now, or when holder
+	// already holds it. One row per name: the janitor uses it so that one
+	// node at a time sweeps. Clocks are the callers': nodes whose clocks
+	// differ by more than ttl may overlap, which costs a duplicate sweep,
+	// never correctness.
+	TakeLease(ctx context.Context, name, holder string, now time.Time, ttl time.Duration) (bool, error)
+
+	// Ping reports whether the store answers (readiness checks).
+	Ping(ctx context.Context) error
 
 	Close() error
 }

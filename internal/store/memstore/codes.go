@@ -153,3 +153,24 @@ func sweep[K comparable, V any](m map[K]V, before time.Time, expiry func(V) time
 	}
 	return n
 }
+
+// TakeLease implements store.Store.
+func (s *Store) TakeLease(ctx context.Context, name, holder string, now time.Time, ttl time.Duration) (bool, error) {
+	if now.IsZero() {
+		return false, zeroTime("take lease")
+	}
+	if err := s.lock(ctx, "take lease"); err != nil {
+		return false, err
+	}
+	defer s.mu.Unlock()
+	now = norm(now)
+	l, ok := s.leases[name]
+	if ok && l.holder != holder && !l.until.Before(now) {
+		return false, nil
+	}
+	s.leases[name] = lease{holder: holder, until: norm(now.Add(ttl))}
+	return true, nil
+}
+
+// Ping implements store.Store; memory always answers.
+func (s *Store) Ping(ctx context.Context) error { return ctx.Err() }

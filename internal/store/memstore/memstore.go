@@ -33,6 +33,13 @@ type Store struct {
 	sessions map[string]store.Session // by ID
 	sids     map[string]string        // session SID to ID, for uniqueness
 	consents map[consentKey]store.Consent
+	leases   map[string]lease
+}
+
+// lease is who holds a named lease, and until when.
+type lease struct {
+	holder string
+	until  time.Time
 }
 
 // New returns an empty store.
@@ -47,6 +54,7 @@ func New() *Store {
 		sessions: map[string]store.Session{},
 		sids:     map[string]string{},
 		consents: map[consentKey]store.Consent{},
+		leases:   map[string]lease{},
 	}
 }
 
@@ -126,17 +134,23 @@ func (s *Store) CreateGrant(ctx context.Context, g store.Grant, first store.Refr
 	return nil
 }
 
-// Grant implements store.Store.
-func (s *Store) Grant(ctx context.Context, id string) (store.Grant, error) {
+// GrantChain implements store.Store.
+func (s *Store) GrantChain(ctx context.Context, id string) (store.Grant, int, error) {
 	if err := s.lock(ctx, "grant"); err != nil {
-		return store.Grant{}, err
+		return store.Grant{}, 0, err
 	}
 	defer s.mu.Unlock()
 	g, ok := s.grants[id]
 	if !ok {
-		return store.Grant{}, notFound("grant")
+		return store.Grant{}, 0, notFound("grant")
 	}
-	return copyGrant(g), nil
+	newest := -1
+	for _, t := range s.tokens {
+		if t.GrantID == id {
+			newest = max(newest, t.Generation)
+		}
+	}
+	return copyGrant(g), newest, nil
 }
 
 // RefreshToken implements store.Store.

@@ -29,17 +29,19 @@ func (db *DB) CreateGrant(ctx context.Context, g store.Grant, first store.Refres
 	})
 }
 
-// Grant implements store.Store.
-func (db *DB) Grant(ctx context.Context, id string) (store.Grant, error) {
+// GrantChain implements store.Store. The newest generation comes from the
+// chain's last row (the primary key is (grant_id, seq)), one index probe.
+func (db *DB) GrantChain(ctx context.Context, id string) (store.Grant, int, error) {
 	var g store.Grant
-	err := db.findGrant.QueryRowContext(ctx, id).Scan(grantDest(&g)...)
+	var newest int
+	err := db.findGrant.QueryRowContext(ctx, id).Scan(append(grantDest(&g), &newest)...)
 	if errors.Is(err, sql.ErrNoRows) {
-		return store.Grant{}, fmt.Errorf("sqlite: grant: %w", store.ErrNotFound)
+		return store.Grant{}, 0, fmt.Errorf("sqlite: grant: %w", store.ErrNotFound)
 	}
 	if err != nil {
-		return store.Grant{}, fmt.Errorf("sqlite: grant: %w", err)
+		return store.Grant{}, 0, fmt.Errorf("sqlite: grant: %w", err)
 	}
-	return g, nil
+	return g, newest, nil
 }
 
 // RefreshToken implements store.Store.

@@ -107,7 +107,7 @@ func TestMigrateFromVersion1(t *testing.T) {
 	if err := db.w.QueryRowContext(ctx, `SELECT MAX(version) FROM schema_migrations`).Scan(&top); err != nil || top != len(migrations) {
 		t.Errorf("schema version after upgrade = %d, %v; want %d", top, err, len(migrations))
 	}
-	if _, err := db.Grant(ctx, "g1"); err != nil {
+	if _, _, err := db.GrantChain(ctx, "g1"); err != nil {
 		t.Errorf("grant written at version 1: %v", err)
 	}
 	if err := db.CreateSession(ctx, store.Session{ID: "s1", SID: "sid-1", Subject: "alice", CreatedAt: now}); err != nil {

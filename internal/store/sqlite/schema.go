@@ -133,6 +133,13 @@ var migrations = []string{
 		PRIMARY KEY (subject, client_id)
 	) STRICT, WITHOUT ROWID;
 	CREATE INDEX consents_expires_at ON consents (expires_at);`,
+
+	// 3: leases (TakeLease), so that one process at a time sweeps.
+	`CREATE TABLE leases (
+		name   TEXT PRIMARY KEY,
+		holder TEXT NOT NULL,
+		until  INTEGER NOT NULL
+	) STRICT, WITHOUT ROWID;`,
 }
 
 // migrate brings the schema up to len(migrations). Each migration runs in its

@@ -153,7 +153,9 @@ func (db *DB) prepare(ctx context.Context) error {
 	}{
 		{&db.findToken, db.r, `SELECT ` + tokenCols + `, ` + grantCols + `
 			FROM refresh_tokens t JOIN grants g ON g.id = t.grant_id WHERE t.hash = ?`},
-		{&db.findGrant, db.r, `SELECT ` + grantCols + ` FROM grants g WHERE g.id = ?`},
+		{&db.findGrant, db.r, `SELECT ` + grantCols + `,
+			COALESCE((SELECT t.generation FROM refresh_tokens t WHERE t.grant_id = g.id ORDER BY t.seq DESC LIMIT 1), -1)
+			FROM grants g WHERE g.id = ?`},
 		// Rotation (rotate.go) is this conditional INSERT, then the UPDATE
 		// below. The INSERT writes the successor, next to its predecessor
 		// (schema.go), only if the old token is unconsumed, in the

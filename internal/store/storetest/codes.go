@@ -42,7 +42,7 @@ func testAuthCode(t *testing.T, s store.Store) {
 
 	_, err = s.ConsumeAuthCode(ctx, "nope", at(time.Second), "g4")
 	wantErr(t, "ConsumeAuthCode(unknown)", err, store.ErrNotFound)
-	if _, err := s.Grant(ctx, "g4"); !errors.Is(err, store.ErrNotFound) {
+	if _, _, err := s.GrantChain(ctx, "g4"); !errors.Is(err, store.ErrNotFound) {
 		t.Errorf("Grant(g4) after ConsumeAuthCode(unknown): err = %v, want ErrNotFound", err)
 	}
 
@@ -238,7 +238,7 @@ func testDeleteExpired(t *testing.T, s store.Store) {
 	wantGone(t, s, liveRT.Hash)
 	wantGone(t, s, deadRT.Hash)
 	wantGone(t, s, "dead-next")
-	if _, err := s.Grant(ctx, "dead"); !errors.Is(err, store.ErrNotFound) {
+	if _, _, err := s.GrantChain(ctx, "dead"); !errors.Is(err, store.ErrNotFound) {
 		t.Errorf("Grant(expired): err = %v, want ErrNotFound", err)
 	}
 	mustGrant(t, s, "live")
@@ -297,7 +297,7 @@ func testZeroEventTime(t *testing.T, s store.Store) {
 	if mustGrant(t, s, "g1").Revoked() {
 		t.Error("grant revoked by a zero-time call")
 	}
-	if _, err := s.Grant(ctx, "g-tomb"); !errors.Is(err, store.ErrNotFound) {
+	if _, _, err := s.GrantChain(ctx, "g-tomb"); !errors.Is(err, store.ErrNotFound) {
 		t.Errorf("Grant(g-tomb) after a zero-time RevokeGrantOrTombstone: err = %v, want ErrNotFound", err)
 	}
 

@@ -38,7 +38,7 @@ func testCancelledContext(t *testing.T, s store.Store) {
 	later := at(time.Hour)
 	calls := map[string]func() error{
 		"CreateGrant": func() error { return s.CreateGrant(ctx, g2, rt2) },
-		"Grant":       func() error { _, err := s.Grant(ctx, "g1"); return err },
+		"GrantChain":  func() error { _, _, err := s.GrantChain(ctx, "g1"); return err },
 		"RefreshToken": func() error {
 			_, _, err := s.RefreshToken(ctx, rt0.Hash)
 			return err
@@ -89,9 +89,9 @@ func testCancelledContext(t *testing.T, s store.Store) {
 	}
 
 	// Nothing was written.
-	_, err := s.Grant(bg, "g2")
+	_, _, err := s.GrantChain(bg, "g2")
 	wantErr(t, "Grant(g2) after cancelled CreateGrant", err, store.ErrNotFound)
-	_, err = s.Grant(bg, "g-tomb")
+	_, _, err = s.GrantChain(bg, "g-tomb")
 	wantErr(t, "Grant(g-tomb) after cancelled RevokeGrantOrTombstone", err, store.ErrNotFound)
 	got, gotG := mustToken(t, s, rt0.Hash)
 	checkToken(t, "token after cancelled calls", got, rt0)

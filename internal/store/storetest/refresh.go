@@ -26,7 +26,7 @@ func testGrantRoundTrip(t *testing.T, s store.Store) {
 
 func testNotFound(t *testing.T, s store.Store) {
 	ctx := context.Background()
-	_, err := s.Grant(ctx, "nope")
+	_, _, err := s.GrantChain(ctx, "nope")
 	wantErr(t, "Grant(unknown)", err, store.ErrNotFound)
 	_, _, err = s.RefreshToken(ctx, "nope")
 	wantErr(t, "RefreshToken(unknown)", err, store.ErrNotFound)
@@ -48,14 +48,14 @@ func testCreateGrantConflict(t *testing.T, s store.Store) {
 	g2, _ := newGrant("g2", "client-a", "alice")
 	err = s.CreateGrant(ctx, g2, newToken(rt.Hash, "g2", 0))
 	wantErr(t, "CreateGrant(duplicate token hash)", err, store.ErrConflict)
-	_, err = s.Grant(ctx, "g2")
+	_, _, err = s.GrantChain(ctx, "g2")
 	wantErr(t, "Grant after failed CreateGrant", err, store.ErrNotFound)
 
 	g3, _ := newGrant("g3", "client-a", "alice")
 	if err := s.CreateGrant(ctx, g3, newToken("rt-g3", "g1", 0)); err == nil {
 		t.Error("CreateGrant with first.GrantID of another grant: err = nil")
 	}
-	_, err = s.Grant(ctx, "g3")
+	_, _, err = s.GrantChain(ctx, "g3")
 	wantErr(t, "Grant after mismatched CreateGrant", err, store.ErrNotFound)
 	wantGone(t, s, "rt-g3")
 }

@@ -88,7 +88,7 @@ func testReplayBeforeGrantExists(t *testing.T, s store.Store) {
 	if _, err := s.DeleteExpired(ctx, at(time.Hour+time.Second)); err != nil {
 		t.Fatal(err)
 	}
-	_, err = s.Grant(ctx, "g1")
+	_, _, err = s.GrantChain(ctx, "g1")
 	wantErr(t, "Grant(expired tombstone)", err, store.ErrNotFound)
 }
 

@@ -170,7 +170,7 @@ func mustToken(t *testing.T, s store.Store, hash string) (store.RefreshToken, st
 
 func mustGrant(t *testing.T, s store.Store, id string) store.Grant {
 	t.Helper()
-	g, err := s.Grant(context.Background(), id)
+	g, _, err := s.GrantChain(context.Background(), id)
 	if err != nil {
 		t.Fatalf("Grant(%s): %v", id, err)
 	}
