@@ -13,9 +13,29 @@ import (
 	"github.com/tollgate-oidc/tollgate/internal/store"
 )
 
+// Backend is what a backend's test hands the suite.
+type Backend struct {
+	// New returns a fresh, empty store. Required.
+	New func(t *testing.T) store.Store
+	// Reopen returns a second, independent handle on the same database as s
+	// (its own connections), as another node would have. Optional: the
+	// cases that race several handles are skipped without it. The suite
+	// closes what Reopen returns.
+	Reopen func(t *testing.T, s store.Store) store.Store
+	// TokenRows counts the refresh-token rows the backend keeps for a
+	// grant, consumed ones included. Optional: the case that bounds rows
+	// per grant is skipped without it.
+	TokenRows func(t *testing.T, s store.Store, grantID string) int
+}
+
 // Run runs every conformance test against a fresh store from newStore, which
 // must return an empty store. Run closes each store when its subtest ends.
 func Run(t *testing.T, newStore func(t *testing.T) store.Store) {
+	RunBackend(t, Backend{New: newStore})
+}
+
+// RunBackend is Run with the optional hooks of b.
+func RunBackend(t *testing.T, b Backend) {
 	tests := []struct {
 		name string
 		fn   func(t *testing.T, s store.Store)
@@ -53,7 +73,7 @@ func Run(t *testing.T, newStore func(t *testing.T) store.Store) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			s := newStore(t)
+			s := b.New(t)
 			t.Cleanup(func() {
 				if err := s.Close(); err != nil {
 					t.Errorf("Close: %v", err)
@@ -62,7 +82,25 @@ func Run(t *testing.T, newStore func(t *testing.T) store.Store) {
 			tc.fn(t, s)
 		})
 	}
+	for _, tc := range backendTests {
+		t.Run(tc.name, func(t *testing.T) {
+			s := b.New(t)
+			t.Cleanup(func() {
+				if err := s.Close(); err != nil {
+					t.Errorf("Close: %v", err)
+				}
+			})
+			tc.fn(t, b, s)
+		})
+	}
 }
+
+// backendTests are the cases that need the Backend's optional hooks; each
+// skips itself when its hook is missing.
+var backendTests = []struct {
+	name string
+	fn   func(t *testing.T, b Backend, s store.Store)
+}{}
 
 // t0 is the fixtures' reference time: now, in a zone other than UTC (a
 // backend must not depend on the zone it is handed), with a sub-millisecond
