@@ -44,13 +44,9 @@ const (
 func newCrashServer(t *testing.T) *crashServer {
 	t.Helper()
 	dir := t.TempDir()
-	s := &crashServer{t: t, dir: dir, bin: filepath.Join(dir, "tollgate"), config: filepath.Join(dir, "tollgate.yaml"),
+	s := &crashServer{t: t, dir: dir, bin: tollgateBinary(t), config: filepath.Join(dir, "tollgate.yaml"),
 		issuer: "http://" + freeLoopbackAddr(t),
 		client: &http.Client{Timeout: 20 * time.Second}}
-	build := exec.Command("go", "build", "-o", s.bin, "github.com/tollgate-oidc/tollgate/cmd/tollgate")
-	if out, err := build.CombinedOutput(); err != nil {
-		t.Fatalf("go build: %v\n%s", err, out)
-	}
 	// One user, hashed once here: a plain password would be hashed again
 	// at every start. Each password grant makes a grant of its own.
 	// reuse_grace is long enough that the retries of the final check fall
