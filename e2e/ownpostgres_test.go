@@ -1,0 +1,170 @@
+package e2e
+
+import (
+	"bufio"
+	"bytes"
+	"fmt"
+	"net/url"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"sort"
+	"strconv"
+	"strings"
+	"syscall"
+	"testing"
+)
+
+// ownPostgres is a PostgreSQL server of one test's own, made with
+// scripts/test-postgres.sh, that the test may stop, start, freeze and thaw:
+// the shared server of TOLLGATE_TEST_POSTGRES must never be stopped.
+type ownPostgres struct {
+	t      *testing.T
+	dsn    string // admin DSN
+	dir    string // the script's directory; the cluster is in dir/data
+	port   string
+	bindir string
+	frozen []int // processes stopped by freeze
+}
+
+func startOwnPostgres(t *testing.T) *ownPostgres {
+	t.Helper()
+	script, err := filepath.Abs(filepath.Join("..", "scripts", "test-postgres.sh"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out, errb bytes.Buffer
+	cmd := exec.Command("bash", script, "start")
+	cmd.Stdout, cmd.Stderr = &out, &errb
+	if err := cmd.Run(); err != nil {
+		t.Fatalf("%s start: %v\n%s", script, err, errb.String())
+	}
+	p := &ownPostgres{t: t}
+	sc := bufio.NewScanner(&out)
+	for sc.Scan() {
+		k, v, ok := strings.Cut(strings.TrimPrefix(sc.Text(), "export "), "=")
+		if !ok {
+			continue
+		}
+		v = strings.Trim(v, "'")
+		switch k {
+		case envTestPostgres:
+			p.dsn = v
+		case envTestPostgres + "_DIR":
+			p.dir = v
+		}
+	}
+	if p.dsn == "" || p.dir == "" {
+		t.Fatalf("%s start printed no DSN and directory:\n%s\n%s", script, out.String(), errb.String())
+	}
+	t.Cleanup(func() {
+		p.thaw()
+		if out, err := exec.Command("bash", script, "stop", p.dir).CombinedOutput(); err != nil {
+			t.Errorf("%s stop: %v\n%s", script, err, out)
+		}
+	})
+	u, err := url.Parse(p.dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p.port = u.Port()
+	p.bindir = postgresBindir(t)
+	return p
+}
+
+// postgresBindir finds pg_ctl as the script does.
+func postgresBindir(t *testing.T) string {
+	if out, err := exec.Command("pg_config", "--bindir").Output(); err == nil {
+		d := strings.TrimSpace(string(out))
+		if _, err := os.Stat(filepath.Join(d, "pg_ctl")); err == nil {
+			return d
+		}
+	}
+	dirs, _ := filepath.Glob("/usr/lib/postgresql/*/bin")
+	sort.Strings(dirs)
+	if len(dirs) == 0 {
+		t.Fatal("no PostgreSQL binaries")
+	}
+	return dirs[len(dirs)-1]
+}
+
+// pgCtl runs pg_ctl on the cluster as the server's user (postgres when we
+// are root, as the script does).
+func (p *ownPostgres) pgCtl(args ...string) {
+	p.t.Helper()
+	args = append([]string{filepath.Join(p.bindir, "pg_ctl"), "-D", filepath.Join(p.dir, "data")}, args...)
+	if os.Geteuid() == 0 {
+		args = append([]string{"runuser", "-u", "postgres", "--"}, args...)
+	}
+	if out, err := exec.Command(args[0], args[1:]...).CombinedOutput(); err != nil {
+		p.t.Fatalf("pg_ctl %v: %v\n%s", args, err, out)
+	}
+}
+
+// stop shuts the server down (fast: open connections are cut) and keeps
+// its data for start.
+func (p *ownPostgres) stop() { p.pgCtl("-w", "-m", "fast", "stop") }
+
+// start starts the stopped server again on the same port, with the
+// script's settings.
+func (p *ownPostgres) start() {
+	p.pgCtl("-l", filepath.Join(p.dir, "server.log"), "-w", "-t", "60", "start", "-o",
+		"-c listen_addresses=127.0.0.1 -c port="+p.port+" -c unix_socket_directories='' -c fsync=off -c full_page_writes=off -c max_connections=300")
+}
+
+// freeze stops every process of the server with SIGSTOP: the database is
+// unreachable without refusing anything (connections are accepted by the
+// kernel and never answered; statements never finish), as behind a dead
+// network path.
+func (p *ownPostgres) freeze() {
+	p.t.Helper()
+	raw, err := os.ReadFile(filepath.Join(p.dir, "data", "postmaster.pid"))
+	if err != nil {
+		p.t.Fatal(err)
+	}
+	first, _, _ := strings.Cut(string(raw), "\n")
+	pm, err := strconv.Atoi(strings.TrimSpace(first))
+	if err != nil {
+		p.t.Fatalf("postmaster.pid: %q", first)
+	}
+	pids := append([]int{pm}, childrenOf(pm)...)
+	for _, pid := range pids {
+		if err := syscall.Kill(pid, syscall.SIGSTOP); err == nil {
+			p.frozen = append(p.frozen, pid)
+		}
+	}
+}
+
+// thaw continues what freeze stopped.
+func (p *ownPostgres) thaw() {
+	for _, pid := range p.frozen {
+		_ = syscall.Kill(pid, syscall.SIGCONT)
+	}
+	p.frozen = nil
+}
+
+// childrenOf lists the processes whose parent is pid (/proc/PID/stat).
+func childrenOf(pid int) []int {
+	var out []int
+	entries, _ := os.ReadDir("/proc")
+	for _, e := range entries {
+		child, err := strconv.Atoi(e.Name())
+		if err != nil {
+			continue
+		}
+		stat, err := os.ReadFile(filepath.Join("/proc", e.Name(), "stat"))
+		if err != nil {
+			continue
+		}
+		// pid (comm) state ppid ...: comm may hold spaces, so cut at the last ')'.
+		i := bytes.LastIndexByte(stat, ')')
+		if i < 0 {
+			continue
+		}
+		f := strings.Fields(string(stat[i+1:]))
+		if len(f) > 1 && f[1] == fmt.Sprint(pid) {
+			out = append(out, child)
+		}
+	}
+	return out
+}

@@ -1,0 +1,183 @@
+package e2e
+
+import (
+	"fmt"
+	"net/http"
+	"strconv"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"golang.org/x/oauth2"
+)
+
+// The fault test's store settings, and how long an answer may take while
+// the database is away: the statement timeout, plus slack for a loaded
+// 2-core machine. An answer later than that counts as a hang.
+const (
+	faultStatementTimeout = 2 * time.Second
+	faultAnswerWithin     = faultStatementTimeout + 3*time.Second
+	faultChains           = 12
+	faultWorkers          = 4
+)
+
+// unavailableProblem says what is wrong with a as the answer of an endpoint
+// whose store is away: RFC 6749 §5.2 has no code for it, so Tollgate uses
+// temporarily_unavailable (§4.1.2.1) with 503 and Retry-After (RFC 9110
+// §10.2.3), within the statement timeout. "" when it is right.
+func unavailableProblem(a answer) string {
+	switch {
+	case a.err != nil:
+		return a.String()
+	case a.status != http.StatusServiceUnavailable || a.str("error") != "temporarily_unavailable" || a.str("error_description") == "":
+		return fmt.Sprintf("%v; want 503 temporarily_unavailable with a description", a)
+	case a.took > faultAnswerWithin:
+		return fmt.Sprintf("answered after %v, more than %v: %v", a.took, faultAnswerWithin, a)
+	}
+	if s, err := strconv.Atoi(a.header.Get("Retry-After")); err != nil || s < 1 {
+		return fmt.Sprintf("Retry-After %q, want whole seconds: %v", a.header.Get("Retry-After"), a)
+	}
+	return ""
+}
+
+// TestClusterDatabaseDown: three nodes under a refresh load, on a
+// PostgreSQL server of the test's own, which first hangs (every process
+// SIGSTOPped: unreachable, nothing refused) and then stops outright. While
+// it is away, token (refresh and password grants), revocation and
+// introspection answer 503 temporarily_unavailable with Retry-After within
+// the statement timeout, never 500 and never a hang; a browser page says to
+// try again shortly; /readyz is 503 and /healthz 200; and no refresh is
+// answered 200. When it is back the nodes recover with no restart, the
+// clients retry with the same refresh tokens and succeed, and the store
+// holds exactly the tokens the clients hold: nothing half-committed.
+func TestClusterDatabaseDown(t *testing.T) {
+	if testing.Short() {
+		t.Skip("stops and starts a PostgreSQL server under load")
+	}
+	adminDSN(t) // skips or fails like every PostgreSQL test
+	pg := startOwnPostgres(t)
+	db := newClusterDB(t, pg.dsn)
+	c := newCluster(t, clusterOptions{nodes: 3, storage: db.storage, extra: fmt.Sprintf(
+		"storage_options:\n  statement_timeout: %s\n  connect_timeout: %s\n", faultStatementTimeout, faultStatementTimeout)})
+	chains := signInChains(t, c, faultChains)
+	// Refreshed, revoked and introspected while the database is away. A
+	// statement the hung server had read commits when it runs again, though
+	// the node answered 503: so the revocation gets a grant of its own, and
+	// the refresh is retried within reuse_grace.
+	victim := c.signIn("A").str("refresh_token")
+	doomed := c.signIn("B").str("refresh_token")
+	peek := c.signIn("C").str("refresh_token")
+	if victim == "" || doomed == "" || peek == "" {
+		t.Fatal("password grants before the fault failed")
+	}
+
+	var bad atomic.Int64
+	load := startRefreshLoad(c, chains, faultWorkers, func(a answer) bool {
+		if p := unavailableProblem(a); p != "" {
+			if bad.Add(1) <= 3 {
+				t.Errorf("a refresh under load while the database is away: %s", p)
+			}
+		}
+		return true
+	})
+	load.waitAnswered("before the fault", 60, 30*time.Second)
+
+	for _, fault := range []struct {
+		name       string
+		away, back func()
+	}{
+		{"hangs", pg.freeze, pg.thaw},
+		{"stops", pg.stop, pg.start},
+	} {
+		base503 := load.refused503.Load()
+		fault.away()
+		waitFor(t, "503s under load while the database "+fault.name, 20*time.Second, func() bool {
+			return load.refused503.Load()-base503 >= faultWorkers
+		})
+		answered := load.answered.Load() // from here on no refresh can have committed
+		checkAway(t, c, fault.name, victim, doomed, peek)
+		if n := load.answered.Load() - answered; n != 0 {
+			t.Errorf("%d refreshes answered 200 while the database %s", n, fault.name)
+		}
+		fault.back()
+		for _, n := range c.nodes {
+			waitFor(t, "node "+n.name+"'s /readyz after the database came back", 30*time.Second, func() bool {
+				return c.get(n.name, "/readyz").status == http.StatusOK
+			})
+		}
+		load.waitAnswered("after the database came back", 60, 30*time.Second)
+		t.Logf("database %s: %d 503s under load", fault.name, load.refused503.Load()-base503)
+	}
+
+	// The client that saw 503 for its refresh retries with the same token.
+	again := c.refresh("C", victim)
+	if again.status != http.StatusOK || again.str("refresh_token") == "" {
+		t.Fatalf("the retry of a refresh answered 503: %v", again)
+	}
+	victim = again.str("refresh_token")
+	if in := c.introspect("A", peek); in.status != http.StatusOK || in.body["active"] != true {
+		t.Errorf("introspection after recovery: %v", in)
+	}
+	if r := c.refresh("A", victim); r.status != http.StatusOK {
+		t.Fatalf("the successor of the retried refresh: %v", r)
+	}
+	// The client that saw 503 for its revocation sends it again.
+	if r := c.revoke("A", doomed); r.status != http.StatusOK {
+		t.Fatalf("revocation after recovery: %v", r)
+	}
+	if r := c.refresh("B", doomed); !r.oauthError(http.StatusBadRequest, "invalid_grant") {
+		t.Fatalf("refresh after a revocation made once the database came back: %v", r)
+	}
+	load.halt()
+	if t.Failed() {
+		t.FailNow()
+	}
+	checkChainsContinue(t, c, db, chains, "A", "B", "C")
+}
+
+// checkAway asks every node, with the database away, for what needs it.
+func checkAway(t *testing.T, c *cluster, fault, victim, doomed, peek string) {
+	t.Helper()
+	conf := &oauth2.Config{ClientID: clusterRPID, RedirectURL: c.rp.callback(), Scopes: []string{"openid", "offline_access"},
+		Endpoint: oauth2.Endpoint{AuthURL: c.issuer + "/connect/authorize"}}
+	authURL := strings.TrimPrefix(conf.AuthCodeURL("st", oauth2.S256ChallengeOption(oauth2.GenerateVerifier())), c.issuer)
+	for _, n := range c.nodes {
+		for what, a := range map[string]answer{
+			"refresh":        c.refresh(n.name, victim),
+			"password grant": c.password(n.name),
+			"revocation":     c.revoke(n.name, doomed),
+			"introspection":  c.introspect(n.name, peek),
+		} {
+			if p := unavailableProblem(a); p != "" {
+				t.Errorf("database %s, %s on node %s: %s", fault, what, n.name, p)
+			}
+		}
+		if a := c.get(n.name, "/readyz"); a.err != nil || a.status != http.StatusServiceUnavailable || a.took > faultAnswerWithin {
+			t.Errorf("database %s: /readyz on node %s: %v; want 503 within %v", fault, n.name, a, faultAnswerWithin)
+		}
+		if a := c.get(n.name, "/healthz"); a.err != nil || a.status != http.StatusOK || a.took > time.Second {
+			t.Errorf("database %s: /healthz on node %s: %v; want 200 at once (liveness)", fault, n.name, a)
+		}
+		page := c.get(n.name, authURL)
+		if page.err != nil || page.status != http.StatusServiceUnavailable || page.header.Get("Retry-After") == "" ||
+			!strings.HasPrefix(page.header.Get("Content-Type"), "text/html") || page.took > faultAnswerWithin {
+			t.Errorf("database %s: the authorization page on node %s: %v; want a 503 page with Retry-After", fault, n.name, page)
+		}
+	}
+}
+
+// waitFor polls cond every 50 ms until it holds, or fails the test after d.
+func waitFor(t *testing.T, what string, d time.Duration, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(d)
+	for !cond() {
+		if t.Failed() {
+			t.FailNow()
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("%s: not within %v", what, d)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}
