@@ -100,7 +100,9 @@ func RunBackend(t *testing.T, b Backend) {
 var backendTests = []struct {
 	name string
 	fn   func(t *testing.T, b Backend, s store.Store)
-}{}
+}{
+	{"RotateRaceHandles", testRotateRaceHandles},
+}
 
 // t0 is the fixtures' reference time: now, in a zone other than UTC (a
 // backend must not depend on the zone it is handed), with a sub-millisecond
