@@ -65,7 +65,7 @@ func Open(ctx context.Context, dsn string, o Options) (*DB, error) {
 	}
 	if err := db.Ping(ctx); err != nil {
 		pool.Close()
-		return nil, fmt.Errorf("postgres: open: %w", err)
+		return nil, err // "postgres: ping: ...", ErrUnavailable when unreachable
 	}
 	if !o.NoMigrate {
 		if err := db.Migrate(ctx); err != nil {

@@ -139,7 +139,8 @@ func (h *handles) backend() storetest.Backend {
 			h.mu.Lock()
 			dsn := h.dsn[s]
 			h.mu.Unlock()
-			return h.add(open(t, dsn, postgres.Options{}), dsn)
+			// Another node on the migrated database (New migrated it).
+			return h.add(open(t, dsn, postgres.Options{NoMigrate: true}), dsn)
 		},
 		TokenRows: func(t *testing.T, s store.Store, grantID string) int {
 			n, err := s.(*postgres.DB).TokenRows(context.Background(), grantID)
