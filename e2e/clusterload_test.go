@@ -139,9 +139,9 @@ func (l *refreshLoad) halt() { l.stopOnce.Do(func() { close(l.stop); l.wg.Wait()
 // nodes. A chain whose last request had no answer retries its token on two
 // nodes and gets one successor both times; a chain whose last request was
 // answered presents the token before its latest again (within reuse_grace)
-// and gets the latest, then refreshes with the latest. Then the store holds,
-// per grant, exactly the live token its client holds, and no grant was
-// revoked: reuse detection never mistook a retry for theft.
+// and gets the latest, then refreshes with the latest. Then the store holds
+// what the clients hold (checkStoreHoldsChains): reuse detection never
+// mistook a retry for theft.
 func checkChainsContinue(t *testing.T, c *cluster, db *clusterDB, chains []*loadChain, nodes ...string) {
 	t.Helper()
 	k := 0
@@ -164,7 +164,13 @@ func checkChainsContinue(t *testing.T, c *cluster, db *clusterDB, chains []*load
 		}
 		ch.prev, ch.cur = ch.cur, r.str("refresh_token")
 	}
+	checkStoreHoldsChains(t, c, db, chains)
+}
 
+// checkStoreHoldsChains: the store holds, per grant, exactly the live token
+// its client holds, no grant was revoked, and no node logged reuse.
+func checkStoreHoldsChains(t *testing.T, c *cluster, db *clusterDB, chains []*loadChain) {
+	t.Helper()
 	want := map[string]bool{}
 	for _, ch := range chains {
 		want[mint.HashToken(ch.cur)] = true
