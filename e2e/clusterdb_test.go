@@ -153,25 +153,23 @@ func (d *clusterDB) revoked(grantID string) bool {
 
 func (d *clusterDB) String() string { return fmt.Sprintf("database %s", d.name) }
 
-// liveTokenHashes returns the hash of every unconsumed refresh token of a
-// live grant, with how many of them each hash is (1, or the store is wrong).
-func (d *clusterDB) liveTokenHashes() map[string]int {
+// liveTokens returns the hashes of a grant's unconsumed refresh tokens.
+func (d *clusterDB) liveTokens(grantID string) []string {
 	d.t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
-	rows, err := d.db.QueryContext(ctx, `SELECT t.hash FROM refresh_tokens t JOIN grants g ON g.id = t.grant_id
-		WHERE g.revoked_at IS NULL AND t.consumed_at IS NULL`)
+	rows, err := d.db.QueryContext(ctx, `SELECT hash FROM refresh_tokens WHERE grant_id = $1 AND consumed_at IS NULL`, grantID)
 	if err != nil {
 		d.t.Fatal(err)
 	}
 	defer rows.Close()
-	out := map[string]int{}
+	var out []string
 	for rows.Next() {
 		var h string
 		if err := rows.Scan(&h); err != nil {
 			d.t.Fatal(err)
 		}
-		out[h]++
+		out = append(out, h)
 	}
 	if err := rows.Err(); err != nil {
 		d.t.Fatal(err)

@@ -61,7 +61,7 @@ func TestMultiNodeKillOneNode(t *testing.T) {
 	t.Logf("%d refreshes answered (%d after the kill), %d requests without an answer, %d chains ended the load unanswered; node B served %d",
 		load.answered.Load(), load.answered.Load()-killedAt, load.unanswered.Load(), pending, c.proxy.served["B"].Load())
 
-	checkChainsContinue(t, c, db, chains, "A", "C")
+	checkChainsContinue(t, c, db, chains, 0, "A", "C")
 
 	// B comes back (a restart, or an upgrade) and takes its share again.
 	if err := c.start(c.node("B")); err != nil {
@@ -74,5 +74,5 @@ func TestMultiNodeKillOneNode(t *testing.T) {
 		}
 		ch.prev, ch.cur = ch.cur, r.str("refresh_token")
 	}
-	checkStoreHoldsChains(t, c, db, chains)
+	checkStoreHoldsChains(t, c, db, chains, 0)
 }

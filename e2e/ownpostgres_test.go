@@ -25,6 +25,7 @@ type ownPostgres struct {
 	port   string
 	bindir string
 	frozen []int // processes stopped by freeze
+	down   bool  // stopped by stop
 }
 
 func startOwnPostgres(t *testing.T) *ownPostgres {
@@ -103,13 +104,23 @@ func (p *ownPostgres) pgCtl(args ...string) {
 
 // stop shuts the server down (fast: open connections are cut) and keeps
 // its data for start.
-func (p *ownPostgres) stop() { p.pgCtl("-w", "-m", "fast", "stop") }
+func (p *ownPostgres) stop() { p.pgCtl("-w", "-m", "fast", "stop"); p.down = true }
 
 // start starts the stopped server again on the same port, with the
 // script's settings.
 func (p *ownPostgres) start() {
 	p.pgCtl("-l", filepath.Join(p.dir, "server.log"), "-w", "-t", "60", "start", "-o",
 		"-c listen_addresses=127.0.0.1 -c port="+p.port+" -c unix_socket_directories='' -c fsync=off -c full_page_writes=off -c max_connections=300")
+	p.down = false
+}
+
+// restore undoes freeze and stop, for the cleanups of a test that failed
+// while the server was away: they still have a database to drop.
+func (p *ownPostgres) restore() {
+	p.thaw()
+	if p.down {
+		p.start()
+	}
 }
 
 // freeze stops every process of the server with SIGSTOP: the database is
