@@ -99,7 +99,7 @@ func newFixture(t *testing.T) *fixture {
 		t.Fatal(err)
 	}
 	minter := mint.NewMinter(ks, fxIssuer)
-	ref := refresh.New(f.st, mint.RotationKey([]byte(strings.Repeat("s", 32))), f.Now, nil)
+	ref := refresh.New(f.st, mint.NewRefreshKeys([]byte(strings.Repeat("s", 32))), f.Now, nil)
 	passwords, err := grant.NewPasswords(cfg, f.Now, nil)
 	if err != nil {
 		t.Fatal(err)

@@ -92,7 +92,8 @@ func (db *DB) commitBatch(batch []*rotation) {
 	ctx := context.Background()
 	errs := make([]error, len(batch))
 	err := db.write(ctx, "rotate", func(tx *sql.Tx) error {
-		st := txStmts{tx.StmtContext(ctx, db.insertSuccessor), tx.StmtContext(ctx, db.consume), tx.StmtContext(ctx, db.tokenState)}
+		st := txStmts{tx.StmtContext(ctx, db.insertSuccessor), tx.StmtContext(ctx, db.consume),
+			tx.StmtContext(ctx, db.dropPredecessor), tx.StmtContext(ctx, db.tokenState)}
 		for i, r := range batch {
 			if err := r.ctx.Err(); err != nil {
 				errs[i] = err
@@ -119,25 +120,31 @@ func (db *DB) commitBatch(batch []*rotation) {
 }
 
 // txStmts are the rotation statements bound to the batch's transaction.
-type txStmts struct{ insert, consume, state *sql.Stmt }
+type txStmts struct{ insert, consume, drop, state *sql.Stmt }
 
 // rotate is one rotation inside the batch: insert the successor if the old
 // token may be rotated (the conditional INSERT of db.insertSuccessor), then
-// consume the old token. The INSERT goes first so that a rotation that loses,
-// even on a taken successor hash, has written nothing and needs no undoing.
-// When the INSERT matches the UPDATE must too; if it does not, something is
-// badly wrong, and the error aborts the batch rather than commit a successor
-// whose predecessor is still usable.
+// consume the old token and delete the token it replaced. The INSERT goes
+// first so that a rotation that loses, even on a taken successor hash, has
+// written nothing and needs no undoing. When the INSERT matches the UPDATE
+// must too; if it does not, something is badly wrong, and the error aborts
+// the batch rather than commit a successor whose predecessor is still
+// usable.
 func (st txStmts) rotate(ctx context.Context, r *rotation) error {
 	n, err := affected(st.insert.ExecContext(ctx, append(tokenArgs(r.next), r.oldHash, r.next.GrantID)...))
 	if err != nil {
 		return err
 	}
 	if n == 1 {
-		n, err := affected(st.consume.ExecContext(ctx, micros(r.consumedAt), r.next.Hash, r.oldHash, r.next.GrantID))
-		if err == nil && n != 1 {
-			err = fmt.Errorf("successor inserted but %d tokens consumed", n)
+		var seq int64
+		err := st.consume.QueryRowContext(ctx, micros(r.consumedAt), r.next.Hash, r.oldHash, r.next.GrantID).Scan(&seq)
+		if errors.Is(err, sql.ErrNoRows) {
+			return errors.New("successor inserted but no token consumed")
 		}
+		if err != nil || seq == 0 {
+			return err // the first token of a grant replaced none
+		}
+		_, err = st.drop.ExecContext(ctx, r.next.GrantID, seq-1)
 		return err
 	}
 	// Nothing was written; say why, about the presented token first.

@@ -50,6 +50,9 @@ func RunBackend(t *testing.T, b Backend) {
 		{"RotateDuplicateSuccessor", testRotateDuplicateSuccessor},
 		{"RotateOtherGrant", testRotateOtherGrant},
 		{"RotateConcurrent", testRotateConcurrent},
+		{"GrantChain", testGrantChain},
+		{"RotateDeletesPredecessor", testRotateDeletesPredecessor},
+		{"RotateConcurrentDeletes", testRotateConcurrentDeletes},
 		{"Extend", testExtend},
 		{"RevokeGrant", testRevokeGrant},
 		{"RevokeGrants", testRevokeGrants},
@@ -102,6 +105,7 @@ var backendTests = []struct {
 	fn   func(t *testing.T, b Backend, s store.Store)
 }{
 	{"RotateRaceHandles", testRotateRaceHandles},
+	{"ChainRows", testChainRows},
 }
 
 // t0 is the fixtures' reference time: now, in a zone other than UTC (a
