@@ -183,4 +183,3 @@ func TestStoreSerializable(t *testing.T) {
 		t.Error("no statement was retried under SERIALIZABLE: the races did not exercise the retry path")
 	}
 }
-
