@@ -234,3 +234,21 @@ func TestOpenUnreachable(t *testing.T) {
 		t.Errorf("Open(unreachable): err = %v, want ErrUnavailable", err)
 	}
 }
+
+// Close is safe twice, and a call after it fails plainly: not a verdict
+// about the token (ErrNotFound, ErrConflict), and without hanging.
+func TestClosed(t *testing.T) {
+	db := open(t, newSchema(t, nil), postgres.Options{})
+	if err := db.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if err := db.Close(); err != nil {
+		t.Errorf("second Close: %v", err)
+	}
+	_, err := within(t, time.Second, "RotateRefreshToken after Close", noValue(func() error {
+		return db.RotateRefreshToken(context.Background(), "a", time.Now(), store.RefreshToken{Hash: "b"})
+	}))
+	if err == nil || errors.Is(err, store.ErrNotFound) || errors.Is(err, store.ErrConflict) {
+		t.Errorf("RotateRefreshToken after Close: err = %v", err)
+	}
+}
