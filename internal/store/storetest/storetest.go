@@ -104,6 +104,7 @@ var backendTests = []struct {
 	name string
 	fn   func(t *testing.T, b Backend, s store.Store)
 }{
+	{"RotateRaceHandles", testRotateRaceHandles},
 	{"ChainRows", testChainRows},
 }
 
