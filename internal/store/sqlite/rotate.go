@@ -136,15 +136,14 @@ func (st txStmts) rotate(ctx context.Context, r *rotation) error {
 		return err
 	}
 	if n == 1 {
-		var seq int64
-		err := st.consume.QueryRowContext(ctx, micros(r.consumedAt), r.next.Hash, r.oldHash, r.next.GrantID).Scan(&seq)
-		if errors.Is(err, sql.ErrNoRows) {
-			return errors.New("successor inserted but no token consumed")
+		n, err := affected(st.consume.ExecContext(ctx, micros(r.consumedAt), r.next.Hash, r.oldHash, r.next.GrantID))
+		if err == nil && n != 1 {
+			err = fmt.Errorf("successor inserted but %d tokens consumed", n)
 		}
-		if err != nil || seq == 0 {
-			return err // the first token of a grant replaced none
+		if err != nil {
+			return err
 		}
-		_, err = st.drop.ExecContext(ctx, r.next.GrantID, seq-1)
+		_, err = st.drop.ExecContext(ctx, r.next.GrantID, r.oldHash)
 		return err
 	}
 	// Nothing was written; say why, about the presented token first.

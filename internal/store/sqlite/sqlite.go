@@ -170,15 +170,18 @@ func (db *DB) prepare(ctx context.Context) error {
 			WHERE t.hash = ? AND t.grant_id = ? AND t.consumed_at IS NULL AND g.revoked_at IS NULL
 			ON CONFLICT DO NOTHING`},
 		// In the same transaction, so the grant cannot have been revoked
-		// since; consumed_at IS NULL stays as the guard it must pass. It
-		// returns the consumed token's place in the chain, for the DELETE.
+		// since; consumed_at IS NULL stays as the guard it must pass.
 		{&db.consume, db.w, `UPDATE refresh_tokens SET consumed_at = ?, successor_hash = ?
-			WHERE hash = ? AND grant_id = ? AND consumed_at IS NULL RETURNING seq`},
+			WHERE hash = ? AND grant_id = ? AND consumed_at IS NULL`},
 		// Then the consumed token's own predecessor goes (store contract:
 		// a grant keeps its live token and the one that token replaced).
-		// It is the row just before it in the chain: one primary-key probe,
-		// on the page the INSERT above just wrote.
-		{&db.dropPredecessor, db.w, `DELETE FROM refresh_tokens WHERE grant_id = ? AND seq = ?`},
+		// It is the row just before it in the chain: the consumed token's
+		// seq comes from the hash index (the page the UPDATE just read),
+		// then one primary-key probe, on the page the INSERT just wrote.
+		// (UPDATE ... RETURNING seq and a DELETE by key measured no faster
+		// and allocated more, through database/sql's Rows.)
+		{&db.dropPredecessor, db.w, `DELETE FROM refresh_tokens
+			WHERE grant_id = ?1 AND seq = (SELECT seq - 1 FROM refresh_tokens WHERE hash = ?2)`},
 		// Why a conditional write matched nothing: no row, or a dead one.
 		{&db.tokenState, db.w, `SELECT t.grant_id, t.consumed_at IS NOT NULL OR g.revoked_at IS NOT NULL
 			FROM refresh_tokens t JOIN grants g ON g.id = t.grant_id WHERE t.hash = ?`},
