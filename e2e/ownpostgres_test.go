@@ -103,14 +103,24 @@ func (p *ownPostgres) pgCtl(args ...string) {
 }
 
 // stop shuts the server down (fast: open connections are cut) and keeps
-// its data for start.
+// its data and postmaster.opts for start.
 func (p *ownPostgres) stop() { p.pgCtl("-w", "-m", "fast", "stop"); p.down = true }
 
-// start starts the stopped server again on the same port, with the
-// script's settings.
+// start starts the stopped server again with the options the script gave
+// it, which the server wrote to postmaster.opts as shell-quoted words after
+// the program and its -D.
 func (p *ownPostgres) start() {
-	p.pgCtl("-l", filepath.Join(p.dir, "server.log"), "-w", "-t", "60", "start", "-o",
-		"-c listen_addresses=127.0.0.1 -c port="+p.port+" -c unix_socket_directories='' -c fsync=off -c full_page_writes=off -c max_connections=300")
+	p.t.Helper()
+	raw, err := os.ReadFile(filepath.Join(p.dir, "data", "postmaster.opts"))
+	if err != nil {
+		p.t.Fatal(err)
+	}
+	data := strconv.Quote(filepath.Join(p.dir, "data"))
+	_, opts, ok := strings.Cut(strings.TrimSpace(string(raw)), `"-D" `+data)
+	if !ok {
+		p.t.Fatalf("postmaster.opts has no -D %s: %s", data, raw)
+	}
+	p.pgCtl("-l", filepath.Join(p.dir, "server.log"), "-w", "-t", "60", "start", "-o", strings.TrimSpace(opts))
 	p.down = false
 }
 
