@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/tollgate-oidc/tollgate/internal/app"
+	"github.com/tollgate-oidc/tollgate/internal/mint"
 	"github.com/tollgate-oidc/tollgate/internal/refresh"
 	"github.com/tollgate-oidc/tollgate/internal/secret"
 	"github.com/tollgate-oidc/tollgate/internal/store"
@@ -60,7 +61,7 @@ func cmdRevoke(args []string) error {
 	}
 	defer st.Close()
 	log := newLogger(cfg.LogLevel).With("audit", true)
-	rs := refresh.New(st, nil, time.Now, log)
+	rs := refresh.New(st, mint.RefreshKeys{}, time.Now, log) // revokes only: mints nothing
 	if grantID != "" {
 		return revokeOneGrant(ctx, st, rs, grantID)
 	}

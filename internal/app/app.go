@@ -79,7 +79,7 @@ func Open(ctx context.Context, cfg *config.Config, o Options) (*App, error) {
 	}
 	a.Minter = mint.NewMinter(ks, cfg.Issuer)
 	audit := o.Log.With(slog.Bool("audit", true))
-	a.Refresh = refresh.New(st, mint.RotationKey(sys), o.Now, audit)
+	a.Refresh = refresh.New(st, mint.NewRefreshKeys(sys), o.Now, audit)
 	issuer := strings.TrimSuffix(cfg.Issuer, "/")
 	pages, err := web.NewRenderer()
 	if err != nil {

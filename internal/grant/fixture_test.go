@@ -92,7 +92,7 @@ func newFixture(t *testing.T) *fixture {
 	f.cfg = newConfig(t, nil)
 	audit := slog.New(slog.NewTextHandler(f.logs, nil))
 	f.h = &grant.Handler{
-		Users: f.cfg, Passwords: passwords(t, f.cfg, f.clk.Now), Refresh: refresh.New(f.st, mint.RotationKey(systemSecret), f.clk.Now, audit), Minter: m,
+		Users: f.cfg, Passwords: passwords(t, f.cfg, f.clk.Now), Refresh: refresh.New(f.st, mint.NewRefreshKeys(systemSecret), f.clk.Now, audit), Minter: m,
 		Codes: f.st, Now: f.clk.Now, Audience: []string{issuer + "/resources"}, Log: audit,
 	}
 	return f

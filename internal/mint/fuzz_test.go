@@ -153,3 +153,56 @@ func wellFormedIDTokenPayload(payload []byte) bool {
 	var list []string
 	return json.Unmarshal(aud, &list) == nil && len(list) == 1 && list[0] != ""
 }
+
+// FuzzOpenRefreshToken feeds the refresh-token parser two kinds of input in
+// each run:
+//
+//   - raw, any string a client may send: Open must not panic, a legacy
+//     verdict means WellFormed, and a named one means the string spells
+//     exactly the name read and its tag is HMAC-SHA256 under the name key,
+//     recomputed from the format's definition (specTag);
+//   - a token minted from grantID, gen and presented: minting succeeds
+//     exactly for a grant id of 1 to 64 base64url characters and a
+//     generation in 0..MaxGeneration, the token opens to that very name,
+//     and changing any one byte of it (at pos) makes it unverifiable.
+func FuzzOpenRefreshToken(f *testing.F) {
+	k := testRefreshKeys()
+	f.Add("", "Zm9vYmFyYmF6cXV4cXV1eA", 0, "tgrt_presented", uint(0), byte('A'))
+	f.Add("tgrt_grant-1.7.kUerOKmDR8LKU6q_hc7ZUmGam6s-UPLaaQQ-WEMaPEAS46K8pHgCs1EVbHfZoTp6g", "grant-1", 7, "x", uint(14), byte('8'))
+	f.Fuzz(func(t *testing.T, raw, grantID string, gen int, presented string, pos uint, c byte) {
+		switch form, name := k.Open(raw); form {
+		case LegacyRefresh:
+			if !WellFormed(RefreshPrefix, raw) {
+				t.Fatalf("Open(%q) = legacy, but it is not WellFormed", raw)
+			}
+		case NamedRefresh:
+			if !strings.HasPrefix(raw, spelled(name)) || len(raw) != len(spelled(name))+secretChars+tagChars {
+				t.Fatalf("Open(%q) read name %+v, which the token does not spell", raw, name)
+			}
+			if body := raw[:len(raw)-tagChars]; raw[len(body):] != specTag(t, testSecret, body) {
+				t.Fatalf("Open(%q) verified a tag that is not HMAC-SHA256 under the name key", raw)
+			}
+		}
+
+		tok, err := k.Successor(grantID, gen, presented)
+		valid := len(grantID) >= 1 && len(grantID) <= 64 && strings.Trim(grantID,
+			"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_") == "" && gen >= 0 && gen <= MaxGeneration
+		if (err == nil) != valid {
+			t.Fatalf("Successor(%q, %d): err = %v; the name is valid: %v", grantID, gen, err, valid)
+		}
+		if err != nil {
+			return
+		}
+		if form, name := k.Open(tok); form != NamedRefresh || name != (RefreshName{grantID, gen}) {
+			t.Fatalf("Open(%q) = %v %+v, want %s/%d", tok, form, name, grantID, gen)
+		}
+		i := int(pos % uint(len(tok)))
+		if tok[i] == c {
+			return
+		}
+		edited := tok[:i] + string([]byte{c}) + tok[i+1:]
+		if form, _ := k.Open(edited); form != NotRefreshToken {
+			t.Fatalf("Open accepted %q, %q with byte %d changed", edited, tok, i)
+		}
+	})
+}

@@ -73,12 +73,16 @@ func isB64URL(c byte) bool {
 // RotationKey derives the HMAC key of DeriveSuccessor from the system
 // secret with HKDF-SHA256 (RFC 5869), so that it is independent of every
 // other key taken from the same secret.
-func RotationKey(systemSecret []byte) []byte {
-	k, err := hkdf.Key(sha256.New, systemSecret, nil, rotationInfo, 32)
+func RotationKey(systemSecret []byte) []byte { return deriveKey(systemSecret, rotationInfo) }
+
+// deriveKey takes a 32-byte key for one purpose (info, RFC 5869 §3.2) from
+// the system secret.
+func deriveKey(systemSecret []byte, info string) []byte {
+	k, err := hkdf.Key(sha256.New, systemSecret, nil, info, 32)
 	if err != nil {
 		// Unreachable for SHA-256 and 32 bytes, except in FIPS 140-only
 		// mode with a secret under 112 bits, which config refuses.
-		panic("mint: deriving the rotation key: " + err.Error())
+		panic("mint: deriving the " + info + " key: " + err.Error())
 	}
 	return k
 }
@@ -93,15 +97,25 @@ func RotationKey(systemSecret []byte) []byte {
 // the first attempt issued, and concurrent retries agree on it. Only the
 // client holds presented, and the store holds only hashes, so a copy of the
 // database cannot compute any successor. grantID must not contain 0x00.
+//
+// Tokens of this build are named (RefreshKeys.Successor): their secret part
+// is these 43 characters. DeriveSuccessor itself stays for a retry of a
+// rotation an earlier build made, whose successor has this legacy shape.
 func DeriveSuccessor(key []byte, grantID string, generation int, presented string) string {
+	var out [len(RefreshPrefix) + secretChars]byte
+	copy(out[:], RefreshPrefix)
+	deriveSecret(out[len(RefreshPrefix):], key, grantID, generation, presented)
+	return string(out[:])
+}
+
+// deriveSecret writes base64url(HMAC-SHA256(key, grantID 0x00 generation
+// 0x00 presented)), secretChars characters, to dst.
+func deriveSecret(dst, key []byte, grantID string, generation int, presented string) {
 	mac := hmac.New(sha256.New, key)
 	var scratch [sha256.Size + 24]byte
 	mac.Write([]byte(grantID))
 	mac.Write(strconv.AppendInt(append(scratch[:0], 0), int64(generation), 10))
 	mac.Write([]byte{0})
 	mac.Write([]byte(presented))
-	var out [len(RefreshPrefix) + secretChars]byte
-	copy(out[:], RefreshPrefix)
-	b64.Encode(out[len(RefreshPrefix):], mac.Sum(scratch[:0]))
-	return string(out[:])
+	b64.Encode(dst[:secretChars], mac.Sum(scratch[:0]))
 }

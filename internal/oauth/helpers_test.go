@@ -110,7 +110,7 @@ func newFixtureAt(t *testing.T, issuer string) *fixture {
 		t.Fatal(err)
 	}
 	minter := mint.NewMinter(ks, issuer)
-	ref := refresh.New(f.fault, mint.RotationKey([]byte(strings.Repeat("s", 32))), f.Now, nil)
+	ref := refresh.New(f.fault, mint.NewRefreshKeys([]byte(strings.Repeat("s", 32))), f.Now, nil)
 	passwords, err := grant.NewPasswords(cfg, f.Now, nil)
 	if err != nil {
 		t.Fatal(err)

@@ -13,4 +13,14 @@
 // with a keyed hash (mint.DeriveSuccessor), so a retry of a lost response
 // recomputes the identical successor while the store keeps only hashes, and a
 // copy of the database alone yields no usable token.
+//
+// Store size: a rotation deletes the consumed token's own predecessor, so a
+// grant holds two rows however often it refreshes (store.Store
+// RotateRefreshToken). A token names its grant and generation under a tag
+// keyed by the system secret (mint.RefreshKeys), and that is how an older
+// token is still known when it comes back (chain.go): the grant's client,
+// state and newest generation (store GrantChain) decide, and a generation
+// behind the newest is reuse, which revokes the grant as a row would have.
+// A name that does not verify is refused before the store is asked, so
+// guessing or editing names revokes nothing.
 package refresh

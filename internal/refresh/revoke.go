@@ -16,11 +16,22 @@ import (
 // belongs to). An unknown token, or one issued to another client, changes
 // nothing and is not an error (RFC 7009 §2.2: the client cannot act on it).
 // It reports whether a live grant was revoked.
+//
+// A named token whose row is gone (a consumed one, two rotations on) still
+// names its grant, and its tag shows this server minted it: revoking it
+// revokes that grant too, when the grant is the caller's.
 func (s *Service) Revoke(ctx context.Context, presented, clientID string) (bool, error) {
-	if !mint.WellFormed(mint.RefreshPrefix, presented) {
+	pt, ok := s.read(presented)
+	if !ok {
 		return false, nil
 	}
-	_, g, err := s.lookup(ctx, mint.HashToken(presented))
+	_, g, err := s.lookup(ctx, pt.hash)
+	if errors.Is(err, ErrUnknown) && pt.form == mint.NamedRefresh {
+		g, _, err = s.store.GrantChain(ctx, pt.name.GrantID)
+		if errors.Is(err, store.ErrNotFound) {
+			err = ErrUnknown
+		}
+	}
 	if errors.Is(err, ErrUnknown) {
 		return false, nil
 	}
@@ -98,12 +109,15 @@ type Active struct {
 
 // Inspect returns a presented token's state if it is usable right now: known,
 // unconsumed, unexpired and its grant unrevoked (RFC 7662 §2.2 "active").
-// Any other token gives one of the domain errors.
+// Any other token gives one of the domain errors: a named token whose row
+// is gone, unknown (it is consumed, or expired, either way inactive).
+// Inspecting revokes nothing.
 func (s *Service) Inspect(ctx context.Context, presented string) (Active, error) {
-	if !mint.WellFormed(mint.RefreshPrefix, presented) {
+	pt, ok := s.read(presented)
+	if !ok {
 		return Active{}, ErrUnknown
 	}
-	tok, g, err := s.lookup(ctx, mint.HashToken(presented))
+	tok, g, err := s.lookup(ctx, pt.hash)
 	if err != nil {
 		return Active{}, err
 	}

@@ -15,6 +15,7 @@ import (
 // Store is the part of store.Store the lifecycle needs.
 type Store interface {
 	CreateGrant(ctx context.Context, g store.Grant, first store.RefreshToken) error
+	GrantChain(ctx context.Context, id string) (store.Grant, int, error)
 	RefreshToken(ctx context.Context, hash string) (store.RefreshToken, store.Grant, error)
 	RotateRefreshToken(ctx context.Context, oldHash string, consumedAt time.Time, next store.RefreshToken) error
 	ExtendRefreshToken(ctx context.Context, hash string, expiresAt time.Time) error
@@ -25,16 +26,18 @@ type Store interface {
 
 // Service runs the lifecycle over a store.
 type Service struct {
-	store       Store
-	rotationKey []byte
-	now         func() time.Time
-	audit       *slog.Logger
+	store Store
+	keys  mint.RefreshKeys
+	now   func() time.Time
+	audit *slog.Logger
 }
 
-// New returns a lifecycle service. rotationKey keys the successor derivation
-// (mint.RotationKey of the system secret); now is the clock; audit receives
-// security events (reuse, revocation) and may be nil.
-func New(st Store, rotationKey []byte, now func() time.Time, audit *slog.Logger) *Service {
+// New returns a lifecycle service. keys (mint.NewRefreshKeys of the system
+// secret) derive successors and name tokens; the zero RefreshKeys serves an
+// operator's tool that only revokes grants by id, client or subject. now is
+// the clock; audit receives security events (reuse, revocation) and may be
+// nil.
+func New(st Store, keys mint.RefreshKeys, now func() time.Time, audit *slog.Logger) *Service {
 	if audit == nil {
 		audit = slog.New(slog.DiscardHandler)
 	}
@@ -42,7 +45,7 @@ func New(st Store, rotationKey []byte, now func() time.Time, audit *slog.Logger)
 	// Computing at that precision makes every expiry handed out equal the
 	// one stored, so a boundary is where both say it is.
 	micro := func() time.Time { return now().Truncate(time.Microsecond) }
-	return &Service{store: st, rotationKey: rotationKey, now: micro, audit: audit}
+	return &Service{store: st, keys: keys, now: micro, audit: audit}
 }
 
 // Issued is a refresh token handed to a client.
@@ -71,14 +74,17 @@ func (s *Service) Issue(ctx context.Context, g store.Grant, p Policy) (Issued, e
 	}
 	g.CreatedAt = now
 	g.ExpiresAt = now.Add(p.MaxLifetime)
-	tok := mint.NewRefreshToken()
+	tok, err := s.keys.First(g.ID)
+	if err != nil {
+		return Issued{}, fmt.Errorf("refresh: first token: %w", err)
+	}
 	first := store.RefreshToken{
 		Hash:      mint.HashToken(tok),
 		GrantID:   g.ID,
 		CreatedAt: now,
 		ExpiresAt: p.idleExpiry(now, g.ExpiresAt),
 	}
-	err := s.store.CreateGrant(ctx, g, first)
+	err = s.store.CreateGrant(ctx, g, first)
 	if preset && errors.Is(err, store.ErrConflict) {
 		s.audit.LogAttrs(ctx, slog.LevelWarn, "grant not created: its id was revoked first",
 			slog.String("event", "grant_tombstoned"), slog.String("grant_id", g.ID), slog.String("client_id", g.ClientID))
@@ -99,29 +105,26 @@ func (s *Service) Issue(ctx context.Context, g store.Grant, p Policy) (Issued, e
 // the caller can refuse (user disabled, client no longer allowed) without
 // consuming the token. Its error is returned as is.
 func (s *Service) Refresh(ctx context.Context, presented, clientID string, p Policy, check func(store.Grant) error) (Issued, error) {
-	if !mint.WellFormed(mint.RefreshPrefix, presented) {
+	pt, ok := s.read(presented)
+	if !ok {
 		return Issued{}, ErrUnknown
 	}
-	hash := mint.HashToken(presented)
-	tok, g, err := s.lookup(ctx, hash)
+	tok, g, err := s.lookup(ctx, pt.hash)
+	if errors.Is(err, ErrUnknown) && pt.form == mint.NamedRefresh {
+		return s.rowGone(ctx, pt, clientID, p, check)
+	}
 	if err != nil {
 		return Issued{}, err
 	}
-	// RFC 6749 §6: the token must have been issued to the authenticated client.
-	// The caller answers as for an unknown token (it must not confirm that
-	// the token is live); the audit log keeps the real reason.
 	if g.ClientID != clientID {
-		s.audit.LogAttrs(ctx, slog.LevelWarn, "refresh token presented by another client",
-			slog.String("event", "refresh_token_wrong_client"), slog.String("grant_id", g.ID),
-			slog.String("client_id", g.ClientID), slog.String("presented_by", clientID))
-		return Issued{}, ErrWrongClient
+		return Issued{}, s.wrongClient(ctx, g, clientID)
 	}
 	now := s.now()
 	if err := live(g, now); err != nil {
 		return Issued{}, err
 	}
 	if tok.Consumed() {
-		return s.retry(ctx, presented, tok, g, p, now, check)
+		return s.retry(ctx, pt, tok, g, p, now, check, false)
 	}
 	if !now.Before(tok.ExpiresAt) {
 		return Issued{}, ErrExpired
@@ -132,16 +135,49 @@ func (s *Service) Refresh(ctx context.Context, presented, clientID string, p Pol
 		}
 	}
 	if p.Rotation == config.RotationReuse {
-		return s.slide(ctx, presented, hash, g, p, now)
+		return s.slide(ctx, presented, pt.hash, g, p, now)
 	}
-	return s.rotate(ctx, presented, hash, tok, g, p, now, check)
+	return s.rotate(ctx, pt, tok, g, p, now, check)
+}
+
+// presentation is a refresh token as a client sent it, read once.
+type presentation struct {
+	value string
+	hash  string             // mint.HashToken(value): its key in the store
+	form  mint.RefreshFormat // legacy or named (its tag verified)
+	name  mint.RefreshName   // for a named token: its grant and generation
+}
+
+// read checks a presented token's shape, and a named token's tag, before
+// the store is asked: junk and forged names are unknown tokens.
+func (s *Service) read(presented string) (presentation, bool) {
+	form, name := s.keys.Open(presented)
+	if form == mint.NotRefreshToken {
+		return presentation{}, false
+	}
+	return presentation{value: presented, hash: mint.HashToken(presented), form: form, name: name}, true
+}
+
+// wrongClient logs a token presented by a client it was not issued to and
+// returns ErrWrongClient. RFC 6749 §6: the token must have been issued to
+// the authenticated client. The caller answers as for an unknown token (it
+// must not confirm that the token is live); the audit log keeps the real
+// reason. Nothing is revoked: the presenter may not be the token's holder.
+func (s *Service) wrongClient(ctx context.Context, g store.Grant, clientID string) error {
+	s.audit.LogAttrs(ctx, slog.LevelWarn, "refresh token presented by another client",
+		slog.String("event", "refresh_token_wrong_client"), slog.String("grant_id", g.ID),
+		slog.String("client_id", g.ClientID), slog.String("presented_by", clientID))
+	return ErrWrongClient
 }
 
 // rotate consumes the presented token and stores its derived successor in one
 // transaction. A lost race means another request consumed it first: that
 // request's outcome decides ours, through the retry path.
-func (s *Service) rotate(ctx context.Context, presented, hash string, tok store.RefreshToken, g store.Grant, p Policy, now time.Time, check func(store.Grant) error) (Issued, error) {
-	succ := mint.DeriveSuccessor(s.rotationKey, g.ID, tok.Generation+1, presented)
+func (s *Service) rotate(ctx context.Context, pt presentation, tok store.RefreshToken, g store.Grant, p Policy, now time.Time, check func(store.Grant) error) (Issued, error) {
+	succ, err := s.keys.Successor(g.ID, tok.Generation+1, pt.value)
+	if err != nil {
+		return Issued{}, fmt.Errorf("refresh: rotate: %w", err)
+	}
 	next := store.RefreshToken{
 		Hash:       mint.HashToken(succ),
 		GrantID:    g.ID,
@@ -149,17 +185,23 @@ func (s *Service) rotate(ctx context.Context, presented, hash string, tok store.
 		CreatedAt:  now,
 		ExpiresAt:  p.idleExpiry(now, g.ExpiresAt),
 	}
-	err := s.store.RotateRefreshToken(ctx, hash, now, next)
+	err = s.store.RotateRefreshToken(ctx, pt.hash, now, next)
 	if errors.Is(err, store.ErrConflict) {
-		// Consumed concurrently, or the grant was revoked meanwhile.
-		tok, g, err = s.lookup(ctx, hash)
+		// Consumed concurrently, or the grant was revoked meanwhile. (Its
+		// row may even be gone already, if the winner's successor was
+		// rotated too: then its name decides.)
+		owner := g.ClientID // the caller, as checked
+		tok, g, err = s.lookup(ctx, pt.hash)
+		if errors.Is(err, ErrUnknown) && pt.form == mint.NamedRefresh {
+			return s.rowGone(ctx, pt, owner, p, check)
+		}
 		if err != nil {
 			return Issued{}, err
 		}
 		if err := live(g, now); err != nil {
 			return Issued{}, err
 		}
-		return s.retry(ctx, presented, tok, g, p, now, check)
+		return s.retry(ctx, pt, tok, g, p, now, check, false)
 	}
 	if err != nil {
 		return Issued{}, fmt.Errorf("refresh: rotate: %w", err)
@@ -178,53 +220,6 @@ func (s *Service) slide(ctx context.Context, presented, hash string, g store.Gra
 		return Issued{}, fmt.Errorf("refresh: extend: %w", err)
 	}
 	return Issued{Token: presented, Grant: g, ExpiresAt: exp}, nil
-}
-
-// retry handles a consumed token. Within the grace window, while its
-// successor is unused, the client gets that same successor again: the
-// response to the first request was lost. At any other time a consumed token
-// means two parties hold the family (RFC 9700 §4.14.2), so the whole grant is
-// revoked. check runs only for a genuine retry: reuse is answered first.
-func (s *Service) retry(ctx context.Context, presented string, tok store.RefreshToken, g store.Grant, p Policy, now time.Time, check func(store.Grant) error) (Issued, error) {
-	if p.withinGrace(tok.ConsumedAt, now) {
-		succ := mint.DeriveSuccessor(s.rotationKey, g.ID, tok.Generation+1, presented)
-		if mint.HashToken(succ) == tok.SuccessorHash {
-			next, _, err := s.store.RefreshToken(ctx, tok.SuccessorHash)
-			if err != nil && !errors.Is(err, store.ErrNotFound) {
-				return Issued{}, fmt.Errorf("refresh: read successor: %w", err)
-			}
-			if err == nil && !next.Consumed() && now.Before(next.ExpiresAt) {
-				if check != nil {
-					if err := check(g); err != nil {
-						return Issued{}, err
-					}
-				}
-				// A retry is not an attack, but an operator telling theft
-				// from a flaky network needs to see how often it happens.
-				s.audit.LogAttrs(ctx, slog.LevelInfo, "refresh token retried within grace; same successor",
-					slog.String("event", "refresh_token_retry"),
-					slog.String("grant_id", g.ID),
-					slog.String("client_id", g.ClientID),
-					slog.Int("generation", tok.Generation),
-					slog.Duration("since_consumed", now.Sub(tok.ConsumedAt)))
-				return Issued{Token: succ, Grant: g, ExpiresAt: next.ExpiresAt, Retried: true}, nil
-			}
-		}
-	}
-	revoked, err := s.store.RevokeGrant(ctx, g.ID, now)
-	if err != nil && !errors.Is(err, store.ErrNotFound) {
-		return Issued{}, fmt.Errorf("refresh: revoke reused grant: %w", err)
-	}
-	if revoked {
-		s.audit.LogAttrs(ctx, slog.LevelWarn, "refresh token reuse detected; grant revoked",
-			slog.String("event", "refresh_token_reuse"),
-			slog.String("grant_id", g.ID),
-			slog.String("client_id", g.ClientID),
-			slog.String("subject", g.Subject),
-			slog.Int("generation", tok.Generation),
-			slog.Duration("since_consumed", now.Sub(tok.ConsumedAt)))
-	}
-	return Issued{}, ErrReused
 }
 
 func (s *Service) lookup(ctx context.Context, hash string) (store.RefreshToken, store.Grant, error) {

@@ -29,6 +29,9 @@ func (c *clock) Add(d time.Duration) {
 	c.mu.Unlock()
 }
 
+// testKeys are the fixture's refresh keys, from a fixed system secret.
+var testKeys = mint.NewRefreshKeys([]byte("0123456789abcdef0123456789abcdef"))
+
 var oneTime = refresh.Policy{Rotation: config.RotationOneTime, IdleLifetime: 24 * time.Hour, MaxLifetime: 72 * time.Hour, ReuseGrace: time.Minute}
 
 type fixture struct {
@@ -45,7 +48,7 @@ func newFixture(t *testing.T) *fixture {
 	st := memstore.New()
 	logs := &syncBuffer{}
 	audit := slog.New(slog.NewTextHandler(logs, nil))
-	return &fixture{st: st, clk: clk, svc: refresh.New(st, []byte("0123456789abcdef0123456789abcdef"), clk.Now, audit),
+	return &fixture{st: st, clk: clk, svc: refresh.New(st, testKeys, clk.Now, audit),
 		ctx: context.Background(), logs: logs}
 }
 
@@ -94,8 +97,8 @@ func wantErr(t *testing.T, err, want error) {
 func TestOneTimeRotationConsumesTheOldToken(t *testing.T) {
 	f := newFixture(t)
 	first := f.issue(t, oneTime)
-	if !mint.WellFormed(mint.RefreshPrefix, first.Token) {
-		t.Fatalf("issued token %q is not well formed", first.Token)
+	if form, name := testKeys.Open(first.Token); form != mint.NamedRefresh || name != (mint.RefreshName{GrantID: first.Grant.ID}) {
+		t.Fatalf("issued token %q does not name generation 0 of grant %s", first.Token, first.Grant.ID)
 	}
 	next := mustRefresh(t, f, first.Token, oneTime)
 	if next.Token == first.Token {

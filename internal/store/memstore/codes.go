@@ -118,6 +118,7 @@ func (s *Store) DeleteExpired(ctx context.Context, before time.Time) (int, error
 	for h, t := range s.tokens {
 		if expired(t.ExpiresAt, before) || expired(s.grants[t.GrantID].ExpiresAt, before) {
 			delete(s.tokens, h)
+			delete(s.prev, h)
 			n++
 		}
 	}

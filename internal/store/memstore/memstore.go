@@ -25,6 +25,7 @@ type Store struct {
 	mu     sync.Mutex
 	grants map[string]store.Grant
 	tokens map[string]store.RefreshToken
+	prev   map[string]string // token hash -> hash of the token it replaced
 	codes  map[string]store.AuthCode
 	jtis   map[jtiKey]time.Time
 	keys   []store.SigningKey // in insertion order; sorted on read
@@ -47,6 +48,7 @@ func New() *Store {
 	return &Store{
 		grants: map[string]store.Grant{},
 		tokens: map[string]store.RefreshToken{},
+		prev:   map[string]string{},
 		codes:  map[string]store.AuthCode{},
 		jtis:   map[jtiKey]time.Time{},
 
@@ -200,6 +202,13 @@ func (s *Store) RotateRefreshToken(ctx context.Context, oldHash string, consumed
 	old.ConsumedAt, old.SuccessorHash = norm(consumedAt), next.Hash
 	s.tokens[oldHash] = old
 	s.tokens[next.Hash] = copyToken(next)
+	// The old token's own predecessor goes (store contract): the grant
+	// keeps the live token and the one it replaced, no more.
+	if p, ok := s.prev[oldHash]; ok {
+		delete(s.tokens, p)
+		delete(s.prev, oldHash)
+	}
+	s.prev[next.Hash] = oldHash
 	return nil
 }
 

@@ -9,5 +9,10 @@ import (
 )
 
 func TestStore(t *testing.T) {
-	storetest.Run(t, func(*testing.T) store.Store { return memstore.New() })
+	storetest.RunBackend(t, storetest.Backend{
+		New: func(*testing.T) store.Store { return memstore.New() },
+		TokenRows: func(_ *testing.T, s store.Store, grantID string) int {
+			return memstore.TokenRows(s.(*memstore.Store), grantID)
+		},
+	})
 }

@@ -20,6 +20,11 @@
 //   - Rotations are group-committed by one goroutine (rotate.go), and WAL
 //     checkpoints run off the writer's path (checkpoint.go): the two costs
 //     that dominated the profile of the hot path.
+//   - A grant keeps two token rows: a rotation deletes the token that the
+//     consumed one replaced, in the same batch transaction: a DELETE of
+//     the row at (grant_id, seq-1) of the consumed token, a primary-key
+//     probe on the page the INSERT just wrote. The table grows with live
+//     grants, not with refreshes.
 //   - Times are INTEGER unix microseconds in UTC, NULL for the zero time:
 //     exact, ordered, index-friendly, and the precision PostgreSQL keeps, so
 //     both backends return the same values. Scopes and AMR are JSON arrays.

@@ -92,7 +92,8 @@ func (db *DB) commitBatch(batch []*rotation) {
 	ctx := context.Background()
 	errs := make([]error, len(batch))
 	err := db.write(ctx, "rotate", func(tx *sql.Tx) error {
-		st := txStmts{tx.StmtContext(ctx, db.insertSuccessor), tx.StmtContext(ctx, db.consume), tx.StmtContext(ctx, db.tokenState)}
+		st := txStmts{tx.StmtContext(ctx, db.insertSuccessor), tx.StmtContext(ctx, db.consume),
+			tx.StmtContext(ctx, db.dropPredecessor), tx.StmtContext(ctx, db.tokenState)}
 		for i, r := range batch {
 			if err := r.ctx.Err(); err != nil {
 				errs[i] = err
@@ -119,15 +120,16 @@ func (db *DB) commitBatch(batch []*rotation) {
 }
 
 // txStmts are the rotation statements bound to the batch's transaction.
-type txStmts struct{ insert, consume, state *sql.Stmt }
+type txStmts struct{ insert, consume, drop, state *sql.Stmt }
 
 // rotate is one rotation inside the batch: insert the successor if the old
 // token may be rotated (the conditional INSERT of db.insertSuccessor), then
-// consume the old token. The INSERT goes first so that a rotation that loses,
-// even on a taken successor hash, has written nothing and needs no undoing.
-// When the INSERT matches the UPDATE must too; if it does not, something is
-// badly wrong, and the error aborts the batch rather than commit a successor
-// whose predecessor is still usable.
+// consume the old token and delete the token it replaced. The INSERT goes
+// first so that a rotation that loses, even on a taken successor hash, has
+// written nothing and needs no undoing. When the INSERT matches the UPDATE
+// must too; if it does not, something is badly wrong, and the error aborts
+// the batch rather than commit a successor whose predecessor is still
+// usable.
 func (st txStmts) rotate(ctx context.Context, r *rotation) error {
 	n, err := affected(st.insert.ExecContext(ctx, append(tokenArgs(r.next), r.oldHash, r.next.GrantID)...))
 	if err != nil {
@@ -138,6 +140,10 @@ func (st txStmts) rotate(ctx context.Context, r *rotation) error {
 		if err == nil && n != 1 {
 			err = fmt.Errorf("successor inserted but %d tokens consumed", n)
 		}
+		if err != nil {
+			return err
+		}
+		_, err = st.drop.ExecContext(ctx, r.next.GrantID, r.oldHash)
 		return err
 	}
 	// Nothing was written; say why, about the presented token first.

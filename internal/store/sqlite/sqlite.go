@@ -44,6 +44,7 @@ type DB struct {
 	findGrant       *sql.Stmt // r
 	insertSuccessor *sql.Stmt // w
 	consume         *sql.Stmt // w
+	dropPredecessor *sql.Stmt // w
 	tokenState      *sql.Stmt // w
 
 	rotations        chan *rotation // to the rotator (rotate.go); unbuffered
@@ -172,6 +173,15 @@ func (db *DB) prepare(ctx context.Context) error {
 		// since; consumed_at IS NULL stays as the guard it must pass.
 		{&db.consume, db.w, `UPDATE refresh_tokens SET consumed_at = ?, successor_hash = ?
 			WHERE hash = ? AND grant_id = ? AND consumed_at IS NULL`},
+		// Then the consumed token's own predecessor goes (store contract:
+		// a grant keeps its live token and the one that token replaced).
+		// It is the row just before it in the chain: the consumed token's
+		// seq comes from the hash index (the page the UPDATE just read),
+		// then one primary-key probe, on the page the INSERT just wrote.
+		// (UPDATE ... RETURNING seq and a DELETE by key measured no faster
+		// and allocated more, through database/sql's Rows.)
+		{&db.dropPredecessor, db.w, `DELETE FROM refresh_tokens
+			WHERE grant_id = ?1 AND seq = (SELECT seq - 1 FROM refresh_tokens WHERE hash = ?2)`},
 		// Why a conditional write matched nothing: no row, or a dead one.
 		{&db.tokenState, db.w, `SELECT t.grant_id, t.consumed_at IS NOT NULL OR g.revoked_at IS NOT NULL
 			FROM refresh_tokens t JOIN grants g ON g.id = t.grant_id WHERE t.hash = ?`},
@@ -200,7 +210,7 @@ func (db *DB) Close() error {
 
 func (db *DB) closeAll() error {
 	var errs []error
-	for _, st := range []*sql.Stmt{db.findToken, db.findGrant, db.insertSuccessor, db.consume, db.tokenState} {
+	for _, st := range []*sql.Stmt{db.findToken, db.findGrant, db.insertSuccessor, db.consume, db.dropPredecessor, db.tokenState} {
 		if st != nil {
 			errs = append(errs, st.Close())
 		}

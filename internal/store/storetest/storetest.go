@@ -50,6 +50,9 @@ func RunBackend(t *testing.T, b Backend) {
 		{"RotateDuplicateSuccessor", testRotateDuplicateSuccessor},
 		{"RotateOtherGrant", testRotateOtherGrant},
 		{"RotateConcurrent", testRotateConcurrent},
+		{"GrantChain", testGrantChain},
+		{"RotateDeletesPredecessor", testRotateDeletesPredecessor},
+		{"RotateConcurrentDeletes", testRotateConcurrentDeletes},
 		{"Extend", testExtend},
 		{"RevokeGrant", testRevokeGrant},
 		{"RevokeGrants", testRevokeGrants},
@@ -100,7 +103,10 @@ func RunBackend(t *testing.T, b Backend) {
 var backendTests = []struct {
 	name string
 	fn   func(t *testing.T, b Backend, s store.Store)
-}{}
+}{
+	{"RotateRaceHandles", testRotateRaceHandles},
+	{"ChainRows", testChainRows},
+}
 
 // t0 is the fixtures' reference time: now, in a zone other than UTC (a
 // backend must not depend on the zone it is handed), with a sub-millisecond

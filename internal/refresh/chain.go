@@ -1,0 +1,155 @@
+package refresh
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"time"
+
+	"github.com/tollgate-oidc/tollgate/internal/mint"
+	"github.com/tollgate-oidc/tollgate/internal/store"
+)
+
+// A consumed token: a retry within the grace window gets the same
+// successor, anything else is reuse. The store keeps a consumed token's row
+// only while it is the live token's predecessor (store.Store
+// RotateRefreshToken); an older one is known by its name (mint: grant and
+// generation under a tag only this server can make). Either way the same
+// rules decide, so when the janitor ran makes no difference to the answer.
+
+// retry handles a consumed token. Within the grace window, while its
+// successor is unused, the client gets that same successor again: the
+// response to the first request was lost. At any other time a consumed token
+// means two parties hold the family (RFC 9700 §4.14.2), so the whole grant is
+// revoked. check runs only for a genuine retry: reuse is answered first.
+// gone says that tok was rebuilt from the token's name and its successor's
+// row, because its own row is gone.
+func (s *Service) retry(ctx context.Context, pt presentation, tok store.RefreshToken, g store.Grant, p Policy, now time.Time, check func(store.Grant) error, gone bool) (Issued, error) {
+	if p.withinGrace(tok.ConsumedAt, now) {
+		succ, err := s.successorOf(pt, tok, g)
+		if err != nil {
+			return Issued{}, err
+		}
+		if mint.HashToken(succ) == tok.SuccessorHash {
+			next, _, err := s.store.RefreshToken(ctx, tok.SuccessorHash)
+			if err != nil && !errors.Is(err, store.ErrNotFound) {
+				return Issued{}, fmt.Errorf("refresh: read successor: %w", err)
+			}
+			if err == nil && !next.Consumed() && now.Before(next.ExpiresAt) {
+				if check != nil {
+					if err := check(g); err != nil {
+						return Issued{}, err
+					}
+				}
+				// A retry is not an attack, but an operator telling theft
+				// from a flaky network needs to see how often it happens.
+				s.audit.LogAttrs(ctx, slog.LevelInfo, "refresh token retried within grace; same successor",
+					slog.String("event", "refresh_token_retry"),
+					slog.String("grant_id", g.ID),
+					slog.String("client_id", g.ClientID),
+					slog.Int("generation", tok.Generation),
+					slog.Duration("since_consumed", now.Sub(tok.ConsumedAt)),
+					slog.Bool("row_gone", gone))
+				return Issued{Token: succ, Grant: g, ExpiresAt: next.ExpiresAt, Retried: true}, nil
+			}
+		}
+	}
+	return Issued{}, s.reused(ctx, g, tok.Generation, now, slog.Duration("since_consumed", now.Sub(tok.ConsumedAt)),
+		slog.Bool("row_gone", gone))
+}
+
+// successorOf recomputes the successor a rotation of tok handed out. A
+// rotation by a build from before named tokens handed out DeriveSuccessor's
+// legacy shape; a retry of it, landing on this build, gets that again.
+func (s *Service) successorOf(pt presentation, tok store.RefreshToken, g store.Grant) (string, error) {
+	succ, err := s.keys.Successor(g.ID, tok.Generation+1, pt.value)
+	if err != nil {
+		return "", fmt.Errorf("refresh: successor: %w", err)
+	}
+	if mint.HashToken(succ) != tok.SuccessorHash && pt.form == mint.LegacyRefresh {
+		if legacy, err := s.keys.LegacySuccessor(g.ID, tok.Generation+1, pt.value); err == nil && mint.HashToken(legacy) == tok.SuccessorHash {
+			return legacy, nil
+		}
+	}
+	return succ, nil
+}
+
+// rowGone decides about a named token whose row the store no longer holds
+// (Open verified its tag, so this server minted it): a rotation deleted
+// it, two generations on, or the janitor did, after its idle expiry. Its
+// name says which grant it belongs to and which generation it was.
+func (s *Service) rowGone(ctx context.Context, pt presentation, clientID string, p Policy, check func(store.Grant) error) (Issued, error) {
+	g, newest, err := s.store.GrantChain(ctx, pt.name.GrantID)
+	if errors.Is(err, store.ErrNotFound) {
+		return Issued{}, ErrUnknown // the grant itself expired and was swept
+	}
+	if err != nil {
+		return Issued{}, fmt.Errorf("refresh: read grant chain: %w", err)
+	}
+	if g.ClientID != clientID {
+		return Issued{}, s.wrongClient(ctx, g, clientID)
+	}
+	now := s.now()
+	if err := live(g, now); err != nil {
+		return Issued{}, err
+	}
+	gen := pt.name.Generation
+	switch {
+	case newest < 0:
+		// Every token of the grant expired unused and was swept: the
+		// chain ended, and nobody holds a live token to protect.
+		return Issued{}, ErrExpired
+	case gen >= newest:
+		// Not a generation this chain has passed. This server minted it,
+		// so the store has lost rotations: it was restored from a backup.
+		// Refuse the token; revoking would punish the client for that.
+		s.audit.LogAttrs(ctx, slog.LevelWarn, "refresh token newer than its grant's chain in the store (restored from a backup?)",
+			slog.String("event", "refresh_token_ahead_of_store"),
+			slog.String("grant_id", g.ID),
+			slog.String("client_id", g.ClientID),
+			slog.Int("generation", gen),
+			slog.Int("newest_generation", newest))
+		return Issued{}, ErrUnknown
+	}
+	// The janitor may have swept a consumed token whose idle expiry fell
+	// inside the grace window while its successor lives on: rebuild the
+	// consumed row from that successor (created when it was consumed) and
+	// let retry decide, as it would with the row.
+	succ, err := s.keys.Successor(g.ID, gen+1, pt.value)
+	if err != nil {
+		return Issued{}, fmt.Errorf("refresh: successor: %w", err)
+	}
+	next, _, err := s.store.RefreshToken(ctx, mint.HashToken(succ))
+	switch {
+	case err == nil && next.GrantID == g.ID:
+		tok := store.RefreshToken{Hash: pt.hash, GrantID: g.ID, Generation: gen,
+			ConsumedAt: next.CreatedAt, SuccessorHash: next.Hash}
+		return s.retry(ctx, pt, tok, g, p, now, check, true)
+	case err != nil && !errors.Is(err, store.ErrNotFound):
+		return Issued{}, fmt.Errorf("refresh: read successor: %w", err)
+	}
+	return Issued{}, s.reused(ctx, g, gen, now, slog.Int("newest_generation", newest), slog.Bool("row_gone", true))
+}
+
+// reused revokes a grant one of whose consumed tokens came back outside a
+// retry (RFC 9700 §4.14.2: the server cannot tell the legitimate client
+// from an attacker, so the whole family goes), logs it once, and returns
+// ErrReused, or the store's error.
+func (s *Service) reused(ctx context.Context, g store.Grant, generation int, now time.Time, extra ...slog.Attr) error {
+	revoked, err := s.store.RevokeGrant(ctx, g.ID, now)
+	if err != nil && !errors.Is(err, store.ErrNotFound) {
+		return fmt.Errorf("refresh: revoke reused grant: %w", err)
+	}
+	if revoked {
+		attrs := append([]slog.Attr{
+			slog.String("event", "refresh_token_reuse"),
+			slog.String("grant_id", g.ID),
+			slog.String("client_id", g.ClientID),
+			slog.String("subject", g.Subject),
+			slog.Int("generation", generation),
+		}, extra...)
+		s.audit.LogAttrs(ctx, slog.LevelWarn, "refresh token reuse detected; grant revoked", attrs...)
+	}
+	return ErrReused
+}

@@ -1,0 +1,26 @@
+package postgres
+
+import (
+	"context"
+
+	"github.com/jackc/pgx/v5/pgxpool"
+)
+
+// Retries is how many times db retried a statement or transaction.
+func (db *DB) Retries() int64 { return db.retries.Load() }
+
+// Pool is db's connection pool, for tests that look under the store.
+func (db *DB) Pool() *pgxpool.Pool { return db.pool }
+
+// TokenRows counts the refresh-token rows of a grant, consumed ones included.
+func (db *DB) TokenRows(ctx context.Context, grantID string) (int, error) {
+	var n int
+	err := db.pool.QueryRow(ctx, `SELECT count(*) FROM refresh_tokens WHERE grant_id = $1`, grantID).Scan(&n)
+	return n, err
+}
+
+// KnownVersions is how many migrations this build carries.
+func KnownVersions() int {
+	ms, _ := migrations()
+	return len(ms)
+}

@@ -1,0 +1,166 @@
+package postgres
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/tollgate-oidc/tollgate/internal/store"
+)
+
+// CreateGrant implements store.Store in one statement: the grant, and its
+// first token only if the grant went in. A duplicate grant id or token
+// hash fails the whole statement (unique_violation: ErrConflict), so a
+// tombstone (RevokeGrantOrTombstone) blocks the grant and its token alike.
+func (db *DB) CreateGrant(ctx context.Context, g store.Grant, first store.RefreshToken) error {
+	if first.GrantID != g.ID {
+		return fmt.Errorf("postgres: create grant: first token's grant %q is not %q", first.GrantID, g.ID)
+	}
+	args := append(grantArgs(g), first.Hash, first.Generation, ts(first.CreatedAt), ts(first.ExpiresAt),
+		ts(first.ConsumedAt), first.SuccessorHash)
+	return db.do(ctx, "create grant", func(ctx context.Context) error {
+		_, err := db.pool.Exec(ctx, `WITH g AS (`+grantInsert+` RETURNING id)
+			INSERT INTO refresh_tokens (hash, grant_id, generation, created_at, expires_at, consumed_at, successor_hash)
+			SELECT $11, g.id, $12, $13, $14, $15, $16 FROM g`, args...)
+		return err
+	})
+}
+
+// GrantChain implements store.Store. The newest generation is the last
+// entry of the grant's (grant_id, generation) index: one probe.
+func (db *DB) GrantChain(ctx context.Context, id string) (store.Grant, int, error) {
+	var g store.Grant
+	var newest int
+	err := db.do(ctx, "grant", func(ctx context.Context) error {
+		return found(db.pool.QueryRow(ctx, `SELECT `+grantCols+`,
+			COALESCE((SELECT t.generation FROM refresh_tokens t WHERE t.grant_id = g.id
+				ORDER BY t.generation DESC LIMIT 1), -1)
+			FROM grants g WHERE g.id = $1`, id).Scan(append(grantDest(&g), &newest)...))
+	})
+	if err != nil {
+		return store.Grant{}, 0, err
+	}
+	return g, newest, nil
+}
+
+// RefreshToken implements store.Store: the token and its grant in one read,
+// so a revocation committed before it is seen.
+func (db *DB) RefreshToken(ctx context.Context, hash string) (store.RefreshToken, store.Grant, error) {
+	var t store.RefreshToken
+	var g store.Grant
+	err := db.do(ctx, "refresh token", func(ctx context.Context) error {
+		return found(db.pool.QueryRow(ctx, `SELECT `+tokenCols+`, `+grantCols+`
+			FROM refresh_tokens t JOIN grants g ON g.id = t.grant_id WHERE t.hash = $1`, hash).
+			Scan(append(tokenDest(&t), grantDest(&g)...)...))
+	})
+	if err != nil {
+		return store.RefreshToken{}, store.Grant{}, err
+	}
+	return t, g, nil
+}
+
+// RevokeGrant implements store.Store in one statement. A grant revoked
+// before keeps its first RevokedAt: the UPDATE's guard, re-checked on the
+// newest row version under READ COMMITTED, lets only the first revocation
+// write.
+func (db *DB) RevokeGrant(ctx context.Context, id string, at time.Time) (bool, error) {
+	if at.IsZero() {
+		return false, fmt.Errorf("postgres: revoke grant: %w", errZeroTime)
+	}
+	var revoked, exists bool
+	err := db.do(ctx, "revoke grant", func(ctx context.Context) error {
+		return db.pool.QueryRow(ctx, `WITH u AS (
+				UPDATE grants SET revoked_at = $2 WHERE id = $1 AND revoked_at IS NULL RETURNING 1)
+			SELECT EXISTS (SELECT 1 FROM u), EXISTS (SELECT 1 FROM grants WHERE id = $1)`, id, at).
+			Scan(&revoked, &exists)
+	})
+	switch {
+	case err != nil:
+		return false, err
+	case !revoked && !exists:
+		return false, fmt.Errorf("postgres: revoke grant: %w", store.ErrNotFound)
+	}
+	return revoked, nil
+}
+
+// RevokeGrantOrTombstone implements store.Store in one transaction: revoke
+// the live row; else insert the tombstone unless the id is taken; else the
+// id was taken by a CreateGrant that committed while we looked, and under
+// READ COMMITTED the INSERT waited for it, so a third statement (a fresh
+// snapshot) sees it and revokes it. Under SERIALIZABLE that race is a
+// serialization failure instead, and the retry sees the grant at once.
+// CreateGrant after the tombstone fails on the primary key (ErrConflict).
+func (db *DB) RevokeGrantOrTombstone(ctx context.Context, tomb store.Grant, at time.Time) (store.Revocation, error) {
+	if at.IsZero() {
+		return store.AlreadyRevoked, fmt.Errorf("postgres: revoke grant or tombstone: %w", errZeroTime)
+	}
+	tomb.RevokedAt = at
+	const revoke = `UPDATE grants SET revoked_at = $2 WHERE id = $1 AND revoked_at IS NULL`
+	var out store.Revocation
+	err := db.tx(ctx, "revoke grant or tombstone", func(ctx context.Context, tx pgx.Tx) error {
+		out = store.AlreadyRevoked
+		tag, err := tx.Exec(ctx, revoke, tomb.ID, at)
+		if err != nil || tag.RowsAffected() == 1 {
+			out = store.Revoked
+			return err
+		}
+		tag, err = tx.Exec(ctx, grantInsert+` ON CONFLICT (id) DO NOTHING`, grantArgs(tomb)...)
+		if err != nil || tag.RowsAffected() == 1 {
+			out = store.Tombstoned
+			return err
+		}
+		tag, err = tx.Exec(ctx, revoke, tomb.ID, at)
+		if err == nil && tag.RowsAffected() == 1 {
+			out = store.Revoked
+		}
+		return err
+	})
+	if err != nil {
+		return store.AlreadyRevoked, err
+	}
+	return out, nil
+}
+
+// RevokeGrants implements store.Store. The WHERE clause names only the
+// fields set, so the planner can use the client_id, subject or session_id
+// index; the values are always bound, never spliced.
+func (db *DB) RevokeGrants(ctx context.Context, f store.GrantFilter, at time.Time) (int, error) {
+	var where []string
+	args := []any{at}
+	for _, c := range []struct{ col, val string }{
+		{"client_id", f.ClientID}, {"subject", f.Subject}, {"session_id", f.SessionID},
+	} {
+		if c.val != "" {
+			args = append(args, c.val)
+			where = append(where, c.col+" = $"+strconv.Itoa(len(args)))
+		}
+	}
+	if len(where) == 0 {
+		// GrantFilter: at least one field must be set. Never "revoke all".
+		return 0, errors.New("postgres: revoke grants: empty filter")
+	}
+	if at.IsZero() {
+		return 0, fmt.Errorf("postgres: revoke grants: %w", errZeroTime)
+	}
+	var n int64
+	err := db.do(ctx, "revoke grants", func(ctx context.Context) error {
+		tag, err := db.pool.Exec(ctx, `UPDATE grants SET revoked_at = $1 WHERE revoked_at IS NULL AND `+
+			strings.Join(where, " AND "), args...)
+		n = tag.RowsAffected()
+		return err
+	})
+	return int(n), err
+}
+
+// found maps a single-row read's pgx.ErrNoRows to store.ErrNotFound.
+func found(err error) error {
+	if errors.Is(err, pgx.ErrNoRows) {
+		return store.ErrNotFound
+	}
+	return err
+}

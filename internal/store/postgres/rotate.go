@@ -1,0 +1,105 @@
+package postgres
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/tollgate-oidc/tollgate/internal/store"
+)
+
+// rotateSQL is the whole rotation, one statement and one round trip (doc.go
+// says why exactly one of concurrent rotations wins):
+//
+//   - old consumes the presented token ($3) if it is unconsumed, in the
+//     successor's grant ($4), and that grant is not revoked;
+//   - next inserts the successor only if old matched (a successor hash
+//     that exists fails the whole statement: unique_violation);
+//   - gone deletes the token the presented one replaced (its successor_hash
+//     is $3), so a grant keeps its live token and the one before it, for a
+//     retry within the grace window (store.Store.RotateRefreshToken).
+//
+// It returns 1 when the rotation happened, 0 when old matched nothing.
+const rotateSQL = `WITH old AS (
+		UPDATE refresh_tokens t SET consumed_at = $1, successor_hash = $2
+		WHERE t.hash = $3 AND t.grant_id = $4 AND t.consumed_at IS NULL
+			AND EXISTS (SELECT 1 FROM grants g WHERE g.id = t.grant_id AND g.revoked_at IS NULL)
+		RETURNING t.hash, t.grant_id
+	), next AS (
+		INSERT INTO refresh_tokens (hash, grant_id, generation, created_at, expires_at, consumed_at, successor_hash)
+		SELECT $2, old.grant_id, $5, $6, $7, $8, $9 FROM old
+		RETURNING 1
+	), gone AS (
+		DELETE FROM refresh_tokens p USING old
+		WHERE p.grant_id = old.grant_id AND p.successor_hash = old.hash
+		RETURNING 1
+	)
+	SELECT count(*) FROM next`
+
+// errOtherGrant: the successor names another grant than its predecessor.
+var errOtherGrant = errors.New("successor belongs to another grant")
+
+// RotateRefreshToken implements store.Store: rotateSQL, and when it matched
+// nothing, a read that says why (the cold path).
+func (db *DB) RotateRefreshToken(ctx context.Context, oldHash string, consumedAt time.Time, next store.RefreshToken) error {
+	if consumedAt.IsZero() {
+		return fmt.Errorf("postgres: rotate: consumedAt: %w", errZeroTime)
+	}
+	return db.do(ctx, "rotate", func(ctx context.Context) error {
+		var n int
+		err := db.pool.QueryRow(ctx, rotateSQL, consumedAt, next.Hash, oldHash, next.GrantID, next.Generation,
+			ts(next.CreatedAt), ts(next.ExpiresAt), ts(next.ConsumedAt), next.SuccessorHash).Scan(&n)
+		if err != nil || n == 1 {
+			return err
+		}
+		grantID, err := db.whyNot(ctx, oldHash)
+		if err != nil {
+			return err
+		}
+		if grantID != next.GrantID {
+			return fmt.Errorf("%w: %q, not %q", errOtherGrant, next.GrantID, grantID)
+		}
+		// Live, in this grant, yet not matched: committed after the
+		// statement's snapshot. Try again.
+		return errRetry
+	})
+}
+
+// ExtendRefreshToken implements store.Store: one conditional UPDATE, and
+// the cold path's read when it matched nothing.
+func (db *DB) ExtendRefreshToken(ctx context.Context, hash string, expiresAt time.Time) error {
+	return db.do(ctx, "extend", func(ctx context.Context) error {
+		tag, err := db.pool.Exec(ctx, `UPDATE refresh_tokens t SET expires_at = $1
+			WHERE t.hash = $2 AND t.consumed_at IS NULL
+				AND EXISTS (SELECT 1 FROM grants g WHERE g.id = t.grant_id AND g.revoked_at IS NULL)`,
+			ts(expiresAt), hash)
+		if err != nil || tag.RowsAffected() == 1 {
+			return err
+		}
+		if _, err := db.whyNot(ctx, hash); err != nil {
+			return err
+		}
+		return errRetry
+	})
+}
+
+// whyNot explains a conditional token write that matched no row: ErrNotFound
+// if the token does not exist, ErrConflict if it is consumed or its grant
+// revoked; for a live token it returns the token's grant id for the caller
+// to judge. It reads with a snapshot taken after the write's: under READ
+// COMMITTED the write waited for any rotation holding the row, so it sees
+// that rotation's outcome.
+func (db *DB) whyNot(ctx context.Context, hash string) (string, error) {
+	var grantID string
+	var dead bool
+	err := found(db.pool.QueryRow(ctx, `SELECT t.grant_id, t.consumed_at IS NOT NULL OR g.revoked_at IS NOT NULL
+		FROM refresh_tokens t JOIN grants g ON g.id = t.grant_id WHERE t.hash = $1`, hash).Scan(&grantID, &dead))
+	switch {
+	case err != nil:
+		return "", err
+	case dead:
+		return "", store.ErrConflict
+	}
+	return grantID, nil
+}
