@@ -168,7 +168,7 @@ func orDefault(s, def string) string {
 
 // parsePGDuration reads a PostgreSQL time setting as statement_timeout
 // takes it: a whole number of milliseconds, or a number with one of the
-// units ms, s, min, h, d (PostgreSQL 15 §20.1.1, "Numeric with Unit").
+// units us, ms, s, min, h, d (PostgreSQL 15 §20.1.1, "Numeric with Unit").
 func parsePGDuration(v string) (time.Duration, bool) {
 	v = strings.TrimSpace(v)
 	i := 0
@@ -179,7 +179,7 @@ func parsePGDuration(v string) (time.Duration, bool) {
 	if err != nil || n < 0 {
 		return 0, false
 	}
-	units := map[string]time.Duration{"": time.Millisecond, "ms": time.Millisecond, "s": time.Second,
+	units := map[string]time.Duration{"": time.Millisecond, "us": time.Microsecond, "ms": time.Millisecond, "s": time.Second,
 		"min": time.Minute, "h": time.Hour, "d": 24 * time.Hour}
 	unit, ok := units[strings.TrimSpace(v[i:])]
 	if !ok || n > int64(1<<62)/int64(unit) {

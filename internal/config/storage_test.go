@@ -93,6 +93,8 @@ func TestStorageOptionsRules(t *testing.T) {
 			"storage_options.statement_timeout", "also set by statement_timeout"},
 		{"bad URL parameter", "storage: postgres://tg@h/tg?connect_timeout=soon\n",
 			"storage", `connect_timeout="soon" is not valid`},
+		{"sub-millisecond URL timeout", "storage: postgres://tg@h/tg?statement_timeout=1500us\n",
+			"storage_options.statement_timeout", "finer than PostgreSQL's milliseconds"},
 		{"bad URL duration", "storage: postgres://tg@h/tg?statement_timeout=5fortnights\n",
 			"storage", `statement_timeout="5fortnights" is not valid`},
 		{"password twice", "storage: postgres://tg:pw@h/tg\nstorage_options:\n  password_file: /run/secrets/db\n",
