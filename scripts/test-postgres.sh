@@ -12,7 +12,10 @@
 #   export TOLLGATE_TEST_POSTGRES='postgres://postgres@127.0.0.1:PORT/tollgate_test?sslmode=disable'
 #   export TOLLGATE_TEST_POSTGRES_DIR='/tmp/tollgate-pg.XXXXXX'
 #
-# so that `eval "$(scripts/test-postgres.sh start)"` sets both. Progress
+# so that `eval "$(scripts/test-postgres.sh start)"` sets both. When
+# openssl is there, the server also takes TLS with a certificate for
+# 127.0.0.1 from a throwaway CA, and a third line exports the CA's file as
+# TOLLGATE_TEST_POSTGRES_CA (for sslmode=verify-full tests). Progress
 # goes to stderr. PostgreSQL refuses to run as root: run as root, the
 # script runs the server as the user postgres (runuser, or su); run as
 # anyone else, it runs it as that user. Binaries come from `pg_config
@@ -44,11 +47,29 @@ as_pg() {
   fi
 }
 
+# tls makes a throwaway CA and a server certificate for 127.0.0.1 in
+# $1/data, and prints the server options that turn TLS on.
+tls() {
+  local d=$1/data
+  command -v openssl >/dev/null 2>&1 || return 0
+  {
+    openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj /CN=tollgate-test-ca \
+      -keyout "$1/ca.key" -out "$1/ca.crt" &&
+      openssl req -newkey rsa:2048 -nodes -subj /CN=127.0.0.1 -keyout "$d/server.key" -out "$1/server.csr" &&
+      openssl x509 -req -in "$1/server.csr" -CA "$1/ca.crt" -CAkey "$1/ca.key" -CAcreateserial -days 2 \
+        -extfile <(printf 'subjectAltName=IP:127.0.0.1,DNS:localhost') -out "$d/server.crt"
+  } >"$1/openssl.log" 2>&1 || { say "openssl failed, no TLS"; return 0; }
+  chmod 600 "$d/server.key"
+  [ "$(id -u)" -ne 0 ] || chown postgres "$d/server.key" "$d/server.crt"
+  chmod 644 "$1/ca.crt"
+  echo "-c ssl=on -c ssl_cert_file=server.crt -c ssl_key_file=server.key"
+}
+
 # port_free is true when nothing accepts connections on 127.0.0.1:$1.
 port_free() { ! (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
 
 start() {
-  local bin dir port tries=20
+  local bin dir port ssl tries=20
   bin=$(bindir)
   if [ "$(id -u)" -eq 0 ]; then
     id postgres >/dev/null 2>&1 || die "running as root, but there is no user postgres to run the server"
@@ -63,6 +84,7 @@ start() {
 host all all 127.0.0.1/32 trust
 HBA
   [ "$(id -u)" -ne 0 ] || chown postgres "$dir/data/pg_hba.conf"
+  ssl=$(tls "$dir")
   for _ in $(seq "$tries"); do
     port=${1:-$((20000 + RANDOM % 40000))}
     if ! port_free "$port"; then
@@ -70,12 +92,13 @@ HBA
       continue
     fi
     if as_pg "$bin/pg_ctl" -D "$dir/data" -l "$dir/server.log" -w -t 60 start \
-      -o "-c listen_addresses=127.0.0.1 -c port=$port -c unix_socket_directories='' -c fsync=off -c full_page_writes=off -c max_connections=300" >&2; then
+      -o "-c listen_addresses=127.0.0.1 -c port=$port -c unix_socket_directories='' -c fsync=off -c full_page_writes=off -c max_connections=300 $ssl" >&2; then
       "$bin/createdb" -h 127.0.0.1 -p "$port" -U postgres tollgate_test ||
         { stop "$dir"; die "createdb failed"; }
       say "running on 127.0.0.1:$port, data in $dir (stop: $0 stop $dir)"
       echo "export TOLLGATE_TEST_POSTGRES='postgres://postgres@127.0.0.1:$port/tollgate_test?sslmode=disable'"
       echo "export TOLLGATE_TEST_POSTGRES_DIR='$dir'"
+      [ -z "$ssl" ] || echo "export TOLLGATE_TEST_POSTGRES_CA='$dir/ca.crt'"
       return
     fi
     tail -n 5 "$dir/server.log" >&2 || true

@@ -77,6 +77,19 @@
 // PostgreSQL keeps microseconds, which is what SQLite's integer
 // microseconds hold too, and an operator reading a row in psql sees a
 // date, not a number. Lists are text[]. Every lookup and every
-// DeleteExpired predicate has an index; DeleteExpired deletes at most 1000
-// rows per statement, each statement its own transaction.
+// DeleteExpired predicate has an index.
+//
+// # The janitor
+//
+// DeleteExpired deletes at most 1000 rows per statement, each statement
+// its own transaction, and takes its rows FOR UPDATE SKIP LOCKED: it
+// never waits for a row a refresh holds (that row goes in a later run),
+// and a refresh waits at most for one short batch.
+//
+// # Connection poolers
+//
+// pgx prepares each statement once per connection and reuses it (one
+// round trip per call). Behind PgBouncer in transaction mode, use
+// PgBouncer 1.21 or later with max_prepared_statements set, or add
+// default_query_exec_mode=exec to the DSN.
 package postgres

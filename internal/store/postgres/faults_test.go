@@ -28,15 +28,20 @@ func successor(id string, gen int) store.RefreshToken {
 	return store.RefreshToken{Hash: fmt.Sprintf("rt%d-%s", gen, id), GrantID: id, Generation: gen, CreatedAt: now, ExpiresAt: now.Add(time.Hour)}
 }
 
-// within fails unless fn returns within d, and returns its error.
-func within(t *testing.T, d time.Duration, what string, fn func() error) error {
+// within fails unless fn returns within d, and returns what it returned.
+func within[T any](t *testing.T, d time.Duration, what string, fn func() (T, error)) (T, error) {
 	t.Helper()
 	start := time.Now()
-	err := fn()
+	v, err := fn()
 	if took := time.Since(start); took > d {
 		t.Errorf("%s took %v, want at most %v", what, took, d)
 	}
-	return err
+	return v, err
+}
+
+// noValue adapts a call that returns only an error to within.
+func noValue(fn func() error) func() (struct{}, error) {
+	return func() (struct{}, error) { return struct{}{}, fn() }
 }
 
 // A rotation stuck behind a lock it cannot get gives up at the
@@ -63,9 +68,9 @@ func TestStatementTimeout(t *testing.T) {
 	if _, err := tx.Exec(ctx, `SELECT 1 FROM refresh_tokens WHERE hash = $1 FOR UPDATE`, rt0.Hash); err != nil {
 		t.Fatal(err)
 	}
-	err = within(t, 2*time.Second, "rotation behind a held lock", func() error {
+	_, err = within(t, 2*time.Second, "rotation behind a held lock", noValue(func() error {
 		return db.RotateRefreshToken(ctx, rt0.Hash, time.Now(), successor("g1", 1))
-	})
+	}))
 	if !errors.Is(err, store.ErrUnavailable) {
 		t.Errorf("rotation behind a held lock: err = %v, want ErrUnavailable", err)
 	}
@@ -183,7 +188,7 @@ func TestDatabaseGoneAndBack(t *testing.T) {
 	}
 	for range 2 { // the first round meets broken pooled connections, the second none at all
 		for name, call := range calls {
-			err := within(t, timeout+time.Second, name+" while the database is gone", call)
+			_, err := within(t, timeout+time.Second, name+" while the database is gone", noValue(call))
 			if !errors.Is(err, store.ErrUnavailable) {
 				t.Errorf("%s while the database is gone: err = %v, want ErrUnavailable", name, err)
 			}
@@ -218,14 +223,32 @@ func TestOpenUnreachable(t *testing.T) {
 	}
 	addr := ln.Addr().String()
 	ln.Close()
-	err = within(t, 3*time.Second, "Open of an unreachable database", func() error {
+	_, err = within(t, 3*time.Second, "Open of an unreachable database", noValue(func() error {
 		db, err := postgres.Open(context.Background(), "postgres://u:hunter2@"+addr+"/tg?sslmode=disable", postgres.Options{ConnectTimeout: time.Second})
 		if err == nil {
 			db.Close()
 		}
 		return err
-	})
+	}))
 	if !errors.Is(err, store.ErrUnavailable) {
 		t.Errorf("Open(unreachable): err = %v, want ErrUnavailable", err)
+	}
+}
+
+// Close is safe twice, and a call after it fails plainly: not a verdict
+// about the token (ErrNotFound, ErrConflict), and without hanging.
+func TestClosed(t *testing.T) {
+	db := open(t, newSchema(t, nil), postgres.Options{})
+	if err := db.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if err := db.Close(); err != nil {
+		t.Errorf("second Close: %v", err)
+	}
+	_, err := within(t, time.Second, "RotateRefreshToken after Close", noValue(func() error {
+		return db.RotateRefreshToken(context.Background(), "a", time.Now(), store.RefreshToken{Hash: "b"})
+	}))
+	if err == nil || errors.Is(err, store.ErrNotFound) || errors.Is(err, store.ErrConflict) {
+		t.Errorf("RotateRefreshToken after Close: err = %v", err)
 	}
 }

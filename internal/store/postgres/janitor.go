@@ -4,56 +4,62 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/jackc/pgx/v5"
 )
 
 // batchSize bounds the rows one DeleteExpired statement removes, and so
-// the locks it holds and the time it holds them.
+// the locks it holds and the time it holds them. It is written into the
+// SQL as a literal, so the planner knows how few rows a batch is.
 const batchSize = 1000
 
-// sweeps are DeleteExpired's statements, in order, each deleting at most
-// batchSize rows whose expiry (or, for parked requests, consumption) is
-// before $1, by primary key after choosing them through the expiry index.
-// The outer WHERE repeats the predicate where a row's expiry can move
-// (ExtendRefreshToken, UseJTI's takeover, SaveConsent): under READ
-// COMMITTED a DELETE that waited for a row re-checks its WHERE on the new
-// version, so a row made live again in the meantime stays. A grant's
-// expiry never moves. An expired grant's tokens go first, then the grant
-// once it has none; a NULL expiry never matches "<".
+// sweep is one of DeleteExpired's statements: choose at most batchSize
+// rows of table by pred (through pred's index), locking them FOR UPDATE
+// SKIP LOCKED, and delete those by primary key. SKIP LOCKED means a sweep
+// never waits for a row a refresh holds; it takes that row in a later
+// run. Locking re-checks pred on the row's newest version (READ
+// COMMITTED), so a row whose expiry moved in the meantime
+// (ExtendRefreshToken, UseJTI's takeover, SaveConsent) stays, and once
+// locked, a chosen row cannot change before it is deleted.
+func sweep(table, key, from, pred, lockOf string) string {
+	var on []string
+	for _, k := range strings.Split(key, ", ") {
+		on = append(on, "x."+k+" = d."+k)
+	}
+	return fmt.Sprintf(`WITH d AS (SELECT %s FROM %s WHERE %s LIMIT %d FOR UPDATE%s SKIP LOCKED)
+		DELETE FROM %s x USING d WHERE %s`, key, from, pred, batchSize, lockOf, table, strings.Join(on, " AND "))
+}
+
+// sweeps are DeleteExpired's statements, in order; $1 is `before`. An
+// expired grant's tokens go first, then the grant once it has none (a
+// grant's expiry never moves); a NULL expiry never matches "<".
 var sweeps = []struct{ name, sql string }{
-	{"tokens of expired grants", `DELETE FROM refresh_tokens WHERE hash IN (
-		SELECT t.hash FROM grants g JOIN refresh_tokens t ON t.grant_id = g.id WHERE g.expires_at < $1 LIMIT $2)`},
-	{"expired grants", `DELETE FROM grants WHERE id IN (
-		SELECT g.id FROM grants g WHERE g.expires_at < $1
-			AND NOT EXISTS (SELECT 1 FROM refresh_tokens t WHERE t.grant_id = g.id) LIMIT $2)`},
-	{"expired tokens", `DELETE FROM refresh_tokens WHERE hash IN (
-		SELECT hash FROM refresh_tokens WHERE expires_at < $1 LIMIT $2) AND expires_at < $1`},
-	{"expired codes", `DELETE FROM auth_codes WHERE hash IN (
-		SELECT hash FROM auth_codes WHERE expires_at < $1 LIMIT $2)`},
-	{"expired assertion ids", `DELETE FROM used_jtis WHERE (client_id, jti) IN (
-		SELECT client_id, jti FROM used_jtis WHERE expires_at < $1 LIMIT $2) AND expires_at < $1`},
-	{"expired requests", `DELETE FROM auth_requests WHERE id IN (
-		SELECT id FROM auth_requests WHERE expires_at < $1 LIMIT $2)`},
-	{"consumed requests", `DELETE FROM auth_requests WHERE id IN (
-		SELECT id FROM auth_requests WHERE consumed_at < $1 LIMIT $2)`},
-	{"expired sessions", `DELETE FROM sessions WHERE id IN (
-		SELECT id FROM sessions WHERE expires_at < $1 LIMIT $2)`},
-	{"expired consents", `DELETE FROM consents WHERE (subject, client_id) IN (
-		SELECT subject, client_id FROM consents WHERE expires_at < $1 LIMIT $2) AND expires_at < $1`},
+	{"tokens of expired grants", sweep("refresh_tokens", "hash",
+		"grants g JOIN refresh_tokens t ON t.grant_id = g.id", "g.expires_at < $1", " OF t")},
+	{"expired grants", sweep("grants", "id", "grants g",
+		"g.expires_at < $1 AND NOT EXISTS (SELECT 1 FROM refresh_tokens t WHERE t.grant_id = g.id)", "")},
+	{"expired tokens", sweep("refresh_tokens", "hash", "refresh_tokens", "expires_at < $1", "")},
+	{"expired codes", sweep("auth_codes", "hash", "auth_codes", "expires_at < $1", "")},
+	{"expired assertion ids", sweep("used_jtis", "client_id, jti", "used_jtis", "expires_at < $1", "")},
+	{"expired requests", sweep("auth_requests", "id", "auth_requests", "expires_at < $1", "")},
+	{"consumed requests", sweep("auth_requests", "id", "auth_requests", "consumed_at < $1", "")},
+	{"expired sessions", sweep("sessions", "id", "sessions", "expires_at < $1", "")},
+	{"expired consents", sweep("consents", "subject, client_id", "consents", "expires_at < $1", "")},
 }
 
 // DeleteExpired implements store.Store: every sweep, batch after batch,
 // each batch one statement in its own transaction, until a batch comes
-// back short. A refresh waits at most for one batch's row lock.
+// back short. A refresh that needs a row a batch holds waits for that one
+// short statement at most; a batch never waits for a refresh.
 func (db *DB) DeleteExpired(ctx context.Context, before time.Time) (int, error) {
 	total := 0
 	for _, s := range sweeps {
 		for {
 			var n int64
 			err := db.do(ctx, "delete expired: "+s.name, func(ctx context.Context) error {
-				tag, err := db.pool.Exec(ctx, s.sql, before, batchSize)
+				tag, err := db.pool.Exec(ctx, s.sql, before)
 				if sqlState(err) == "23503" {
 					// foreign_key_violation: a token joined the grant after
 					// the batch chose it; choose again.

@@ -9,7 +9,6 @@ import (
 	"strings"
 	"sync"
 	"testing"
-	"time"
 
 	"github.com/jackc/pgx/v5"
 
@@ -182,31 +181,5 @@ func TestStoreSerializable(t *testing.T) {
 	t.Logf("SERIALIZABLE: %d retries", n)
 	if n == 0 {
 		t.Error("no statement was retried under SERIALIZABLE: the races did not exercise the retry path")
-	}
-}
-
-// A grant keeps two token rows however often it is rotated: the live one
-// and the one it replaced (store.Store.RotateRefreshToken).
-func TestRotationKeepsTwoRows(t *testing.T) {
-	ctx := context.Background()
-	db := open(t, newSchema(t, nil), postgres.Options{})
-	defer db.Close()
-	g, rt := grantAndToken("g1")
-	if err := db.CreateGrant(ctx, g, rt); err != nil {
-		t.Fatal(err)
-	}
-	prev := rt.Hash
-	for gen := 1; gen <= 20; gen++ {
-		next := successor("g1", gen)
-		if err := db.RotateRefreshToken(ctx, prev, time.Now(), next); err != nil {
-			t.Fatalf("rotation %d: %v", gen, err)
-		}
-		if n, err := db.TokenRows(ctx, "g1"); err != nil || n != 2 {
-			t.Fatalf("after rotation %d: %d token rows, %v; want 2", gen, n, err)
-		}
-		prev = next.Hash
-	}
-	if _, newest, err := db.GrantChain(ctx, "g1"); err != nil || newest != 20 {
-		t.Errorf("GrantChain newest = %d, %v; want 20", newest, err)
 	}
 }

@@ -50,6 +50,11 @@ func (db *DB) RotateRefreshToken(ctx context.Context, oldHash string, consumedAt
 		var n int
 		err := db.pool.QueryRow(ctx, rotateSQL, consumedAt, next.Hash, oldHash, next.GrantID, next.Generation,
 			ts(next.CreatedAt), ts(next.ExpiresAt), ts(next.ConsumedAt), next.SuccessorHash).Scan(&n)
+		if sqlState(err) == "23503" {
+			// foreign_key_violation: DeleteExpired removed the grant while
+			// this ran; the retry finds the token gone (ErrNotFound).
+			return errRetry
+		}
 		if err != nil || n == 1 {
 			return err
 		}
