@@ -96,21 +96,25 @@ func (s *Set) reload(ctx context.Context, force bool) (bool, error) {
 	if err != nil {
 		return false, fmt.Errorf("keys: reading signing keys: %w", err)
 	}
-	next, err := openSet(rows, s.sealer)
-	if err != nil {
-		return false, err
-	}
 	// Keys are only ever added. A read that lacks a key in use (a store
 	// restored from an old backup, a replica behind) must not make this
 	// node stop verifying tokens it signed: keep what we have.
 	prev := s.cur.Load()
+	stored := make(map[string]bool, len(rows))
+	for _, r := range rows {
+		stored[r.ID] = true
+	}
 	for kid := range prev.byID {
-		if _, ok := next.byID[kid]; !ok {
+		if !stored[kid] {
 			return false, fmt.Errorf("keys: the store no longer holds signing key %q; keeping the loaded set", kid)
 		}
 	}
-	if len(next.byID) == len(prev.byID) {
-		return false, nil // nothing new: keep the snapshot and its cached signers
+	if len(stored) == len(prev.byID) {
+		return false, nil // nothing new: keep the snapshot and its cached signers, unseal nothing
+	}
+	next, err := openSet(rows, s.sealer)
+	if err != nil {
+		return false, err
 	}
 	s.cur.Store(next)
 	s.log.Info("signing keys reloaded", slog.Int("keys", len(next.byID)), slog.Int("new", len(next.byID)-len(prev.byID)))

@@ -172,6 +172,23 @@ func TestFailedReloadKeepsKeys(t *testing.T) {
 	if err := b.Reload(context.Background()); err == nil || !strings.Contains(err.Error(), "no longer holds") {
 		t.Fatalf("Reload of a store missing a key = %v", err)
 	}
+	// A node with another system secret (a misconfigured one) added a key
+	// this node cannot open: the reload fails and changes nothing.
+	st.set(func(m *memStore) { m.rows = seeded(t).rows })
+	other, err := newSealer([]byte("another-system-secret-0123456789abcdef"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	foreign, err := newKey("ES256", "es256-foreign", other, t0.Add(time.Hour))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := st.AddSigningKey(context.Background(), foreign); err != nil {
+		t.Fatal(err)
+	}
+	if err := b.Reload(context.Background()); !errors.Is(err, ErrUnseal) {
+		t.Fatalf("Reload with a foreign key = %v, want ErrUnseal", err)
+	}
 	if string(b.JWKSJSON()) != before || !b.Ready() {
 		t.Error("a failed reload changed the keys in use")
 	}
