@@ -4,6 +4,8 @@
 //	tollgate serve --dev                 run with an embedded SQLite database and demo data
 //	tollgate serve --config tollgate.yaml
 //	tollgate revoke --config F --client ID | --subject SUB | --grant ID
+//	tollgate migrate --config F [--status]   apply (or list) the PostgreSQL schema migrations
+//	tollgate janitor --config F              delete expired records once
 //	tollgate secret                      print a fresh client secret and its hash
 //	tollgate hash-password               read a password on stdin, print its argon2id hash
 package main
@@ -18,6 +20,8 @@ const usage = `usage: tollgate <command> [flags]
 commands:
   serve          run the server (--dev, or --config tollgate.yaml)
   revoke         revoke refresh tokens: --client ID, --subject SUB or --grant ID
+  migrate        apply the database schema (--status lists the migrations)
+  janitor        delete expired records once, in small batches, and print how many
   secret         print a fresh client secret and the secret_hash to configure
   hash-password  read a password from standard input and print its password_hash
   check          load and validate a configuration file, report every problem
@@ -36,6 +40,8 @@ func main() {
 		"secret":        cmdSecret,
 		"hash-password": cmdHashPassword,
 		"check":         cmdCheck,
+		"migrate":       cmdMigrate,
+		"janitor":       cmdJanitor,
 	}
 	run, ok := cmds[os.Args[1]]
 	if !ok {

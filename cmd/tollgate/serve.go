@@ -9,7 +9,6 @@ import (
 	"net"
 	"os"
 	"os/signal"
-	"strings"
 	"syscall"
 
 	"github.com/tollgate-oidc/tollgate/internal/app"
@@ -73,21 +72,11 @@ func cmdServe(args []string) error {
 		return err
 	}
 	log.Info("tollgate is serving", "issuer", cfg.Issuer, "listen", l.Addr().String(), "tls", cfg.TLS.Enabled(),
-		"trusted_proxies", len(cfg.TrustedProxies), "storage", storageLabel(cfg.Storage))
+		"trusted_proxies", len(cfg.TrustedProxies), "storage", app.StorageLabel(cfg.Storage), "node", a.NodeID)
 	if demo != nil {
 		fmt.Print(demo.banner(cfg.Issuer))
 	}
 	return a.Serve(ctx, l)
-}
-
-// storageLabel names the store without any password a URL may carry.
-func storageLabel(s string) string {
-	if i := strings.Index(s, "@"); i >= 0 {
-		if j := strings.Index(s, "://"); j >= 0 && j < i {
-			return s[:j+3] + "…" + s[i:]
-		}
-	}
-	return s
 }
 
 func newLogger(level string) *slog.Logger {

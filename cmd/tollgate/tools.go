@@ -55,7 +55,7 @@ func cmdRevoke(args []string) error {
 		}
 	}
 	ctx := context.Background()
-	st, err := app.OpenExistingStore(ctx, cfg.Storage)
+	st, err := app.OpenExistingStore(ctx, cfg)
 	if err != nil {
 		return err
 	}

@@ -4,14 +4,10 @@ import (
 	"context"
 	"crypto/hkdf"
 	"crypto/sha256"
-	"errors"
-	"fmt"
-	"io/fs"
 	"log/slog"
 	"net"
 	"net/http"
 	"net/url"
-	"os"
 	"strings"
 	"time"
 
@@ -24,11 +20,10 @@ import (
 	"github.com/tollgate-oidc/tollgate/internal/oauth"
 	"github.com/tollgate-oidc/tollgate/internal/refresh"
 	"github.com/tollgate-oidc/tollgate/internal/store"
-	"github.com/tollgate-oidc/tollgate/internal/store/sqlite"
 	"github.com/tollgate-oidc/tollgate/internal/web"
 )
 
-// App is a wired server.
+// App is a wired server: one node of a cluster, or the only one.
 type App struct {
 	Config  *config.Config
 	Store   store.Store
@@ -37,14 +32,25 @@ type App struct {
 	Refresh *refresh.Service
 	Server  *oauth.Server
 	Log     *slog.Logger
-	now     func() time.Time
-	certs   *certreload.Reloader // nil without tls
+	// NodeID names this process among the nodes sharing the store: it
+	// holds the janitor lease, and every log line carries it.
+	NodeID string
+	now    func() time.Time
+	certs  *certreload.Reloader // nil without tls
+	sweep  sweepPlan
 }
 
 // Options tune Open; the zero value is what production uses.
 type Options struct {
 	Now func() time.Time // the clock; time.Now when nil
 	Log *slog.Logger     // discard when nil
+	// NodeID names the node (NewNodeID when empty).
+	NodeID string
+	// SweepEvery is how often the janitor runs (DefaultSweepEvery when 0).
+	SweepEvery time.Duration
+	// KeyReloadEvery is how often the signing keys are reloaded from the
+	// store (keys.ReloadEvery when 0).
+	KeyReloadEvery time.Duration
 }
 
 // Open builds the server for a finished configuration.
@@ -55,7 +61,13 @@ func Open(ctx context.Context, cfg *config.Config, o Options) (*App, error) {
 	if o.Log == nil {
 		o.Log = slog.New(slog.DiscardHandler)
 	}
-	st, err := OpenStore(ctx, cfg.Storage)
+	if o.NodeID == "" {
+		o.NodeID = NewNodeID()
+	}
+	o.Log = o.Log.With(slog.String("node", o.NodeID))
+	// A PostgreSQL store is migrated here (postgres.Open): nodes starting
+	// together take turns under the migration lock.
+	st, err := OpenStore(ctx, cfg, StoreOptions{Log: o.Log})
 	if err != nil {
 		return nil, err
 	}
@@ -64,12 +76,12 @@ func Open(ctx context.Context, cfg *config.Config, o Options) (*App, error) {
 		st.Close()
 		return nil, err
 	}
-	ks, err := keys.Load(ctx, st, sys, o.Now())
+	ks, err := keys.Open(ctx, st, sys, keys.Options{Now: o.Now, Log: o.Log})
 	if err != nil {
 		st.Close()
 		return nil, err
 	}
-	a := &App{Config: cfg, Store: st, Keys: ks, Log: o.Log, now: o.Now}
+	a := &App{Config: cfg, Store: st, Keys: ks, Log: o.Log, NodeID: o.NodeID, now: o.Now, sweep: newSweepPlan(o.SweepEvery, o.KeyReloadEvery)}
 	if cfg.TLS.Enabled() {
 		// Loaded now, so a bad pair stops the start before anything listens.
 		if a.certs, err = certreload.New(cfg.TLS.CertFile, cfg.TLS.KeyFile, certreload.Options{Now: o.Now, Log: o.Log}); err != nil {
@@ -111,39 +123,13 @@ func Open(ctx context.Context, cfg *config.Config, o Options) (*App, error) {
 	return a, nil
 }
 
-// OpenStore opens the backend a storage URL names.
-func OpenStore(ctx context.Context, storage string) (store.Store, error) {
-	switch {
-	case strings.HasPrefix(storage, "sqlite:"):
-		return sqlite.Open(ctx, strings.TrimPrefix(storage, "sqlite:"))
-	case strings.HasPrefix(storage, "postgres://"), strings.HasPrefix(storage, "postgresql://"):
-		return nil, errors.New("storage: the PostgreSQL backend is not built yet; use sqlite:PATH")
-	default:
-		return nil, fmt.Errorf("storage: unknown scheme in %q; use sqlite:PATH", storage)
-	}
-}
-
-// OpenExistingStore is OpenStore for a store that must already exist: the
-// operator tools use it, so that a wrong path is an error instead of a new,
-// empty database that matches nothing.
-func OpenExistingStore(ctx context.Context, storage string) (store.Store, error) {
-	if path, ok := strings.CutPrefix(storage, "sqlite:"); ok {
-		if _, err := os.Stat(path); err != nil {
-			if errors.Is(err, fs.ErrNotExist) {
-				return nil, fmt.Errorf("storage: no database at %s: check --config and its storage key (a relative path is relative to the configuration file's folder)", path)
-			}
-			return nil, fmt.Errorf("storage: %w", err)
-		}
-	}
-	return OpenStore(ctx, storage)
-}
-
 // Handler is the HTTP handler of the server.
 func (a *App) Handler() http.Handler { return a.Server.Handler() }
 
 // Serve answers HTTP on l (HTTPS when tls is configured) until ctx ends,
-// then shuts down gracefully, and removes expired records every sweep
-// interval meanwhile. The limits come from the http block of the
+// then shuts down gracefully. Meanwhile it runs the janitor (janitor.go:
+// one node of a cluster at a time removes expired records) and reloads the
+// signing keys from the store every KeyReloadEvery. The limits come from the http block of the
 // configuration: a client that never finishes its headers is cut off after
 // read_header_timeout, however slowly it trickles them.
 func (a *App) Serve(ctx context.Context, l net.Listener) error {
@@ -160,7 +146,8 @@ func (a *App) Serve(ctx context.Context, l net.Listener) error {
 	if a.certs != nil {
 		srv.TLSConfig = a.certs.TLSConfig()
 	}
-	go a.sweep(ctx, 10*time.Minute)
+	go a.runJanitor(ctx)
+	go a.Keys.Run(ctx, a.sweep.keysEvery)
 	errc := make(chan error, 1)
 	go func() {
 		if srv.TLSConfig != nil {
@@ -177,31 +164,6 @@ func (a *App) Serve(ctx context.Context, l net.Listener) error {
 	shut, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
 	return srv.Shutdown(shut)
-}
-
-// sweep deletes expired tokens, codes and assertion ids, so the tables
-// hold only what can still be used or detected as reuse. It runs at least
-// every sweepAtLeast: parked authorization requests live 15 minutes and
-// pushed ones 60 seconds, and the bound on what a flood can leave in the
-// store (issue 10, flaw 3) counts on them going soon after they expire.
-// Each run is a few indexed DELETEs by expiry.
-func (a *App) sweep(ctx context.Context, every time.Duration) {
-	const sweepAtLeast = time.Minute
-	t := time.NewTicker(min(every, sweepAtLeast))
-	defer t.Stop()
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case <-t.C:
-			n, err := a.Store.DeleteExpired(ctx, a.now())
-			if err != nil && ctx.Err() == nil {
-				a.Log.Warn("sweeping expired records failed", "error", err)
-			} else if n > 0 {
-				a.Log.Debug("swept expired records", "count", n)
-			}
-		}
-	}
 }
 
 // Close releases the store.

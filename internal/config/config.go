@@ -12,7 +12,9 @@ import (
 type Config struct {
 	Issuer  string `yaml:"issuer"`
 	Listen  string `yaml:"listen"`
-	Storage string `yaml:"storage"` // sqlite:PATH (postgres://... later)
+	Storage string `yaml:"storage"` // sqlite:PATH or postgres://user@host:5432/db?sslmode=verify-full
+	// StorageOptions tune the PostgreSQL store; an error with sqlite.
+	StorageOptions StorageOptions `yaml:"storage_options"`
 	// SystemSecretFile holds the system secret (>= 32 bytes of entropy) that
 	// seals signing keys in the store and keys the refresh-token derivation.
 	// TOLLGATE_SYSTEM_SECRET overrides it.
@@ -35,6 +37,9 @@ type Config struct {
 	usersByName map[string]*User
 	usersBySub  map[string]*User
 	warnings    []string
+	// storageKeys: the keys of storage_options in the file (nil when the
+	// file had no storage_options, or the Config was built in code).
+	storageKeys map[string]bool
 	// explicitDurations: the Tokens durations were pre-filled by Default, so
 	// a zero is a value someone chose, not a missing key.
 	explicitDurations bool

@@ -141,6 +141,9 @@ func (c *Config) applyDefaults() {
 	if c.SystemSecretFile == "" {
 		c.SystemSecretFile = DefaultSystemSecretFile
 	}
+	if IsPostgres(c.Storage) {
+		c.StorageOptions.applyDefaults(c.storageKeys)
+	}
 	if c.LogLevel == "" {
 		c.LogLevel = DefaultLogLevel
 	}

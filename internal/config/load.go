@@ -51,6 +51,7 @@ func (c *Config) resolvePaths(dir string) {
 		c.Storage = "sqlite:" + in(rest)
 	}
 	c.SystemSecretFile = in(c.SystemSecretFile)
+	c.StorageOptions.PasswordFile = in(c.StorageOptions.PasswordFile)
 	c.TLS.CertFile = in(c.TLS.CertFile)
 	c.TLS.KeyFile = in(c.TLS.KeyFile)
 }
@@ -70,10 +71,31 @@ func Parse(data []byte) (*Config, error) {
 	if err := dec.Decode(&extra); !errors.Is(err, io.EOF) {
 		return nil, &Error{Problems: []Problem{{Field: "file", Reason: "holds more than one YAML document; put everything in one"}}}
 	}
+	c.storageKeys = storageKeysOf(data)
 	if err := c.Finish(); err != nil {
 		return nil, err
 	}
 	return c, nil
+}
+
+// storageKeysOf lists the keys given under storage_options in data (which
+// decoded already), so that Finish can tell "max_conns: 0" from a key left
+// out, and a storage_options block on sqlite from none. It returns nil when
+// the file has no storage_options.
+func storageKeysOf(data []byte) map[string]bool {
+	var top map[string]yaml.Node
+	if yaml.Unmarshal(data, &top) != nil {
+		return nil
+	}
+	n, ok := top["storage_options"]
+	if !ok {
+		return nil
+	}
+	keys := map[string]bool{}
+	for i := 0; n.Kind == yaml.MappingNode && i+1 < len(n.Content); i += 2 {
+		keys[n.Content[i].Value] = true
+	}
+	return keys
 }
 
 var (
@@ -92,6 +114,7 @@ var sections = map[string]string{
 	"User":              "in a user",
 	"HTTP":              "in http",
 	"TLS":               "in tls",
+	"StorageOptions":    "in storage_options",
 }
 
 // yamlError turns a decoding error into an *Error with one problem per

@@ -12,7 +12,27 @@ import (
 	"go.yaml.in/yaml/v3"
 )
 
-const examplePath = "../../examples/tollgate.yaml"
+const (
+	examplePath        = "../../examples/tollgate.yaml"
+	clusterExamplePath = "../../examples/tollgate-cluster.yaml"
+)
+
+// TestClusterExampleLoads: the cluster example is a valid node
+// configuration whose storage_options are the defaults it says.
+func TestClusterExampleLoads(t *testing.T) {
+	c, err := Load(clusterExamplePath)
+	if err != nil {
+		t.Fatalf("Load(cluster example): %v", err)
+	}
+	want := DefaultStorageOptions()
+	want.PasswordFile = "/run/secrets/tollgate-db-password"
+	if !IsPostgres(c.Storage) || c.StorageOptions != want {
+		t.Errorf("storage %q, storage_options %+v, want postgres with %+v", c.Storage, c.StorageOptions, want)
+	}
+	if len(c.Warnings()) != 0 {
+		t.Errorf("the cluster example warns: %q", c.Warnings())
+	}
+}
 
 func TestExampleLoads(t *testing.T) {
 	c, err := Load(examplePath)
@@ -55,17 +75,21 @@ func TestExampleLoads(t *testing.T) {
 
 // TestExampleUsesEveryKey keeps examples/tollgate.yaml complete: every yaml
 // key of every config type must appear in it at least once.
+// The PostgreSQL-only keys (storage_options) are in the cluster example,
+// since they are an error next to the first example's sqlite storage.
 func TestExampleUsesEveryKey(t *testing.T) {
-	data, err := os.ReadFile(examplePath)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var doc yaml.Node
-	if err := yaml.Unmarshal(data, &doc); err != nil {
-		t.Fatal(err)
-	}
 	have := map[string]bool{}
-	collectKeys(doc.Content[0], "", have)
+	for _, path := range []string{examplePath, clusterExamplePath} {
+		data, err := os.ReadFile(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var doc yaml.Node
+		if err := yaml.Unmarshal(data, &doc); err != nil {
+			t.Fatal(err)
+		}
+		collectKeys(doc.Content[0], "", have)
+	}
 	var want []string
 	expectedKeys(reflect.TypeOf(Config{}), "", &want)
 	for _, k := range want {

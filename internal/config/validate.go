@@ -19,6 +19,7 @@ func (c *Config) validate(ck *checker) {
 		checkIssuer(ck, c.Issuer)
 	}
 	checkStorage(ck, c.Storage)
+	c.checkStorageOptions(ck, c.storageKeys != nil || c.StorageOptions != StorageOptions{}, c.storageKeys)
 	if strings.TrimSpace(c.SystemSecretFile) == "" {
 		ck.add("system_secret_file", "must name the file holding the system secret")
 	}
@@ -114,10 +115,10 @@ func checkStorage(ck *checker, s string) {
 		}
 	case strings.HasPrefix(s, "postgres://"), strings.HasPrefix(s, "postgresql://"):
 		if u, err := url.Parse(s); err != nil || u.Host == "" {
-			ck.add("storage", "is not a valid PostgreSQL URL (postgres://user:password@host:5432/dbname)")
+			ck.add("storage", "is not a valid PostgreSQL URL (postgres://user@host:5432/dbname?sslmode=verify-full)")
 		}
 	default:
-		ck.add("storage", "unknown storage %q: use sqlite:PATH or postgres://user:password@host/dbname", redactDSN(s))
+		ck.add("storage", "unknown storage %q: use sqlite:PATH or postgres://user@host:5432/dbname?sslmode=verify-full", redactDSN(s))
 	}
 }
 

@@ -13,7 +13,13 @@
 // to create it choose the same id: one insert wins, the others see
 // store.ErrConflict, reload, and sign with the winner's key.
 //
-// A Set is immutable once loaded and safe for concurrent use; go-jose
-// signers keep no per-call state, so one cached signer per algorithm serves
-// every goroutine.
+// Several nodes share one store, and a key one node adds must be known to
+// all: a Set reloads from the store on a schedule (Run, every ReloadEvery),
+// and at once when it meets a kid it does not know (PublicKey) or serves
+// its JWKS (Refresh), at most once per DefaultReloadGap so that junk kids
+// cannot hammer the store. A reload builds a new immutable snapshot and
+// swaps it in with one atomic pointer store, so readers never lock and
+// never see half a set; a reload that fails, or that finds fewer keys than
+// are in use, changes nothing. go-jose signers keep no per-call state, so
+// one cached signer per algorithm and snapshot serves every goroutine.
 package keys

@@ -11,6 +11,7 @@ import (
 	"encoding/base64"
 	"errors"
 	"fmt"
+	"log/slog"
 	"time"
 
 	jose "github.com/go-jose/go-jose/v4"
@@ -40,12 +41,45 @@ const rsaBits = 2048
 // same moment; each round either finds every key or adds the missing ones.
 const loadAttempts = 3
 
-// Load opens every stored signing key with the system secret and makes
-// sure each of Algorithms has one, creating and storing (sealed) any that
-// is missing. Several nodes may call Load at once: a lost insert
-// (store.ErrConflict) means another node created that key first, and Load
-// reloads to use it. now stamps the CreatedAt of new keys.
+// Options tune Open; the zero value is what production uses.
+type Options struct {
+	// Now stamps the CreatedAt of new keys and paces reloads; time.Now when nil.
+	Now func() time.Time
+	// ReloadGap is the least time between two reloads that a miss (an
+	// unknown kid, a JWKS request) may start; DefaultReloadGap when 0.
+	ReloadGap time.Duration
+	// Log receives reload failures and successes; discarded when nil.
+	Log *slog.Logger
+}
+
+// Load is Open with now stamping new keys, and the wall clock pacing reloads.
 func Load(ctx context.Context, st Store, systemSecret []byte, now time.Time) (*Set, error) {
+	return open(ctx, st, systemSecret, now, Options{})
+}
+
+// Open opens every stored signing key with the system secret and makes
+// sure each of Algorithms has one, creating and storing (sealed) any that
+// is missing. Several nodes may call Open at once: a lost insert
+// (store.ErrConflict) means another node created that key first, and Open
+// reloads to use it. The Set keeps st to reload from (see Reload, Run,
+// PublicKey).
+func Open(ctx context.Context, st Store, systemSecret []byte, o Options) (*Set, error) {
+	if o.Now == nil {
+		o.Now = time.Now
+	}
+	return open(ctx, st, systemSecret, o.Now(), o)
+}
+
+func open(ctx context.Context, st Store, systemSecret []byte, now time.Time, o Options) (*Set, error) {
+	if o.Now == nil {
+		o.Now = time.Now
+	}
+	if o.ReloadGap <= 0 {
+		o.ReloadGap = DefaultReloadGap
+	}
+	if o.Log == nil {
+		o.Log = slog.New(slog.DiscardHandler)
+	}
 	if len(systemSecret) < MinSecretLen {
 		return nil, fmt.Errorf("keys: the system secret must be at least %d bytes, got %d", MinSecretLen, len(systemSecret))
 	}
@@ -58,12 +92,14 @@ func Load(ctx context.Context, st Store, systemSecret []byte, now time.Time) (*S
 		if err != nil {
 			return nil, fmt.Errorf("keys: reading signing keys: %w", err)
 		}
-		set, err := openSet(rows, s)
+		snap, err := openSet(rows, s)
 		if err != nil {
 			return nil, err
 		}
-		missing := set.missing()
+		missing := snap.missing()
 		if len(missing) == 0 {
+			set := &Set{st: st, sealer: s, now: o.Now, gap: o.ReloadGap, log: o.Log}
+			set.cur.Store(snap)
 			return set, nil
 		}
 		for _, alg := range missing {

@@ -18,6 +18,8 @@ type memStore struct {
 	barrier int           // the first `barrier` reads wait for each other
 	arrived chan struct{} // closed when `barrier` readers have arrived
 	addErr  error         // returned by AddSigningKey when set
+	readErr error         // returned by SigningKeys when set
+	gate    chan struct{} // when set, SigningKeys waits for it to close
 	lost    int           // inserts refused with ErrConflict
 }
 
@@ -33,6 +35,15 @@ func newMemStore(rows ...store.SigningKey) *memStore {
 func (m *memStore) SigningKeys(ctx context.Context) ([]store.SigningKey, error) {
 	m.mu.Lock()
 	m.reads++
+	if gate := m.gate; gate != nil {
+		m.mu.Unlock()
+		<-gate
+		m.mu.Lock()
+	}
+	if m.readErr != nil {
+		m.mu.Unlock()
+		return nil, m.readErr
+	}
 	wait := m.barrier > 0 && m.reads <= m.barrier
 	if m.barrier > 0 && m.reads == m.barrier {
 		close(m.arrived)
@@ -60,4 +71,18 @@ func (m *memStore) AddSigningKey(ctx context.Context, k store.SigningKey) error 
 	k.Sealed = bytes.Clone(k.Sealed)
 	m.rows = append(m.rows, k)
 	return nil
+}
+
+// readCount is how many times SigningKeys was called.
+func (m *memStore) readCount() int {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	return m.reads
+}
+
+// set changes the store's state under its lock.
+func (m *memStore) set(f func(m *memStore)) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	f(m)
 }

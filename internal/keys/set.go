@@ -3,17 +3,35 @@ package keys
 import (
 	"encoding/json"
 	"fmt"
+	"log/slog"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	jose "github.com/go-jose/go-jose/v4"
-
 	"github.com/tollgate-oidc/tollgate/internal/store"
 )
 
-// Set is the loaded signing keys. It never changes after Load and is safe
-// for concurrent use.
+// Set is a node's signing keys: the snapshot loaded last from the store,
+// swapped whole (one atomic pointer) when a reload finds keys another node
+// added. Readers never lock and never see half a reload: each call reads
+// one snapshot, and a snapshot never changes. Safe for concurrent use.
 type Set struct {
+	cur atomic.Pointer[snapshot]
+
+	st     Store
+	sealer sealer
+	now    func() time.Time
+	gap    time.Duration // least time between two reloads a miss may start
+	log    *slog.Logger
+
+	mu       sync.Mutex    // guards the two fields below
+	inflight chan struct{} // closed when the running reload ends; nil when none runs
+	lastTry  time.Time     // when the last reload started
+}
+
+// snapshot is one immutable view of the stored keys.
+type snapshot struct {
 	byID     map[string]*entry
 	current  map[string]*entry // alg -> the newest key, which signs
 	jwks     jose.JSONWebKeySet
@@ -31,8 +49,8 @@ type entry struct {
 type typedKey struct{ alg, typ string }
 
 // openSet unseals rows and builds the published JWK Set.
-func openSet(rows []store.SigningKey, s sealer) (*Set, error) {
-	set := &Set{byID: make(map[string]*entry, len(rows)), current: make(map[string]*entry)}
+func openSet(rows []store.SigningKey, s sealer) (*snapshot, error) {
+	set := &snapshot{byID: make(map[string]*entry, len(rows)), current: make(map[string]*entry)}
 	for _, row := range rows {
 		jwk, err := openKey(row, s)
 		if err != nil {
@@ -80,7 +98,7 @@ func newSigner(jwk jose.JSONWebKey, typ string) (jose.Signer, error) {
 }
 
 // missing lists the Algorithms that have no key yet.
-func (s *Set) missing() []string {
+func (s *snapshot) missing() []string {
 	var out []string
 	for _, alg := range Algorithms {
 		if _, ok := s.current[alg]; !ok {
@@ -90,21 +108,28 @@ func (s *Set) missing() []string {
 	return out
 }
 
+// Ready reports whether a key of every one of Algorithms is loaded, so
+// that the node can sign whatever a client is configured for (readiness).
+func (s *Set) Ready() bool {
+	snap := s.cur.Load()
+	return snap != nil && len(snap.missing()) == 0
+}
+
 // JWKS returns the public keys (RFC 7517 §5), each with kid, alg and use
 // "sig", including older keys so tokens they signed still verify.
 func (s *Set) JWKS() jose.JSONWebKeySet {
-	return jose.JSONWebKeySet{Keys: append([]jose.JSONWebKey(nil), s.jwks.Keys...)}
+	return jose.JSONWebKeySet{Keys: append([]jose.JSONWebKey(nil), s.cur.Load().jwks.Keys...)}
 }
 
-// JWKSJSON returns JWKS encoded once at Load, for the jwks_uri endpoint
+// JWKSJSON returns JWKS encoded once per load, for the jwks_uri endpoint
 // (OIDC Discovery §3). Callers must not modify it.
-func (s *Set) JWKSJSON() []byte { return s.jwksJSON }
+func (s *Set) JWKSJSON() []byte { return s.cur.Load().jwksJSON }
 
 // Signer returns the signer of the newest key for alg and that key's kid.
 // The signer puts alg and kid in the protected header and nothing else.
 // go-jose signers hold no per-call state, so it is safe to share.
 func (s *Set) Signer(alg string) (jose.Signer, string, error) {
-	e, ok := s.current[alg]
+	e, ok := s.cur.Load().current[alg]
 	if !ok {
 		return nil, "", fmt.Errorf("keys: no signing key for %q", alg)
 	}
@@ -113,32 +138,46 @@ func (s *Set) Signer(alg string) (jose.Signer, string, error) {
 
 // TypedSigner is Signer with a "typ" header parameter (RFC 7515 §4.1.9),
 // such as "at+jwt" for access tokens (RFC 9068 §2.1) or "JWT". Signers are
-// built once per (alg, typ) and cached.
+// built once per (alg, typ) and snapshot, and cached.
 func (s *Set) TypedSigner(alg, typ string) (jose.Signer, string, error) {
 	if typ == "" {
 		return s.Signer(alg)
 	}
-	e, ok := s.current[alg]
+	snap := s.cur.Load()
+	e, ok := snap.current[alg]
 	if !ok {
 		return nil, "", fmt.Errorf("keys: no signing key for %q", alg)
 	}
 	k := typedKey{alg, typ}
-	if v, ok := s.typed.Load(k); ok {
+	if v, ok := snap.typed.Load(k); ok {
 		return v.(jose.Signer), e.private.KeyID, nil
 	}
 	signer, err := newSigner(e.private, typ)
 	if err != nil {
 		return nil, "", fmt.Errorf("keys: signing key %q: %w", e.private.KeyID, err)
 	}
-	v, _ := s.typed.LoadOrStore(k, signer)
+	v, _ := snap.typed.LoadOrStore(k, signer)
 	return v.(jose.Signer), e.private.KeyID, nil
 }
 
-// PublicKey returns the public key with this kid, for verifying tokens.
+// PublicKey returns the public key with this kid, for verifying tokens. A
+// kid this node does not know may be a key another node added since the
+// last reload, so a miss reloads the set from the store first (paced: see
+// reload) and looks again.
 func (s *Set) PublicKey(kid string) (jose.JSONWebKey, bool) {
-	e, ok := s.byID[kid]
-	if !ok {
+	if e, ok := s.cur.Load().byID[kid]; ok {
+		return e.public, true
+	}
+	if !plausibleKID(kid) {
 		return jose.JSONWebKey{}, false
 	}
-	return e.public, true
+	s.reloadOnMiss()
+	if e, ok := s.cur.Load().byID[kid]; ok {
+		return e.public, true
+	}
+	return jose.JSONWebKey{}, false
 }
+
+// plausibleKID: a kid worth a trip to the store. Ours are short base64url;
+// an empty or absurdly long one cannot be any node's, stored or not.
+func plausibleKID(kid string) bool { return kid != "" && len(kid) <= 128 }

@@ -153,10 +153,11 @@ func (s *Server) complete(w http.ResponseWriter, r *http.Request, req authorize.
 
 // redirectError sends an error back to the client (RFC 6749 §4.1.2.1).
 func (s *Server) redirectError(w http.ResponseWriter, r *http.Request, req authorize.Request, err error) error {
-	e := oautherr.As(err)
-	if e.Status >= 500 {
-		s.Log.LogAttrs(r.Context(), slog.LevelError, "authorization failed", slog.String("error", errString(e.Cause)))
-	}
+	// An unreachable store goes back to the client as temporarily_unavailable
+	// (RFC 6749 §4.1.2.1: the code exists because a redirect cannot carry a
+	// 503), so the app can start the sign-in again.
+	e := asError(err)
+	s.logFailure(r, "authorization failed", e)
 	if req.ResponseMode == "" {
 		req.ResponseMode = authorize.ModeQuery
 		if req.ResponseType != "" && req.ResponseType != config.ResponseCode {
@@ -180,14 +181,17 @@ func (s *Server) deliver(w http.ResponseWriter, r *http.Request, req authorize.R
 	return nil
 }
 
-// pageError shows an error page: the request cannot be answered by a redirect.
+// pageError shows an error page: the request cannot be answered by a
+// redirect. A store that cannot be reached gets the "try again shortly"
+// page instead (503).
 func (s *Server) pageError(w http.ResponseWriter, r *http.Request, uiLocales string, err error) error {
 	var pe *authorize.PageError
 	status := http.StatusBadRequest
 	if !errors.As(err, &pe) {
-		e := oautherr.As(err)
-		if e.Status >= 500 {
-			s.Log.LogAttrs(r.Context(), slog.LevelError, "sign-in page failed", slog.String("error", errString(e.Cause)))
+		e := asError(err)
+		s.logFailure(r, "sign-in page failed", e)
+		if e.Status == http.StatusServiceUnavailable {
+			return s.unavailablePage(w, r, uiLocales, e)
 		}
 		pe, status = &authorize.PageError{Code: e.Code, Message: e.Description}, e.Status
 	}

@@ -1,6 +1,7 @@
 package oauth
 
 import (
+	"context"
 	"encoding/json"
 	"net/http"
 	"slices"
@@ -123,8 +124,15 @@ func (s *Server) serveDiscovery(doc []byte) handlerFunc {
 	}
 }
 
-// jwks publishes the public signing keys (RFC 7517 §5).
+// jwks publishes the public signing keys (RFC 7517 §5). A client fetches
+// them when it meets a kid it does not know, perhaps one another node just
+// added, so the set is reloaded from the store first: at most once per
+// keys.DefaultReloadGap, and bounded by jwksReloadTimeout; on failure the
+// keys loaded before are served.
 func (s *Server) jwks(w http.ResponseWriter, r *http.Request) error {
+	ctx, cancel := context.WithTimeout(r.Context(), jwksReloadTimeout)
+	s.Keys.Refresh(ctx)
+	cancel()
 	w.Header().Set("Content-Type", "application/json")
 	w.Header().Set("Cache-Control", "public, max-age=300")
 	w.Header().Set("Access-Control-Allow-Origin", "*")

@@ -7,4 +7,11 @@
 // resume, logout) every step asks decide.go what the request needs next,
 // so no page can be reached out of order. Every token or error response carries Cache-Control:
 // no-store.
+//
+// A store that cannot be reached (store.ErrUnavailable, or a deadline that
+// ran out) is never a 500: JSON endpoints answer 503 temporarily_unavailable
+// with Retry-After, the sign-in pages a "try again shortly" page, and a
+// redirect to the client carries temporarily_unavailable (unavailable.go).
+// /healthz (liveness) and /readyz (store ping, keys loaded) answer at the
+// root and below the issuer's path (health.go).
 package oauth

@@ -53,10 +53,13 @@ type fixture struct {
 	t   *testing.T
 	cfg *config.Config
 	st  *memstore.Store
-	srv *oauth.Server
-	h   http.Handler
-	mu  sync.Mutex
-	now time.Time
+	// fault stands between the server and st: every store call the
+	// server makes goes through it, so a test can make the store fail.
+	fault *faultStore
+	srv   *oauth.Server
+	h     http.Handler
+	mu    sync.Mutex
+	now   time.Time
 }
 
 func (f *fixture) Now() time.Time { f.mu.Lock(); defer f.mu.Unlock(); return f.now }
@@ -69,8 +72,15 @@ func (f *fixture) advance(d time.Duration) { f.mu.Lock(); f.now = f.now.Add(d); 
 // the users alice and bob.
 func newFixture(t *testing.T) *fixture {
 	t.Helper()
+	return newFixtureAt(t, fxIssuer)
+}
+
+// newFixtureAt is newFixture with another issuer (one with a path, say).
+// The browser and postAsApp helpers speak to fxIssuer's paths only.
+func newFixtureAt(t *testing.T, issuer string) *fixture {
+	t.Helper()
 	cfg := &config.Config{
-		Issuer: fxIssuer,
+		Issuer: issuer,
 		Clients: []config.Client{
 			{ID: "app", Name: "Journal", Secret: fxSecret, RedirectURIs: []string{fxAppCB},
 				GrantTypes: []string{config.GrantAuthorizationCode, config.GrantRefreshToken, config.GrantPassword},
@@ -94,22 +104,23 @@ func newFixture(t *testing.T) *fixture {
 		t.Fatalf("fixture keys: %v", err)
 	}
 	f := &fixture{t: t, cfg: cfg, st: memstore.New(), now: fxT0}
+	f.fault = &faultStore{Store: f.st}
 	pages, err := web.NewRenderer()
 	if err != nil {
 		t.Fatal(err)
 	}
-	minter := mint.NewMinter(ks, fxIssuer)
-	ref := refresh.New(f.st, mint.NewRefreshKeys([]byte(strings.Repeat("s", 32))), f.Now, nil)
+	minter := mint.NewMinter(ks, issuer)
+	ref := refresh.New(f.fault, mint.NewRefreshKeys([]byte(strings.Repeat("s", 32))), f.Now, nil)
 	passwords, err := grant.NewPasswords(cfg, f.Now, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
 	f.srv, err = oauth.New(oauth.Deps{
 		Config: cfg,
-		Auth:   &clientauth.Authenticator{Clients: cfg, JTI: f.st, Issuer: fxIssuer, Now: f.Now},
-		Grants: &grant.Handler{Users: cfg, Passwords: passwords, Refresh: ref, Minter: minter, Codes: f.st, Now: f.Now,
-			Audience: oauth.AccessTokenAudience(fxIssuer), Log: slog.New(slog.DiscardHandler)},
-		Refresh: ref, Minter: minter, Keys: ks, Store: f.st, Pages: pages,
+		Auth:   &clientauth.Authenticator{Clients: cfg, JTI: f.fault, Issuer: issuer, Now: f.Now},
+		Grants: &grant.Handler{Users: cfg, Passwords: passwords, Refresh: ref, Minter: minter, Codes: f.fault, Now: f.Now,
+			Audience: oauth.AccessTokenAudience(issuer), Log: slog.New(slog.DiscardHandler)},
+		Refresh: ref, Minter: minter, Keys: ks, Store: f.fault, Pages: pages,
 		CSRF: &web.CSRF{Key: []byte(strings.Repeat("c", 32)), Secure: true},
 		Now:  f.Now,
 	})

@@ -59,13 +59,11 @@ func (s *Server) serve(h handlerFunc) http.Handler {
 }
 
 // writeError renders an error as RFC 6749 §5.2 JSON. Internal failures are
-// logged with their cause and shown as a generic server_error.
+// logged with their cause and shown as a generic server_error, or as 503
+// temporarily_unavailable when the store could not be reached (asError).
 func (s *Server) writeError(w http.ResponseWriter, r *http.Request, err error) {
-	e := oautherr.As(err)
-	if e.Status >= 500 {
-		s.Log.LogAttrs(r.Context(), slog.LevelError, "request failed",
-			slog.String("path", r.URL.Path), slog.String("error", fmt.Sprint(e.Cause)))
-	}
+	e := asError(err)
+	s.logFailure(r, "request failed", e)
 	noStore(w)
 	setRetryAfter(w, e)
 	if e.Code == oautherr.InvalidClient {

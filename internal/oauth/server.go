@@ -7,6 +7,7 @@ import (
 	"net/url"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/tollgate-oidc/tollgate/internal/clientauth"
@@ -32,6 +33,7 @@ const (
 	PathIntrospect   = "/connect/introspect"
 	PathUserinfo     = "/connect/userinfo"
 	PathHealth       = "/healthz"
+	PathReady        = "/readyz"
 	accessTokenAudRS = "/resources"
 )
 
@@ -61,6 +63,7 @@ type Server struct {
 	proxies   *proxy.Trusted  // whose X-Forwarded-* headers are believed (clientip.go)
 	protoWarn sync.Once       // clientip.go: warn once about plain http behind a proxy
 	stored    *storedLimits   // parked and pushed requests per address and client
+	unready   atomic.Bool     // the last /readyz failed (health.go logs the change once)
 }
 
 // AccessTokenAudience is the aud of every access token: the issuer's
@@ -108,10 +111,13 @@ func (s *Server) Handler() http.Handler {
 	mux.Handle(p+PathEndSession, s.serve(s.endSessionEndpoint))
 	mux.Handle(p+PathLogin, s.serve(s.login))
 	mux.Handle(p+PathConsent, s.serve(s.consent))
-	mux.HandleFunc(PathHealth, func(w http.ResponseWriter, r *http.Request) {
-		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
-		_, _ = w.Write([]byte("ok\n"))
-	})
+	// Probes answer at the root, where a load balancer looks for them, and
+	// below the issuer's path too, where a proxy that forwards only that
+	// path lets them through.
+	for _, base := range probeBases(p) {
+		mux.HandleFunc(base+PathHealth, s.healthz)
+		mux.HandleFunc(base+PathReady, s.readyz)
+	}
 	return s.edge(mux)
 }
 

@@ -307,3 +307,35 @@ func TestEscapesClientInput(t *testing.T) {
 		}
 	}
 }
+
+// TestUnavailablePage: the "try again shortly" page is a 503 with
+// Retry-After, in the user's language, that offers to repeat a GET and
+// links nowhere but this server.
+func TestUnavailablePage(t *testing.T) {
+	r := newTestRenderer(t)
+	for _, l := range bothLangs {
+		p := renderPage(t, func(w http.ResponseWriter) error {
+			return r.Unavailable(w, UnavailablePage{Lang: l, RetryAfter: 3, RetryURL: "/tg/connect/authorize?client_id=a&state=x"})
+		})
+		if p.status != http.StatusServiceUnavailable || p.header.Get("Retry-After") != "3" || p.header.Get("Cache-Control") != "no-store" {
+			t.Errorf("%s: status %d, Retry-After %q, Cache-Control %q", l, p.status, p.header.Get("Retry-After"), p.header.Get("Cache-Control"))
+		}
+		if p.one(t, "h1").Text != texts[l]["unavailable_title"] {
+			t.Errorf("%s: h1 %q", l, p.one(t, "h1").Text)
+		}
+		if a := p.one(t, "a"); a.Attr["href"] != "/tg/connect/authorize?client_id=a&state=x" || a.Text != texts[l]["try_again"] {
+			t.Errorf("%s: retry link %v %q", l, a.Attr, a.Text)
+		}
+		// After a POST there is no link, only the advice to send again.
+		p = renderPage(t, func(w http.ResponseWriter) error { return r.Unavailable(w, UnavailablePage{Lang: l}) })
+		if len(p.find("a")) != 0 || !strings.Contains(p.body, texts[l]["unavailable_back"]) || p.header.Get("Retry-After") != "" {
+			t.Errorf("%s: page without a retry URL:\n%s", l, p.body)
+		}
+	}
+	for _, bad := range []string{"https://evil.example/", "//evil.example/x", "/\\evil.example", "javascript:alert(1)", "/a\r\nSet-Cookie: x=y"} {
+		rec := httptest.NewRecorder()
+		if err := r.Unavailable(rec, UnavailablePage{RetryURL: bad}); err == nil || rec.Body.Len() != 0 {
+			t.Errorf("retry link %q accepted", bad)
+		}
+	}
+}

@@ -46,6 +46,12 @@ func (r *Renderer) Preview(dir string) error {
 				return r.Error(w, http.StatusBadRequest, ErrorPage{Lang: lang, Code: "invalid_request",
 					Message: `redirect_uri "https://evil.example/cb" is not registered for client "journal-web"`})
 			}},
+			{"unavailable", func(w http.ResponseWriter) error {
+				return r.Unavailable(w, UnavailablePage{Lang: lang, RetryAfter: 3, RetryURL: "/connect/authorize?client_id=journal-web"})
+			}},
+			{"unavailable-post", func(w http.ResponseWriter) error {
+				return r.Unavailable(w, UnavailablePage{Lang: lang, RetryAfter: 3})
+			}},
 			{"logout", func(w http.ResponseWriter) error {
 				return r.LogoutConfirm(w, LogoutPage{Lang: lang, Action: "/logout", Hidden: hidden, ClientName: "Journal Web"})
 			}},

@@ -29,7 +29,7 @@ var (
 )
 
 // pageNames are the templates under templates/, each parsed with layout.html.
-var pageNames = []string{"login", "consent", "error", "logout", "loggedout", "formpost"}
+var pageNames = []string{"login", "consent", "error", "logout", "loggedout", "formpost", "unavailable"}
 
 // Renderer holds the parsed page templates. It is safe for concurrent use.
 type Renderer struct {

@@ -45,6 +45,9 @@ func samples(r *Renderer, l Lang) []samplePage {
 		{"formpost", 200, true, func(w http.ResponseWriter) error {
 			return r.FormPost(w, FormPostPage{Lang: l, Action: "https://journal.example/cb", Params: map[string]string{"code": "c", "state": "s"}})
 		}},
+		{"unavailable", 503, false, func(w http.ResponseWriter) error {
+			return r.Unavailable(w, UnavailablePage{Lang: l, RetryAfter: 3, RetryURL: "/connect/authorize?client_id=journal"})
+		}},
 	}
 }
 

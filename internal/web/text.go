@@ -58,6 +58,10 @@ var texts = map[Lang]map[string]string{
 		"formpost_title":            "Sender deg tilbake til appen",
 		"formpost_lead":             "Hvis ingenting skjer, velg Fortsett.",
 		"continue":                  "Fortsett",
+		"unavailable_title":         "Prøv igjen om litt",
+		"unavailable_lead":          "Innloggingen er utilgjengelig et øyeblikk. Du har ikke gjort noe feil, og ingenting er lagret halvveis.",
+		"unavailable_back":          "Vent noen sekunder, og send skjemaet på nytt, eller gå tilbake til appen og start igjen.",
+		"try_again":                 "Prøv igjen",
 	},
 	EN: {
 		"login_title":     "Sign in",
@@ -107,6 +111,10 @@ var texts = map[Lang]map[string]string{
 		"formpost_title":            "Taking you back to the app",
 		"formpost_lead":             "If nothing happens, select Continue.",
 		"continue":                  "Continue",
+		"unavailable_title":         "Try again shortly",
+		"unavailable_lead":          "Sign-in is unavailable for a moment. Nothing is wrong on your side, and nothing was saved halfway.",
+		"unavailable_back":          "Wait a few seconds and send the form again, or go back to the app and start over.",
+		"try_again":                 "Try again",
 	},
 }
 

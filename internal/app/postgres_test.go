@@ -1,0 +1,148 @@
+package app
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/tollgate-oidc/tollgate/internal/config"
+)
+
+// pgStorage returns a postgres:// storage for one test: a schema of its own
+// in the TOLLGATE_TEST_POSTGRES database, dropped when the test ends.
+// Without the variable the test is skipped (failed in CI).
+func pgStorage(t *testing.T) string {
+	t.Helper()
+	base := os.Getenv("TOLLGATE_TEST_POSTGRES")
+	if base == "" {
+		const how = "TOLLGATE_TEST_POSTGRES is not set; start a throwaway PostgreSQL with `eval \"$(scripts/test-postgres.sh start)\"`"
+		if os.Getenv("CI") != "" {
+			t.Fatal("CI is set: the PostgreSQL tests must run. " + how)
+		}
+		t.Skip(how)
+	}
+	var b [6]byte
+	rand.Read(b[:])
+	schema := "tg_app_" + hex.EncodeToString(b[:])
+	ctx := context.Background()
+	exec := func(q string) {
+		t.Helper()
+		c, err := pgx.Connect(ctx, base)
+		if err != nil {
+			t.Fatalf("connect to TOLLGATE_TEST_POSTGRES: %v", err)
+		}
+		defer c.Close(ctx)
+		if _, err := c.Exec(ctx, q); err != nil {
+			t.Fatal(err)
+		}
+	}
+	exec("CREATE SCHEMA " + schema)
+	t.Cleanup(func() { exec("DROP SCHEMA " + schema + " CASCADE") })
+	u, err := url.Parse(base)
+	if err != nil {
+		t.Fatal("TOLLGATE_TEST_POSTGRES is not a URL")
+	}
+	q := u.Query()
+	q.Set("search_path", schema)
+	u.RawQuery = q.Encode()
+	return u.String()
+}
+
+// pgTestConfig is a finished configuration on a fresh PostgreSQL schema,
+// with its system secret under dir.
+func pgTestConfig(t *testing.T, dir string) *config.Config {
+	t.Helper()
+	c := config.Default()
+	c.Issuer = "http://127.0.0.1:1"
+	c.Storage = pgStorage(t)
+	c.SystemSecretFile = filepath.Join(dir, "system.key")
+	if err := c.Finish(); err != nil {
+		t.Fatal(err)
+	}
+	return c
+}
+
+// TestPostgresNodes: nodes started together on one PostgreSQL database
+// migrate it once between them, sign with the same keys, are ready, and
+// share one janitor lease.
+func TestPostgresNodes(t *testing.T) {
+	t.Setenv(EnvSystemSecret, strings.Repeat("s", 32)) // every node of a cluster shares it
+	t.Setenv(EnvStoragePassword, "")
+	cfg := pgTestConfig(t, t.TempDir())
+	clk := &testClock{t: time.Date(2026, 5, 1, 8, 0, 0, 0, time.UTC)}
+	nodes := make([]*App, 3)
+	errs := make([]error, 3)
+	var wg sync.WaitGroup
+	for i := range nodes {
+		wg.Go(func() {
+			nodes[i], errs[i] = Open(context.Background(), cfg, Options{NodeID: "node-" + string(rune('a'+i)), Now: clk.Now})
+		})
+	}
+	wg.Wait()
+	for i, err := range errs {
+		if err != nil {
+			t.Fatalf("node %d: %v", i, err)
+		}
+		t.Cleanup(func() { nodes[i].Close() })
+	}
+	jwks := string(nodes[0].Keys.JWKSJSON())
+	sweepers := 0
+	for i, n := range nodes {
+		if got := string(n.Keys.JWKSJSON()); got != jwks {
+			t.Errorf("node %d publishes other keys than node 0", i)
+		}
+		w := httptest.NewRecorder()
+		n.Handler().ServeHTTP(w, httptest.NewRequest(http.MethodGet, "/readyz", nil))
+		if w.Code != http.StatusOK {
+			t.Errorf("node %d /readyz: %d %s", i, w.Code, w.Body.String())
+		}
+		swept, _, err := n.SweepOnce(context.Background())
+		if err != nil {
+			t.Fatal(err)
+		}
+		if swept {
+			sweepers++
+		}
+	}
+	if sweepers != 1 {
+		t.Errorf("%d of 3 nodes swept in one interval, want 1", sweepers)
+	}
+}
+
+// TestPostgresStartFailsCleanly: a node whose database cannot be reached
+// does not start, fails within its connect timeout rather than hanging,
+// and says which store it tried without the password.
+func TestPostgresStartFailsCleanly(t *testing.T) {
+	t.Setenv(EnvSystemSecret, strings.Repeat("s", 32))
+	t.Setenv(EnvStoragePassword, "")
+	cfg := pgTestConfig(t, t.TempDir())
+	// A database nobody listens on: Open fails fast with an error that
+	// names the store without its password, instead of hanging.
+	u, _ := url.Parse(cfg.Storage)
+	u.Host = "127.0.0.1:1"
+	u.User = url.UserPassword("tg", "hunter2")
+	cfg.Storage = u.String()
+	cfg.StorageOptions.ConnectTimeout = time.Second
+	start := time.Now()
+	_, err := Open(context.Background(), cfg, Options{})
+	if err == nil {
+		t.Fatal("Open of an unreachable database succeeded")
+	}
+	if strings.Contains(err.Error(), "hunter2") || !strings.Contains(err.Error(), "127.0.0.1:1") {
+		t.Errorf("error %q: want the store named, without its password", err)
+	}
+	if d := time.Since(start); d > 15*time.Second {
+		t.Errorf("Open took %v against an unreachable database", d)
+	}
+}

@@ -1,0 +1,122 @@
+package keys
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"time"
+)
+
+// Reload pacing. A node reloads on a schedule (ReloadEvery) so that a key
+// added on one node is published by every node within a minute, and on a
+// miss (a kid it does not know, or a JWKS request) at most once per
+// DefaultReloadGap, so a stream of junk kids costs one store read per gap,
+// not one per request.
+const (
+	ReloadEvery      = 30 * time.Second
+	DefaultReloadGap = 5 * time.Second
+	// missReloadTimeout bounds the store read a request waits for.
+	missReloadTimeout = 2 * time.Second
+)
+
+// Reload reads the stored keys again and, when every one of them opens,
+// makes them the set in use. On any failure the set in use stays as it
+// was: a node keeps signing and verifying with what it has.
+func (s *Set) Reload(ctx context.Context) error {
+	_, err := s.reload(ctx, true)
+	return err
+}
+
+// Refresh is Reload, paced: it reads the store only if no reload started
+// within the gap, and joins one that is running. The JWKS endpoint calls
+// it, so that a client fetching the keys after meeting a new kid gets them.
+func (s *Set) Refresh(ctx context.Context) {
+	if _, err := s.reload(ctx, false); err != nil {
+		s.log.Warn("reloading signing keys failed; serving the keys loaded before", "error", err)
+	}
+}
+
+// Run reloads every interval until ctx ends. Failures are logged and the
+// keys loaded before stay in use.
+func (s *Set) Run(ctx context.Context, every time.Duration) {
+	t := time.NewTicker(every)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+			if err := s.Reload(ctx); err != nil && ctx.Err() == nil {
+				s.log.Warn("reloading signing keys failed; keeping the keys loaded before", "error", err)
+			}
+		}
+	}
+}
+
+func (s *Set) reloadOnMiss() {
+	ctx, cancel := context.WithTimeout(context.Background(), missReloadTimeout)
+	defer cancel()
+	if _, err := s.reload(ctx, false); err != nil {
+		s.log.Warn("reloading signing keys for an unknown kid failed", "error", err)
+	}
+}
+
+// reload runs one reload at a time: a caller that finds one running waits
+// for it (or for ctx) instead of starting another. Unless forced, it
+// starts none within s.gap of the last start. It reports whether the set
+// in use changed.
+func (s *Set) reload(ctx context.Context, force bool) (bool, error) {
+	s.mu.Lock()
+	if ch := s.inflight; ch != nil {
+		s.mu.Unlock()
+		select {
+		case <-ch:
+		case <-ctx.Done():
+		}
+		return false, nil
+	}
+	now := s.now()
+	// A clock that went back (d < 0) does not hold reloads off.
+	if d := now.Sub(s.lastTry); !force && !s.lastTry.IsZero() && d >= 0 && d < s.gap {
+		s.mu.Unlock()
+		return false, nil
+	}
+	s.lastTry = now
+	ch := make(chan struct{})
+	s.inflight = ch
+	s.mu.Unlock()
+	defer func() {
+		s.mu.Lock()
+		s.inflight = nil
+		s.mu.Unlock()
+		close(ch)
+	}()
+
+	rows, err := s.st.SigningKeys(ctx)
+	if err != nil {
+		return false, fmt.Errorf("keys: reading signing keys: %w", err)
+	}
+	// Keys are only ever added. A read that lacks a key in use (a store
+	// restored from an old backup, a replica behind) must not make this
+	// node stop verifying tokens it signed: keep what we have.
+	prev := s.cur.Load()
+	stored := make(map[string]bool, len(rows))
+	for _, r := range rows {
+		stored[r.ID] = true
+	}
+	for kid := range prev.byID {
+		if !stored[kid] {
+			return false, fmt.Errorf("keys: the store no longer holds signing key %q; keeping the loaded set", kid)
+		}
+	}
+	if len(stored) == len(prev.byID) {
+		return false, nil // nothing new: keep the snapshot and its cached signers, unseal nothing
+	}
+	next, err := openSet(rows, s.sealer)
+	if err != nil {
+		return false, err
+	}
+	s.cur.Store(next)
+	s.log.Info("signing keys reloaded", slog.Int("keys", len(next.byID)), slog.Int("new", len(next.byID)-len(prev.byID)))
+	return true, nil
+}
