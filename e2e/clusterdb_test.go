@@ -28,7 +28,8 @@ func adminDSN(t *testing.T) string {
 		if os.Getenv("CI") != "" {
 			t.Fatalf("%s is not set: .ci/run must start PostgreSQL (scripts/test-postgres.sh) and export it", envTestPostgres)
 		}
-		t.Skipf("multi-node tests need PostgreSQL: eval \"$(scripts/test-postgres.sh start)\" sets %s (stop it with scripts/test-postgres.sh stop DIR)", envTestPostgres)
+		t.Skipf("the cluster tests need PostgreSQL: eval \"$(scripts/test-postgres.sh start)\" sets %s (and %s_DIR, for scripts/test-postgres.sh stop)",
+			envTestPostgres, envTestPostgres)
 	}
 	return dsn
 }

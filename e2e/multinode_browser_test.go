@@ -17,6 +17,7 @@ import (
 // consent form to node B. The flow completes, and the code it yields is
 // redeemed and refreshed on whatever node the balancer picks.
 func TestMultiNodeBrowserSignIn(t *testing.T) {
+	adminDSN(t) // skip before starting Chromium
 	ctx := chromium(t)
 	c, _ := newTestCluster(t, clusterOptions{})
 	var mu sync.Mutex
