@@ -1,6 +1,7 @@
 package oauth
 
 import (
+	"context"
 	"fmt"
 	"log/slog"
 	"net/http"
@@ -37,6 +38,25 @@ const (
 	accessTokenAudRS = "/resources"
 )
 
+// Store is the part of store.Store the browser flow and the probes use.
+// Refresh tokens, grants and client-assertion ids are reached only through
+// refresh, grant and clientauth, so a handler here cannot write them
+// behind the lifecycle's back.
+type Store interface {
+	CreateAuthCode(ctx context.Context, c store.AuthCode) error
+	CreateAuthRequest(ctx context.Context, r store.AuthRequest) error
+	AuthRequest(ctx context.Context, id string) (store.AuthRequest, error)
+	ConsumeAuthRequest(ctx context.Context, id string, at time.Time) (store.AuthRequest, error)
+	CreateSession(ctx context.Context, s store.Session) error
+	Session(ctx context.Context, id string) (store.Session, error)
+	DeleteSession(ctx context.Context, id string) error
+	SaveConsent(ctx context.Context, c store.Consent) error
+	Consent(ctx context.Context, subject, clientID string) (store.Consent, error)
+	Ping(ctx context.Context) error
+}
+
+var _ Store = store.Store(nil)
+
 // Deps is what the edge calls into.
 type Deps struct {
 	Config  *config.Config
@@ -45,7 +65,7 @@ type Deps struct {
 	Refresh *refresh.Service
 	Minter  *mint.Minter
 	Keys    *keys.Set
-	Store   store.Store // sessions, consents, parked requests, codes
+	Store   Store // sessions, consents, parked requests, codes, readiness
 	Pages   *web.Renderer
 	CSRF    *web.CSRF
 	Now     func() time.Time
