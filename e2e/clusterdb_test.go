@@ -7,32 +7,22 @@ import (
 	"encoding/hex"
 	"fmt"
 	"net/url"
-	"os"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/tollgate-oidc/tollgate/internal/store/postgres/pgtest"
 
 	_ "github.com/jackc/pgx/v5/stdlib" // database/sql driver "pgx", for the test's own look at the database
 )
 
 // envTestPostgres names the admin DSN of the PostgreSQL server the tests
 // may use (scripts/test-postgres.sh start prints it; .ci/run exports it).
-const envTestPostgres = "TOLLGATE_TEST_POSTGRES"
+const envTestPostgres = pgtest.Env
 
 // adminDSN returns the admin DSN, or skips the test without one; on CI a
 // missing DSN fails it, since .ci/run must never skip the PostgreSQL tests.
-func adminDSN(t *testing.T) string {
-	t.Helper()
-	dsn := os.Getenv(envTestPostgres)
-	if dsn == "" {
-		if os.Getenv("CI") != "" {
-			t.Fatalf("%s is not set: .ci/run must start PostgreSQL (scripts/test-postgres.sh) and export it", envTestPostgres)
-		}
-		t.Skipf("the cluster tests need PostgreSQL: eval \"$(scripts/test-postgres.sh start)\" sets %s (and %s_DIR, for scripts/test-postgres.sh stop)",
-			envTestPostgres, envTestPostgres)
-	}
-	return dsn
-}
+func adminDSN(t *testing.T) string { return pgtest.BaseDSN(t) }
 
 // clusterDB is the database a cluster's nodes share, created for one test
 // and dropped at its end, with a handle for the test's own counts.

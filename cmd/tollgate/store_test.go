@@ -3,61 +3,24 @@ package main
 import (
 	"bytes"
 	"context"
-	"crypto/rand"
-	"encoding/hex"
-	"net/url"
-	"os"
 	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
 	"time"
 
-	"github.com/jackc/pgx/v5"
-
 	"github.com/tollgate-oidc/tollgate/internal/app"
 	"github.com/tollgate-oidc/tollgate/internal/config"
 	"github.com/tollgate-oidc/tollgate/internal/store"
+	"github.com/tollgate-oidc/tollgate/internal/store/postgres/pgtest"
 )
 
 // pgConfig is a finished configuration on a fresh schema of the
 // TOLLGATE_TEST_POSTGRES database (skipped without it, failed in CI).
 func pgConfig(t *testing.T) *config.Config {
 	t.Helper()
-	base := os.Getenv("TOLLGATE_TEST_POSTGRES")
-	if base == "" {
-		const how = "TOLLGATE_TEST_POSTGRES is not set; start a throwaway PostgreSQL with `eval \"$(scripts/test-postgres.sh start)\"`"
-		if os.Getenv("CI") != "" {
-			t.Fatal("CI is set: the PostgreSQL tests must run. " + how)
-		}
-		t.Skip(how)
-	}
-	var b [6]byte
-	rand.Read(b[:])
-	schema := "tg_cmd_" + hex.EncodeToString(b[:])
-	ctx := context.Background()
-	exec := func(q string) {
-		t.Helper()
-		c, err := pgx.Connect(ctx, base)
-		if err != nil {
-			t.Fatalf("connect to TOLLGATE_TEST_POSTGRES: %v", err)
-		}
-		defer c.Close(ctx)
-		if _, err := c.Exec(ctx, q); err != nil {
-			t.Fatal(err)
-		}
-	}
-	exec("CREATE SCHEMA " + schema)
-	t.Cleanup(func() { exec("DROP SCHEMA " + schema + " CASCADE") })
-	u, err := url.Parse(base)
-	if err != nil {
-		t.Fatal("TOLLGATE_TEST_POSTGRES is not a URL")
-	}
-	q := u.Query()
-	q.Set("search_path", schema)
-	u.RawQuery = q.Encode()
 	c := config.Default()
-	c.Storage = u.String()
+	c.Storage = pgtest.Schema(t, "tg_cmd", nil)
 	c.SystemSecretFile = filepath.Join(t.TempDir(), "system.key")
 	if err := c.Finish(); err != nil {
 		t.Fatal(err)

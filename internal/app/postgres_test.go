@@ -2,62 +2,23 @@ package app
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
-	"os"
 	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
-	"github.com/jackc/pgx/v5"
-
 	"github.com/tollgate-oidc/tollgate/internal/config"
+	"github.com/tollgate-oidc/tollgate/internal/store/postgres/pgtest"
 )
 
 // pgStorage returns a postgres:// storage for one test: a schema of its own
 // in the TOLLGATE_TEST_POSTGRES database, dropped when the test ends.
 // Without the variable the test is skipped (failed in CI).
-func pgStorage(t *testing.T) string {
-	t.Helper()
-	base := os.Getenv("TOLLGATE_TEST_POSTGRES")
-	if base == "" {
-		const how = "TOLLGATE_TEST_POSTGRES is not set; start a throwaway PostgreSQL with `eval \"$(scripts/test-postgres.sh start)\"`"
-		if os.Getenv("CI") != "" {
-			t.Fatal("CI is set: the PostgreSQL tests must run. " + how)
-		}
-		t.Skip(how)
-	}
-	var b [6]byte
-	rand.Read(b[:])
-	schema := "tg_app_" + hex.EncodeToString(b[:])
-	ctx := context.Background()
-	exec := func(q string) {
-		t.Helper()
-		c, err := pgx.Connect(ctx, base)
-		if err != nil {
-			t.Fatalf("connect to TOLLGATE_TEST_POSTGRES: %v", err)
-		}
-		defer c.Close(ctx)
-		if _, err := c.Exec(ctx, q); err != nil {
-			t.Fatal(err)
-		}
-	}
-	exec("CREATE SCHEMA " + schema)
-	t.Cleanup(func() { exec("DROP SCHEMA " + schema + " CASCADE") })
-	u, err := url.Parse(base)
-	if err != nil {
-		t.Fatal("TOLLGATE_TEST_POSTGRES is not a URL")
-	}
-	q := u.Query()
-	q.Set("search_path", schema)
-	u.RawQuery = q.Encode()
-	return u.String()
-}
+func pgStorage(t *testing.T) string { return pgtest.Schema(t, "tg_app", nil) }
 
 // pgTestConfig is a finished configuration on a fresh PostgreSQL schema,
 // with its system secret under dir.

@@ -14,6 +14,7 @@ import (
 
 	"github.com/tollgate-oidc/tollgate/internal/store"
 	"github.com/tollgate-oidc/tollgate/internal/store/postgres"
+	"github.com/tollgate-oidc/tollgate/internal/store/postgres/pgtest"
 )
 
 // BenchmarkRotate measures the refresh hot path as the token endpoint
@@ -30,7 +31,7 @@ func BenchmarkRotateOnly(b *testing.B) { benchRotate(b, false) }
 func benchRotate(b *testing.B, find bool) {
 	ctx := context.Background()
 	const perCPU = 8
-	db := open(b, newSchema(b, nil), postgres.Options{MaxConns: 64})
+	db := open(b, pgtest.Schema(b, "tg", nil), postgres.Options{MaxConns: 64})
 	defer db.Close()
 	var seq atomic.Uint64
 	// hash returns a distinct value shaped like a real token hash

@@ -15,6 +15,7 @@ import (
 
 	"github.com/tollgate-oidc/tollgate/internal/store"
 	"github.com/tollgate-oidc/tollgate/internal/store/postgres"
+	"github.com/tollgate-oidc/tollgate/internal/store/postgres/pgtest"
 )
 
 func grantAndToken(id string) (store.Grant, store.RefreshToken) {
@@ -49,7 +50,7 @@ func noValue(fn func() error) func() (struct{}, error) {
 // writes nothing; once the lock is gone the same rotation succeeds.
 func TestStatementTimeout(t *testing.T) {
 	ctx := context.Background()
-	dsn := newSchema(t, nil)
+	dsn := pgtest.Schema(t, "tg", nil)
 	db := open(t, dsn, postgres.Options{StatementTimeout: 300 * time.Millisecond})
 	defer db.Close()
 	g, rt0 := grantAndToken("g1")
@@ -163,7 +164,7 @@ func (p *proxy) restore() {
 // the same handle recovers by itself, with no restart.
 func TestDatabaseGoneAndBack(t *testing.T) {
 	ctx := context.Background()
-	dsn := newSchema(t, nil)
+	dsn := pgtest.Schema(t, "tg", nil)
 	u, err := url.Parse(dsn)
 	if err != nil {
 		t.Skip("TOLLGATE_TEST_POSTGRES is not a URL; this test rewrites its host")
@@ -216,7 +217,7 @@ func TestDatabaseGoneAndBack(t *testing.T) {
 
 // Open against a port where nothing listens fails at once, as unavailable.
 func TestOpenUnreachable(t *testing.T) {
-	baseDSN(t)
+	pgtest.BaseDSN(t)
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
@@ -238,7 +239,7 @@ func TestOpenUnreachable(t *testing.T) {
 // Close is safe twice, and a call after it fails plainly: not a verdict
 // about the token (ErrNotFound, ErrConflict), and without hanging.
 func TestClosed(t *testing.T) {
-	db := open(t, newSchema(t, nil), postgres.Options{})
+	db := open(t, pgtest.Schema(t, "tg", nil), postgres.Options{})
 	if err := db.Close(); err != nil {
 		t.Fatal(err)
 	}

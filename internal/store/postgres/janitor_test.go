@@ -8,13 +8,14 @@ import (
 
 	"github.com/tollgate-oidc/tollgate/internal/store"
 	"github.com/tollgate-oidc/tollgate/internal/store/postgres"
+	"github.com/tollgate-oidc/tollgate/internal/store/postgres/pgtest"
 )
 
 // DeleteExpired goes on batch after batch until everything expired is
 // gone, and counts every row.
 func TestDeleteExpiredBatches(t *testing.T) {
 	ctx := context.Background()
-	db := open(t, newSchema(t, nil), postgres.Options{})
+	db := open(t, pgtest.Schema(t, "tg", nil), postgres.Options{})
 	defer db.Close()
 	const n = 2500 // two and a half batches
 	now := time.Now()
@@ -45,7 +46,7 @@ func TestDeleteExpiredBatches(t *testing.T) {
 // the refresh and hold its other locks while it waits.
 func TestDeleteExpiredSkipsLockedRows(t *testing.T) {
 	ctx := context.Background()
-	db := open(t, newSchema(t, nil), postgres.Options{StatementTimeout: 2 * time.Second})
+	db := open(t, pgtest.Schema(t, "tg", nil), postgres.Options{StatementTimeout: 2 * time.Second})
 	defer db.Close()
 	now := time.Now()
 	g, rt0 := grantAndToken("g1")

@@ -7,12 +7,13 @@ import (
 	"testing"
 
 	"github.com/tollgate-oidc/tollgate/internal/store/postgres"
+	"github.com/tollgate-oidc/tollgate/internal/store/postgres/pgtest"
 )
 
 // Two nodes starting at once on an empty schema both come up, and the
 // migrations are applied once.
 func TestMigrateConcurrentOpen(t *testing.T) {
-	dsn := newSchema(t, nil)
+	dsn := pgtest.Schema(t, "tg", nil)
 	const n = 4
 	dbs := make([]*postgres.DB, n)
 	errs := make([]error, n)
@@ -47,7 +48,7 @@ func TestMigrateConcurrentOpen(t *testing.T) {
 // after; Migrate is idempotent.
 func TestMigrationStatus(t *testing.T) {
 	ctx := context.Background()
-	db := open(t, newSchema(t, nil), postgres.Options{NoMigrate: true})
+	db := open(t, pgtest.Schema(t, "tg", nil), postgres.Options{NoMigrate: true})
 	defer db.Close()
 	check := func(when string, applied bool) {
 		t.Helper()
@@ -80,7 +81,7 @@ func TestMigrationStatus(t *testing.T) {
 // status shows the version this build does not know.
 func TestNewerSchemaRefused(t *testing.T) {
 	ctx := context.Background()
-	dsn := newSchema(t, nil)
+	dsn := pgtest.Schema(t, "tg", nil)
 	db := open(t, dsn, postgres.Options{})
 	defer db.Close()
 	newer := postgres.KnownVersions() + 1

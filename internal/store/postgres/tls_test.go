@@ -17,13 +17,14 @@ import (
 
 	"github.com/tollgate-oidc/tollgate/internal/store"
 	"github.com/tollgate-oidc/tollgate/internal/store/postgres"
+	"github.com/tollgate-oidc/tollgate/internal/store/postgres/pgtest"
 )
 
 // sslmode=verify-full works: the connection is TLS, checked against the
 // CA given in sslrootcert, and a server whose certificate another CA
 // signed is refused (as unavailable: nothing was written).
 func TestVerifyFull(t *testing.T) {
-	dsn := newSchema(t, nil)
+	dsn := pgtest.Schema(t, "tg", nil)
 	ca := os.Getenv("TOLLGATE_TEST_POSTGRES_CA")
 	if ca == "" {
 		const how = "TOLLGATE_TEST_POSTGRES_CA is not set: scripts/test-postgres.sh sets it when openssl is installed"
@@ -33,7 +34,7 @@ func TestVerifyFull(t *testing.T) {
 		t.Skip(how)
 	}
 	ctx := context.Background()
-	tlsDSN := withParams(t, dsn, map[string]string{"sslmode": "verify-full", "sslrootcert": ca})
+	tlsDSN := pgtest.WithParams(t, dsn, map[string]string{"sslmode": "verify-full", "sslrootcert": ca})
 	db := open(t, tlsDSN, postgres.Options{})
 	defer db.Close()
 	var ssl bool
@@ -43,7 +44,7 @@ func TestVerifyFull(t *testing.T) {
 
 	other := filepath.Join(t.TempDir(), "other-ca.crt")
 	writeSelfSignedCA(t, other)
-	_, err := postgres.Open(ctx, withParams(t, dsn, map[string]string{"sslmode": "verify-full", "sslrootcert": other}), postgres.Options{})
+	_, err := postgres.Open(ctx, pgtest.WithParams(t, dsn, map[string]string{"sslmode": "verify-full", "sslrootcert": other}), postgres.Options{})
 	if err == nil || !errors.Is(err, store.ErrUnavailable) {
 		t.Errorf("Open against a CA that did not sign the server: err = %v, want ErrUnavailable", err)
 	}
