@@ -181,6 +181,11 @@ type Store interface {
 	// grant was already revoked, and ErrNotFound if there is no such grant.
 	RevokeGrant(ctx context.Context, id string, at time.Time) (bool, error)
 	// RevokeGrants revokes every live grant matching f and returns how many.
+	// A backend may go in batches, each its own short transaction, so that
+	// revoking a client with millions of grants neither outlives a
+	// statement timeout nor stalls refreshes; if it fails part way, the
+	// grants revoked so far stay revoked, the count says how many, and
+	// calling it again finishes the job.
 	RevokeGrants(ctx context.Context, f GrantFilter, at time.Time) (int, error)
 	// RevokeGrantOrTombstone revokes the grant tomb.ID at `at` and, when no
 	// grant has that id yet, writes a tombstone in its place, in the same

@@ -126,35 +126,67 @@ func (db *DB) RevokeGrantOrTombstone(ctx context.Context, tomb store.Grant, at t
 	return out, nil
 }
 
-// RevokeGrants implements store.Store. The WHERE clause names only the
-// fields set, so the planner can use the client_id, subject or session_id
-// index; the values are always bound, never spliced.
+// revokeBatch bounds the grants one RevokeGrants statement revokes. It is
+// written into the SQL as a literal, so the planner knows how few rows a
+// batch is.
+const revokeBatch = 1000
+
+// RevokeGrants implements store.Store. It walks the matching grants in
+// primary-key order (keyset, on the (field, id) indexes of migration 2),
+// revokeBatch at a time, each batch one statement with its own statement
+// timeout and retries: revoking a client that holds a million grants is a
+// thousand short statements, none of which can outlive the timeout and
+// roll the revocation back. The first filter field set leads the walk.
+// A grant revoked concurrently is skipped (the UPDATE re-checks
+// revoked_at IS NULL on the row's newest version), not counted twice.
 func (db *DB) RevokeGrants(ctx context.Context, f store.GrantFilter, at time.Time) (int, error) {
-	var where []string
-	args := []any{at}
+	var lead, leadVal string
+	var rest []string
+	args := []any{at, "", ""} // $1 at, $2 the lead value, $3 the last id seen
 	for _, c := range []struct{ col, val string }{
 		{"client_id", f.ClientID}, {"subject", f.Subject}, {"session_id", f.SessionID},
 	} {
-		if c.val != "" {
+		switch {
+		case c.val == "":
+		case lead == "":
+			lead, leadVal = c.col, c.val
+		default:
 			args = append(args, c.val)
-			where = append(where, c.col+" = $"+strconv.Itoa(len(args)))
+			rest = append(rest, " AND g."+c.col+" = $"+strconv.Itoa(len(args)))
 		}
 	}
-	if len(where) == 0 {
+	if lead == "" {
 		// GrantFilter: at least one field must be set. Never "revoke all".
 		return 0, errors.New("postgres: revoke grants: empty filter")
 	}
 	if at.IsZero() {
 		return 0, fmt.Errorf("postgres: revoke grants: %w", errZeroTime)
 	}
-	var n int64
-	err := db.do(ctx, "revoke grants", func(ctx context.Context) error {
-		tag, err := db.pool.Exec(ctx, `UPDATE grants SET revoked_at = $1 WHERE revoked_at IS NULL AND `+
-			strings.Join(where, " AND "), args...)
-		n = tag.RowsAffected()
-		return err
-	})
-	return int(n), err
+	q := `WITH b AS (
+			SELECT id FROM grants WHERE ` + lead + ` = $2 AND id > $3 ORDER BY id LIMIT ` + strconv.Itoa(revokeBatch) + `
+		), u AS (
+			UPDATE grants g SET revoked_at = $1 FROM b
+			WHERE g.id = b.id AND g.revoked_at IS NULL` + strings.Join(rest, "") + `
+			RETURNING 1
+		)
+		SELECT COALESCE(max(b.id), ''), count(*), (SELECT count(*) FROM u) FROM b`
+	args[1] = leadVal
+	total := 0
+	for {
+		var last string
+		var seen, n int
+		err := db.do(ctx, "revoke grants", func(ctx context.Context) error {
+			return db.pool.QueryRow(ctx, q, args...).Scan(&last, &seen, &n)
+		})
+		if err != nil {
+			return total, err
+		}
+		total += n
+		if seen < revokeBatch {
+			return total, nil
+		}
+		args[2] = last
+	}
 }
 
 // found maps a single-row read's pgx.ErrNoRows to store.ErrNotFound.

@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"strconv"
 	"strings"
 	"time"
 
@@ -151,28 +152,60 @@ func (db *DB) RevokeGrantOrTombstone(ctx context.Context, tomb store.Grant, at t
 	return out, nil
 }
 
-// RevokeGrants implements store.Store. The WHERE clause names only the
-// fields set, rather than one clause that tests each field for emptiness in
-// SQL, which would keep SQLite from using the client_id, subject or
-// session_id index.
+// revokeBatch bounds the grants one RevokeGrants transaction revokes.
+const revokeBatch = 1000
+
+// RevokeGrants implements store.Store. It walks the matching grants in
+// primary-key order (keyset), revokeBatch at a time, each batch its own
+// short write transaction: revoking a client with a million grants never
+// holds the one writer for long, so refreshes go on between batches. The
+// first filter field set leads the walk; its index is (field, id), since
+// SQLite keys every index of a WITHOUT ROWID table by the primary key too.
 func (db *DB) RevokeGrants(ctx context.Context, f store.GrantFilter, at time.Time) (int, error) {
-	var where []string
-	args := []any{micros(at)}
+	var lead string
+	var leadVal string
+	var rest []string
+	var restArgs []any
 	for _, c := range []struct{ col, val string }{
 		{"client_id", f.ClientID}, {"subject", f.Subject}, {"session_id", f.SessionID},
 	} {
-		if c.val != "" {
-			where, args = append(where, c.col+" = ?"), append(args, c.val)
+		switch {
+		case c.val == "":
+		case lead == "":
+			lead, leadVal = c.col, c.val
+		default:
+			rest, restArgs = append(rest, " AND "+c.col+" = ?"), append(restArgs, c.val)
 		}
 	}
-	if len(where) == 0 {
+	if lead == "" {
 		// GrantFilter: at least one field must be set. Never "revoke all".
 		return 0, errors.New("sqlite: revoke grants: empty filter")
 	}
 	if at.IsZero() {
 		return 0, fmt.Errorf("sqlite: revoke grants: %w", errZeroTime)
 	}
-	n, err := db.exec(ctx, "revoke grants", `UPDATE grants SET revoked_at = ? WHERE revoked_at IS NULL AND `+
-		strings.Join(where, " AND "), args...)
-	return int(n), err
+	pick := `SELECT COALESCE(MAX(id), ''), COUNT(*) FROM (SELECT id FROM grants WHERE ` + lead +
+		` = ? AND id > ? ORDER BY id LIMIT ` + strconv.Itoa(revokeBatch) + `)`
+	revoke := `UPDATE grants SET revoked_at = ? WHERE ` + lead + ` = ? AND id > ? AND id <= ? AND revoked_at IS NULL` +
+		strings.Join(rest, "")
+	total, after := 0, ""
+	for {
+		var seen int
+		var n int64
+		var last string
+		err := db.write(ctx, "revoke grants", func(tx *sql.Tx) error {
+			if err := tx.QueryRowContext(ctx, pick, leadVal, after).Scan(&last, &seen); err != nil || seen == 0 {
+				return err
+			}
+			var err error
+			n, err = affected(tx.ExecContext(ctx, revoke, append([]any{micros(at), leadVal, after, last}, restArgs...)...))
+			return err
+		})
+		if err == nil {
+			total, after = total+int(n), last
+		}
+		if err != nil || seen < revokeBatch {
+			return total, err
+		}
+	}
 }

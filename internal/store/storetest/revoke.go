@@ -2,6 +2,7 @@ package storetest
 
 import (
 	"context"
+	"fmt"
 	"testing"
 	"time"
 
@@ -84,5 +85,67 @@ func testRevokeGrants(t *testing.T, s store.Store) {
 		if want := revoked[id]; !sameTime(g.RevokedAt, want) {
 			t.Errorf("grant %s: RevokedAt = %v, want %v", id, g.RevokedAt, want)
 		}
+	}
+}
+
+// Revoking a compromised client must finish however many grants it holds:
+// a backend may revoke in batches (each its own short transaction, so the
+// revocation neither outlives a statement timeout nor stalls refreshes),
+// but every live grant that matches goes, and nothing else. 2,300 grants
+// are more than two batches of the backends' 1,000; ids interleave with
+// another client's, and some matching grants are already revoked (they
+// are not counted again, and keep their time).
+func testRevokeGrantsMany(t *testing.T, s store.Store) {
+	ctx := context.Background()
+	const n = 2300
+	wantLive := 0
+	for i := range n {
+		id := fmt.Sprintf("g%05d", i)
+		client, subject := "client-a", "alice"
+		switch {
+		case i%7 == 3:
+			client = "client-b"
+		case i%11 == 5:
+			subject = "bob"
+		}
+		g, rt := newGrant(id, client, subject)
+		mustCreateGrant(t, s, g, rt)
+		if client == "client-a" && i%13 == 0 {
+			if _, err := s.RevokeGrant(ctx, id, at(time.Second)); err != nil {
+				t.Fatal(err)
+			}
+		} else if client == "client-a" && subject == "alice" {
+			wantLive++
+		}
+	}
+	got, err := s.RevokeGrants(ctx, store.GrantFilter{ClientID: "client-a", Subject: "alice"}, at(time.Hour))
+	if err != nil || got != wantLive {
+		t.Fatalf("RevokeGrants(client-a, alice) = %d, %v; want %d, nil", got, err, wantLive)
+	}
+	for i := range n {
+		id := fmt.Sprintf("g%05d", i)
+		g := mustGrant(t, s, id)
+		var want time.Time
+		switch {
+		case i%7 == 3:
+			// another client: untouched
+		case i%13 == 0:
+			want = at(time.Second) // revoked before, kept its time
+		case i%11 == 5:
+			// client-a's bob: untouched
+		default:
+			want = at(time.Hour)
+		}
+		if !g.RevokedAt.Truncate(time.Millisecond).Equal(want.Truncate(time.Millisecond)) {
+			t.Fatalf("grant %s (%s, %s): revoked at %v, want %v", id, g.ClientID, g.Subject, g.RevokedAt, want)
+		}
+	}
+	again, err := s.RevokeGrants(ctx, store.GrantFilter{ClientID: "client-a", Subject: "alice"}, at(2*time.Hour))
+	if err != nil || again != 0 {
+		t.Errorf("RevokeGrants again = %d, %v; want 0, nil", again, err)
+	}
+	bob, err := s.RevokeGrants(ctx, store.GrantFilter{ClientID: "client-a"}, at(3*time.Hour))
+	if err != nil || bob == 0 {
+		t.Errorf("RevokeGrants(client-a) after alice's = %d, %v; want bob's grants, nil", bob, err)
 	}
 }

@@ -56,6 +56,7 @@ func RunBackend(t *testing.T, b Backend) {
 		{"Extend", testExtend},
 		{"RevokeGrant", testRevokeGrant},
 		{"RevokeGrants", testRevokeGrants},
+		{"RevokeGrantsMany", testRevokeGrantsMany},
 		{"AuthCode", testAuthCode},
 		{"AuthCodeConcurrent", testAuthCodeConcurrent},
 		{"AuthCodeRead", testAuthCodeRead},
