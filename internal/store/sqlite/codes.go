@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"strconv"
 	"time"
 
 	"github.com/tollgate-oidc/tollgate/internal/store"
@@ -121,34 +122,64 @@ func (db *DB) AddSigningKey(ctx context.Context, k store.SigningKey) error {
 	return err
 }
 
-// DeleteExpired implements store.Store. One transaction, so a rotation
-// cannot slip a token into a grant between deleting its tokens and the
-// grant itself. An expired grant takes all its tokens with it; a NULL
-// expiry never matches "<".
+// sweepBatch bounds the rows one DeleteExpired transaction removes from a
+// table (for grants: the grants, plus their two tokens at most each).
+const sweepBatch = 1000
+
+var sweepLimit = strconv.Itoa(sweepBatch)
+
+// sweeps are DeleteExpired's statements, each deleting at most sweepBatch
+// rows chosen by primary key; ?1 is the cut-off. An expired grant goes with
+// its tokens in the same transaction (both statements choose the same
+// grants: the single writer changes nothing between them), so a rotation
+// can never leave a token whose grant is gone. A NULL expiry never matches
+// "<".
+var sweeps = [][]string{
+	{`DELETE FROM refresh_tokens WHERE grant_id IN
+		(SELECT id FROM grants WHERE expires_at < ?1 ORDER BY expires_at, id LIMIT ` + sweepLimit + `)`,
+		`DELETE FROM grants WHERE id IN
+		(SELECT id FROM grants WHERE expires_at < ?1 ORDER BY expires_at, id LIMIT ` + sweepLimit + `)`},
+	{`DELETE FROM refresh_tokens WHERE (grant_id, seq) IN
+		(SELECT grant_id, seq FROM refresh_tokens WHERE expires_at < ?1 LIMIT ` + sweepLimit + `)`},
+	{`DELETE FROM auth_codes WHERE hash IN (SELECT hash FROM auth_codes WHERE expires_at < ?1 LIMIT ` + sweepLimit + `)`},
+	{`DELETE FROM used_jtis WHERE (client_id, jti) IN
+		(SELECT client_id, jti FROM used_jtis WHERE expires_at < ?1 LIMIT ` + sweepLimit + `)`},
+	{`DELETE FROM auth_requests WHERE id IN
+		(SELECT id FROM auth_requests WHERE expires_at < ?1 OR consumed_at < ?1 LIMIT ` + sweepLimit + `)`},
+	{`DELETE FROM sessions WHERE id IN (SELECT id FROM sessions WHERE expires_at < ?1 LIMIT ` + sweepLimit + `)`},
+	{`DELETE FROM consents WHERE (subject, client_id) IN
+		(SELECT subject, client_id FROM consents WHERE expires_at < ?1 LIMIT ` + sweepLimit + `)`},
+}
+
+// DeleteExpired implements store.Store: batch after batch, each its own
+// short write transaction, until a batch comes back short. Refreshes are
+// group-committed on the same writer (rotate.go), so they get it between
+// batches: a sweep of a million expired rows never holds the writer for
+// more than one batch.
 func (db *DB) DeleteExpired(ctx context.Context, before time.Time) (int, error) {
 	b := before.UnixMicro()
 	var total int64
-	err := db.write(ctx, "delete expired", func(tx *sql.Tx) error {
-		for _, q := range []string{
-			`DELETE FROM refresh_tokens WHERE grant_id IN (SELECT id FROM grants WHERE expires_at < ?)`,
-			`DELETE FROM grants WHERE expires_at < ?`,
-			`DELETE FROM refresh_tokens WHERE expires_at < ?`,
-			`DELETE FROM auth_codes WHERE expires_at < ?`,
-			`DELETE FROM used_jtis WHERE expires_at < ?`,
-			`DELETE FROM auth_requests WHERE expires_at < ?1 OR consumed_at < ?1`,
-			`DELETE FROM sessions WHERE expires_at < ?`,
-			`DELETE FROM consents WHERE expires_at < ?`,
-		} {
-			n, err := affected(tx.ExecContext(ctx, q, b))
+	for _, batch := range sweeps {
+		for {
+			var n, last int64
+			err := db.write(ctx, "delete expired", func(tx *sql.Tx) error {
+				for _, q := range batch {
+					var err error
+					if last, err = affected(tx.ExecContext(ctx, q, b)); err != nil {
+						return err
+					}
+					n += last
+				}
+				return nil
+			})
 			if err != nil {
-				return err
+				return int(total), err
 			}
 			total += n
+			if last < sweepBatch { // the batch's last statement chose fewer rows than it may
+				break
+			}
 		}
-		return nil
-	})
-	if err != nil {
-		return 0, err
 	}
 	return int(total), nil
 }

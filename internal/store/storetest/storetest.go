@@ -66,6 +66,7 @@ func RunBackend(t *testing.T, b Backend) {
 		{"UseJTI", testUseJTI},
 		{"SigningKeys", testSigningKeys},
 		{"DeleteExpired", testDeleteExpired},
+		{"DeleteExpiredMany", testDeleteExpiredMany},
 		{"AuthRequest", testAuthRequest},
 		{"AuthRequestConcurrent", testAuthRequestConcurrent},
 		{"Session", testSession},
