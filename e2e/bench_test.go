@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/tollgate-oidc/tollgate/internal/config"
+	"github.com/tollgate-oidc/tollgate/internal/store/postgres/pgtest"
 )
 
 // BenchmarkRefreshGrant measures whole refresh grants over HTTP on loopback:
@@ -16,10 +17,23 @@ import (
 // token signed, JSON out. Each parallel worker refreshes its own chain.
 //
 //	go test -run '^$' -bench RefreshGrant -benchtime 5s ./e2e/
+//
+// The PostgreSQL variant runs on a schema of its own in the server that
+// TOLLGATE_TEST_POSTGRES names (skipped without it):
+//
+//	go test -run '^$' -bench 'RefreshGrant/ES256' -benchtime 5s ./e2e/
 func BenchmarkRefreshGrant(b *testing.B) {
-	for _, alg := range []string{"RS256", "ES256"} {
-		b.Run(alg, func(b *testing.B) {
-			e := startWith(b, func(c *config.Config) { c.Tokens.SigningAlg = alg; c.LogLevel = "warn" })
+	for _, bc := range []struct{ name, alg, store string }{
+		{"RS256", "RS256", "sqlite"}, {"ES256", "ES256", "sqlite"}, {"ES256-PostgreSQL", "ES256", "postgres"},
+	} {
+		b.Run(bc.name, func(b *testing.B) {
+			e := startWith(b, func(c *config.Config) {
+				c.Tokens.SigningAlg = bc.alg
+				c.LogLevel = "warn"
+				if bc.store == "postgres" {
+					c.Storage = pgtest.Schema(b, "tg_bench", nil)
+				}
+			})
 			const perCore = 4 // workers per core, as a loaded server sees
 			b.SetParallelism(perCore)
 			// One chain per worker, signed in one after the other: the
