@@ -1,0 +1,27 @@
+// Command tollgate-bench measures refresh grants against a running Tollgate
+// server, and checks the refresh-token rules while it does (see
+// docs/performance.md for the commands and the figures).
+//
+//	go run ./cmd/tollgate-bench -h
+//
+// It prepares chains (grants, each with its current refresh token) in one
+// of three ways: -grants N through the password grant, one sign-in after
+// the other as the server's password throttle allows; -prefill -grants N
+// -config FILE written straight into the server's store (1M, 10M grants),
+// of which -drive K are driven and the rest are ballast; or -tokens FILE
+// saved by an earlier run. Then, for each C of -c, it runs C workers for
+// -d (after -warmup), each rotating its own chains one after the other,
+// and prints refreshes/s, the latency percentiles, the errors by kind, and
+// with -pid the server's CPU and peak RSS. -json FILE appends one line per
+// run.
+//
+// Rule checks are counted apart from other errors (rules.go): a one_time
+// refresh that returns the presented token again, a deliberate retry
+// (-retry-every) answered with another successor or refused, a revoked
+// chain (-revoke-every) whose token is still accepted, and (-check-store)
+// a driven grant with other than one live refresh token in the store.
+//
+// The token file holds live refresh tokens in the clear, mode 0600: bench
+// data for a bench server. Without -allow-remote the tool refuses a target
+// that is not on loopback.
+package main

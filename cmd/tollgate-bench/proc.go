@@ -1,0 +1,139 @@
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"fmt"
+	"os"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+)
+
+// clockTicks is USER_HZ, the unit of utime and stime in /proc/PID/stat:
+// 100 on every Linux the tool runs on (sysconf would need cgo).
+const clockTicks = 100
+
+// cpuTicks returns utime+stime of pid (proc(5): fields 14 and 15 of
+// /proc/PID/stat, counted after the command name, which may hold spaces).
+func cpuTicks(pid int) (int64, error) {
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+	if err != nil {
+		return 0, err
+	}
+	i := bytes.LastIndexByte(b, ')')
+	if i < 0 {
+		return 0, fmt.Errorf("/proc/%d/stat: no command name", pid)
+	}
+	f := strings.Fields(string(b[i+1:]))
+	if len(f) < 13 {
+		return 0, fmt.Errorf("/proc/%d/stat: %d fields", pid, len(f))
+	}
+	// f[0] is field 3 (state): utime is field 14, stime 15.
+	u, err1 := strconv.ParseInt(f[11], 10, 64)
+	s, err2 := strconv.ParseInt(f[12], 10, 64)
+	if err1 != nil || err2 != nil {
+		return 0, fmt.Errorf("/proc/%d/stat: utime/stime do not parse", pid)
+	}
+	return u + s, nil
+}
+
+// memKiB reads the named fields (VmRSS, VmHWM) of /proc/PID/status in KiB.
+func memKiB(pid int, names ...string) (map[string]int64, error) {
+	f, err := os.Open(fmt.Sprintf("/proc/%d/status", pid))
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	out := map[string]int64{}
+	sc := bufio.NewScanner(f)
+	for sc.Scan() {
+		k, v, ok := strings.Cut(sc.Text(), ":")
+		if !ok {
+			continue
+		}
+		for _, n := range names {
+			if k == n {
+				num, _ := strings.CutSuffix(strings.TrimSpace(v), " kB")
+				out[n], _ = strconv.ParseInt(strings.TrimSpace(num), 10, 64)
+			}
+		}
+	}
+	return out, sc.Err()
+}
+
+// watcher samples a server process during one run: its CPU time at the
+// start and end of the measured window, and its RSS every 200 ms.
+type watcher struct {
+	pid      int
+	ticks0   int64
+	t0       time.Time
+	mu       sync.Mutex
+	peakKiB  int64
+	stop     chan struct{}
+	finished chan struct{}
+}
+
+func watch(pid int) (*watcher, error) {
+	w := &watcher{pid: pid, stop: make(chan struct{}), finished: make(chan struct{})}
+	if _, err := memKiB(pid, "VmRSS"); err != nil {
+		return nil, fmt.Errorf("-pid %d: %w", pid, err)
+	}
+	go func() {
+		defer close(w.finished)
+		tick := time.NewTicker(200 * time.Millisecond)
+		defer tick.Stop()
+		for {
+			if m, err := memKiB(pid, "VmRSS"); err == nil {
+				w.mu.Lock()
+				w.peakKiB = max(w.peakKiB, m["VmRSS"])
+				w.mu.Unlock()
+			}
+			select {
+			case <-w.stop:
+				return
+			case <-tick.C:
+			}
+		}
+	}()
+	return w, nil
+}
+
+// mark starts the CPU measurement (the end of the warm-up).
+func (w *watcher) mark() {
+	w.ticks0, _ = cpuTicks(w.pid)
+	w.t0 = time.Now()
+}
+
+// done stops sampling and fills the server's figures into r.
+func (w *watcher) done(r *result) {
+	ticks, err := cpuTicks(w.pid)
+	el := time.Since(w.t0)
+	close(w.stop)
+	<-w.finished
+	if err == nil && el > 0 && !w.t0.IsZero() {
+		r.CPUPercent = float64(ticks-w.ticks0) / clockTicks / el.Seconds() * 100
+	}
+	w.mu.Lock()
+	r.PeakRSSMiB = float64(w.peakKiB) / 1024
+	w.mu.Unlock()
+	if m, err := memKiB(w.pid, "VmHWM"); err == nil {
+		r.HWMMiB = float64(m["VmHWM"]) / 1024
+	}
+}
+
+// load1 is the one-minute load average, written next to every figure: the
+// machine may not be idle.
+func load1() float64 {
+	b, err := os.ReadFile("/proc/loadavg")
+	if err != nil {
+		return 0
+	}
+	f := strings.Fields(string(b))
+	if len(f) == 0 {
+		return 0
+	}
+	v, _ := strconv.ParseFloat(f[0], 64)
+	return v
+}

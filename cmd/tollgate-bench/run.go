@@ -1,0 +1,150 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"os"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/tollgate-oidc/tollgate/internal/config"
+)
+
+// run is the whole tool: prepare the chains, then one run per -c.
+func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	o, err := parseFlags(args, stderr)
+	if err != nil {
+		return err
+	}
+	var cfg *config.Config
+	if o.configPath != "" {
+		if cfg, err = config.Load(o.configPath); err != nil {
+			return err
+		}
+	}
+	hc := newHTTPClient(slices.Max(append([]int{1}, o.workers...)), o.timeout)
+	t := &target{clientID: o.clientID, secret: o.secret, formAuth: o.auth == "post", http: hc}
+	chains, err := prepare(ctx, o, cfg, t, stdout)
+	if err != nil {
+		return err
+	}
+	if o.tokens != "" {
+		if err := writeTokens(o.tokens, chains); err != nil {
+			return err
+		}
+	}
+	if len(o.workers) == 0 {
+		return nil // -prefill alone
+	}
+	if t.tokenURL, t.revokeURL, err = resolve(ctx, hc, o.url, o.allowRemote); err != nil {
+		return err
+	}
+	if o.revokeEvery > 0 && t.revokeURL == "" {
+		return fmt.Errorf("-revoke-every: the server publishes no revocation_endpoint")
+	}
+	rules := 0
+	for _, c := range o.workers {
+		r, err := runOnce(ctx, o, cfg, t, chains, c, stdout)
+		if err != nil {
+			return err
+		}
+		r.print(stdout)
+		rules += r.ruleErrors()
+		if o.tokens != "" {
+			if err := writeTokens(o.tokens, chains); err != nil {
+				return err
+			}
+		}
+		if o.jsonPath != "" {
+			if err := appendJSON(o.jsonPath, r); err != nil {
+				return err
+			}
+		}
+		if ctx.Err() != nil {
+			return ctx.Err()
+		}
+	}
+	if rules > 0 {
+		return errRules
+	}
+	return nil
+}
+
+// prepare returns the chains to drive: prefilled, signed in, or read.
+func prepare(ctx context.Context, o *options, cfg *config.Config, t *target, log io.Writer) ([]*chain, error) {
+	switch {
+	case o.prefill:
+		return prefill(ctx, cfg, prefillPlan{grants: o.grants, drive: min(o.drive, o.grants), clientID: o.clientID,
+			username: o.user, scopes: strings.Fields(o.scope)}, log)
+	case o.grants > 0:
+		var err error
+		// Endpoints first: signing in needs the token endpoint.
+		if t.tokenURL, t.revokeURL, err = resolve(ctx, t.http, o.url, o.allowRemote); err != nil {
+			return nil, err
+		}
+		t0 := time.Now()
+		chains, err := signIn(ctx, t, o.user, o.password, o.scope, o.grants, o.signinC, log)
+		if err != nil {
+			return nil, err
+		}
+		fmt.Fprintf(log, "signed in %d grants by the password grant in %s\n", len(chains), time.Since(t0).Round(time.Millisecond))
+		return chains, nil
+	default:
+		return readTokens(o.tokens)
+	}
+}
+
+// runOnce is one run at c workers, with the server watched and the store
+// checked when asked.
+func runOnce(ctx context.Context, o *options, cfg *config.Config, t *target, chains []*chain, c int, log io.Writer) (result, error) {
+	live := slices.DeleteFunc(slices.Clone(chains), func(ch *chain) bool { return ch.revoked || ch.lost })
+	if len(live) < c {
+		return result{}, fmt.Errorf("-c %d needs at least %d chains, have %d: raise -grants or -drive", c, c, len(live))
+	}
+	load := load1()
+	var w *watcher
+	if o.pid > 0 {
+		var err error
+		if w, err = watch(o.pid); err != nil {
+			return result{}, err
+		}
+		time.AfterFunc(o.warmup, w.mark)
+	}
+	tl, window := drive(ctx, t, live, driveOptions{workers: c, warmup: o.warmup, dur: o.dur,
+		retryEvery: o.retryEvery, revokeEvery: o.revokeEvery, oneTime: o.rotation == config.RotationOneTime})
+	r := summarize(tl, window)
+	r.Time, r.Label, r.Target, r.Workers, r.Chains, r.Load1Before = time.Now().UTC().Format(time.RFC3339), o.label, t.tokenURL, c, len(live), load
+	if w != nil {
+		w.done(&r)
+	}
+	if o.checkStore {
+		bad, checked, err := checkStore(ctx, cfg, live)
+		if err != nil {
+			return result{}, err
+		}
+		if bad > 0 {
+			r.RuleErrors[ruleLiveTokens] += bad
+		}
+		fmt.Fprintf(log, "check-store: %d driven grants, %d with other than one live token\n", checked, bad)
+	}
+	return r, nil
+}
+
+func appendJSON(path string, r result) error {
+	b, err := json.Marshal(r)
+	if err != nil {
+		return err
+	}
+	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_APPEND, 0o644)
+	if err != nil {
+		return fmt.Errorf("-json: %w", err)
+	}
+	if _, err := f.Write(append(b, '\n')); err != nil {
+		f.Close()
+		return fmt.Errorf("-json: %w", err)
+	}
+	return f.Close()
+}

@@ -1,0 +1,144 @@
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"strings"
+
+	"github.com/tollgate-oidc/tollgate/internal/store"
+)
+
+// Prefill and LiveTokens serve the load tool (cmd/tollgate-bench), not the
+// server: they are not part of store.Store.
+
+// PrefillRow makes the i-th grant and its first refresh token.
+type PrefillRow func(i int) (store.Grant, store.RefreshToken, error)
+
+const (
+	prefillPerStmt = 100    // rows per multi-row INSERT (1,000 variables for grants)
+	prefillPerTx   = 10_000 // rows per transaction
+)
+
+// Prefill writes n grants, each with its first refresh token, as row(i)
+// makes them, in transactions of 10,000 rows of 100-row INSERTs on the one
+// writer connection: what CreateGrant does n times, at a fraction of the
+// commits. progress (may be nil) hears the count after each commit. A
+// duplicate id or hash fails the transaction it is in (ErrConflict); the
+// transactions committed before stay.
+func (db *DB) Prefill(ctx context.Context, n int, row PrefillRow, progress func(done int)) error {
+	gStmt, err := db.w.PrepareContext(ctx, multiRow(`INSERT INTO grants
+		(id, client_id, subject, scopes, auth_time, session_id, amr, created_at, expires_at, revoked_at) VALUES `, 10, prefillPerStmt))
+	if err != nil {
+		return fmt.Errorf("sqlite: prefill: %w", err)
+	}
+	defer gStmt.Close()
+	tStmt, err := db.w.PrepareContext(ctx, multiRow(`INSERT INTO refresh_tokens
+		(grant_id, seq, hash, generation, created_at, expires_at, consumed_at, successor_hash) VALUES `, 8, prefillPerStmt))
+	if err != nil {
+		return fmt.Errorf("sqlite: prefill: %w", err)
+	}
+	defer tStmt.Close()
+	gArgs := make([]any, 0, 10*prefillPerStmt)
+	tArgs := make([]any, 0, 8*prefillPerStmt)
+	for done := 0; done < n; {
+		end := min(n, done+prefillPerTx)
+		err := db.write(ctx, "prefill", func(tx *sql.Tx) error {
+			for i := done; i < end; {
+				gArgs, tArgs = gArgs[:0], tArgs[:0]
+				k := min(prefillPerStmt, end-i)
+				for j := range k {
+					g, t, err := row(i + j)
+					if err != nil {
+						return err
+					}
+					if t.GrantID != g.ID {
+						return fmt.Errorf("row %d: first token's grant %q is not %q", i+j, t.GrantID, g.ID)
+					}
+					gArgs = append(gArgs, grantArgs(g)...)
+					tArgs = append(tArgs, g.ID, 0)
+					tArgs = append(tArgs, tokenArgs(t)...)
+				}
+				gs, ts := tx.StmtContext(ctx, gStmt), tx.StmtContext(ctx, tStmt)
+				if k < prefillPerStmt { // the last, short statement
+					var err error
+					if gs, err = tx.PrepareContext(ctx, multiRow(`INSERT INTO grants
+						(id, client_id, subject, scopes, auth_time, session_id, amr, created_at, expires_at, revoked_at) VALUES `, 10, k)); err != nil {
+						return err
+					}
+					if ts, err = tx.PrepareContext(ctx, multiRow(`INSERT INTO refresh_tokens
+						(grant_id, seq, hash, generation, created_at, expires_at, consumed_at, successor_hash) VALUES `, 8, k)); err != nil {
+						return err
+					}
+				}
+				if _, err := gs.ExecContext(ctx, gArgs...); err != nil {
+					return unique(err)
+				}
+				if _, err := ts.ExecContext(ctx, tArgs...); err != nil {
+					return unique(err)
+				}
+				i += k
+			}
+			return nil
+		})
+		if err != nil {
+			return err
+		}
+		done = end
+		if progress != nil {
+			progress(done)
+		}
+	}
+	return nil
+}
+
+// multiRow is head followed by rows groups of cols placeholders.
+func multiRow(head string, cols, rows int) string {
+	group := "(" + strings.TrimSuffix(strings.Repeat("?,", cols), ",") + ")"
+	var b strings.Builder
+	b.Grow(len(head) + rows*(len(group)+1))
+	b.WriteString(head)
+	for i := range rows {
+		if i > 0 {
+			b.WriteByte(',')
+		}
+		b.WriteString(group)
+	}
+	return b.String()
+}
+
+// LiveTokens counts, for each of ids, the unconsumed refresh tokens of the
+// grant if it is not revoked. A grant that is revoked, missing or has no
+// unconsumed token is absent from the map. The rotation rules allow exactly
+// one per live grant.
+func (db *DB) LiveTokens(ctx context.Context, ids []string) (map[string]int, error) {
+	out := make(map[string]int, len(ids))
+	for start := 0; start < len(ids); start += 500 {
+		part := ids[start:min(len(ids), start+500)]
+		args := make([]any, len(part))
+		for i, id := range part {
+			args[i] = id
+		}
+		rows, err := db.r.QueryContext(ctx, `SELECT t.grant_id, count(*)
+			FROM refresh_tokens t JOIN grants g ON g.id = t.grant_id
+			WHERE t.grant_id IN (`+strings.TrimSuffix(strings.Repeat("?,", len(part)), ",")+`)
+			AND t.consumed_at IS NULL AND g.revoked_at IS NULL GROUP BY t.grant_id`, args...)
+		if err != nil {
+			return nil, fmt.Errorf("sqlite: live tokens: %w", err)
+		}
+		for rows.Next() {
+			var id string
+			var n int
+			if err := rows.Scan(&id, &n); err != nil {
+				rows.Close()
+				return nil, fmt.Errorf("sqlite: live tokens: %w", err)
+			}
+			out[id] = n
+		}
+		if err := rows.Err(); err != nil {
+			return nil, fmt.Errorf("sqlite: live tokens: %w", err)
+		}
+		rows.Close()
+	}
+	return out, nil
+}
