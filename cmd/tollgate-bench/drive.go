@@ -73,7 +73,8 @@ func (w *worker) run(ctx context.Context) *tally {
 			break // every chain of this worker is gone
 		}
 		w.n++
-		if w.o.revokeEvery > 0 && w.n%w.o.revokeEvery == 0 {
+		// A worker never revokes its last chain, so it drives to the end.
+		if w.o.revokeEvery > 0 && w.n%w.o.revokeEvery == 0 && w.live() > 1 {
 			w.revokeAndCheck(ctx, c, tl)
 			continue
 		}
@@ -91,6 +92,17 @@ func (w *worker) next(i int) *chain {
 		}
 	}
 	return nil
+}
+
+// live is how many of the worker's chains are still driven.
+func (w *worker) live() int {
+	n := 0
+	for _, c := range w.chains {
+		if !c.revoked && !c.lost {
+			n++
+		}
+	}
+	return n
 }
 
 // counted reports whether an operation that ended at end is in the window.

@@ -76,7 +76,7 @@ func parseFlags(args []string, stderr io.Writer) (*options, error) {
 	fs.StringVar(&o.jsonPath, "json", "", "append one JSON line per run to this file")
 	fs.StringVar(&o.label, "label", "", "a label for the -json lines (e.g. sqlite-es256-10k)")
 	fs.IntVar(&o.retryEvery, "retry-every", 0, "send every K-th refresh of a worker twice (a deliberate retry, as after a lost response); both answers must carry the same successor")
-	fs.IntVar(&o.revokeEvery, "revoke-every", 0, "every K-th operation of a worker revokes its chain (RFC 7009) and checks the next refresh is invalid_grant")
+	fs.IntVar(&o.revokeEvery, "revoke-every", 0, "every K-th operation of a worker revokes its chain (RFC 7009) and checks the next refresh is invalid_grant; a revoked chain is not driven again, and a worker keeps its last one")
 	fs.BoolVar(&o.checkStore, "check-store", false, "after each run, count the live refresh tokens of each driven grant in the store of -config: must be exactly 1")
 	fs.StringVar(&o.rotation, "rotation", "one_time", "the client's rotation: one_time (a refresh must return a new token) or reuse")
 	if err := fs.Parse(args); err != nil {

@@ -1,0 +1,194 @@
+package main
+
+import (
+	"bufio"
+	"context"
+	"encoding/json"
+	"fmt"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/tollgate-oidc/tollgate/internal/app"
+	"github.com/tollgate-oidc/tollgate/internal/config"
+	"github.com/tollgate-oidc/tollgate/internal/store/postgres/pgtest"
+)
+
+const (
+	benchSecret   = "bench-secret-0123456789abcdefghijklmnop"
+	benchPassword = "bench-password"
+)
+
+// server is a real Tollgate on a loopback port, with its config file.
+type server struct {
+	url, config string
+	app         *app.App
+}
+
+// startServer runs the server of a configuration like examples/bench.yaml
+// (ES256, one_time rotation) on storage.
+func startServer(t *testing.T, storage string) *server {
+	t.Helper()
+	dir := t.TempDir()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	url := "http://" + l.Addr().String()
+	if storage == "" {
+		storage = "sqlite:" + filepath.Join(dir, "tollgate.db")
+	}
+	yaml := fmt.Sprintf(`issuer: %s
+listen: %s
+storage: %q
+system_secret_file: system.key
+log_level: error
+tokens:
+  signing_alg: ES256
+clients:
+  - id: bench
+    secret: %s
+    grant_types: [password, refresh_token]
+    scopes: [openid, offline_access]
+    allow_offline_access: true
+users:
+  - username: bench
+    password: %s
+    subject: bench-user
+`, url, l.Addr(), storage, benchSecret, benchPassword)
+	path := filepath.Join(dir, "tollgate.yaml")
+	if err := os.WriteFile(path, []byte(yaml), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	cfg, err := config.Load(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	a, err := app.Open(ctx, cfg, app.Options{})
+	if err != nil {
+		cancel()
+		t.Fatal(err)
+	}
+	done := make(chan error, 1)
+	go func() { done <- a.Serve(ctx, l) }()
+	t.Cleanup(func() {
+		cancel()
+		if err := <-done; err != nil && err != http.ErrServerClosed {
+			t.Errorf("serve: %v", err)
+		}
+		a.Close()
+	})
+	return &server{url: url, config: path, app: a}
+}
+
+// bench runs the tool in-process and returns its output and -json lines.
+func (s *server) bench(t *testing.T, args ...string) (string, []result) {
+	t.Helper()
+	jsonPath := filepath.Join(t.TempDir(), "runs.jsonl")
+	args = append([]string{"-url", s.url, "-secret", benchSecret, "-config", s.config, "-json", jsonPath,
+		"-d", "1s", "-warmup", "200ms"}, args...)
+	var out, errw strings.Builder
+	if err := run(context.Background(), args, &out, &errw); err != nil {
+		t.Fatalf("tollgate-bench %s: %v\n%s%s", strings.Join(args, " "), err, out.String(), errw.String())
+	}
+	var rs []result
+	if f, err := os.Open(jsonPath); err == nil {
+		defer f.Close()
+		sc := bufio.NewScanner(f)
+		for sc.Scan() {
+			var r result
+			if err := json.Unmarshal(sc.Bytes(), &r); err != nil {
+				t.Fatal(err)
+			}
+			rs = append(rs, r)
+		}
+	}
+	return out.String(), rs
+}
+
+// clean fails the test unless every run refreshed, without an error or a
+// broken rule.
+func clean(t *testing.T, out string, rs []result, runs int) {
+	t.Helper()
+	if len(rs) != runs {
+		t.Fatalf("%d -json lines, want %d\n%s", len(rs), runs, out)
+	}
+	for _, r := range rs {
+		if r.Refreshes == 0 || len(r.Errors) != 0 || len(r.RuleErrors) != 0 || r.P50ms <= 0 || r.MaxMs < r.P99ms {
+			t.Errorf("run at c=%d: %d refreshes, errors %v, rule errors %v, p50 %v p99 %v max %v\n%s",
+				r.Workers, r.Refreshes, r.Errors, r.RuleErrors, r.P50ms, r.P99ms, r.MaxMs, out)
+		}
+	}
+}
+
+// Against a real server: chains by the password grant, two runs with
+// deliberate retries and revocations, the store checked after each, the
+// server's own CPU and RSS read: no errors and no broken rule.
+func TestAgainstARealServer(t *testing.T) {
+	s := startServer(t, "")
+	out, rs := s.bench(t, "-password", benchPassword, "-grants", "16", "-c", "4,2",
+		"-retry-every", "3", "-revoke-every", "200", "-check-store", "-pid", fmt.Sprint(os.Getpid()))
+	clean(t, out, rs, 2)
+	if rs[0].Revokes+rs[1].Revokes == 0 {
+		t.Errorf("no chain revoked:\n%s", out)
+	}
+	for _, r := range rs {
+		if r.Retries == 0 || r.PeakRSSMiB <= 0 || r.CPUPercent <= 0 {
+			t.Errorf("c=%d: %d retries, peak RSS %v MiB, CPU %v%%", r.Workers, r.Retries, r.PeakRSSMiB, r.CPUPercent)
+		}
+	}
+	if !strings.Contains(out, "check-store: ") || !strings.Contains(out, "0 with other than one live token") {
+		t.Errorf("no clean store check in:\n%s", out)
+	}
+}
+
+// Grants written straight into the store are ones the server accepts, and
+// the token file carries the driven chains from one invocation to the next.
+func TestPrefillSQLite(t *testing.T) { testPrefill(t, startServer(t, "")) }
+
+func TestPrefillPostgreSQL(t *testing.T) {
+	testPrefill(t, startServer(t, pgtest.Schema(t, "tg_benchtool", nil)))
+}
+
+func testPrefill(t *testing.T, s *server) {
+	tokens := filepath.Join(t.TempDir(), "bench.tokens")
+	out, rs := s.bench(t, "-prefill", "-grants", "2500", "-drive", "20", "-tokens", tokens)
+	if len(rs) != 0 || !strings.Contains(out, "prefill: wrote 2500 grants") {
+		t.Fatalf("prefill alone ran %d runs:\n%s", len(rs), out)
+	}
+	before, err := readTokens(tokens)
+	if err != nil || len(before) != 20 {
+		t.Fatalf("token file: %d chains, %v", len(before), err)
+	}
+	if fi, err := os.Stat(tokens); err != nil || fi.Mode().Perm() != 0o600 {
+		t.Errorf("token file mode %v, %v: want 0600", fi.Mode(), err)
+	}
+	out, rs = s.bench(t, "-tokens", tokens, "-c", "4", "-retry-every", "5", "-check-store")
+	clean(t, out, rs, 1)
+	after, err := readTokens(tokens)
+	if err != nil || len(after) != 20 {
+		t.Fatalf("token file after the run: %d chains, %v", len(after), err)
+	}
+	for i := range after {
+		if after[i].token == before[i].token {
+			t.Errorf("chain %d: the token file still holds the prefilled token after the run", i)
+		}
+	}
+	// A chain revoked behind the tool's back has no live token: the store
+	// check counts it as a broken rule.
+	if _, err := s.app.Store.RevokeGrant(context.Background(), grantOf(after[0].token), time.Now()); err != nil {
+		t.Fatal(err)
+	}
+	cfg, err := config.Load(s.config)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if bad, checked, err := checkStore(context.Background(), cfg, after); err != nil || bad != 1 || checked != 20 {
+		t.Errorf("store check after revoking one grant: %d bad of %d, %v; want 1 of 20", bad, checked, err)
+	}
+}
