@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -131,7 +132,8 @@ func clean(t *testing.T, out string, rs []result, runs int) {
 // server's own CPU and RSS read: no errors and no broken rule.
 func TestAgainstARealServer(t *testing.T) {
 	s := startServer(t, "")
-	out, rs := s.bench(t, "-password", benchPassword, "-grants", "16", "-c", "4,2",
+	tokens := filepath.Join(t.TempDir(), "bench.tokens")
+	out, rs := s.bench(t, "-password", benchPassword, "-grants", "16", "-c", "4,2", "-tokens", tokens,
 		"-retry-every", "3", "-revoke-every", "200", "-check-store", "-pid", fmt.Sprint(os.Getpid()))
 	clean(t, out, rs, 2)
 	if rs[0].Revokes+rs[1].Revokes == 0 {
@@ -142,9 +144,31 @@ func TestAgainstARealServer(t *testing.T) {
 			t.Errorf("c=%d: %d retries, peak RSS %v MiB, CPU %v%%", r.Workers, r.Retries, r.PeakRSSMiB, r.CPUPercent)
 		}
 	}
+	// The chains moved on: the tool rotated them rather than retrying its
+	// first tokens (which the grace window would also answer).
+	chains, err := readTokens(tokens)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range chains {
+		if gen := generationOf(c.token); gen < 2 {
+			t.Errorf("a chain ended at generation %d, want 2 or more", gen)
+		}
+	}
 	if !strings.Contains(out, "check-store: ") || !strings.Contains(out, "0 with other than one live token") {
 		t.Errorf("no clean store check in:\n%s", out)
 	}
+}
+
+// generationOf is the generation a named refresh token carries, or -1.
+func generationOf(token string) int {
+	_, rest, _ := strings.Cut(token, ".")
+	gen, _, ok := strings.Cut(rest, ".")
+	n, err := strconv.Atoi(gen)
+	if !ok || err != nil {
+		return -1
+	}
+	return n
 }
 
 // Grants written straight into the store are ones the server accepts, and
