@@ -44,7 +44,12 @@ func prefill(ctx context.Context, cfg *config.Config, p prefillPlan, log io.Writ
 	if err != nil {
 		return nil, err
 	}
-	defer st.Close()
+	closed := false
+	defer func() {
+		if !closed {
+			st.Close()
+		}
+	}()
 	sys, err := app.SystemSecret(ctx, cfg, st, slog.New(slog.NewTextHandler(log, nil)))
 	if err != nil {
 		return nil, err
@@ -91,21 +96,27 @@ func prefill(ctx context.Context, cfg *config.Config, p prefillPlan, log io.Writ
 		return nil, err
 	}
 	el := time.Since(t0)
-	size, err := storeBytes(ctx, cfg, st)
-	if err != nil {
+	var size int64
+	if db, ok := st.(*postgres.DB); ok {
+		if size, err = db.GrantBytes(ctx); err != nil {
+			return nil, err
+		}
+	}
+	// Closing SQLite checkpoints its WAL into the file: measure after.
+	closed = true
+	if err := st.Close(); err != nil {
 		return nil, err
 	}
-	fmt.Fprintf(log, "prefill: wrote %d grants in %s (%.0f grants/s); store %.1f MB (%s)\n",
-		p.grants, el.Round(time.Millisecond), float64(p.grants)/el.Seconds(), float64(size)/1e6, sizeWhat(cfg))
+	if size == 0 {
+		size = sqliteBytes(cfg)
+	}
+	fmt.Fprintf(log, "prefill: wrote %d grants in %s (%.0f grants/s); store %.1f MB (%s), %.0f bytes per grant written\n",
+		p.grants, el.Round(time.Millisecond), float64(p.grants)/el.Seconds(), float64(size)/1e6, sizeWhat(cfg), float64(size)/float64(p.grants))
 	return chains, nil
 }
 
-// storeBytes is the store's size on disk: the SQLite file and its WAL, or
-// the PostgreSQL grant tables with their indexes.
-func storeBytes(ctx context.Context, cfg *config.Config, st store.Store) (int64, error) {
-	if db, ok := st.(*postgres.DB); ok {
-		return db.GrantBytes(ctx)
-	}
+// sqliteBytes is the size on disk of the SQLite file and its WAL, if any.
+func sqliteBytes(cfg *config.Config) int64 {
 	path := strings.TrimPrefix(cfg.Storage, "sqlite:")
 	var n int64
 	for _, p := range []string{path, path + "-wal"} {
@@ -113,7 +124,7 @@ func storeBytes(ctx context.Context, cfg *config.Config, st store.Store) (int64,
 			n += fi.Size()
 		}
 	}
-	return n, nil
+	return n
 }
 
 func sizeWhat(cfg *config.Config) string {

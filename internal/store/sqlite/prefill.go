@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/tollgate-oidc/tollgate/internal/store"
@@ -16,14 +17,18 @@ import (
 type PrefillRow func(i int) (store.Grant, store.RefreshToken, error)
 
 const (
-	prefillPerStmt = 100    // rows per multi-row INSERT (1,000 variables for grants)
-	prefillPerTx   = 10_000 // rows per transaction
+	prefillPerStmt = 100     // rows per multi-row INSERT (1,000 variables for grants)
+	prefillPerTx   = 100_000 // rows per transaction
 )
 
 // Prefill writes n grants, each with its first refresh token, as row(i)
-// makes them, in transactions of 10,000 rows of 100-row INSERTs on the one
+// makes them, in transactions of 100,000 rows of 100-row INSERTs on the one
 // writer connection: what CreateGrant does n times, at a fraction of the
-// commits. progress (may be nil) hears the count after each commit. A
+// commits. (On 200,000 grants, 100,000 rows per transaction wrote 21,000
+// grants/s where 10,000 wrote 12,000, load 3 on 2 cores: random keys make
+// each transaction rewrite pages a smaller one wrote already.) One
+// transaction holds the writer for seconds: prefill before a load, not
+// during one. progress (may be nil) hears the count after each commit. A
 // duplicate id or hash fails the transaction it is in (ErrConflict); the
 // transactions committed before stay.
 func (db *DB) Prefill(ctx context.Context, n int, row PrefillRow, progress func(done int)) error {
@@ -39,22 +44,40 @@ func (db *DB) Prefill(ctx context.Context, n int, row PrefillRow, progress func(
 		return fmt.Errorf("sqlite: prefill: %w", err)
 	}
 	defer tStmt.Close()
+	// Random keys scatter a batch over the whole b-tree: a large page
+	// cache on the writer while it lasts, and each transaction's rows in
+	// key order, keep pages from being read and written more than once.
+	if _, err := db.w.ExecContext(ctx, `PRAGMA cache_size = -262144`); err != nil { // 256 MiB
+		return fmt.Errorf("sqlite: prefill: %w", err)
+	}
+	defer db.w.ExecContext(context.WithoutCancel(ctx), `PRAGMA cache_size = -2000`) // SQLite's default
+	type pair struct {
+		g store.Grant
+		t store.RefreshToken
+	}
+	batch := make([]pair, 0, prefillPerTx)
 	gArgs := make([]any, 0, 10*prefillPerStmt)
 	tArgs := make([]any, 0, 8*prefillPerStmt)
 	for done := 0; done < n; {
 		end := min(n, done+prefillPerTx)
+		batch = batch[:0]
+		for i := done; i < end; i++ {
+			g, t, err := row(i)
+			if err != nil {
+				return fmt.Errorf("sqlite: prefill: %w", err)
+			}
+			if t.GrantID != g.ID {
+				return fmt.Errorf("sqlite: prefill: row %d: first token's grant %q is not %q", i, t.GrantID, g.ID)
+			}
+			batch = append(batch, pair{g, t})
+		}
+		slices.SortFunc(batch, func(a, b pair) int { return strings.Compare(a.g.ID, b.g.ID) })
 		err := db.write(ctx, "prefill", func(tx *sql.Tx) error {
-			for i := done; i < end; {
+			for i := 0; i < len(batch); {
 				gArgs, tArgs = gArgs[:0], tArgs[:0]
-				k := min(prefillPerStmt, end-i)
-				for j := range k {
-					g, t, err := row(i + j)
-					if err != nil {
-						return err
-					}
-					if t.GrantID != g.ID {
-						return fmt.Errorf("row %d: first token's grant %q is not %q", i+j, t.GrantID, g.ID)
-					}
+				k := min(prefillPerStmt, len(batch)-i)
+				for _, p := range batch[i : i+k] {
+					g, t := p.g, p.t
 					gArgs = append(gArgs, grantArgs(g)...)
 					tArgs = append(tArgs, g.ID, 0)
 					tArgs = append(tArgs, tokenArgs(t)...)
