@@ -47,7 +47,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	}
 	rules := 0
 	for _, c := range o.workers {
-		r, err := runOnce(ctx, o, cfg, t, chains, c, stdout)
+		r, err := runOnce(ctx, o, cfg, t, chains, c)
 		if err != nil {
 			return err
 		}
@@ -99,7 +99,7 @@ func prepare(ctx context.Context, o *options, cfg *config.Config, t *target, log
 
 // runOnce is one run at c workers, with the server watched and the store
 // checked when asked.
-func runOnce(ctx context.Context, o *options, cfg *config.Config, t *target, chains []*chain, c int, log io.Writer) (result, error) {
+func runOnce(ctx context.Context, o *options, cfg *config.Config, t *target, chains []*chain, c int) (result, error) {
 	live := slices.DeleteFunc(slices.Clone(chains), func(ch *chain) bool { return ch.revoked || ch.lost })
 	if len(live) < c {
 		return result{}, fmt.Errorf("-c %d needs at least %d chains, have %d: raise -grants or -drive", c, c, len(live))
@@ -128,7 +128,7 @@ func runOnce(ctx context.Context, o *options, cfg *config.Config, t *target, cha
 		if bad > 0 {
 			r.RuleErrors[ruleLiveTokens] += bad
 		}
-		fmt.Fprintf(log, "check-store: %d driven grants, %d with other than one live token\n", checked, bad)
+		r.StoreCheck = fmt.Sprintf("%d driven grants, %d with other than one live token", checked, bad)
 	}
 	return r, nil
 }

@@ -75,6 +75,7 @@ type result struct {
 	PeakRSSMiB  float64        `json:"server_peak_rss_mib,omitempty"`
 	HWMMiB      float64        `json:"server_vmhwm_mib,omitempty"`
 	Load1Before float64        `json:"load1_before"`
+	StoreCheck  string         `json:"store_check,omitempty"` // -check-store's finding
 }
 
 func ms(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }
@@ -115,6 +116,9 @@ func (r result) print(w io.Writer) {
 	}
 	fmt.Fprintf(w, "  errors: %s\n", kinds(r.Errors))
 	fmt.Fprintf(w, "  rule errors: %s\n", kinds(r.RuleErrors))
+	if r.StoreCheck != "" {
+		fmt.Fprintf(w, "  check-store: %s\n", r.StoreCheck)
+	}
 }
 
 // kinds lists counts by kind, largest first, or "none".
