@@ -25,10 +25,14 @@ import (
 func BenchmarkRefreshGrant(b *testing.B) {
 	for _, bc := range []struct{ name, alg, store string }{
 		{"RS256", "RS256", "sqlite"}, {"ES256", "ES256", "sqlite"}, {"ES256-PostgreSQL", "ES256", "postgres"},
+		// The shipped defaults: ES256 access tokens, RS256 ID tokens.
+		{"defaults", "", "sqlite"},
 	} {
 		b.Run(bc.name, func(b *testing.B) {
 			e := startWith(b, func(c *config.Config) {
-				c.Tokens.SigningAlg = bc.alg
+				if bc.alg != "" {
+					c.Tokens.SigningAlg = bc.alg
+				}
 				c.LogLevel = "warn"
 				if bc.store == "postgres" {
 					c.Storage = pgtest.Schema(b, "tg_bench", nil)

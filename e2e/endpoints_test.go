@@ -75,7 +75,9 @@ func TestAccessTokenIsRFC9068JWT(t *testing.T) {
 	e := start(t)
 	r := e.passwordGrant("app", secretApp, "openid api")
 	wantOK(t, r)
-	tok, err := jwt.ParseSigned(r.str("access_token"), []jose.SignatureAlgorithm{jose.RS256})
+	// ES256 by default: resource servers read access tokens, and OIDC
+	// fixes no algorithm for them (the ID token stays RS256).
+	tok, err := jwt.ParseSigned(r.str("access_token"), []jose.SignatureAlgorithm{jose.ES256})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -4,6 +4,9 @@ import (
 	"context"
 	"net/url"
 	"testing"
+	"time"
+
+	"github.com/go-jose/go-jose/v4"
 
 	"github.com/tollgate-oidc/tollgate/internal/config"
 	"github.com/tollgate-oidc/tollgate/internal/oautherr"
@@ -98,18 +101,59 @@ func TestBasicHotPathAllocations(t *testing.T) {
 	}
 }
 
-func BenchmarkBasic(b *testing.B) {
-	a, _, _ := newAuth(b)
-	ctx := context.Background()
-	r := request(b, "/token", url.Values{"grant_type": {"client_credentials"}}, basicHeader("basic", basicSecret))
-	b.ReportAllocs()
-	for b.Loop() {
-		c, err := FromRequest(r)
-		if err != nil {
-			b.Fatal(err)
+// BenchmarkAuthenticate is client authentication on the token endpoint's
+// hot path, from the request's header or assertion to the client:
+//
+//	go test -run '^$' -bench Authenticate ./internal/clientauth/
+//
+// client_secret_basic checks a generated secret against its SHA-256 hash;
+// private_key_jwt verifies an ES256 (or RS256) assertion and records its
+// jti in an in-memory store (the store's own cost is in its benchmarks).
+func BenchmarkAuthenticate(b *testing.B) {
+	b.Run("client_secret_basic", func(b *testing.B) {
+		a, _, _ := newAuth(b)
+		ctx := context.Background()
+		r := request(b, "/token", url.Values{"grant_type": {"client_credentials"}}, basicHeader("basic", basicSecret))
+		b.ReportAllocs()
+		for b.Loop() {
+			c, err := FromRequest(r)
+			if err != nil {
+				b.Fatal(err)
+			}
+			if _, err := a.Authenticate(ctx, c); err != nil {
+				b.Fatal(err)
+			}
 		}
-		if _, err := a.Authenticate(ctx, c); err != nil {
-			b.Fatal(err)
-		}
+	})
+	for _, k := range []struct {
+		alg jose.SignatureAlgorithm
+		key any
+		kid string
+	}{{jose.ES256, ecKey, "ec1"}, {jose.RS256, rsaKey, "rsa1"}} {
+		b.Run("private_key_jwt_"+string(k.alg), func(b *testing.B) {
+			a, jti, _ := newAuth(b)
+			ctx := context.Background()
+			// Signed before the clock starts: signing is the client's cost.
+			// Each jti is accepted once, so the store is emptied when the
+			// batch comes round again.
+			batch := make([]Credentials, 512)
+			for i := range batch {
+				batch[i] = jwtCreds(sign(b, k.key, k.alg, k.kid, claimsFor("jwt", testNow)))
+			}
+			b.ReportAllocs()
+			i := 0
+			for b.Loop() {
+				if i == len(batch) {
+					i = 0
+					jti.mu.Lock()
+					jti.seen = map[[2]string]time.Time{}
+					jti.mu.Unlock()
+				}
+				if _, err := a.Authenticate(ctx, batch[i]); err != nil {
+					b.Fatal(err)
+				}
+				i++
+			}
+		})
 	}
 }

@@ -90,12 +90,23 @@ const (
 	RotationReuse   = "reuse"
 )
 
-// Tokens are the lifetimes and signing choice, server-wide or per client.
+// Tokens are the lifetimes and signing choices, server-wide or per client.
+//
+// After Finish, AccessTokenSigningAlg and IDTokenSigningAlg are the
+// effective algorithms; SigningAlg stays as written (the shorthand that
+// sets both where the specific key is not given), possibly empty.
 type Tokens struct {
 	AccessTokenLifetime time.Duration `yaml:"access_token_lifetime"`
 	IDTokenLifetime     time.Duration `yaml:"id_token_lifetime"`
-	SigningAlg          string        `yaml:"signing_alg"` // RS256 (default) | ES256
-	RefreshToken        RefreshToken  `yaml:"refresh_token"`
+	// AccessTokenSigningAlg signs access tokens: ES256 (default) | RS256.
+	// Resource servers read them, and OIDC fixes no algorithm for them.
+	AccessTokenSigningAlg string `yaml:"access_token_signing_alg"`
+	// IDTokenSigningAlg signs ID tokens: RS256 (default, OIDC Core §15.1)
+	// | ES256. A client chooses its own with id_token_signed_response_alg.
+	IDTokenSigningAlg string `yaml:"id_token_signing_alg"`
+	// SigningAlg is the shorthand for both: RS256 | ES256.
+	SigningAlg   string       `yaml:"signing_alg"`
+	RefreshToken RefreshToken `yaml:"refresh_token"`
 }
 
 // RefreshToken holds the refresh-token lifecycle settings.
@@ -150,6 +161,10 @@ type Client struct {
 	Scopes             []string       `yaml:"scopes"`
 	AllowOfflineAccess bool           `yaml:"allow_offline_access"`
 	TokensOverride     *TokensPatch   `yaml:"tokens"`
+	// IDTokenSignedResponseAlg is the algorithm this client's ID tokens
+	// are signed with (OIDC Dynamic Client Registration §2, same name);
+	// empty means the server's tokens.id_token_signing_alg.
+	IDTokenSignedResponseAlg string `yaml:"id_token_signed_response_alg"`
 	// Browser sign-in (authorization code and hybrid flows).
 	ResponseTypes          []string `yaml:"response_types"`  // default [code]
 	RequirePKCE            bool     `yaml:"require_pkce"`    // always true for public clients
@@ -167,10 +182,14 @@ type Client struct {
 // TokensPatch is a per-client override: only the keys given replace the
 // server-wide values.
 type TokensPatch struct {
-	AccessTokenLifetime *time.Duration     `yaml:"access_token_lifetime"`
-	IDTokenLifetime     *time.Duration     `yaml:"id_token_lifetime"`
-	SigningAlg          *string            `yaml:"signing_alg"`
-	RefreshToken        *RefreshTokenPatch `yaml:"refresh_token"`
+	AccessTokenLifetime *time.Duration `yaml:"access_token_lifetime"`
+	IDTokenLifetime     *time.Duration `yaml:"id_token_lifetime"`
+	// AccessTokenSigningAlg overrides the access token's algorithm;
+	// SigningAlg overrides both (the client's id_token_signed_response_alg
+	// wins for the ID token, the specific key for the access token).
+	AccessTokenSigningAlg *string            `yaml:"access_token_signing_alg"`
+	SigningAlg            *string            `yaml:"signing_alg"`
+	RefreshToken          *RefreshTokenPatch `yaml:"refresh_token"`
 }
 
 // RefreshTokenPatch is the per-client override of RefreshToken.

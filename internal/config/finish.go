@@ -17,13 +17,19 @@ const (
 	DefaultSystemSecretFile = "./.tollgate/system.key"
 	DefaultAccessTokenTTL   = 5 * time.Minute
 	DefaultIDTokenTTL       = 5 * time.Minute
-	DefaultSigningAlg       = "RS256"
-	DefaultRotation         = RotationOneTime
-	DefaultIdleLifetime     = 360 * time.Hour // 15 days without use
-	DefaultMaxLifetime      = 720 * time.Hour // 30 days from sign-in
-	DefaultReuseGrace       = 60 * time.Second
-	DefaultSessionLifetime  = 8 * time.Hour
-	DefaultLogLevel         = "info"
+	// Access tokens are ES256: resource servers read them, OIDC fixes no
+	// algorithm for them, and one ES256 signature costs what a twentieth
+	// of an RS256 one does. ID tokens stay RS256, what OIDC Core §15.1
+	// makes every relying party support and one that registered nothing
+	// (no id_token_signed_response_alg) expects (OIDC Registration §2).
+	DefaultAccessTokenSigningAlg = "ES256"
+	DefaultIDTokenSigningAlg     = "RS256"
+	DefaultRotation              = RotationOneTime
+	DefaultIdleLifetime          = 360 * time.Hour // 15 days without use
+	DefaultMaxLifetime           = 720 * time.Hour // 30 days from sign-in
+	DefaultReuseGrace            = 60 * time.Second
+	DefaultSessionLifetime       = 8 * time.Hour
+	DefaultLogLevel              = "info"
 
 	// HTTP server limits: generous for any real client, short enough that
 	// a slow or stalled connection (slowloris) is dropped.
@@ -98,7 +104,6 @@ func Default() *Config {
 		Tokens: Tokens{
 			AccessTokenLifetime: DefaultAccessTokenTTL,
 			IDTokenLifetime:     DefaultIDTokenTTL,
-			SigningAlg:          DefaultSigningAlg,
 			RefreshToken: RefreshToken{
 				Rotation:     DefaultRotation,
 				IdleLifetime: DefaultIdleLifetime,
@@ -147,9 +152,7 @@ func (c *Config) applyDefaults() {
 	if c.LogLevel == "" {
 		c.LogLevel = DefaultLogLevel
 	}
-	if c.Tokens.SigningAlg == "" {
-		c.Tokens.SigningAlg = DefaultSigningAlg
-	}
+	c.Tokens.resolveAlgs()
 	if c.Tokens.RefreshToken.Rotation == "" {
 		c.Tokens.RefreshToken.Rotation = DefaultRotation
 	}
@@ -216,6 +219,25 @@ func (cl *Client) applyDefaults(server Tokens) {
 		cl.RequirePKCE = true // RFC 9700 §2.1.1: public clients must use PKCE
 	}
 	cl.Tokens = server.apply(cl.TokensOverride)
+	if cl.IDTokenSignedResponseAlg != "" {
+		cl.Tokens.IDTokenSigningAlg = cl.IDTokenSignedResponseAlg
+	}
+}
+
+// resolveAlgs fills the server-wide algorithms: a specific key as given,
+// else the signing_alg shorthand, else the default.
+func (t *Tokens) resolveAlgs() {
+	for _, a := range []struct {
+		dst *string
+		def string
+	}{{&t.AccessTokenSigningAlg, DefaultAccessTokenSigningAlg}, {&t.IDTokenSigningAlg, DefaultIDTokenSigningAlg}} {
+		if *a.dst == "" {
+			*a.dst = t.SigningAlg
+		}
+		if *a.dst == "" {
+			*a.dst = a.def
+		}
+	}
 }
 
 // apply returns t with the keys given in p replaced.
@@ -225,7 +247,10 @@ func (t Tokens) apply(p *TokensPatch) Tokens {
 	}
 	setIf(&t.AccessTokenLifetime, p.AccessTokenLifetime)
 	setIf(&t.IDTokenLifetime, p.IDTokenLifetime)
-	setIf(&t.SigningAlg, p.SigningAlg)
+	if p.SigningAlg != nil {
+		t.SigningAlg, t.AccessTokenSigningAlg, t.IDTokenSigningAlg = *p.SigningAlg, *p.SigningAlg, *p.SigningAlg
+	}
+	setIf(&t.AccessTokenSigningAlg, p.AccessTokenSigningAlg)
 	if r := p.RefreshToken; r != nil {
 		setIf(&t.RefreshToken.Rotation, r.Rotation)
 		setIf(&t.RefreshToken.IdleLifetime, r.IdleLifetime)

@@ -170,8 +170,10 @@ func checkLifetimes(t *testing.T, where string, tk Tokens) {
 		rt.IdleLifetime > rt.MaxLifetime || rt.ReuseGrace < 0 || rt.ReuseGrace >= rt.IdleLifetime {
 		t.Fatalf("%s: lifetimes %+v break the rules", where, tk)
 	}
-	if tk.SigningAlg != "RS256" && tk.SigningAlg != "ES256" {
-		t.Fatalf("%s: signing_alg %q", where, tk.SigningAlg)
+	for _, alg := range []string{tk.AccessTokenSigningAlg, tk.IDTokenSigningAlg} {
+		if alg != "RS256" && alg != "ES256" {
+			t.Fatalf("%s: signing algorithm %q (access %q, ID %q)", where, alg, tk.AccessTokenSigningAlg, tk.IDTokenSigningAlg)
+		}
 	}
 	if rt.Rotation != RotationOneTime && rt.Rotation != RotationReuse {
 		t.Fatalf("%s: rotation %q", where, rt.Rotation)

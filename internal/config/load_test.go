@@ -44,7 +44,8 @@ func TestExampleLoads(t *testing.T) {
 		t.Fatal("client webapp missing")
 	}
 	want := Tokens{
-		AccessTokenLifetime: 2 * time.Minute, IDTokenLifetime: 5 * time.Minute, SigningAlg: "ES256",
+		AccessTokenLifetime: 2 * time.Minute, IDTokenLifetime: 5 * time.Minute,
+		AccessTokenSigningAlg: "ES256", IDTokenSigningAlg: "ES256",
 		RefreshToken: RefreshToken{Rotation: RotationOneTime, IdleLifetime: 72 * time.Hour, MaxLifetime: 168 * time.Hour, ReuseGrace: 30 * time.Second},
 	}
 	if web.Tokens != want {
@@ -167,7 +168,8 @@ func TestParseEmptyGivesDefaults(t *testing.T) {
 		t.Errorf("defaults: %+v", c)
 	}
 	want := Tokens{
-		AccessTokenLifetime: 5 * time.Minute, IDTokenLifetime: 5 * time.Minute, SigningAlg: "RS256",
+		AccessTokenLifetime: 5 * time.Minute, IDTokenLifetime: 5 * time.Minute,
+		AccessTokenSigningAlg: "ES256", IDTokenSigningAlg: "RS256",
 		RefreshToken: RefreshToken{Rotation: "one_time", IdleLifetime: 360 * time.Hour, MaxLifetime: 720 * time.Hour, ReuseGrace: 60 * time.Second},
 	}
 	if c.Tokens != want {

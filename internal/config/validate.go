@@ -30,6 +30,15 @@ func (c *Config) validate(ck *checker) {
 	}
 	c.checkEdge(ck)
 	serverTokensOK := checkTokens(ck, "tokens", c.Tokens)
+	t := c.Tokens
+	// A value inherited from signing_alg is reported once, under its name.
+	checkAlg(ck, "tokens.signing_alg", t.SigningAlg)
+	if t.AccessTokenSigningAlg != t.SigningAlg {
+		checkAlg(ck, "tokens.access_token_signing_alg", t.AccessTokenSigningAlg)
+	}
+	if t.IDTokenSigningAlg != t.SigningAlg {
+		checkAlg(ck, "tokens.id_token_signing_alg", t.IDTokenSigningAlg)
+	}
 	if c.Session.Lifetime <= 0 {
 		ck.add("session.lifetime", "must be longer than 0s")
 	}
@@ -44,6 +53,12 @@ func (c *Config) validate(ck *checker) {
 			ids[cl.ID] = i
 		}
 		cl.validate(ck, path)
+		// The client's own keys, as written: what it inherits was checked above.
+		if p := cl.TokensOverride; p != nil {
+			checkAlg(ck, path+".tokens.signing_alg", deref(p.SigningAlg))
+			checkAlg(ck, path+".tokens.access_token_signing_alg", deref(p.AccessTokenSigningAlg))
+		}
+		checkAlg(ck, path+".id_token_signed_response_alg", cl.IDTokenSignedResponseAlg)
 		// Checked only if the server-wide block is sound, so one mistake
 		// there is not repeated once per client.
 		if cl.TokensOverride != nil && serverTokensOK {
@@ -135,6 +150,23 @@ func redactDSN(s string) string {
 	return s
 }
 
+// checkAlg reports a token signing algorithm Tollgate does not sign with;
+// empty is "not given" and passes.
+func checkAlg(ck *checker, path, alg string) {
+	switch alg {
+	case "", "RS256", "ES256":
+	default:
+		ck.add(path, "%q is not supported: use RS256 or ES256", alg)
+	}
+}
+
+func deref(s *string) string {
+	if s == nil {
+		return ""
+	}
+	return *s
+}
+
 // checkTokens validates one set of lifetimes; it reports whether all was well.
 func checkTokens(ck *checker, path string, t Tokens) bool {
 	before := len(ck.problems)
@@ -143,11 +175,6 @@ func checkTokens(ck *checker, path string, t Tokens) bool {
 	}
 	if t.IDTokenLifetime <= 0 {
 		ck.add(path+".id_token_lifetime", "must be greater than 0 (got %v)", t.IDTokenLifetime)
-	}
-	switch t.SigningAlg {
-	case "RS256", "ES256":
-	default:
-		ck.add(path+".signing_alg", "%q is not supported: use RS256 or ES256", t.SigningAlg)
 	}
 	rt, rp := t.RefreshToken, path+".refresh_token"
 	switch rt.Rotation {

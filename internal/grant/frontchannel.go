@@ -48,7 +48,7 @@ func (h *Handler) FrontChannel(ctx context.Context, in SignIn, code string, want
 			Subject: in.User.Subject, Audience: h.Audience, ClientID: c.ID, Scopes: scopes,
 			IssuedAt: now, ExpiresAt: now.Add(tl.AccessTokenLifetime), AuthTime: in.AuthTime,
 			SessionID: in.SessionID, Extra: claims,
-		}, tl.SigningAlg)
+		}, tl.AccessTokenSigningAlg)
 		if err != nil {
 			return out, oautherr.Server(err)
 		}
@@ -60,7 +60,7 @@ func (h *Handler) FrontChannel(ctx context.Context, in SignIn, code string, want
 			Subject: in.User.Subject, Audience: c.ID, AuthorizedParty: c.ID, Nonce: in.Nonce,
 			SessionID: in.SessionID, AMR: in.AMR, IssuedAt: now, ExpiresAt: now.Add(tl.IDTokenLifetime),
 			AuthTime: in.AuthTime, AccessToken: out.AccessToken, Code: code, Extra: claims,
-		}, tl.SigningAlg)
+		}, tl.IDTokenSigningAlg)
 		if err != nil {
 			return out, oautherr.Server(err)
 		}

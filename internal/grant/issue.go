@@ -80,7 +80,7 @@ func (h *Handler) respond(ctx context.Context, in issue) (*Response, error) {
 		Subject: in.subject, Audience: h.Audience, ClientID: c.ID, Scopes: in.scopes,
 		IssuedAt: now, ExpiresAt: now.Add(tl.AccessTokenLifetime), AuthTime: in.authTime, SessionID: in.sessionID,
 		Extra: claims,
-	}, tl.SigningAlg)
+	}, tl.AccessTokenSigningAlg)
 	if err != nil {
 		return nil, oautherr.Server(err)
 	}
@@ -94,7 +94,7 @@ func (h *Handler) respond(ctx context.Context, in issue) (*Response, error) {
 			IssuedAt: now, ExpiresAt: now.Add(tl.IDTokenLifetime), AuthTime: in.authTime,
 			AccessToken: resp.AccessToken,
 			Extra:       claims,
-		}, tl.SigningAlg)
+		}, tl.IDTokenSigningAlg)
 		if err != nil {
 			return nil, oautherr.Server(err)
 		}
