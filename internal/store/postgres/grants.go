@@ -136,7 +136,9 @@ const revokeBatch = 1000
 // revokeBatch at a time, each batch one statement with its own statement
 // timeout and retries: revoking a client that holds a million grants is a
 // thousand short statements, none of which can outlive the timeout and
-// roll the revocation back. The first filter field set leads the walk.
+// roll the revocation back. The most selective field set leads the walk
+// (a browser session, then a subject, then a client), so signing one
+// session out of a client with a million grants reads one session's rows.
 // A grant revoked concurrently is skipped (the UPDATE re-checks
 // revoked_at IS NULL on the row's newest version), not counted twice.
 func (db *DB) RevokeGrants(ctx context.Context, f store.GrantFilter, at time.Time) (int, error) {
@@ -144,7 +146,7 @@ func (db *DB) RevokeGrants(ctx context.Context, f store.GrantFilter, at time.Tim
 	var rest []string
 	args := []any{at, "", ""} // $1 at, $2 the lead value, $3 the last id seen
 	for _, c := range []struct{ col, val string }{
-		{"client_id", f.ClientID}, {"subject", f.Subject}, {"session_id", f.SessionID},
+		{"session_id", f.SessionID}, {"subject", f.Subject}, {"client_id", f.ClientID},
 	} {
 		switch {
 		case c.val == "":

@@ -159,15 +159,17 @@ const revokeBatch = 1000
 // primary-key order (keyset), revokeBatch at a time, each batch its own
 // short write transaction: revoking a client with a million grants never
 // holds the one writer for long, so refreshes go on between batches. The
-// first filter field set leads the walk; its index is (field, id), since
-// SQLite keys every index of a WITHOUT ROWID table by the primary key too.
+// most selective field set leads the walk (a browser session, then a
+// subject, then a client), so signing one session out of a big client reads
+// one session's rows; its index is (field, id), since SQLite keys every
+// index of a WITHOUT ROWID table by the primary key too.
 func (db *DB) RevokeGrants(ctx context.Context, f store.GrantFilter, at time.Time) (int, error) {
 	var lead string
 	var leadVal string
 	var rest []string
 	var restArgs []any
 	for _, c := range []struct{ col, val string }{
-		{"client_id", f.ClientID}, {"subject", f.Subject}, {"session_id", f.SessionID},
+		{"session_id", f.SessionID}, {"subject", f.Subject}, {"client_id", f.ClientID},
 	} {
 		switch {
 		case c.val == "":
