@@ -62,7 +62,12 @@ func testCancelledContext(t *testing.T, s store.Store) {
 			_, err := s.ConsumeAuthCode(ctx, "code-1", at(time.Second), "g1")
 			return err
 		},
-		"UseJTI":      func() error { return s.UseJTI(ctx, "client-a", "jti-1", later, at(0)) },
+		"UseJTI": func() error { return s.UseJTI(ctx, "client-a", "jti-1", later, at(0)) },
+		"TakeLease": func() error {
+			_, err := s.TakeLease(ctx, "janitor", "node-a", at(0), time.Minute)
+			return err
+		},
+		"Ping":        func() error { return s.Ping(ctx) },
 		"SigningKeys": func() error { _, err := s.SigningKeys(ctx); return err },
 		"AddSigningKey": func() error {
 			return s.AddSigningKey(ctx, store.SigningKey{ID: "k1", Algorithm: "RS256", Sealed: []byte{1}, CreatedAt: at(0)})

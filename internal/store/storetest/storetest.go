@@ -74,6 +74,7 @@ func RunBackend(t *testing.T, b Backend) {
 		{"RevokeGrantsBySession", testRevokeGrantsBySession},
 		{"DeleteExpiredSignIn", testDeleteExpiredSignIn},
 		{"ZeroEventTime", testZeroEventTime},
+		{"TakeLease", testTakeLease},
 		{"CancelledContext", testCancelledContext},
 	}
 	for _, tc := range tests {
