@@ -113,6 +113,25 @@ type GrantFilter struct {
 	SessionID string // the browser session (sid) the grant was issued in
 }
 
+// GrantColumn is one set field of a GrantFilter: the grants column it
+// matches, and the value.
+type GrantColumn struct{ Column, Value string }
+
+// Columns returns the fields f sets, the most selective first: a browser
+// session, then a subject, then a client. A SQL backend that walks the
+// matches in batches leads the walk with the first, so signing one session
+// out of a client with a million grants reads one session's rows. An empty
+// filter has none.
+func (f GrantFilter) Columns() []GrantColumn {
+	var cs []GrantColumn
+	for _, c := range [...]GrantColumn{{"session_id", f.SessionID}, {"subject", f.Subject}, {"client_id", f.ClientID}} {
+		if c.Value != "" {
+			cs = append(cs, c)
+		}
+	}
+	return cs
+}
+
 // AuthRequest is a validated authorization request parked server-side:
 // pushed by a client (RFC 9126 PAR), or waiting while the user signs in and
 // consents. Params is opaque to the store (JSON of the request).

@@ -136,30 +136,22 @@ const revokeBatch = 1000
 // revokeBatch at a time, each batch one statement with its own statement
 // timeout and retries: revoking a client that holds a million grants is a
 // thousand short statements, none of which can outlive the timeout and
-// roll the revocation back. The most selective field set leads the walk
-// (a browser session, then a subject, then a client), so signing one
-// session out of a client with a million grants reads one session's rows.
+// roll the revocation back. The filter's most selective field leads the
+// walk (store.GrantFilter.Columns).
 // A grant revoked concurrently is skipped (the UPDATE re-checks
 // revoked_at IS NULL on the row's newest version), not counted twice.
 func (db *DB) RevokeGrants(ctx context.Context, f store.GrantFilter, at time.Time) (int, error) {
-	var lead, leadVal string
-	var rest []string
-	args := []any{at, "", ""} // $1 at, $2 the lead value, $3 the last id seen
-	for _, c := range []struct{ col, val string }{
-		{"session_id", f.SessionID}, {"subject", f.Subject}, {"client_id", f.ClientID},
-	} {
-		switch {
-		case c.val == "":
-		case lead == "":
-			lead, leadVal = c.col, c.val
-		default:
-			args = append(args, c.val)
-			rest = append(rest, " AND g."+c.col+" = $"+strconv.Itoa(len(args)))
-		}
-	}
-	if lead == "" {
+	cols := f.Columns()
+	if len(cols) == 0 {
 		// GrantFilter: at least one field must be set. Never "revoke all".
 		return 0, errors.New("postgres: revoke grants: empty filter")
+	}
+	lead := cols[0].Column
+	args := []any{at, cols[0].Value, ""} // $1 at, $2 the lead value, $3 the last id seen
+	var rest []string
+	for _, c := range cols[1:] {
+		args = append(args, c.Value)
+		rest = append(rest, " AND g."+c.Column+" = $"+strconv.Itoa(len(args)))
 	}
 	if at.IsZero() {
 		return 0, fmt.Errorf("postgres: revoke grants: %w", errZeroTime)
@@ -172,7 +164,6 @@ func (db *DB) RevokeGrants(ctx context.Context, f store.GrantFilter, at time.Tim
 			RETURNING 1
 		)
 		SELECT COALESCE(max(b.id), ''), count(*), (SELECT count(*) FROM u) FROM b`
-	args[1] = leadVal
 	total := 0
 	for {
 		var last string

@@ -159,29 +159,20 @@ const revokeBatch = 1000
 // primary-key order (keyset), revokeBatch at a time, each batch its own
 // short write transaction: revoking a client with a million grants never
 // holds the one writer for long, so refreshes go on between batches. The
-// most selective field set leads the walk (a browser session, then a
-// subject, then a client), so signing one session out of a big client reads
-// one session's rows; its index is (field, id), since SQLite keys every
-// index of a WITHOUT ROWID table by the primary key too.
+// filter's most selective field leads the walk (store.GrantFilter.Columns);
+// its index is (field, id), since SQLite keys every index of a WITHOUT
+// ROWID table by the primary key too.
 func (db *DB) RevokeGrants(ctx context.Context, f store.GrantFilter, at time.Time) (int, error) {
-	var lead string
-	var leadVal string
-	var rest []string
-	var restArgs []any
-	for _, c := range []struct{ col, val string }{
-		{"session_id", f.SessionID}, {"subject", f.Subject}, {"client_id", f.ClientID},
-	} {
-		switch {
-		case c.val == "":
-		case lead == "":
-			lead, leadVal = c.col, c.val
-		default:
-			rest, restArgs = append(rest, " AND "+c.col+" = ?"), append(restArgs, c.val)
-		}
-	}
-	if lead == "" {
+	cols := f.Columns()
+	if len(cols) == 0 {
 		// GrantFilter: at least one field must be set. Never "revoke all".
 		return 0, errors.New("sqlite: revoke grants: empty filter")
+	}
+	lead, leadVal := cols[0].Column, cols[0].Value
+	var rest []string
+	var restArgs []any
+	for _, c := range cols[1:] {
+		rest, restArgs = append(rest, " AND "+c.Column+" = ?"), append(restArgs, c.Value)
 	}
 	if at.IsZero() {
 		return 0, fmt.Errorf("sqlite: revoke grants: %w", errZeroTime)
