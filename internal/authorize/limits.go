@@ -4,6 +4,7 @@ import (
 	"net/url"
 	"sort"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/tollgate-oidc/tollgate/internal/oautherr"
 )
@@ -37,8 +38,8 @@ var MaxParamBytes = map[string]int{
 // stores them all).
 const MaxOtherParamBytes = 4096
 
-// freeText are the parameters stored as the client sent them: no control
-// character belongs in them (RFC 6749 Appendix A.5: state is VSCHAR), and
+// freeText are the parameters stored as the client sent them: they must be
+// UTF-8 text, and no control character belongs in them (RFC 6749 Appendix A.5: state is VSCHAR), and
 // refusing them keeps a stored request within about its byte caps.
 var freeText = []string{"state", "nonce", "login_hint", "ui_locales", "acr_values"}
 
@@ -64,7 +65,13 @@ func checkLengths(p url.Values) *oautherr.Error {
 		}
 	}
 	for _, k := range freeText {
-		if strings.ContainsFunc(p.Get(k), func(r rune) bool { return r < 0x20 || r == 0x7f }) {
+		v := p.Get(k)
+		if !utf8.ValidString(v) {
+			// The nonce goes into the ID token's JSON, which cannot carry
+			// such bytes, and PostgreSQL's text columns refuse them.
+			return oautherr.New(oautherr.InvalidRequest, "the %s parameter is not UTF-8 text", k)
+		}
+		if strings.ContainsFunc(v, func(r rune) bool { return r < 0x20 || r == 0x7f }) {
 			return oautherr.New(oautherr.InvalidRequest, "the %s parameter contains a control character", k)
 		}
 	}

@@ -68,6 +68,18 @@ func TestStoredParametersRefuseControlCharacters(t *testing.T) {
 			t.Errorf("%s: %v does not name the parameter", k, err)
 		}
 	}
+	// Bytes that are not UTF-8 are refused too: the nonce goes into the ID
+	// token's JSON, which cannot carry them, and PostgreSQL's text columns
+	// refuse them (the code would fail to store after the user signed in).
+	for _, k := range []string{"state", "nonce", "login_hint", "ui_locales", "acr_values"} {
+		p := limitsRequest()
+		p.Set(k, "abc\xffdef")
+		_, err := authorize.Validate(p, c, polWebCB, false)
+		polWantErr(t, err, oautherr.InvalidRequest)
+		if !strings.Contains(err.Error(), k) || !strings.Contains(err.Error(), "UTF-8") {
+			t.Errorf("%s: %v does not name the parameter and the problem", k, err)
+		}
+	}
 	// Printable text, spaces and non-ASCII letters are fine.
 	p := limitsRequest()
 	p.Set("login_hint", "Åse Ødegård <ase@example.no>")
