@@ -7,6 +7,7 @@ import (
 	"crypto/elliptic"
 	"crypto/rsa"
 	"errors"
+	"strings"
 	"time"
 
 	"github.com/go-jose/go-jose/v4"
@@ -175,6 +176,9 @@ func (a *Authenticator) checkClaims(clientID, endpoint string, c *jwt.Claims) er
 		return invalidAssertion("jti is required: a unique random value per assertion (RFC 7523 §3 item 7)")
 	case len(c.ID) > maxJTILen:
 		return invalidAssertion("jti is longer than %d characters", maxJTILen)
+	case strings.ContainsFunc(c.ID, func(r rune) bool { return r < 0x20 || r == 0x7f }):
+		// The jti is stored to refuse a replay; no store keeps a NUL in text.
+		return invalidAssertion("jti contains a control character; use a random printable value")
 	}
 	return nil
 }

@@ -154,6 +154,11 @@ func TestAssertionRejected(t *testing.T) {
 		{"no jti", func(t *testing.T) Credentials {
 			return jwtCreds(sign(t, ecKey, jose.ES256, "ec1", claims(func(c *jwt.Claims) { c.ID = "" })))
 		}, []string{"jti is required"}},
+		// A NUL cannot be stored in PostgreSQL's text columns: recording it
+		// would fail as a server error, so it is refused before.
+		{"jti with a control character", func(t *testing.T) Credentials {
+			return jwtCreds(sign(t, ecKey, jose.ES256, "ec1", claims(func(c *jwt.Claims) { c.ID = "abc\x00def" })))
+		}, []string{"jti", "control character"}},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {

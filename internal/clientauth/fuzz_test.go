@@ -284,7 +284,8 @@ func (c assertionClaims) valid(client, endpoint string) bool {
 	if c.Iat != nil && math.Trunc(*c.Iat) > now+skew {
 		return false
 	}
-	return c.JTI != nil && *c.JTI != "" && len(*c.JTI) <= maxJTILen
+	return c.JTI != nil && *c.JTI != "" && len(*c.JTI) <= maxJTILen &&
+		!strings.ContainsFunc(*c.JTI, func(r rune) bool { return r < 0x20 || r == 0x7f })
 }
 
 // FuzzFromRequest sends random Authorization headers, bodies and query
