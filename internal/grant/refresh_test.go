@@ -69,7 +69,7 @@ func TestRetryWithinGraceForADisabledUser(t *testing.T) {
 func TestRefreshByAnotherClientIsAnsweredAsUnknown(t *testing.T) {
 	f := newFixture(t)
 	rt := f.mustRedeem().RefreshToken
-	_, err := f.refresh("app", mint.NewRefreshToken())
+	_, err := f.refresh("app", mint.NewLegacyRefreshToken())
 	unknown := wantOAuth(t, err, oautherr.InvalidGrant).Description
 	_, err = f.refresh("other", rt)
 	if got := wantOAuth(t, err, oautherr.InvalidGrant).Description; got != unknown {

@@ -25,9 +25,11 @@ const rotationInfo = "tollgate/refresh-rotation/v1"
 
 var b64 = base64.RawURLEncoding
 
-// NewRefreshToken returns a new refresh token: RefreshPrefix and 256 random
-// bits (RFC 6749 §10.10: tokens must be infeasible to guess).
-func NewRefreshToken() string { return newOpaque(RefreshPrefix) }
+// NewLegacyRefreshToken returns a refresh token in the shape builds before
+// named tokens issued: RefreshPrefix and 256 random bits (RFC 6749 §10.10).
+// Nothing issues it any more (RefreshKeys.First does); tests use it to
+// stand for a token an earlier build handed out, which still works.
+func NewLegacyRefreshToken() string { return newOpaque(RefreshPrefix) }
 
 // NewCode returns a new authorization code (RFC 6749 §4.1.2), shaped like a
 // refresh token but with CodePrefix.

@@ -9,7 +9,7 @@ import (
 func TestNewTokensWellFormed(t *testing.T) {
 	seen := map[string]bool{}
 	for range 200 {
-		rt, code := NewRefreshToken(), NewCode()
+		rt, code := NewLegacyRefreshToken(), NewCode()
 		if !WellFormed(RefreshPrefix, rt) || !WellFormed(CodePrefix, code) {
 			t.Fatalf("not well formed: %q %q", rt, code)
 		}
@@ -58,7 +58,7 @@ func TestHashToken(t *testing.T) {
 	if got, want := HashToken("abc"), "ungWv48Bz-pBQUDeXa4iI7ADYaOWF3qctBD_YfIAFa0"; got != want {
 		t.Errorf("HashToken(abc) = %q, want %q", got, want)
 	}
-	if HashToken(NewRefreshToken()) == HashToken(NewRefreshToken()) {
+	if HashToken(NewLegacyRefreshToken()) == HashToken(NewLegacyRefreshToken()) {
 		t.Error("distinct tokens hash alike")
 	}
 }
@@ -79,7 +79,7 @@ func TestRotationKey(t *testing.T) {
 
 func TestDeriveSuccessor(t *testing.T) {
 	key := RotationKey([]byte("0123456789abcdef0123456789abcdef"))
-	presented := NewRefreshToken()
+	presented := NewLegacyRefreshToken()
 	base := DeriveSuccessor(key, "grant-1", 3, presented)
 	if !WellFormed(RefreshPrefix, base) {
 		t.Fatalf("successor %q is not a well-formed refresh token", base)
@@ -94,7 +94,7 @@ func TestDeriveSuccessor(t *testing.T) {
 	variants := map[string]string{
 		"generation":     DeriveSuccessor(key, "grant-1", 4, presented),
 		"grant":          DeriveSuccessor(key, "grant-2", 3, presented),
-		"presented":      DeriveSuccessor(key, "grant-1", 3, NewRefreshToken()),
+		"presented":      DeriveSuccessor(key, "grant-1", 3, NewLegacyRefreshToken()),
 		"key":            DeriveSuccessor(otherKey, "grant-1", 3, presented),
 		"shifted fields": DeriveSuccessor(key, "grant-13", 3, presented[1:]),
 		"negative gen":   DeriveSuccessor(key, "grant-1", -3, presented),
@@ -126,7 +126,7 @@ func TestDeriveSuccessorVector(t *testing.T) {
 
 func BenchmarkDeriveSuccessor(b *testing.B) {
 	key := RotationKey([]byte("0123456789abcdef0123456789abcdef"))
-	presented := NewRefreshToken()
+	presented := NewLegacyRefreshToken()
 	b.ReportAllocs()
 	for b.Loop() {
 		DeriveSuccessor(key, "Zm9vYmFyYmF6cXV4cXV1eA", 42, presented)
@@ -136,6 +136,6 @@ func BenchmarkDeriveSuccessor(b *testing.B) {
 func BenchmarkNewRefreshToken(b *testing.B) {
 	b.ReportAllocs()
 	for b.Loop() {
-		NewRefreshToken()
+		NewLegacyRefreshToken()
 	}
 }

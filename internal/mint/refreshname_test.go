@@ -161,7 +161,7 @@ func TestOpenRefreshToken(t *testing.T) {
 		}
 		return s[:i] + string(c) + s[i+1:]
 	}
-	legacy := NewRefreshToken()
+	legacy := NewLegacyRefreshToken()
 	tests := []struct {
 		name string
 		v    string

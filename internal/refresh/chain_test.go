@@ -229,7 +229,7 @@ func legacyGrant(t *testing.T, f *fixture) (string, store.Grant) {
 	now := f.clk.Now()
 	g := store.Grant{ID: mint.NewID(), ClientID: "app", Subject: "alice", Scopes: []string{"openid", "offline_access"},
 		AuthTime: now, CreatedAt: now, ExpiresAt: now.Add(oneTime.MaxLifetime)}
-	tok := mint.NewRefreshToken()
+	tok := mint.NewLegacyRefreshToken()
 	if err := f.st.CreateGrant(f.ctx, g, store.RefreshToken{Hash: mint.HashToken(tok), GrantID: g.ID,
 		CreatedAt: now, ExpiresAt: now.Add(oneTime.IdleLifetime)}); err != nil {
 		t.Fatal(err)

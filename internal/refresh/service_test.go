@@ -207,7 +207,7 @@ func TestWrongClientAndGarbage(t *testing.T) {
 	first := f.issue(t, oneTime)
 	_, err := f.svc.Refresh(f.ctx, first.Token, "other", oneTime, nil)
 	wantErr(t, err, refresh.ErrWrongClient)
-	for _, tok := range []string{"", "x", mint.RefreshPrefix, mint.NewRefreshToken(), first.Token + "x", "tgrt_" + string(make([]byte, 43))} {
+	for _, tok := range []string{"", "x", mint.RefreshPrefix, mint.NewLegacyRefreshToken(), first.Token + "x", "tgrt_" + string(make([]byte, 43))} {
 		_, err := f.refresh(tok, oneTime)
 		wantErr(t, err, refresh.ErrUnknown)
 	}
