@@ -13,6 +13,7 @@ import (
 	"strings"
 	"syscall"
 	"testing"
+	"time"
 )
 
 // ownPostgres is a PostgreSQL server of one test's own, made with
@@ -148,12 +149,54 @@ func (p *ownPostgres) freeze() {
 	if err != nil {
 		p.t.Fatalf("postmaster.pid: %q", first)
 	}
-	pids := append([]int{pm}, childrenOf(pm)...)
-	for _, pid := range pids {
-		if err := syscall.Kill(pid, syscall.SIGSTOP); err == nil {
-			p.frozen = append(p.frozen, pid)
+	// The postmaster first, and only once it has stopped its children: a
+	// backend it forks while we list would otherwise run on and answer
+	// (seen in CI: one node kept a connection to such a backend).
+	if err := syscall.Kill(pm, syscall.SIGSTOP); err != nil {
+		p.t.Fatalf("SIGSTOP postmaster %d: %v", pm, err)
+	}
+	p.frozen = append(p.frozen, pm)
+	for i := 0; i < 100 && processState(pm) != "T"; i++ {
+		time.Sleep(10 * time.Millisecond)
+	}
+	if st := processState(pm); st != "T" {
+		p.t.Fatalf("postmaster %d is in state %q after SIGSTOP, not stopped", pm, st)
+	}
+	stopped := map[int]bool{pm: true}
+	for {
+		fresh := 0
+		for _, pid := range childrenOf(pm) {
+			if stopped[pid] {
+				continue
+			}
+			stopped[pid] = true
+			fresh++
+			if err := syscall.Kill(pid, syscall.SIGSTOP); err == nil {
+				p.frozen = append(p.frozen, pid)
+			}
+		}
+		if fresh == 0 {
+			return
 		}
 	}
+}
+
+// processState is the state letter of pid from /proc/PID/stat ("T" once a
+// SIGSTOP took effect), or "" when it cannot be read.
+func processState(pid int) string {
+	stat, err := os.ReadFile(filepath.Join("/proc", strconv.Itoa(pid), "stat"))
+	if err != nil {
+		return ""
+	}
+	i := bytes.LastIndexByte(stat, ')')
+	if i < 0 {
+		return ""
+	}
+	f := strings.Fields(string(stat[i+1:]))
+	if len(f) == 0 {
+		return ""
+	}
+	return f[0]
 }
 
 // thaw continues what freeze stopped.
