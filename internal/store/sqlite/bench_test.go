@@ -44,6 +44,7 @@ func BenchmarkRotate(b *testing.B) {
 	b.ReportAllocs()
 	b.SetParallelism(8)
 	b.ResetTimer()
+	cpu := processCPU()
 	b.RunParallel(func(pb *testing.PB) {
 		id := "grant-" + strconv.FormatUint(seq.Add(1), 10)
 		cur := hash()
@@ -71,5 +72,6 @@ func BenchmarkRotate(b *testing.B) {
 			cur = next.Hash
 		}
 	})
+	reportCPU(b, cpu)
 	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "rotations/s")
 }
