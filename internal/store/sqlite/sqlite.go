@@ -38,13 +38,9 @@ type DB struct {
 	r  *sql.DB // read-only pool
 	ck *sql.DB // the checkpointer's connection (checkpoint.go)
 
-	// The refresh lookup's batch readers (lookup.go), each with a read
-	// connection of its own.
-	readers []*batchReader
-	lookups chan *lookup // to the batch readers; unbuffered
-
 	// Statements of the refresh hot path, prepared once per connection
 	// instead of parsed on every call.
+	findToken       *sql.Stmt // r
 	findGrant       *sql.Stmt // r
 	insertSuccessor *sql.Stmt // w
 	consume         *sql.Stmt // w
@@ -56,7 +52,6 @@ type DB struct {
 	closing          chan struct{}  // closed by Close: background goroutines stop
 	rotatorDone      chan struct{}
 	checkpointerDone chan struct{}
-	readersDone      sync.WaitGroup
 	closeOnce        sync.Once
 	closeErr         error
 }
@@ -91,11 +86,9 @@ func Open(ctx context.Context, path string) (*DB, error) {
 		return nil, err
 	}
 	db.r, _ = sql.Open("sqlite", dsn(abs, readerParams))
-	// The batch readers hold one connection each for good; the rest serve
-	// every other read.
-	k, n := runtime.GOMAXPROCS(0), max(4, runtime.GOMAXPROCS(0))
-	db.r.SetMaxOpenConns(n + k)
-	db.r.SetMaxIdleConns(n + k) // keep them: opening one re-runs the pragmas
+	n := max(4, runtime.GOMAXPROCS(0))
+	db.r.SetMaxOpenConns(n)
+	db.r.SetMaxIdleConns(n) // keep them: opening one re-runs the pragmas
 	db.ck, _ = sql.Open("sqlite", dsn(abs, checkpointParams))
 	db.ck.SetMaxOpenConns(1)
 	db.ck.SetMaxIdleConns(1)
@@ -103,15 +96,6 @@ func Open(ctx context.Context, path string) (*DB, error) {
 		db.closeAll()
 		return nil, err
 	}
-	for range k {
-		br, err := newBatchReader(ctx, db.r)
-		if err != nil {
-			db.closeAll()
-			return nil, fmt.Errorf("sqlite: open: %w", err)
-		}
-		db.readers = append(db.readers, br)
-	}
-	db.lookups = make(chan *lookup)
 	db.rotations = make(chan *rotation)
 	db.kick = make(chan struct{}, 1)
 	db.closing = make(chan struct{})
@@ -119,10 +103,6 @@ func Open(ctx context.Context, path string) (*DB, error) {
 	db.checkpointerDone = make(chan struct{})
 	go db.rotator()
 	go db.checkpointer()
-	db.readersDone.Add(len(db.readers))
-	for _, br := range db.readers {
-		go db.readBatches(br)
-	}
 	return db, nil
 }
 
@@ -172,6 +152,8 @@ func (db *DB) prepare(ctx context.Context) error {
 		on   *sql.DB
 		text string
 	}{
+		{&db.findToken, db.r, `SELECT ` + tokenCols + `, ` + grantCols + `
+			FROM refresh_tokens t JOIN grants g ON g.id = t.grant_id WHERE t.hash = ?`},
 		{&db.findGrant, db.r, `SELECT ` + grantCols + `,
 			COALESCE((SELECT t.generation FROM refresh_tokens t WHERE t.grant_id = g.id ORDER BY t.seq DESC LIMIT 1), -1)
 			FROM grants g WHERE g.id = ?`},
@@ -214,14 +196,13 @@ func (db *DB) prepare(ctx context.Context) error {
 }
 
 // Close stops the background goroutines, answering any batch of rotations
-// or lookups in flight first, then closes the statements and the connections. It is
+// in flight first, then closes the statements and the connections. It is
 // safe to call more than once.
 func (db *DB) Close() error {
 	db.closeOnce.Do(func() {
 		close(db.closing)
 		<-db.rotatorDone
 		<-db.checkpointerDone
-		db.readersDone.Wait()
 		db.closeErr = db.closeAll()
 	})
 	return db.closeErr
@@ -229,10 +210,7 @@ func (db *DB) Close() error {
 
 func (db *DB) closeAll() error {
 	var errs []error
-	for _, br := range db.readers {
-		errs = append(errs, br.close())
-	}
-	for _, st := range []*sql.Stmt{db.findGrant, db.insertSuccessor, db.consume, db.dropPredecessor, db.tokenState} {
+	for _, st := range []*sql.Stmt{db.findToken, db.findGrant, db.insertSuccessor, db.consume, db.dropPredecessor, db.tokenState} {
 		if st != nil {
 			errs = append(errs, st.Close())
 		}
