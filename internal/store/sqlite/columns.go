@@ -16,7 +16,9 @@ import (
 const (
 	grantCols = `g.id, g.client_id, g.subject, g.scopes, g.auth_time, g.session_id, g.amr,
 		g.created_at, g.expires_at, g.revoked_at`
-	tokenCols = `t.hash, t.grant_id, t.generation, t.created_at, t.expires_at, t.consumed_at, t.successor_hash`
+	// tokenCols are a token's columns but hash and grant_id, which a
+	// lookup by hash knows already (tokenDest).
+	tokenCols = `t.generation, t.created_at, t.expires_at, t.consumed_at, t.successor_hash`
 	codeCols  = `hash, client_id, redirect_uri, code_challenge, code_challenge_method, subject, scopes,
 		nonce, session_id, amr, auth_time, created_at, expires_at, consumed_at, grant_id`
 	requestCols = `id, client_id, params, created_at, expires_at, consumed_at`
@@ -40,8 +42,7 @@ func tokenArgs(t store.RefreshToken) []any {
 }
 
 func tokenDest(t *store.RefreshToken) []any {
-	return []any{&t.Hash, &t.GrantID, &t.Generation, timeCol{&t.CreatedAt}, timeCol{&t.ExpiresAt},
-		timeCol{&t.ConsumedAt}, &t.SuccessorHash}
+	return []any{&t.Generation, timeCol{&t.CreatedAt}, timeCol{&t.ExpiresAt}, timeCol{&t.ConsumedAt}, &t.SuccessorHash}
 }
 
 func codeArgs(c store.AuthCode) []any {

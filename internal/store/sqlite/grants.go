@@ -56,6 +56,7 @@ func (db *DB) RefreshToken(ctx context.Context, hash string) (store.RefreshToken
 	if err != nil {
 		return store.RefreshToken{}, store.Grant{}, fmt.Errorf("sqlite: refresh token: %w", err)
 	}
+	t.Hash, t.GrantID = hash, g.ID
 	return t, g, nil
 }
 

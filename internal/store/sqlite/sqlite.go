@@ -152,6 +152,9 @@ func (db *DB) prepare(ctx context.Context) error {
 		on   *sql.DB
 		text string
 	}{
+		// The token's hash and grant id are not selected: they are the
+		// hash asked for and g.id (RefreshToken sets them). Each column
+		// costs the driver its name and type, as strings, on every query.
 		{&db.findToken, db.r, `SELECT ` + tokenCols + `, ` + grantCols + `
 			FROM refresh_tokens t JOIN grants g ON g.id = t.grant_id WHERE t.hash = ?`},
 		{&db.findGrant, db.r, `SELECT ` + grantCols + `,
