@@ -45,21 +45,6 @@ func (db *DB) GrantChain(ctx context.Context, id string) (store.Grant, int, erro
 	return g, newest, nil
 }
 
-// RefreshToken implements store.Store.
-func (db *DB) RefreshToken(ctx context.Context, hash string) (store.RefreshToken, store.Grant, error) {
-	var t store.RefreshToken
-	var g store.Grant
-	err := db.findToken.QueryRowContext(ctx, hash).Scan(append(tokenDest(&t), grantDest(&g)...)...)
-	if errors.Is(err, sql.ErrNoRows) {
-		return store.RefreshToken{}, store.Grant{}, fmt.Errorf("sqlite: refresh token: %w", store.ErrNotFound)
-	}
-	if err != nil {
-		return store.RefreshToken{}, store.Grant{}, fmt.Errorf("sqlite: refresh token: %w", err)
-	}
-	t.Hash, t.GrantID = hash, g.ID
-	return t, g, nil
-}
-
 // whyNot explains a conditional token write that matched no row: ErrNotFound
 // if the token does not exist, ErrConflict if it is consumed or its grant
 // revoked; for a live token it returns the token's grant id for the caller

@@ -57,41 +57,60 @@ func (db *DB) RotateRefreshToken(ctx context.Context, oldHash string, consumedAt
 	return <-r.done
 }
 
-// rotator runs until Close, one batch at a time.
+// rotator runs until Close, one batch at a time. It also answers the
+// refresh lookups (lookup.go): a batch is every rotation and lookup queued
+// while the previous one ran.
 func (db *DB) rotator() {
 	defer close(db.rotatorDone)
 	batch := make([]*rotation, 0, maxBatch)
+	looks := make([]*lookup, 0, maxLookups)
 	for {
+		batch, looks = batch[:0], looks[:0]
 		select {
 		case <-db.closing:
 			return
 		case r := <-db.rotations:
-			batch = append(batch[:0], r)
+			batch = append(batch, r)
+		case l := <-db.lookups:
+			looks = append(looks, l)
 		}
 	drain:
-		for len(batch) < maxBatch {
+		for len(batch) < maxBatch && len(looks) < maxLookups {
 			select {
 			case r := <-db.rotations:
 				batch = append(batch, r)
+			case l := <-db.lookups:
+				looks = append(looks, l)
 			default:
 				break drain
 			}
 		}
-		db.commitBatch(batch)
+		if len(batch) == 0 {
+			db.readBatch(looks)
+		} else {
+			db.commitBatch(looks, batch)
+		}
 		clear(batch) // drop references to answered callers
+		clear(looks)
 	}
 }
 
-// commitBatch applies the batch in one transaction and answers every caller.
+// commitBatch answers the lookups, then applies the batch of rotations, in
+// one transaction, and answers every caller. The lookups come first, so
+// they read what was committed when the transaction began.
 // A rotation that loses (ErrNotFound, ErrConflict, another grant) writes
 // nothing and leaves the others be; any other error aborts the whole batch
 // and every caller in it gets that error, since none of it was written.
-func (db *DB) commitBatch(batch []*rotation) {
+func (db *DB) commitBatch(looks []*lookup, batch []*rotation) {
 	// The transaction serves many callers, so it runs under none of their
 	// contexts; each caller's context is checked before its rotation.
 	ctx := context.Background()
 	errs := make([]error, len(batch))
 	err := db.write(ctx, "rotate", func(tx *sql.Tx) error {
+		if len(looks) > 0 {
+			answer(tx.StmtContext(ctx, db.findToken), looks)
+			looks = nil
+		}
 		st := txStmts{tx.StmtContext(ctx, db.insertSuccessor), tx.StmtContext(ctx, db.consume),
 			tx.StmtContext(ctx, db.dropPredecessor), tx.StmtContext(ctx, db.tokenState)}
 		for i, r := range batch {
@@ -107,6 +126,9 @@ func (db *DB) commitBatch(batch []*rotation) {
 		}
 		return nil
 	})
+	if looks != nil { // BEGIN failed: each on its own, as unbatched
+		answer(db.findToken, looks)
+	}
 	for i, r := range batch {
 		switch {
 		case err != nil:

@@ -40,7 +40,7 @@ type DB struct {
 
 	// Statements of the refresh hot path, prepared once per connection
 	// instead of parsed on every call.
-	findToken       *sql.Stmt // r
+	findToken       *sql.Stmt // w (lookup.go)
 	findGrant       *sql.Stmt // r
 	insertSuccessor *sql.Stmt // w
 	consume         *sql.Stmt // w
@@ -48,6 +48,7 @@ type DB struct {
 	tokenState      *sql.Stmt // w
 
 	rotations        chan *rotation // to the rotator (rotate.go); unbuffered
+	lookups          chan *lookup   // to the rotator (lookup.go); unbuffered
 	kick             chan struct{}  // to the checkpointer; buffered 1
 	closing          chan struct{}  // closed by Close: background goroutines stop
 	rotatorDone      chan struct{}
@@ -97,6 +98,7 @@ func Open(ctx context.Context, path string) (*DB, error) {
 		return nil, err
 	}
 	db.rotations = make(chan *rotation)
+	db.lookups = make(chan *lookup)
 	db.kick = make(chan struct{}, 1)
 	db.closing = make(chan struct{})
 	db.rotatorDone = make(chan struct{})
@@ -155,7 +157,7 @@ func (db *DB) prepare(ctx context.Context) error {
 		// The token's hash and grant id are not selected: they are the
 		// hash asked for and g.id (RefreshToken sets them). Each column
 		// costs the driver its name and type, as strings, on every query.
-		{&db.findToken, db.r, `SELECT ` + tokenCols + `, ` + grantCols + `
+		{&db.findToken, db.w, `SELECT ` + tokenCols + `, ` + grantCols + `
 			FROM refresh_tokens t JOIN grants g ON g.id = t.grant_id WHERE t.hash = ?`},
 		{&db.findGrant, db.r, `SELECT ` + grantCols + `,
 			COALESCE((SELECT t.generation FROM refresh_tokens t WHERE t.grant_id = g.id ORDER BY t.seq DESC LIMIT 1), -1)
@@ -199,7 +201,7 @@ func (db *DB) prepare(ctx context.Context) error {
 }
 
 // Close stops the background goroutines, answering any batch of rotations
-// in flight first, then closes the statements and the connections. It is
+// and lookups in flight first, then closes the statements and the connections. It is
 // safe to call more than once.
 func (db *DB) Close() error {
 	db.closeOnce.Do(func() {
