@@ -109,6 +109,7 @@ var backendTests = []struct {
 }{
 	{"RotateRaceHandles", testRotateRaceHandles},
 	{"ChainRows", testChainRows},
+	{"OtherHandleSeenAtOnce", testOtherHandleSeenAtOnce},
 }
 
 // t0 is the fixtures' reference time: now, in a zone other than UTC (a
