@@ -14,6 +14,11 @@
 //   - A pool of query_only connections for reads. In WAL mode readers never
 //     block the writer or each other, and a read that starts after a commit
 //     sees it, so a revocation is visible at once.
+//   - But the refresh lookup runs on the writer, in the rotator's batch
+//     (lookup.go): a reader's page cache is emptied by every commit of the
+//     writer, the writer's own is not, so the lookup's pages stay cached and
+//     are the ones the token's rotation writes next. It too starts its
+//     transaction after it was asked, so it sees every earlier commit.
 //   - WAL with synchronous=NORMAL: a commit is a write to the log, not an
 //     fsync. A power cut can lose the last commits but never corrupts the
 //     file; that is the trade that makes ~10,000 rotations/s possible.
