@@ -102,20 +102,18 @@ func (m *Minter) AccessToken(c AccessClaims, alg string) (string, error) {
 	return m.sign(alg, typAccessToken, payload)
 }
 
-// sign signs payload directly as a compact JWS (RFC 7515 §7.1). Building
-// the claims with go-jose's jwt.Signed(...).Claims(...) would marshal them,
-// decode them into a map and marshal the map again; see
-// BenchmarkAccessTokenES256JWTBuilder.
+// sign signs payload as a compact JWS (RFC 7515 §7.1) with the newest key
+// for alg and a "typ" header, through keys.JWSSigner: Tollgate's own
+// serialization over the standard library's signatures, its protected
+// header encoded once per key. Building the claims with go-jose's
+// jwt.Signed(...).Claims(...) would marshal them, decode them into a map
+// and marshal the map again; see BenchmarkAccessTokenES256JWTBuilder.
 func (m *Minter) sign(alg, typ string, payload []byte) (string, error) {
-	signer, _, err := m.keys.TypedSigner(alg, typ)
+	signer, err := m.keys.JWSSigner(alg, typ)
 	if err != nil {
 		return "", fmt.Errorf("mint: %w", err)
 	}
-	jws, err := signer.Sign(payload)
-	if err != nil {
-		return "", fmt.Errorf("mint: signing: %w", err)
-	}
-	return jws.CompactSerialize()
+	return signer.Sign(payload)
 }
 
 func checkTimes(iat, exp time.Time) error {
