@@ -13,6 +13,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	jose "github.com/go-jose/go-jose/v4"
 
@@ -209,5 +210,43 @@ func TestSigningKeyMustFitAlg(t *testing.T) {
 		if _, ok := algSpecs[alg]; !ok {
 			t.Errorf("Load creates %s keys, which the signer cannot use", alg)
 		}
+	}
+}
+
+// TestJWSSignerFollowsRotation: after a reload brings a newer key, tokens
+// are signed by it and name it in "kid"; a token of the older key still
+// verifies against the older key, which stays published.
+func TestJWSSignerFollowsRotation(t *testing.T) {
+	st, _, b, _ := twoNodes(t)
+	before, err := b.JWSSigner("ES256", "at+jwt")
+	if err != nil {
+		t.Fatal(err)
+	}
+	oldTok, _ := before.Sign([]byte(`{"n":1}`))
+	addKey(t, st, "es256-rotated", t0.Add(time.Hour))
+	if err := b.Reload(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	after, err := b.JWSSigner("ES256", "at+jwt")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if after.KeyID() != "es256-rotated" || after.KeyID() == before.KeyID() {
+		t.Fatalf("after rotation the signer's kid is %q", after.KeyID())
+	}
+	newTok, _ := after.Sign([]byte(`{"n":2}`))
+	if h := header(t, newTok); h.KeyID != "es256-rotated" {
+		t.Errorf("new token's kid %q", h.KeyID)
+	}
+	newPub, _ := b.PublicKey("es256-rotated")
+	oldPub, _ := b.PublicKey(before.KeyID())
+	if _, err := verifyCompact(newTok, newPub); err != nil {
+		t.Errorf("new token against the new key: %v", err)
+	}
+	if _, err := verifyCompact(newTok, oldPub); err == nil {
+		t.Error("new token verified against the old key: it was not signed by the new one")
+	}
+	if _, err := verifyCompact(oldTok, oldPub); err != nil {
+		t.Errorf("old token against the old key: %v", err)
 	}
 }

@@ -2,7 +2,6 @@ package mint
 
 import (
 	"crypto/rand"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"strings"
@@ -50,9 +49,10 @@ type AccessClaims struct {
 	Extra map[string]any
 }
 
-// accessPayload is the JSON of an access token, marshalled in one pass.
-// RFC 9068 omits nbf; Tollgate does not set it, so a resource server whose
-// clock runs a little behind does not reject a fresh token.
+// accessPayload is the JSON of an access token as verification decodes it
+// (minting writes accessJSON). RFC 9068 omits nbf; Tollgate does not set
+// it, so a resource server whose clock runs a little behind does not
+// reject a fresh token.
 type accessPayload struct {
 	Issuer    string          `json:"iss"`
 	Subject   string          `json:"sub"`
@@ -80,26 +80,19 @@ func (m *Minter) AccessToken(c AccessClaims, alg string) (string, error) {
 	if c.ID == "" {
 		c.ID = NewID()
 	}
-	p := accessPayload{
+	p := accessJSON{
 		Issuer:    m.issuer,
 		Subject:   c.Subject,
-		Audience:  jwt.Audience(c.Audience),
-		Expiry:    numericDate(c.ExpiresAt),
-		IssuedAt:  numericDate(c.IssuedAt),
+		Audience:  audience(c.Audience),
+		Expiry:    unixOrZero(c.ExpiresAt),
+		IssuedAt:  unixOrZero(c.IssuedAt),
 		ID:        c.ID,
 		ClientID:  c.ClientID,
 		Scope:     strings.Join(c.Scopes, " "),
-		AuthTime:  numericDate(c.AuthTime),
+		AuthTime:  unixOrZero(c.AuthTime),
 		SessionID: c.SessionID,
 	}
-	payload, err := json.Marshal(p)
-	if err != nil {
-		return "", fmt.Errorf("mint: encoding access token claims: %w", err)
-	}
-	if payload, err = appendExtra(payload, c.Extra); err != nil {
-		return "", err
-	}
-	return m.sign(alg, typAccessToken, payload)
+	return m.signPayload(alg, typAccessToken, &p, c.Extra)
 }
 
 // sign signs payload as a compact JWS (RFC 7515 §7.1) with the newest key
