@@ -1,13 +1,16 @@
 package mint
 
 import (
+	"bytes"
 	"context"
 	"crypto"
 	"encoding/base64"
+	"encoding/json"
 	"reflect"
 	"strings"
 	"testing"
 	"time"
+	"unicode/utf8"
 
 	"github.com/coreos/go-oidc/v3/oidc"
 	jose "github.com/go-jose/go-jose/v4"
@@ -168,4 +171,87 @@ func TestTokensVerifyWithGoOIDC(t *testing.T) {
 			}
 		}
 	}
+}
+
+// FuzzEncodePayload: whatever user claims come in, the payload is one
+// valid JSON object in which every name appears once, the registered
+// claims keep their values, and every other user claim is there as given.
+func FuzzEncodePayload(f *testing.F) {
+	f.Add("email", "u@example.com", "sub", 1.5, false)
+	f.Add("name", "<\u2028>&\"\\", "x", 0.0, false)
+	f.Add("", "\xff", "iss", 1e300, false)
+	f.Add("a", "b", "c", 1.0, true)
+	f.Fuzz(func(t *testing.T, k1, v1, k2 string, n float64, empty bool) {
+		if !utf8.ValidString(k1) || !utf8.ValidString(k2) {
+			// Claim names are the server's own (grant.UserClaims). Like
+			// json.Marshal before, encoding/json folds an invalid name to
+			// U+FFFD, so two such names would collide; none can become a
+			// registered name.
+			t.Skip()
+		}
+		claims := &accessJSON{Issuer: issuer, Subject: "user-1", Audience: "api", Expiry: 2, IssuedAt: 1, ID: "j", ClientID: "c"}
+		extra := map[string]any{k1: v1, k2: n}
+		if empty {
+			extra = nil
+		}
+		var buf bytes.Buffer
+		buf.WriteString("stale bytes a reused buffer must not show")
+		buf.Reset()
+		err := encodePayload(&buf, claims, extra)
+		if _, merr := json.Marshal(extra); merr != nil {
+			if err == nil {
+				t.Fatalf("encoded %v, which json.Marshal refuses (%v)", extra, merr)
+			}
+			return
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		out := buf.Bytes()
+		// Every name once: walk the top-level object token by token.
+		dec := json.NewDecoder(bytes.NewReader(out))
+		if tok, err := dec.Token(); err != nil || tok != json.Delim('{') {
+			t.Fatalf("%s: not an object", out)
+		}
+		seen := map[string]bool{}
+		for dec.More() {
+			name, err := dec.Token()
+			if err != nil {
+				t.Fatalf("%s: %v", out, err)
+			}
+			if seen[name.(string)] {
+				t.Fatalf("%s: %q twice", out, name)
+			}
+			seen[name.(string)] = true
+			var skip json.RawMessage
+			if err := dec.Decode(&skip); err != nil {
+				t.Fatalf("%s: %v", out, err)
+			}
+		}
+		if _, err := dec.Token(); err != nil || dec.More() {
+			t.Fatalf("%s: trailing data", out)
+		}
+		// The values: the registered claims as marshalled alone, then
+		// the user claims that are not registered.
+		want := map[string]any{}
+		base, _ := json.Marshal(claims)
+		json.Unmarshal(base, &want)
+		user := map[string]any{}
+		for k, v := range extra {
+			if !registered[k] {
+				user[k] = v
+			}
+		}
+		if len(user) > 0 {
+			b, _ := json.Marshal(user)
+			json.Unmarshal(b, &want)
+		}
+		var got map[string]any
+		if err := json.Unmarshal(out, &got); err != nil {
+			t.Fatalf("%s: %v", out, err)
+		}
+		if !reflect.DeepEqual(got, want) {
+			t.Fatalf("payload %s\n got %v\nwant %v", out, got, want)
+		}
+	})
 }
