@@ -122,7 +122,9 @@ func (s *Set) JWKSJSON() []byte { return s.cur.Load().jwksJSON }
 // header holds "alg", "kid" and, unless typ is empty, "typ" (RFC 7515
 // §4.1.9), such as "at+jwt" for access tokens (RFC 9068 §2.1) or "JWT".
 // Signers are built once per key and typ, and cached in the snapshot: a
-// reload that brings a newer key makes the next call sign with it.
+// reload that brings a newer key makes the next call sign with it. typ is
+// the caller's constant, never request input: each distinct value stays
+// cached for the snapshot's life.
 func (s *Set) JWSSigner(alg, typ string) (*JWSSigner, error) {
 	e, ok := s.cur.Load().current[alg]
 	if !ok {
