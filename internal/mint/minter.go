@@ -116,15 +116,6 @@ func checkTimes(iat, exp time.Time) error {
 	return nil
 }
 
-// numericDate is RFC 7519 §2 NumericDate: whole seconds since the epoch;
-// the zero time becomes 0, which "omitempty" drops.
-func numericDate(t time.Time) jwt.NumericDate {
-	if t.IsZero() {
-		return 0
-	}
-	return jwt.NumericDate(t.Unix())
-}
-
 // NewID returns a fresh identifier of 128 random bits, base64url: a jti
 // (RFC 7519 §4.1.7), a grant id, a session's public sid.
 func NewID() string {
