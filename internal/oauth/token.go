@@ -67,6 +67,6 @@ func (s *Server) token(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	noStore(w)
-	writeJSON(w, http.StatusOK, resp)
+	writeTokenResponse(w, resp)
 	return nil
 }
