@@ -84,6 +84,9 @@ type Server struct {
 	protoWarn sync.Once       // clientip.go: warn once about plain http behind a proxy
 	stored    *storedLimits   // parked and pushed requests per address and client
 	unready   atomic.Bool     // the last /readyz failed (health.go logs the change once)
+	// clientEndpoints: issuer + path of each endpoint a client
+	// authenticates at (clientRequest), by path.
+	clientEndpoints map[string]string
 }
 
 // AccessTokenAudience is the aud of every access token: the issuer's
@@ -103,6 +106,10 @@ func New(d Deps) (*Server, error) {
 	}
 	s := &Server{Deps: d, issuer: strings.TrimSuffix(d.Config.Issuer, "/"), prefix: strings.TrimSuffix(u.Path, "/")}
 	s.origins = corsOrigins(d.Config.Clients)
+	s.clientEndpoints = map[string]string{}
+	for _, p := range []string{PathToken, PathRevocation, PathIntrospect, PathPAR} {
+		s.clientEndpoints[p] = s.issuer + p
+	}
 	if s.proxies, err = proxy.New(d.Config.TrustedProxies); err != nil {
 		return nil, fmt.Errorf("trusted_proxies: %w", err)
 	}
