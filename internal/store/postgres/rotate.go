@@ -14,8 +14,9 @@ import (
 //
 //   - old consumes the presented token ($3) if it is unconsumed, in the
 //     successor's grant ($4), and that grant is not revoked. It finds the
-//     token by its primary key: the grant is compared as grant_id || ''
-//     so that the planner cannot take refresh_tokens_grant by grant_id
+//     token by its primary key: the grant is compared as grant_id
+//     concatenated with the empty string, so that the planner cannot take
+//     refresh_tokens_grant by grant_id
 //     instead, as the generic plan of the prepared statement did (both
 //     look like one row to it), walking every entry of the grant;
 //   - next inserts the successor only if old matched (a successor hash
