@@ -53,7 +53,16 @@ func BenchmarkRefreshInProcess(b *testing.B) {
 // inProcessToken posts a form to the token endpoint through h as client app
 // and returns the refresh token of the answer.
 func inProcessToken(b *testing.B, h http.Handler, body string) string {
-	req := httptest.NewRequest(http.MethodPost, "/connect/token", strings.NewReader(body))
+	// http.NewRequest, not httptest.NewRequest: the latter parses the request
+	// through a fresh 4 KiB bufio.Reader on every call, a tenth of the bytes
+	// this benchmark reported, where a real server reuses one per connection.
+	req, err := http.NewRequest(http.MethodPost, "http://example.com/connect/token", strings.NewReader(body))
+	if err != nil {
+		b.Errorf("token request: %v", err)
+		return ""
+	}
+	req.RemoteAddr = "192.0.2.1:1234" // as httptest.NewRequest sets it
+	req.RequestURI = "/connect/token"
 	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
 	req.SetBasicAuth("app", secretApp)
 	rec := httptest.NewRecorder()

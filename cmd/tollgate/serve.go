@@ -13,6 +13,7 @@ import (
 
 	"github.com/tollgate-oidc/tollgate/internal/app"
 	"github.com/tollgate-oidc/tollgate/internal/config"
+	"github.com/tollgate-oidc/tollgate/internal/gctune"
 )
 
 // configFlags are the flags every command that needs a configuration shares.
@@ -60,6 +61,16 @@ func cmdServe(args []string) error {
 	for _, w := range cfg.Warnings() {
 		log.Warn("configuration: " + w)
 	}
+	// Before the store opens: start-up hashes the configured users'
+	// passwords, and the collector should already know its floor.
+	gc, gcSays, err := gctune.FromEnv(os.Getenv)
+	if err != nil {
+		return err
+	}
+	if gc != nil {
+		defer gc.Stop()
+	}
+	log.Info(gcSays)
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	a, err := app.Open(ctx, cfg, app.Options{Log: log})

@@ -29,5 +29,5 @@ func (h *Handler) clientCredentials(ctx context.Context, req Request) (*Response
 	if !req.ScopeGiven {
 		scopes = slices.DeleteFunc(scopes, func(s string) bool { return s == ScopeOpenID })
 	}
-	return h.respond(ctx, issue{client: c, grantType: TypeClientCredentials, subject: c.ID, scopes: scopes})
+	return h.respond(ctx, issue{client: c, grantType: TypeClientCredentials, subject: c.ID, scopes: scopes}, nil)
 }

@@ -26,8 +26,6 @@ type issue struct {
 	amr       []string
 	nonce     string
 	grantID   string // preset grant id for a new family (code exchange)
-	// refreshed is set by the refresh grant: the token the client keeps.
-	refreshed *refresh.Issued
 }
 
 // mayHaveRefreshToken is HelseID's rule 1: a refresh token only for a
@@ -40,14 +38,17 @@ func mayHaveRefreshToken(c *config.Client, grantType string, scopes []string) bo
 		(grantType == TypeAuthorizationCode || grantType == TypePassword)
 }
 
-// respond mints the tokens of one successful grant.
-func (h *Handler) respond(ctx context.Context, in issue) (*Response, error) {
+// respond mints the tokens of one successful grant. refreshed is set by
+// the refresh grant: the token the client keeps. (It is a parameter of
+// its own, not a field of in, so that the refresh grant's Issued can stay
+// on its stack: in's slices escape into the tokens.)
+func (h *Handler) respond(ctx context.Context, in issue, refreshed *refresh.Issued) (*Response, error) {
 	c := in.client
 	now := h.Now()
 	tl := c.Tokens
 	resp := &Response{TokenType: "Bearer", Scope: strings.Join(in.scopes, " ")}
 
-	rt := in.refreshed
+	rt := refreshed
 	if rt == nil && mayHaveRefreshToken(c, in.grantType, in.scopes) {
 		iss, err := h.Refresh.Issue(ctx, store.Grant{
 			ID: in.grantID, ClientID: c.ID, Subject: in.subject, Scopes: in.scopes,

@@ -41,7 +41,7 @@ func (h *Handler) password(ctx context.Context, req Request) (*Response, error) 
 		client: c, grantType: TypePassword, subject: u.Subject, user: u, scopes: scopes,
 		// auth_time is when the password was checked: now.
 		authTime: h.Now(), amr: []string{"pwd"},
-	})
+	}, nil)
 }
 
 // ThrottledError is the token endpoint's answer to a throttled sign-in:

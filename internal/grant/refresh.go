@@ -55,8 +55,8 @@ func (h *Handler) refreshToken(ctx context.Context, req Request) (*Response, err
 	return h.respond(ctx, issue{
 		client: c, grantType: TypeRefreshToken, subject: g.Subject, user: user, scopes: scopes,
 		// OIDC Core §12.2: the original auth_time, no nonce.
-		authTime: g.AuthTime, sessionID: g.SessionID, amr: g.AMR, refreshed: &iss,
-	})
+		authTime: g.AuthTime, sessionID: g.SessionID, amr: g.AMR,
+	}, &iss)
 }
 
 // refreshErrors describes each lifecycle sentinel for the client developer.

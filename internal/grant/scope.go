@@ -58,6 +58,12 @@ func requestedScope(c *config.Client, req Request) ([]string, error) {
 // applies. A scope the client has since lost is dropped too.
 func narrowScope(c *config.Client, granted []string, req Request) ([]string, error) {
 	if !req.ScopeGiven {
+		if !slices.ContainsFunc(granted, func(s string) bool { return !c.AllowsScope(s) }) {
+			// The usual case, every scope still registered: no copy.
+			// Capped, so an append by a caller copies instead of
+			// writing into granted's array.
+			return granted[:len(granted):len(granted)], nil
+		}
 		return slices.DeleteFunc(slices.Clone(granted), func(s string) bool { return !c.AllowsScope(s) }), nil
 	}
 	out := make([]string, 0, len(req.Scope))

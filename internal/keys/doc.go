@@ -20,6 +20,14 @@
 // cannot hammer the store. A reload builds a new immutable snapshot and
 // swaps it in with one atomic pointer store, so readers never lock and
 // never see half a set; a reload that fails, or that finds fewer keys than
-// are in use, changes nothing. go-jose signers keep no per-call state, so
-// one cached signer per algorithm and snapshot serves every goroutine.
+// are in use, changes nothing.
+//
+// Signing (jws.go) is Tollgate's own compact JWS serialization (RFC 7515
+// §7.1) over the standard library's primitives: the protected header is
+// encoded once per key and "typ" and cached in the snapshot, and a token is
+// built in one buffer. ECDSA signatures are converted from DER to the
+// fixed-width R||S of RFC 7518 §3.4. go-jose stays for what it does well
+// here: JWK (un)marshalling and the published JWK Set; verification of
+// tokens (package mint) uses it too. A JWSSigner keeps no per-call state,
+// so one per key and typ serves every goroutine.
 package keys

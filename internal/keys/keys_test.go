@@ -60,15 +60,16 @@ func TestLoadRoundTrip(t *testing.T) {
 		t.Fatalf("second Load added keys: %d", len(st.rows))
 	}
 	for _, alg := range Algorithms {
-		signer, kid, err := set.Signer(alg)
+		signer, err := set.JWSSigner(alg, "")
 		if err != nil {
 			t.Fatal(err)
 		}
-		jws, err := signer.Sign([]byte("hello"))
+		kid := signer.KeyID()
+		tok, err := signer.Sign([]byte("hello"))
 		if err != nil {
 			t.Fatal(err)
 		}
-		h := header(t, jws)
+		h := header(t, tok)
 		if h.KeyID != kid || h.Algorithm != alg {
 			t.Errorf("%s: header kid=%q alg=%q, want %q", alg, h.KeyID, h.Algorithm, kid)
 		}
@@ -76,15 +77,15 @@ func TestLoadRoundTrip(t *testing.T) {
 		if !ok || !pub.IsPublic() {
 			t.Fatalf("%s: PublicKey(%q) = %v, %v", alg, kid, pub, ok)
 		}
-		if got, err := jws.Verify(pub); err != nil || string(got) != "hello" {
+		if got, err := verifyCompact(tok, pub); err != nil || string(got) != "hello" {
 			t.Errorf("%s: verify: %q, %v", alg, got, err)
 		}
 	}
 	if _, ok := set.PublicKey("nope"); ok {
 		t.Error("PublicKey found an unknown kid")
 	}
-	if _, _, err := set.Signer("HS256"); err == nil {
-		t.Error("Signer(HS256) succeeded")
+	if _, err := set.JWSSigner("HS256", ""); err == nil {
+		t.Error("JWSSigner(HS256) succeeded")
 	}
 }
 
@@ -120,42 +121,59 @@ func TestJWKS(t *testing.T) {
 	}
 }
 
-func TestTypedSigner(t *testing.T) {
+func TestJWSSignerCached(t *testing.T) {
 	set, err := Load(context.Background(), seeded(t), secret, t0)
 	if err != nil {
 		t.Fatal(err)
 	}
-	s1, kid, err := set.TypedSigner("ES256", "at+jwt")
+	s1, err := set.JWSSigner("ES256", "at+jwt")
 	if err != nil {
 		t.Fatal(err)
 	}
-	s2, _, _ := set.TypedSigner("ES256", "at+jwt")
+	s2, _ := set.JWSSigner("ES256", "at+jwt")
 	if s1 != s2 {
-		t.Error("TypedSigner not cached")
+		t.Error("JWSSigner not cached")
 	}
-	jws, err := s1.Sign([]byte("{}"))
+	if s3, _ := set.JWSSigner("ES256", "JWT"); s3 == s1 {
+		t.Error("one signer for two typ values")
+	}
+	tok, err := s1.Sign([]byte("{}"))
 	if err != nil {
 		t.Fatal(err)
 	}
-	h := header(t, jws)
-	if h.ExtraHeaders[jose.HeaderType] != "at+jwt" || h.KeyID != kid {
+	h := header(t, tok)
+	if h.ExtraHeaders[jose.HeaderType] != "at+jwt" || h.KeyID != s1.KeyID() || h.Algorithm != "ES256" {
 		t.Errorf("header %+v", h)
 	}
 }
 
-// header returns the protected header as a verifier sees it: go-jose
-// fills Header only when parsing.
-func header(t *testing.T, jws *jose.JSONWebSignature) jose.Header {
+// header returns the protected header of a compact JWS as a verifier sees it.
+func header(t *testing.T, tok string) jose.Header {
 	t.Helper()
-	compact, err := jws.CompactSerialize()
-	if err != nil {
-		t.Fatal(err)
-	}
-	parsed, err := jose.ParseSignedCompact(compact, []jose.SignatureAlgorithm{jose.RS256, jose.ES256})
+	parsed, err := jose.ParseSignedCompact(tok, []jose.SignatureAlgorithm{jose.RS256, jose.ES256})
 	if err != nil {
 		t.Fatal(err)
 	}
 	return parsed.Signatures[0].Protected
+}
+
+// verifyCompact checks tok with go-jose against pub and returns the payload.
+func verifyCompact(tok string, pub jose.JSONWebKey) ([]byte, error) {
+	parsed, err := jose.ParseSignedCompact(tok, []jose.SignatureAlgorithm{jose.SignatureAlgorithm(pub.Algorithm)})
+	if err != nil {
+		return nil, err
+	}
+	return parsed.Verify(pub)
+}
+
+// signingKID is the kid of the key that signs alg now.
+func signingKID(t *testing.T, set *Set, alg string) string {
+	t.Helper()
+	s, err := set.JWSSigner(alg, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return s.KeyID()
 }
 
 func TestShortSecret(t *testing.T) {
@@ -232,8 +250,7 @@ func TestConcurrentLoad(t *testing.T) {
 		if count[alg] != 1 {
 			t.Errorf("%s: %d keys stored, want 1", alg, count[alg])
 		}
-		_, k0, _ := sets[0].Signer(alg)
-		_, k1, _ := sets[1].Signer(alg)
+		k0, k1 := signingKID(t, sets[0], alg), signingKID(t, sets[1], alg)
 		if k0 != k1 {
 			t.Errorf("%s: nodes sign with different keys %q and %q", alg, k0, k1)
 		}
@@ -252,7 +269,7 @@ func TestNewestKeySigns(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, kid, _ := set.Signer("ES256"); kid != "es256-later" {
+	if kid := signingKID(t, set, "ES256"); kid != "es256-later" {
 		t.Errorf("signing kid = %q, want the newest", kid)
 	}
 	if n := len(set.JWKS().Keys); n != 3 {
@@ -275,18 +292,21 @@ func TestConcurrentSigning(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	signer, kid, _ := set.Signer("ES256")
-	pub, _ := set.PublicKey(kid)
+	signer, err := set.JWSSigner("ES256", "at+jwt")
+	if err != nil {
+		t.Fatal(err)
+	}
+	pub, _ := set.PublicKey(signer.KeyID())
 	var wg sync.WaitGroup
 	for range 8 {
 		wg.Go(func() {
 			for range 20 {
-				jws, err := signer.Sign([]byte("x"))
+				tok, err := signer.Sign([]byte("x"))
 				if err != nil {
 					t.Error(err)
 					return
 				}
-				if _, err := jws.Verify(pub); err != nil {
+				if _, err := verifyCompact(tok, pub); err != nil {
 					t.Error(err)
 					return
 				}

@@ -61,7 +61,7 @@ func TestUnknownKidReloads(t *testing.T) {
 	if err := a.Reload(context.Background()); err != nil {
 		t.Fatal(err)
 	}
-	if _, kid, _ := a.Signer("ES256"); kid != "es256-added-by-a" {
+	if kid := signingKID(t, a, "ES256"); kid != "es256-added-by-a" {
 		t.Fatalf("node a signs with %q after its reload", kid)
 	}
 	if strings.Contains(string(b.JWKSJSON()), "es256-added-by-a") {
@@ -154,7 +154,7 @@ func TestScheduledReloadPublishes(t *testing.T) {
 		}
 		time.Sleep(5 * time.Millisecond)
 	}
-	if _, kid, _ := b.Signer("ES256"); kid != "es256-scheduled" {
+	if kid := signingKID(t, b, "ES256"); kid != "es256-scheduled" {
 		t.Errorf("after the reload node b signs with %q, want the newest key", kid)
 	}
 }
@@ -193,7 +193,7 @@ func TestFailedReloadKeepsKeys(t *testing.T) {
 		t.Error("a failed reload changed the keys in use")
 	}
 	for _, alg := range Algorithms {
-		if _, _, err := b.Signer(alg); err != nil {
+		if _, err := b.JWSSigner(alg, ""); err != nil {
 			t.Errorf("%s: %v", alg, err)
 		}
 	}
@@ -208,22 +208,22 @@ func TestReloadUnderReaders(t *testing.T) {
 	for range 4 {
 		wg.Go(func() {
 			for ctx.Err() == nil {
-				signer, kid, err := b.TypedSigner("ES256", "at+jwt")
+				signer, err := b.JWSSigner("ES256", "at+jwt")
 				if err != nil {
 					t.Error(err)
 					return
 				}
-				jws, err := signer.Sign([]byte("x"))
+				tok, err := signer.Sign([]byte("x"))
 				if err != nil {
 					t.Error(err)
 					return
 				}
-				pub, ok := b.PublicKey(kid)
+				pub, ok := b.PublicKey(signer.KeyID())
 				if !ok {
-					t.Errorf("kid %q of the signer is not published", kid)
+					t.Errorf("kid %q of the signer is not published", signer.KeyID())
 					return
 				}
-				if _, err := jws.Verify(pub); err != nil {
+				if _, err := verifyCompact(tok, pub); err != nil {
 					t.Error(err)
 					return
 				}

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"log/slog"
+	"maps"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -36,17 +37,20 @@ type snapshot struct {
 	current  map[string]*entry // alg -> the newest key, which signs
 	jwks     jose.JSONWebKeySet
 	jwksJSON []byte
-	typed    sync.Map // typedKey -> jose.Signer, built on first use
 }
 
 type entry struct {
 	private   jose.JSONWebKey
 	public    jose.JSONWebKey
 	createdAt time.Time
-	signer    jose.Signer // no "typ" header
-}
+	key       *signingKey
 
-type typedKey struct{ alg, typ string }
+	// signers maps a "typ" to this key's JWSSigner for it, its protected
+	// header encoded once. Copy on write: readers load the map without a
+	// lock; a miss builds the signer under mu and stores a new map.
+	signers atomic.Pointer[map[string]*JWSSigner]
+	mu      sync.Mutex
+}
 
 // openSet unseals rows and builds the published JWK Set.
 func openSet(rows []store.SigningKey, s sealer) (*snapshot, error) {
@@ -56,13 +60,13 @@ func openSet(rows []store.SigningKey, s sealer) (*snapshot, error) {
 		if err != nil {
 			return nil, err
 		}
-		signer, err := newSigner(jwk, "")
+		key, err := newSigningKey(jwk)
 		if err != nil {
 			return nil, fmt.Errorf("keys: signing key %q: %w", row.ID, err)
 		}
 		pub := jwk.Public()
 		pub.Use = "sig" // RFC 7517 §4.2: these keys only sign.
-		e := &entry{private: jwk, public: pub, createdAt: row.CreatedAt, signer: signer}
+		e := &entry{private: jwk, public: pub, createdAt: row.CreatedAt, key: key}
 		set.byID[row.ID] = e
 		set.jwks.Keys = append(set.jwks.Keys, pub)
 		// "Newest key per alg signs." Ties on CreatedAt go to the larger
@@ -84,17 +88,6 @@ func newer(a, b *entry) bool {
 		return a.createdAt.After(b.createdAt)
 	}
 	return a.private.KeyID > b.private.KeyID
-}
-
-func newSigner(jwk jose.JSONWebKey, typ string) (jose.Signer, error) {
-	// Signing with the JWK (not its bare Key) makes go-jose put its "kid"
-	// in the protected header (RFC 7515 §4.1.4).
-	opts := &jose.SignerOptions{}
-	if typ != "" {
-		opts = opts.WithType(jose.ContentType(typ))
-	}
-	k := jwk
-	return jose.NewSigner(jose.SigningKey{Algorithm: jose.SignatureAlgorithm(jwk.Algorithm), Key: &k}, opts)
 }
 
 // missing lists the Algorithms that have no key yet.
@@ -125,39 +118,46 @@ func (s *Set) JWKS() jose.JSONWebKeySet {
 // (OIDC Discovery §3). Callers must not modify it.
 func (s *Set) JWKSJSON() []byte { return s.cur.Load().jwksJSON }
 
-// Signer returns the signer of the newest key for alg and that key's kid.
-// The signer puts alg and kid in the protected header and nothing else.
-// go-jose signers hold no per-call state, so it is safe to share.
-func (s *Set) Signer(alg string) (jose.Signer, string, error) {
+// JWSSigner returns the signer of the newest key for alg, whose protected
+// header holds "alg", "kid" and, unless typ is empty, "typ" (RFC 7515
+// §4.1.9), such as "at+jwt" for access tokens (RFC 9068 §2.1) or "JWT".
+// Signers are built once per key and typ, and cached in the snapshot: a
+// reload that brings a newer key makes the next call sign with it. typ is
+// the caller's constant, never request input: each distinct value stays
+// cached for the snapshot's life.
+func (s *Set) JWSSigner(alg, typ string) (*JWSSigner, error) {
 	e, ok := s.cur.Load().current[alg]
 	if !ok {
-		return nil, "", fmt.Errorf("keys: no signing key for %q", alg)
+		return nil, fmt.Errorf("keys: no signing key for %q", alg)
 	}
-	return e.signer, e.private.KeyID, nil
+	return e.signer(typ)
 }
 
-// TypedSigner is Signer with a "typ" header parameter (RFC 7515 §4.1.9),
-// such as "at+jwt" for access tokens (RFC 9068 §2.1) or "JWT". Signers are
-// built once per (alg, typ) and snapshot, and cached.
-func (s *Set) TypedSigner(alg, typ string) (jose.Signer, string, error) {
-	if typ == "" {
-		return s.Signer(alg)
+func (e *entry) signer(typ string) (*JWSSigner, error) {
+	if m := e.signers.Load(); m != nil {
+		if j, ok := (*m)[typ]; ok {
+			return j, nil
+		}
 	}
-	snap := s.cur.Load()
-	e, ok := snap.current[alg]
-	if !ok {
-		return nil, "", fmt.Errorf("keys: no signing key for %q", alg)
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	old := e.signers.Load()
+	if old != nil {
+		if j, ok := (*old)[typ]; ok {
+			return j, nil
+		}
 	}
-	k := typedKey{alg, typ}
-	if v, ok := snap.typed.Load(k); ok {
-		return v.(jose.Signer), e.private.KeyID, nil
-	}
-	signer, err := newSigner(e.private, typ)
+	j, err := newJWSSigner(e.key, e.private.KeyID, typ)
 	if err != nil {
-		return nil, "", fmt.Errorf("keys: signing key %q: %w", e.private.KeyID, err)
+		return nil, err
 	}
-	v, _ := snap.typed.LoadOrStore(k, signer)
-	return v.(jose.Signer), e.private.KeyID, nil
+	m := make(map[string]*JWSSigner, 1)
+	if old != nil {
+		maps.Copy(m, *old)
+	}
+	m[typ] = j
+	e.signers.Store(&m)
+	return j, nil
 }
 
 // PublicKey returns the public key with this kid, for verifying tokens. A

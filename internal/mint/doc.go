@@ -58,6 +58,13 @@
 // parse allocates nothing, and the tag is checked only for a token whose
 // shape is right.
 //
+// Signed tokens (minter.go, idtoken.go, payload.go): the claims are
+// encoded once, the registered ones and the user's into one pooled buffer,
+// and signed by keys.JWSSigner, Tollgate's own compact JWS serialization
+// over the standard library's signatures (no go-jose on the signing path;
+// go-jose still verifies, in verify.go). Headers and payloads are byte for
+// byte what go-jose and json.Marshal wrote before.
+//
 // The Minter is safe for concurrent use: it holds the issuer and a
 // keys.Set, whose signers are built once and shared.
 package mint

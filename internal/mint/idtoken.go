@@ -3,14 +3,9 @@ package mint
 import (
 	"crypto/sha256"
 	"crypto/sha512"
-	"encoding/json"
 	"errors"
 	"fmt"
-	"hash"
-	"maps"
 	"time"
-
-	"github.com/go-jose/go-jose/v4/jwt"
 )
 
 // IDClaims are the claims of an OpenID Connect ID token (OIDC Core §2).
@@ -44,21 +39,6 @@ var registered = map[string]bool{
 	"client_id": true, "scope": true,
 }
 
-type idPayload struct {
-	Issuer    string          `json:"iss"`
-	Subject   string          `json:"sub"`
-	Audience  string          `json:"aud"`
-	Expiry    jwt.NumericDate `json:"exp"`
-	IssuedAt  jwt.NumericDate `json:"iat"`
-	AuthTime  jwt.NumericDate `json:"auth_time"`
-	Nonce     string          `json:"nonce,omitempty"`
-	SessionID string          `json:"sid,omitempty"`
-	AMR       []string        `json:"amr,omitempty"`
-	AZP       string          `json:"azp,omitempty"`
-	AtHash    string          `json:"at_hash,omitempty"`
-	CHash     string          `json:"c_hash,omitempty"`
-}
-
 // IDToken returns c as an ID token signed with the newest key for alg, with
 // "typ": "JWT" and "kid" in its header. auth_time is always present: OIDC
 // Core §2 requires it when max_age is asked for, and it costs nothing.
@@ -69,13 +49,13 @@ func (m *Minter) IDToken(c IDClaims, alg string) (string, error) {
 	if err := checkTimes(c.IssuedAt, c.ExpiresAt); err != nil {
 		return "", err
 	}
-	p := idPayload{
+	p := idJSON{
 		Issuer:    m.issuer,
 		Subject:   c.Subject,
 		Audience:  c.Audience,
-		Expiry:    numericDate(c.ExpiresAt),
-		IssuedAt:  numericDate(c.IssuedAt),
-		AuthTime:  numericDate(c.AuthTime),
+		Expiry:    unixOrZero(c.ExpiresAt),
+		IssuedAt:  unixOrZero(c.IssuedAt),
+		AuthTime:  unixOrZero(c.AuthTime),
 		Nonce:     c.Nonce,
 		SessionID: c.SessionID,
 		AMR:       c.AMR,
@@ -92,59 +72,34 @@ func (m *Minter) IDToken(c IDClaims, alg string) (string, error) {
 			return "", err
 		}
 	}
-	payload, err := json.Marshal(p)
-	if err != nil {
-		return "", fmt.Errorf("mint: encoding ID token claims: %w", err)
-	}
-	if payload, err = appendExtra(payload, c.Extra); err != nil {
-		return "", err
-	}
-	return m.sign(alg, typIDToken, payload)
-}
-
-// appendExtra splices the user claims into the JSON object obj, leaving out
-// any registered name.
-func appendExtra(obj []byte, extra map[string]any) ([]byte, error) {
-	if len(extra) == 0 {
-		return obj, nil
-	}
-	clean := extra
-	for k := range extra {
-		if registered[k] {
-			clean = maps.Clone(extra)
-			maps.DeleteFunc(clean, func(k string, _ any) bool { return registered[k] })
-			break
-		}
-	}
-	if len(clean) == 0 {
-		return obj, nil
-	}
-	more, err := json.Marshal(clean)
-	if err != nil {
-		return nil, fmt.Errorf("mint: encoding user claims: %w", err)
-	}
-	// obj is "{...}" with at least "iss" in it, more is "{...}" with at
-	// least one member: join them as "{..., ...}".
-	out := append(obj[:len(obj)-1], ',')
-	return append(out, more[1:]...), nil
+	return m.signPayload(alg, typIDToken, &p, c.Extra)
 }
 
 // halfHash is the at_hash / c_hash of value for a token signed with alg
 // (OIDC Core §3.3.2.11): hash the ASCII octets with the hash of the JWS alg,
 // keep the left-most half, base64url-encode it.
 func halfHash(alg, value string) (string, error) {
-	var d hash.Hash
+	// Hash a copy on the stack: []byte(value) would copy a whole access
+	// token to the heap on every ID token.
+	var stack [2048]byte
+	in := stack[:copy(stack[:], value)]
+	if len(value) > len(stack) {
+		in = []byte(value)
+	}
+	var sum [sha512.Size]byte
+	var n int
 	switch alg {
 	case "RS256", "ES256", "PS256":
-		d = sha256.New()
+		s := sha256.Sum256(in)
+		n = copy(sum[:], s[:])
 	case "RS384", "ES384", "PS384":
-		d = sha512.New384()
+		s := sha512.Sum384(in)
+		n = copy(sum[:], s[:])
 	case "RS512", "ES512", "PS512":
-		d = sha512.New()
+		s := sha512.Sum512(in)
+		n = copy(sum[:], s[:])
 	default:
 		return "", fmt.Errorf("mint: no at_hash/c_hash rule for %q", alg)
 	}
-	d.Write([]byte(value))
-	sum := d.Sum(nil)
-	return b64.EncodeToString(sum[:len(sum)/2]), nil
+	return b64.EncodeToString(sum[:n/2]), nil
 }

@@ -2,7 +2,6 @@ package mint
 
 import (
 	"crypto/rand"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"strings"
@@ -50,9 +49,10 @@ type AccessClaims struct {
 	Extra map[string]any
 }
 
-// accessPayload is the JSON of an access token, marshalled in one pass.
-// RFC 9068 omits nbf; Tollgate does not set it, so a resource server whose
-// clock runs a little behind does not reject a fresh token.
+// accessPayload is the JSON of an access token as verification decodes it
+// (minting writes accessJSON). RFC 9068 omits nbf; Tollgate does not set
+// it, so a resource server whose clock runs a little behind does not
+// reject a fresh token.
 type accessPayload struct {
 	Issuer    string          `json:"iss"`
 	Subject   string          `json:"sub"`
@@ -80,42 +80,33 @@ func (m *Minter) AccessToken(c AccessClaims, alg string) (string, error) {
 	if c.ID == "" {
 		c.ID = NewID()
 	}
-	p := accessPayload{
+	p := accessJSON{
 		Issuer:    m.issuer,
 		Subject:   c.Subject,
-		Audience:  jwt.Audience(c.Audience),
-		Expiry:    numericDate(c.ExpiresAt),
-		IssuedAt:  numericDate(c.IssuedAt),
+		Audience:  audience(c.Audience),
+		Expiry:    unixOrZero(c.ExpiresAt),
+		IssuedAt:  unixOrZero(c.IssuedAt),
 		ID:        c.ID,
 		ClientID:  c.ClientID,
 		Scope:     strings.Join(c.Scopes, " "),
-		AuthTime:  numericDate(c.AuthTime),
+		AuthTime:  unixOrZero(c.AuthTime),
 		SessionID: c.SessionID,
 	}
-	payload, err := json.Marshal(p)
-	if err != nil {
-		return "", fmt.Errorf("mint: encoding access token claims: %w", err)
-	}
-	if payload, err = appendExtra(payload, c.Extra); err != nil {
-		return "", err
-	}
-	return m.sign(alg, typAccessToken, payload)
+	return m.signPayload(alg, typAccessToken, &p, c.Extra)
 }
 
-// sign signs payload directly as a compact JWS (RFC 7515 §7.1). Building
-// the claims with go-jose's jwt.Signed(...).Claims(...) would marshal them,
-// decode them into a map and marshal the map again; see
-// BenchmarkAccessTokenES256JWTBuilder.
+// sign signs payload as a compact JWS (RFC 7515 §7.1) with the newest key
+// for alg and a "typ" header, through keys.JWSSigner: Tollgate's own
+// serialization over the standard library's signatures, its protected
+// header encoded once per key. Building the claims with go-jose's
+// jwt.Signed(...).Claims(...) would marshal them, decode them into a map
+// and marshal the map again; see BenchmarkAccessTokenES256JWTBuilder.
 func (m *Minter) sign(alg, typ string, payload []byte) (string, error) {
-	signer, _, err := m.keys.TypedSigner(alg, typ)
+	signer, err := m.keys.JWSSigner(alg, typ)
 	if err != nil {
 		return "", fmt.Errorf("mint: %w", err)
 	}
-	jws, err := signer.Sign(payload)
-	if err != nil {
-		return "", fmt.Errorf("mint: signing: %w", err)
-	}
-	return jws.CompactSerialize()
+	return signer.Sign(payload)
 }
 
 func checkTimes(iat, exp time.Time) error {
@@ -123,15 +114,6 @@ func checkTimes(iat, exp time.Time) error {
 		return errors.New("mint: a token needs an issue time and a later expiry")
 	}
 	return nil
-}
-
-// numericDate is RFC 7519 §2 NumericDate: whole seconds since the epoch;
-// the zero time becomes 0, which "omitempty" drops.
-func numericDate(t time.Time) jwt.NumericDate {
-	if t.IsZero() {
-		return 0
-	}
-	return jwt.NumericDate(t.Unix())
 }
 
 // NewID returns a fresh identifier of 128 random bits, base64url: a jti

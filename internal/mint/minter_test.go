@@ -50,7 +50,7 @@ func TestAccessTokenClaims(t *testing.T) {
 			t.Fatal(err)
 		}
 		h, claims := parse(t, m, tok)
-		_, kid, _ := m.keys.Signer(alg)
+		kid := signingKID(t, m, alg)
 		if h.Algorithm != alg || h.KeyID != kid || h.ExtraHeaders[jose.HeaderType] != "at+jwt" {
 			t.Errorf("%s: header alg=%q kid=%q typ=%v", alg, h.Algorithm, h.KeyID, h.ExtraHeaders[jose.HeaderType])
 		}
@@ -134,7 +134,7 @@ func TestIDTokenClaims(t *testing.T) {
 			t.Fatal(err)
 		}
 		h, claims := parse(t, m, tok)
-		_, kid, _ := m.keys.Signer(alg)
+		kid := signingKID(t, m, alg)
 		if h.Algorithm != alg || h.KeyID != kid || h.ExtraHeaders[jose.HeaderType] != "JWT" {
 			t.Errorf("%s: header alg=%q kid=%q typ=%v", alg, h.Algorithm, h.KeyID, h.ExtraHeaders[jose.HeaderType])
 		}

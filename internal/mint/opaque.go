@@ -44,9 +44,20 @@ func newOpaque(prefix string) string {
 // HashToken is what the store keeps instead of a token value:
 // base64url(SHA-256(v)). The values hashed carry 256 random bits, so a
 // fast hash is enough to make a stolen database useless.
+//
+// It runs two or three times per refresh grant, so it hashes through stack
+// buffers: its one allocation is the string returned.
 func HashToken(v string) string {
-	sum := sha256.Sum256([]byte(v))
-	return b64.EncodeToString(sum[:])
+	var in [maxNamedLen]byte
+	var sum [sha256.Size]byte
+	if len(v) <= len(in) {
+		sum = sha256.Sum256(in[:copy(in[:], v)])
+	} else {
+		sum = sha256.Sum256([]byte(v))
+	}
+	var out [secretChars]byte
+	b64.Encode(out[:], sum[:])
+	return string(out[:])
 }
 
 // WellFormed reports whether v is prefix followed by 43 base64url
@@ -111,13 +122,20 @@ func DeriveSuccessor(key []byte, grantID string, generation int, presented strin
 }
 
 // deriveSecret writes base64url(HMAC-SHA256(key, grantID 0x00 generation
-// 0x00 presented)), secretChars characters, to dst.
+// 0x00 presented)), secretChars characters, to dst. RefreshKeys.Successor
+// computes the same through a pooled HMAC state.
 func deriveSecret(dst, key []byte, grantID string, generation int, presented string) {
 	mac := hmac.New(sha256.New, key)
-	var scratch [sha256.Size + 24]byte
-	mac.Write([]byte(grantID))
-	mac.Write(strconv.AppendInt(append(scratch[:0], 0), int64(generation), 10))
-	mac.Write([]byte{0})
-	mac.Write([]byte(presented))
-	b64.Encode(dst[:secretChars], mac.Sum(scratch[:0]))
+	mac.Write(derivationInput(nil, grantID, generation, presented))
+	b64.Encode(dst[:secretChars], mac.Sum(nil))
+}
+
+// derivationInput appends the message deriveSecret keys to buf:
+// grantID 0x00 generation (decimal) 0x00 presented.
+func derivationInput(buf []byte, grantID string, generation int, presented string) []byte {
+	buf = append(buf, grantID...)
+	buf = append(buf, 0)
+	buf = strconv.AppendInt(buf, int64(generation), 10)
+	buf = append(buf, 0)
+	return append(buf, presented...)
 }

@@ -3,7 +3,6 @@ package mint
 import (
 	"crypto/hmac"
 	"crypto/rand"
-	"crypto/sha256"
 	"errors"
 	"fmt"
 	"strconv"
@@ -48,14 +47,18 @@ var ErrNoKeys = errors.New("mint: refresh keys not set")
 type RefreshKeys struct {
 	rotation []byte
 	name     []byte
+	// HMAC states under each key, reused across requests (macpool.go).
+	rotationMACs, nameMACs *macPool
 }
 
 // NewRefreshKeys derives both keys from the system secret.
 func NewRefreshKeys(systemSecret []byte) RefreshKeys {
-	return RefreshKeys{rotation: RotationKey(systemSecret), name: deriveKey(systemSecret, nameInfo)}
+	k := RefreshKeys{rotation: RotationKey(systemSecret), name: deriveKey(systemSecret, nameInfo)}
+	k.rotationMACs, k.nameMACs = newMACPool(k.rotation), newMACPool(k.name)
+	return k
 }
 
-func (k RefreshKeys) set() bool { return len(k.rotation) > 0 && len(k.name) > 0 }
+func (k RefreshKeys) set() bool { return k.rotationMACs != nil && k.nameMACs != nil }
 
 // RefreshName is what a named refresh token says about itself.
 type RefreshName struct {
@@ -94,7 +97,9 @@ func (k RefreshKeys) Successor(grantID string, generation int, presented string)
 		return "", ErrNoKeys
 	}
 	var enc [secretChars]byte
-	deriveSecret(enc[:], k.rotation, grantID, generation, presented)
+	st := k.rotationMACs.get()
+	b64.Encode(enc[:], st.mac(derivationInput(st.msg[:0], grantID, generation, presented)))
+	k.rotationMACs.put(st)
 	return k.seal(grantID, generation, enc[:])
 }
 
@@ -118,24 +123,19 @@ func (k RefreshKeys) seal(grantID string, generation int, secret []byte) (string
 	if generation < 0 || generation > MaxGeneration {
 		return "", fmt.Errorf("mint: generation %d out of range 0..%d", generation, MaxGeneration)
 	}
-	buf := make([]byte, 0, maxNamedLen)
-	buf = append(buf, RefreshPrefix...)
+	// The token is built in the pooled state's buffer (maxNamedLen fits),
+	// so its one allocation is the string returned.
+	st := k.nameMACs.get()
+	defer k.nameMACs.put(st)
+	buf := append(st.msg[:0], RefreshPrefix...)
 	buf = append(buf, grantID...)
 	buf = append(buf, '.')
 	buf = strconv.AppendInt(buf, int64(generation), 10)
 	buf = append(buf, '.')
 	buf = append(buf, secret...)
 	var tag [tagChars]byte
-	k.tag(tag[:], buf)
+	b64.Encode(tag[:], st.mac(buf)[:tagBytes])
 	return string(append(buf, tag[:]...)), nil
-}
-
-// tag writes the base64url tag of body to dst.
-func (k RefreshKeys) tag(dst, body []byte) {
-	mac := hmac.New(sha256.New, k.name)
-	mac.Write(body)
-	var sum [sha256.Size]byte
-	b64.Encode(dst[:tagChars], mac.Sum(sum[:0])[:tagBytes])
 }
 
 // Open reads a presented refresh token. A legacy one is reported by its
@@ -151,10 +151,16 @@ func (k RefreshKeys) Open(v string) (RefreshFormat, RefreshName) {
 	if !k.set() {
 		return NotRefreshToken, RefreshName{}
 	}
-	var want [tagChars]byte
-	body := v[:len(v)-tagChars]
-	k.tag(want[:], []byte(body))
-	if !hmac.Equal(want[:], []byte(v[len(body):])) {
+	// parseRefresh bounded v by maxNamedLen: body and tag fit the pooled
+	// buffer, so verifying allocates nothing.
+	st := k.nameMACs.get()
+	defer k.nameMACs.put(st)
+	n := len(v) - tagChars
+	body := st.msg[:copy(st.msg[:], v[:n])]
+	var want, got [tagChars]byte
+	b64.Encode(want[:], st.mac(body)[:tagBytes])
+	copy(got[:], v[n:])
+	if !hmac.Equal(want[:], got[:]) {
 		return NotRefreshToken, RefreshName{}
 	}
 	return NamedRefresh, name

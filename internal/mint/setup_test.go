@@ -68,3 +68,13 @@ func publishedKeys(tb testing.TB, m *Minter) *jose.JSONWebKeySet {
 	}
 	return &ks
 }
+
+// signingKID is the kid of the key that signs alg now.
+func signingKID(tb testing.TB, m *Minter, alg string) string {
+	tb.Helper()
+	s, err := m.keys.JWSSigner(alg, "")
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return s.KeyID()
+}

@@ -74,8 +74,7 @@ func TestVerifyAccessTokenRejects(t *testing.T) {
 	m := testMinter(t)
 	good, _ := m.AccessToken(fullAccess(), "ES256")
 	idTok, _ := m.IDToken(fullID(), "ES256")
-	_, esKid, _ := m.keys.Signer("ES256")
-	_, rsKid, _ := m.keys.Signer("RS256")
+	esKid, rsKid := signingKID(t, m, "ES256"), signingKID(t, m, "RS256")
 	foreign, _ := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
 	claims := `{"iss":"` + issuer + `","sub":"s","aud":"a","exp":` + itoa(now.Add(time.Hour).Unix()) +
 		`,"iat":` + itoa(now.Unix()) + `,"jti":"j","client_id":"c"}`
@@ -84,12 +83,14 @@ func TestVerifyAccessTokenRejects(t *testing.T) {
 
 	// A correctly signed token with other claims, by the real ES256 key.
 	ownSigned := func(typ, payload string) string {
-		s, _, err := m.keys.TypedSigner("ES256", typ)
+		s, err := m.keys.JWSSigner("ES256", typ)
 		if err != nil {
 			t.Fatal(err)
 		}
-		jws, _ := s.Sign([]byte(payload))
-		out, _ := jws.CompactSerialize()
+		out, err := s.Sign([]byte(payload))
+		if err != nil {
+			t.Fatal(err)
+		}
 		return out
 	}
 	if _, err := m.VerifyAccessToken(ownSigned("at+jwt", claims), now); err != nil {

@@ -16,8 +16,9 @@ type handlerFunc func(w http.ResponseWriter, r *http.Request) error
 
 // noStore marks a response as never to be cached (RFC 6749 §5.1, RFC 6750 §5.3).
 func noStore(w http.ResponseWriter) {
-	w.Header().Set("Cache-Control", "no-store")
-	w.Header().Set("Pragma", "no-cache")
+	hd := w.Header()
+	hd["Cache-Control"] = hvNoStore
+	hd["Pragma"] = hvNoCache
 }
 
 func writeJSON(w http.ResponseWriter, status int, v any) {
@@ -27,7 +28,7 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 		http.Error(w, `{"error":"server_error"}`, http.StatusInternalServerError)
 		return
 	}
-	w.Header().Set("Content-Type", "application/json")
+	w.Header()["Content-Type"] = hvJSON
 	w.WriteHeader(status)
 	_, _ = w.Write(body)
 }

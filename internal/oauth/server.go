@@ -84,6 +84,9 @@ type Server struct {
 	protoWarn sync.Once       // clientip.go: warn once about plain http behind a proxy
 	stored    *storedLimits   // parked and pushed requests per address and client
 	unready   atomic.Bool     // the last /readyz failed (health.go logs the change once)
+	// clientEndpoints: issuer + path of each endpoint a client
+	// authenticates at (clientRequest), by path.
+	clientEndpoints map[string]string
 }
 
 // AccessTokenAudience is the aud of every access token: the issuer's
@@ -103,6 +106,10 @@ func New(d Deps) (*Server, error) {
 	}
 	s := &Server{Deps: d, issuer: strings.TrimSuffix(d.Config.Issuer, "/"), prefix: strings.TrimSuffix(u.Path, "/")}
 	s.origins = corsOrigins(d.Config.Clients)
+	s.clientEndpoints = map[string]string{}
+	for _, p := range []string{PathToken, PathRevocation, PathIntrospect, PathPAR} {
+		s.clientEndpoints[p] = s.issuer + p
+	}
 	if s.proxies, err = proxy.New(d.Config.TrustedProxies); err != nil {
 		return nil, fmt.Errorf("trusted_proxies: %w", err)
 	}
@@ -175,14 +182,15 @@ func (s *Server) edge(h http.Handler) http.Handler {
 	hsts := strings.HasPrefix(s.issuer, "https://")
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		hd := w.Header()
-		hd.Set("X-Content-Type-Options", "nosniff")
-		hd.Set("Referrer-Policy", "no-referrer")
-		hd.Set("X-Frame-Options", "DENY") // frame-ancestors for browsers without CSP 2
-		hd.Set("Content-Security-Policy", defaultCSP)
+		// Shared values (headers.go): Set would allocate a slice each.
+		hd["X-Content-Type-Options"] = hvNosniff
+		hd["Referrer-Policy"] = hvNoReferrer
+		hd["X-Frame-Options"] = hvDeny // frame-ancestors for browsers without CSP 2
+		hd["Content-Security-Policy"] = hvDefaultCSP
 		if hsts {
 			// RFC 6797 §8.1: browsers ignore it on plain http, so it
 			// follows the issuer, not the connection (TLS may end at a proxy).
-			hd.Set("Strict-Transport-Security", hstsValue)
+			hd["Strict-Transport-Security"] = hvHSTS
 		}
 		if r.ContentLength > maxBodyBytes {
 			s.writeError(w, r, &oautherr.Error{Code: oautherr.InvalidRequest, Status: http.StatusRequestEntityTooLarge,

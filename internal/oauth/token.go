@@ -31,9 +31,18 @@ func (s *Server) clientRequest(w http.ResponseWriter, r *http.Request, path stri
 	if err != nil {
 		return nil, nil, err
 	}
-	creds.Endpoint = s.issuer + path
+	creds.Endpoint = s.endpointURL(path)
 	c, err := s.Auth.Authenticate(r.Context(), creds)
 	return form, c, err
+}
+
+// endpointURL is issuer + path, made once per client endpoint (New) rather
+// than once per request.
+func (s *Server) endpointURL(path string) string {
+	if u, ok := s.clientEndpoints[path]; ok {
+		return u
+	}
+	return s.issuer + path
 }
 
 // token is the token endpoint (RFC 6749 §3.2): parse, authenticate the
@@ -67,6 +76,6 @@ func (s *Server) token(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	noStore(w)
-	writeJSON(w, http.StatusOK, resp)
+	writeTokenResponse(w, resp)
 	return nil
 }

@@ -24,3 +24,9 @@ func KnownVersions() int {
 	ms, _ := migrations()
 	return len(ms)
 }
+
+// The refresh hot path's statements, for the plan tests.
+const (
+	RotateSQL = rotateSQL
+	LookupSQL = lookupSQL
+)

@@ -48,15 +48,17 @@ func (db *DB) GrantChain(ctx context.Context, id string) (store.Grant, int, erro
 	return g, newest, nil
 }
 
+// lookupSQL reads a refresh token and its grant: two primary-key probes.
+const lookupSQL = `SELECT ` + tokenCols + `, ` + grantCols + `
+	FROM refresh_tokens t JOIN grants g ON g.id = t.grant_id WHERE t.hash = $1`
+
 // RefreshToken implements store.Store: the token and its grant in one read,
 // so a revocation committed before it is seen.
 func (db *DB) RefreshToken(ctx context.Context, hash string) (store.RefreshToken, store.Grant, error) {
 	var t store.RefreshToken
 	var g store.Grant
 	err := db.do(ctx, "refresh token", func(ctx context.Context) error {
-		return found(db.pool.QueryRow(ctx, `SELECT `+tokenCols+`, `+grantCols+`
-			FROM refresh_tokens t JOIN grants g ON g.id = t.grant_id WHERE t.hash = $1`, hash).
-			Scan(append(tokenDest(&t), grantDest(&g)...)...))
+		return found(db.pool.QueryRow(ctx, lookupSQL, hash).Scan(append(tokenDest(&t), grantDest(&g)...)...))
 	})
 	if err != nil {
 		return store.RefreshToken{}, store.Grant{}, err

@@ -13,29 +13,49 @@ import (
 // says why exactly one of concurrent rotations wins):
 //
 //   - old consumes the presented token ($3) if it is unconsumed, in the
-//     successor's grant ($4), and that grant is not revoked;
-//   - next inserts the successor only if old matched (a successor hash
-//     that exists fails the whole statement: unique_violation);
-//   - gone deletes the token the presented one replaced (its successor_hash
-//     is $3), so a grant keeps its live token and the one before it, for a
-//     retry within the grace window (store.Store.RotateRefreshToken).
+//     successor's grant ($4), and that grant is not revoked. It finds the
+//     token by its primary key: the grant is compared as grant_id
+//     concatenated with the empty string, so that the planner cannot take
+//     refresh_tokens_grant by grant_id instead, as the generic plan of the
+//     prepared statement did (both look like one row to it), walking
+//     every entry of the grant;
+//   - reused turns the token the presented one replaced (its
+//     successor_hash is $3) into the successor, only if old matched: that
+//     token goes, as the store contract wants (a grant keeps its live
+//     token and the one before it, for a retry within the grace window),
+//     and its row holds the successor. Rewriting a row of the same grant
+//     needs no foreign-key check, which an INSERT does: a query on grants
+//     and a share lock on the grant's row, written to the WAL and dirtying
+//     the grant's page on every rotation. It is found by the whole key of
+//     refresh_tokens_grant, (grant_id, generation one less than old's):
+//     generations count up by one per rotation (store.RefreshToken), and
+//     successor_hash still has to match. By grant_id alone the planner
+//     walked every index entry of the grant that vacuum had not removed
+//     yet, one per rotation since the last vacuum (a bitmap heap scan of
+//     35 heap pages per rotation in BenchmarkRotate);
+//   - next inserts the successor when there was no such token to reuse
+//     (the first rotation of a grant, or the janitor took it), only if
+//     old matched.
 //
+// A successor hash that exists fails the whole statement (unique_violation).
 // It returns 1 when the rotation happened, 0 when old matched nothing.
 const rotateSQL = `WITH old AS (
 		UPDATE refresh_tokens t SET consumed_at = $1, successor_hash = $2
-		WHERE t.hash = $3 AND t.grant_id = $4 AND t.consumed_at IS NULL
+		WHERE t.hash = $3 AND t.grant_id || '' = $4 AND t.consumed_at IS NULL
 			AND EXISTS (SELECT 1 FROM grants g WHERE g.id = t.grant_id AND g.revoked_at IS NULL)
-		RETURNING t.hash, t.grant_id
+		RETURNING t.hash, t.grant_id, t.generation
+	), reused AS (
+		UPDATE refresh_tokens p SET hash = $2, generation = $5, created_at = $6, expires_at = $7,
+			consumed_at = $8, successor_hash = $9
+		FROM old
+		WHERE p.grant_id = old.grant_id AND p.generation = old.generation - 1 AND p.successor_hash = old.hash
+		RETURNING 1
 	), next AS (
 		INSERT INTO refresh_tokens (hash, grant_id, generation, created_at, expires_at, consumed_at, successor_hash)
-		SELECT $2, old.grant_id, $5, $6, $7, $8, $9 FROM old
-		RETURNING 1
-	), gone AS (
-		DELETE FROM refresh_tokens p USING old
-		WHERE p.grant_id = old.grant_id AND p.successor_hash = old.hash
+		SELECT $2, old.grant_id, $5, $6, $7, $8, $9 FROM old WHERE NOT EXISTS (SELECT 1 FROM reused)
 		RETURNING 1
 	)
-	SELECT count(*) FROM next`
+	SELECT (SELECT count(*) FROM reused) + (SELECT count(*) FROM next)`
 
 // errOtherGrant: the successor names another grant than its predecessor.
 var errOtherGrant = errors.New("successor belongs to another grant")
