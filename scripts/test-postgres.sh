@@ -6,7 +6,9 @@
 #
 # start makes a new cluster with initdb in a temporary directory, listening
 # on 127.0.0.1 only (a free port, or PORT) with trust authentication for
-# loopback TCP and no Unix socket, fsync off (test data is thrown away),
+# loopback TCP and no Unix socket, fsync off (test data is thrown away;
+# with DURABLE=1 in the environment fsync and full_page_writes stay on, as
+# in production, for measurements: docs/performance.md),
 # starts it, creates the database tollgate_test, and prints
 #
 #   export TOLLGATE_TEST_POSTGRES='postgres://postgres@127.0.0.1:PORT/tollgate_test?sslmode=disable'
@@ -85,6 +87,8 @@ host all all 127.0.0.1/32 trust
 HBA
   [ "$(id -u)" -ne 0 ] || chown postgres "$dir/data/pg_hba.conf"
   ssl=$(tls "$dir")
+  sync="-c fsync=off -c full_page_writes=off"
+  [ "${DURABLE:-0}" != 1 ] || { sync="-c fsync=on -c full_page_writes=on -c synchronous_commit=on"; say "durable: fsync on"; }
   for _ in $(seq "$tries"); do
     port=${1:-$((20000 + RANDOM % 40000))}
     if ! port_free "$port"; then
@@ -92,7 +96,7 @@ HBA
       continue
     fi
     if as_pg "$bin/pg_ctl" -D "$dir/data" -l "$dir/server.log" -w -t 60 start \
-      -o "-c listen_addresses=127.0.0.1 -c port=$port -c unix_socket_directories='' -c fsync=off -c full_page_writes=off -c max_connections=300 $ssl" >&2; then
+      -o "-c listen_addresses=127.0.0.1 -c port=$port -c unix_socket_directories='' $sync -c max_connections=300 $ssl" >&2; then
       "$bin/createdb" -h 127.0.0.1 -p "$port" -U postgres tollgate_test ||
         { stop "$dir"; die "createdb failed"; }
       say "running on 127.0.0.1:$port, data in $dir (stop: $0 stop $dir)"
