@@ -3,7 +3,6 @@ package e2e
 import (
 	"bufio"
 	"bytes"
-	"fmt"
 	"net/url"
 	"os"
 	"os/exec"
@@ -181,22 +180,28 @@ func (p *ownPostgres) freeze() {
 	}
 }
 
-// processState is the state letter of pid from /proc/PID/stat ("T" once a
-// SIGSTOP took effect), or "" when it cannot be read.
-func processState(pid int) string {
-	stat, err := os.ReadFile(filepath.Join("/proc", strconv.Itoa(pid), "stat"))
+// procStat returns the fields of /proc/PID/stat after the command name
+// (state, ppid, ...), or nil when it cannot be read. The name is in
+// parentheses and may hold spaces, so the fields start after the last ')'.
+func procStat(pid string) []string {
+	stat, err := os.ReadFile(filepath.Join("/proc", pid, "stat"))
 	if err != nil {
-		return ""
+		return nil
 	}
 	i := bytes.LastIndexByte(stat, ')')
 	if i < 0 {
-		return ""
+		return nil
 	}
-	f := strings.Fields(string(stat[i+1:]))
-	if len(f) == 0 {
-		return ""
+	return strings.Fields(string(stat[i+1:]))
+}
+
+// processState is the state letter of pid ("T" once a SIGSTOP took
+// effect), or "" when it cannot be read.
+func processState(pid int) string {
+	if f := procStat(strconv.Itoa(pid)); len(f) > 0 {
+		return f[0]
 	}
-	return f[0]
+	return ""
 }
 
 // thaw continues what freeze stopped.
@@ -207,26 +212,17 @@ func (p *ownPostgres) thaw() {
 	p.frozen = nil
 }
 
-// childrenOf lists the processes whose parent is pid (/proc/PID/stat).
+// childrenOf lists the processes whose parent is pid.
 func childrenOf(pid int) []int {
 	var out []int
+	parent := strconv.Itoa(pid)
 	entries, _ := os.ReadDir("/proc")
 	for _, e := range entries {
 		child, err := strconv.Atoi(e.Name())
 		if err != nil {
 			continue
 		}
-		stat, err := os.ReadFile(filepath.Join("/proc", e.Name(), "stat"))
-		if err != nil {
-			continue
-		}
-		// pid (comm) state ppid ...: comm may hold spaces, so cut at the last ')'.
-		i := bytes.LastIndexByte(stat, ')')
-		if i < 0 {
-			continue
-		}
-		f := strings.Fields(string(stat[i+1:]))
-		if len(f) > 1 && f[1] == fmt.Sprint(pid) {
+		if f := procStat(e.Name()); len(f) > 1 && f[1] == parent {
 			out = append(out, child)
 		}
 	}
