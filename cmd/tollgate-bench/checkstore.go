@@ -6,13 +6,8 @@ import (
 
 	"github.com/tollgate-oidc/tollgate/internal/app"
 	"github.com/tollgate-oidc/tollgate/internal/config"
+	"github.com/tollgate-oidc/tollgate/internal/store"
 )
-
-// liveCounter is what the SQLite and PostgreSQL stores offer the tool
-// besides store.Store.
-type liveCounter interface {
-	LiveTokens(ctx context.Context, grantIDs []string) (map[string]int, error)
-}
 
 // checkStore counts, after a run, the live refresh tokens of every driven
 // grant the tool neither revoked nor lost: the rotation rules leave exactly
@@ -24,7 +19,7 @@ func checkStore(ctx context.Context, cfg *config.Config, chains []*chain) (bad, 
 		return 0, 0, err
 	}
 	defer st.Close()
-	lc, ok := st.(liveCounter)
+	lc, ok := st.(store.Prefiller)
 	if !ok {
 		return 0, 0, fmt.Errorf("-check-store: store %T cannot count live tokens", st)
 	}

@@ -15,7 +15,6 @@ import (
 	"github.com/tollgate-oidc/tollgate/internal/refresh"
 	"github.com/tollgate-oidc/tollgate/internal/store"
 	"github.com/tollgate-oidc/tollgate/internal/store/postgres"
-	"github.com/tollgate-oidc/tollgate/internal/store/sqlite"
 )
 
 // prefillPlan is what to write straight into the store.
@@ -84,12 +83,9 @@ func prefill(ctx context.Context, cfg *config.Config, p prefillPlan, log io.Writ
 			fmt.Fprintf(log, "prefill: %d of %d grants, %.0f/s\n", done, p.grants, float64(done)/time.Since(t0).Seconds())
 		}
 	}
-	switch db := st.(type) {
-	case *sqlite.DB:
-		err = db.Prefill(ctx, p.grants, row, progress)
-	case *postgres.DB:
-		err = db.Prefill(ctx, p.grants, row, progress)
-	default:
+	if bulk, ok := st.(store.Prefiller); ok {
+		err = bulk.Prefill(ctx, p.grants, row, progress)
+	} else {
 		err = fmt.Errorf("prefill: store %T has no bulk writer", st)
 	}
 	if err != nil {

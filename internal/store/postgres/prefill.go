@@ -9,11 +9,8 @@ import (
 	"github.com/tollgate-oidc/tollgate/internal/store"
 )
 
-// Prefill and LiveTokens serve the load tool (cmd/tollgate-bench), not the
-// server: they are not part of store.Store.
-
-// PrefillRow makes the i-th grant and its first refresh token.
-type PrefillRow func(i int) (store.Grant, store.RefreshToken, error)
+// Prefill and LiveTokens implement store.Prefiller, for the load tool
+// (cmd/tollgate-bench), not the server.
 
 // prefillPerTx is the rows of one transaction: two COPYs (grants, then
 // their tokens, which the foreign key needs in that order).
@@ -25,7 +22,7 @@ const prefillPerTx = 50_000
 // without the per-call statement timeout (a transaction of 50,000 rows can
 // outlast it) and without retries; progress (may be nil) hears the count
 // after each commit. The transactions committed before a failure stay.
-func (db *DB) Prefill(ctx context.Context, n int, row PrefillRow, progress func(done int)) error {
+func (db *DB) Prefill(ctx context.Context, n int, row store.PrefillRow, progress func(done int)) error {
 	grants := make([][]any, 0, prefillPerTx)
 	tokens := make([][]any, 0, prefillPerTx)
 	for done := 0; done < n; {
@@ -52,8 +49,8 @@ func (db *DB) Prefill(ctx context.Context, n int, row PrefillRow, progress func(
 				"created_at", "expires_at", "consumed_at", "successor_hash"}, pgx.CopyFromRows(tokens))
 			return err
 		})
-		if err != nil {
-			return fmt.Errorf("postgres: prefill rows %d to %d: %w", done, end-1, err)
+		if err != nil { // a duplicate key as ErrConflict, as CreateGrant gives it
+			return db.fail(ctx, fmt.Sprintf("prefill rows %d to %d", done, end-1), err)
 		}
 		done = end
 		if progress != nil {
@@ -63,10 +60,7 @@ func (db *DB) Prefill(ctx context.Context, n int, row PrefillRow, progress func(
 	return nil
 }
 
-// LiveTokens counts, for each of ids, the unconsumed refresh tokens of the
-// grant if it is not revoked. A grant that is revoked, missing or has no
-// unconsumed token is absent from the map. The rotation rules allow exactly
-// one per live grant.
+// LiveTokens implements store.Prefiller.
 func (db *DB) LiveTokens(ctx context.Context, ids []string) (map[string]int, error) {
 	out := make(map[string]int, len(ids))
 	err := db.do(ctx, "live tokens", func(ctx context.Context) error {

@@ -10,11 +10,8 @@ import (
 	"github.com/tollgate-oidc/tollgate/internal/store"
 )
 
-// Prefill and LiveTokens serve the load tool (cmd/tollgate-bench), not the
-// server: they are not part of store.Store.
-
-// PrefillRow makes the i-th grant and its first refresh token.
-type PrefillRow func(i int) (store.Grant, store.RefreshToken, error)
+// Prefill and LiveTokens implement store.Prefiller, for the load tool
+// (cmd/tollgate-bench), not the server.
 
 const (
 	prefillPerStmt = 100     // rows per multi-row INSERT (1,000 variables for grants)
@@ -32,7 +29,7 @@ const (
 // during one. progress (may be nil) hears the count after each commit. A
 // duplicate id or hash fails the transaction it is in (ErrConflict); the
 // transactions committed before stay.
-func (db *DB) Prefill(ctx context.Context, n int, row PrefillRow, progress func(done int)) error {
+func (db *DB) Prefill(ctx context.Context, n int, row store.PrefillRow, progress func(done int)) error {
 	gStmt, err := db.w.PrepareContext(ctx, multiRow(`INSERT INTO grants
 		(id, client_id, subject, scopes, auth_time, session_id, amr, created_at, expires_at, revoked_at) VALUES `, 10, prefillPerStmt))
 	if err != nil {
@@ -136,10 +133,7 @@ func multiRow(head string, cols, rows int) string {
 	return b.String()
 }
 
-// LiveTokens counts, for each of ids, the unconsumed refresh tokens of the
-// grant if it is not revoked. A grant that is revoked, missing or has no
-// unconsumed token is absent from the map. The rotation rules allow exactly
-// one per live grant.
+// LiveTokens implements store.Prefiller.
 func (db *DB) LiveTokens(ctx context.Context, ids []string) (map[string]int, error) {
 	out := make(map[string]int, len(ids))
 	for start := 0; start < len(ids); start += 500 {
