@@ -6,7 +6,6 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
-	"sync"
 )
 
 // Reading a form body (postForm) in two allocations or so instead of
@@ -14,23 +13,9 @@ import (
 // copied out once as a string, and the values are substrings of it
 // wherever they need no unescaping.
 
-// bodyBufs holds read buffers for form bodies. A buffer held a request's
-// body (a refresh token, a client secret, a password): putBodyBuf clears
-// it before it goes back (TestFormBodyBufferCleared).
-var bodyBufs = sync.Pool{New: func() any { b := make([]byte, 0, 2<<10); return &b }}
-
-// maxPooledBody: a buffer grown past this by a large body is not kept.
-const maxPooledBody = 8 << 10
-
-func putBodyBuf(bp *[]byte) {
-	b := *bp
-	clear(b[:cap(b)])
-	if cap(b) > maxPooledBody {
-		return
-	}
-	*bp = b[:0]
-	bodyBufs.Put(bp)
-}
+// bodyBufs holds read buffers for form bodies; a buffer grown past 8 KiB
+// by a large body is not kept.
+var bodyBufs = newWipedBufs(2<<10, 8<<10)
 
 // errFormTooLarge is what a body over the limit gives, as
 // http.MaxBytesReader would give it.
@@ -42,8 +27,8 @@ func readForm(body io.Reader, limit int64) (url.Values, error) {
 	if body == nil {
 		return nil, errors.New("missing form body")
 	}
-	bp := bodyBufs.Get().(*[]byte)
-	defer putBodyBuf(bp)
+	bp := bodyBufs.get()
+	defer bodyBufs.put(bp)
 	b := (*bp)[:0]
 	for {
 		if len(b) == cap(b) {
@@ -57,7 +42,7 @@ func readForm(body io.Reader, limit int64) (url.Values, error) {
 		// One byte past the limit tells a body over it.
 		n, err := body.Read(b[len(b):min(int64(cap(b)), limit+1)])
 		b = b[:len(b)+n]
-		*bp = b // so putBodyBuf clears what was read
+		*bp = b // so put clears what was read
 		if int64(len(b)) > limit {
 			return nil, errFormTooLarge(limit)
 		}

@@ -4,7 +4,6 @@ import (
 	"encoding/json"
 	"net/http"
 	"strconv"
-	"sync"
 
 	"github.com/tollgate-oidc/tollgate/internal/grant"
 )
@@ -14,32 +13,18 @@ import (
 // request. The bytes are json.Marshal's, field for field and in its order
 // (FuzzTokenResponseJSON compares them).
 
-// respBufs holds the buffers token responses are encoded into. A buffer
-// held tokens: putRespBuf clears it before it goes back
-// (TestTokenResponseBufferCleared).
-var respBufs = sync.Pool{New: func() any { b := make([]byte, 0, 2<<10); return &b }}
-
-// maxPooledResp: a buffer grown past this is not kept.
-const maxPooledResp = 16 << 10
-
-func putRespBuf(bp *[]byte) {
-	b := *bp
-	clear(b[:cap(b)])
-	if cap(b) > maxPooledResp {
-		return
-	}
-	*bp = b[:0]
-	respBufs.Put(bp)
-}
+// respBufs holds the buffers token responses are encoded into; one grown
+// past 16 KiB is not kept.
+var respBufs = newWipedBufs(2<<10, 16<<10)
 
 // writeTokenResponse answers 200 with resp as JSON, as writeJSON would.
 func writeTokenResponse(w http.ResponseWriter, resp *grant.Response) {
-	bp := respBufs.Get().(*[]byte)
+	bp := respBufs.get()
 	*bp = appendTokenResponse((*bp)[:0], resp)
 	w.Header()["Content-Type"] = hvJSON
 	w.WriteHeader(http.StatusOK)
 	_, _ = w.Write(*bp) // a Writer must not retain it (io.Writer)
-	putRespBuf(bp)
+	respBufs.put(bp)
 }
 
 // appendTokenResponse appends json.Marshal(r) to b: the fields in
