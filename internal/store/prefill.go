@@ -1,10 +1,23 @@
 package store
 
-import "context"
+import (
+	"context"
+	"fmt"
+)
 
 // PrefillRow makes the i-th grant and its first refresh token, for
 // Prefiller.Prefill.
 type PrefillRow func(i int) (Grant, RefreshToken, error)
+
+// Make returns row(i), refusing a first token made for another grant than
+// the one it comes with.
+func (row PrefillRow) Make(i int) (Grant, RefreshToken, error) {
+	g, t, err := row(i)
+	if err == nil && t.GrantID != g.ID {
+		err = fmt.Errorf("row %d: first token's grant %q is not %q", i, t.GrantID, g.ID)
+	}
+	return g, t, err
+}
 
 // Prefiller is what the load tool (cmd/tollgate-bench) needs of a store
 // beyond Store: not part of the contract the server uses. The SQLite and

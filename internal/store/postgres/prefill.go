@@ -29,12 +29,9 @@ func (db *DB) Prefill(ctx context.Context, n int, row store.PrefillRow, progress
 		end := min(n, done+prefillPerTx)
 		grants, tokens = grants[:0], tokens[:0]
 		for i := done; i < end; i++ {
-			g, t, err := row(i)
+			g, t, err := row.Make(i)
 			if err != nil {
 				return fmt.Errorf("postgres: prefill: %w", err)
-			}
-			if t.GrantID != g.ID {
-				return fmt.Errorf("postgres: prefill: row %d: first token's grant %q is not %q", i, t.GrantID, g.ID)
 			}
 			grants = append(grants, grantArgs(g))
 			tokens = append(tokens, []any{t.Hash, g.ID, t.Generation, ts(t.CreatedAt), ts(t.ExpiresAt),

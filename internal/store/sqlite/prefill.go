@@ -65,12 +65,9 @@ func (db *DB) Prefill(ctx context.Context, n int, row store.PrefillRow, progress
 		end := min(n, done+perTx)
 		batch = batch[:0]
 		for i := done; i < end; i++ {
-			g, t, err := row(i)
+			g, t, err := row.Make(i)
 			if err != nil {
 				return fmt.Errorf("sqlite: prefill: %w", err)
-			}
-			if t.GrantID != g.ID {
-				return fmt.Errorf("sqlite: prefill: row %d: first token's grant %q is not %q", i, t.GrantID, g.ID)
 			}
 			batch = append(batch, pair{g, t})
 		}

@@ -78,6 +78,19 @@ func RunPrefill(t *testing.T, s store.Prefiller) {
 			t.Errorf("grant %s: %d live tokens, want 1", id, n)
 		}
 	}
+	// A first token made for another grant is refused, and nothing of its
+	// transaction is written.
+	stray := func(int) (store.Grant, store.RefreshToken, error) {
+		g, tok := mk(n)
+		tok.GrantID = ids[0]
+		return g, tok, nil
+	}
+	if err := s.Prefill(ctx, 1, stray, nil); err == nil {
+		t.Error("a prefill row whose token names another grant was accepted")
+	}
+	if _, _, err := s.RefreshToken(ctx, fmt.Sprintf("h-g%05d", n)); !errors.Is(err, store.ErrNotFound) {
+		t.Errorf("the refused row's token: %v, want ErrNotFound", err)
+	}
 	// The same rows again collide: ErrConflict, as CreateGrant would.
 	if err := s.Prefill(ctx, 1, row, nil); !errors.Is(err, store.ErrConflict) {
 		t.Errorf("duplicate prefill: %v, want ErrConflict", err)
