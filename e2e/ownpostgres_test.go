@@ -13,6 +13,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/tollgate-oidc/tollgate/internal/procfs"
 )
 
 // ownPostgres is a PostgreSQL server of one test's own, made with
@@ -180,25 +182,10 @@ func (p *ownPostgres) freeze() {
 	}
 }
 
-// procStat returns the fields of /proc/PID/stat after the command name
-// (state, ppid, ...), or nil when it cannot be read. The name is in
-// parentheses and may hold spaces, so the fields start after the last ')'.
-func procStat(pid string) []string {
-	stat, err := os.ReadFile(filepath.Join("/proc", pid, "stat"))
-	if err != nil {
-		return nil
-	}
-	i := bytes.LastIndexByte(stat, ')')
-	if i < 0 {
-		return nil
-	}
-	return strings.Fields(string(stat[i+1:]))
-}
-
 // processState is the state letter of pid ("T" once a SIGSTOP took
 // effect), or "" when it cannot be read.
 func processState(pid int) string {
-	if f := procStat(strconv.Itoa(pid)); len(f) > 0 {
+	if f, err := procfs.Stat(pid); err == nil && len(f) > 0 {
 		return f[0]
 	}
 	return ""
@@ -222,7 +209,7 @@ func childrenOf(pid int) []int {
 		if err != nil {
 			continue
 		}
-		if f := procStat(e.Name()); len(f) > 1 && f[1] == parent {
+		if f, err := procfs.Stat(child); err == nil && len(f) > 1 && f[1] == parent {
 			out = append(out, child)
 		}
 	}

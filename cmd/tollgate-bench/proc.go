@@ -1,14 +1,14 @@
 package main
 
 import (
-	"bufio"
-	"bytes"
 	"fmt"
 	"os"
 	"strconv"
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/tollgate-oidc/tollgate/internal/procfs"
 )
 
 // clockTicks is USER_HZ, the unit of utime and stime in /proc/PID/stat:
@@ -16,17 +16,12 @@ import (
 const clockTicks = 100
 
 // cpuTicks returns utime+stime of pid (proc(5): fields 14 and 15 of
-// /proc/PID/stat, counted after the command name, which may hold spaces).
+// /proc/PID/stat).
 func cpuTicks(pid int) (int64, error) {
-	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+	f, err := procfs.Stat(pid)
 	if err != nil {
 		return 0, err
 	}
-	i := bytes.LastIndexByte(b, ')')
-	if i < 0 {
-		return 0, fmt.Errorf("/proc/%d/stat: no command name", pid)
-	}
-	f := strings.Fields(string(b[i+1:]))
 	if len(f) < 13 {
 		return 0, fmt.Errorf("/proc/%d/stat: %d fields", pid, len(f))
 	}
@@ -37,30 +32,6 @@ func cpuTicks(pid int) (int64, error) {
 		return 0, fmt.Errorf("/proc/%d/stat: utime/stime do not parse", pid)
 	}
 	return u + s, nil
-}
-
-// memKiB reads the named fields (VmRSS, VmHWM) of /proc/PID/status in KiB.
-func memKiB(pid int, names ...string) (map[string]int64, error) {
-	f, err := os.Open(fmt.Sprintf("/proc/%d/status", pid))
-	if err != nil {
-		return nil, err
-	}
-	defer f.Close()
-	out := map[string]int64{}
-	sc := bufio.NewScanner(f)
-	for sc.Scan() {
-		k, v, ok := strings.Cut(sc.Text(), ":")
-		if !ok {
-			continue
-		}
-		for _, n := range names {
-			if k == n {
-				num, _ := strings.CutSuffix(strings.TrimSpace(v), " kB")
-				out[n], _ = strconv.ParseInt(strings.TrimSpace(num), 10, 64)
-			}
-		}
-	}
-	return out, sc.Err()
 }
 
 // watcher samples a server process during one run: its CPU time at the
@@ -77,7 +48,7 @@ type watcher struct {
 
 func watch(pid int) (*watcher, error) {
 	w := &watcher{pid: pid, stop: make(chan struct{}), finished: make(chan struct{})}
-	if _, err := memKiB(pid, "VmRSS"); err != nil {
+	if _, err := procfs.StatusKiB(pid, "VmRSS"); err != nil {
 		return nil, fmt.Errorf("-pid %d: %w", pid, err)
 	}
 	go func() {
@@ -85,9 +56,9 @@ func watch(pid int) (*watcher, error) {
 		tick := time.NewTicker(200 * time.Millisecond)
 		defer tick.Stop()
 		for {
-			if m, err := memKiB(pid, "VmRSS"); err == nil {
+			if kib, err := procfs.StatusKiB(pid, "VmRSS"); err == nil {
 				w.mu.Lock()
-				w.peakKiB = max(w.peakKiB, m["VmRSS"])
+				w.peakKiB = max(w.peakKiB, kib)
 				w.mu.Unlock()
 			}
 			select {
@@ -118,8 +89,8 @@ func (w *watcher) done(r *result) {
 	w.mu.Lock()
 	r.PeakRSSMiB = float64(w.peakKiB) / 1024
 	w.mu.Unlock()
-	if m, err := memKiB(w.pid, "VmHWM"); err == nil {
-		r.HWMMiB = float64(m["VmHWM"]) / 1024
+	if kib, err := procfs.StatusKiB(w.pid, "VmHWM"); err == nil {
+		r.HWMMiB = float64(kib) / 1024
 	}
 }
 

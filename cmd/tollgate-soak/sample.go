@@ -1,15 +1,13 @@
 package main
 
 import (
-	"bufio"
 	"context"
 	"database/sql"
 	"fmt"
 	"os"
-	"strconv"
-	"strings"
 	"time"
 
+	"github.com/tollgate-oidc/tollgate/internal/procfs"
 	_ "modernc.org/sqlite" // the read-only row counts
 )
 
@@ -46,29 +44,21 @@ func takeSample(srv *server, d *driver, at time.Duration) sample {
 }
 
 // rss reads VmRSS from /proc/PID/status, in KiB.
-func rss(pid int) int64 { return procStatus(pid, "VmRSS:") }
+func rss(pid int) int64 { return procStatus(pid, "VmRSS") }
 
 // peakRSS reads VmHWM (the most RSS the process ever had), in KiB.
-func peakRSS(pid int) int64 { return procStatus(pid, "VmHWM:") }
+func peakRSS(pid int) int64 { return procStatus(pid, "VmHWM") }
 
 // procStatus reads one kB field of /proc/PID/status, or -1.
 func procStatus(pid int, field string) int64 {
 	if pid <= 0 {
 		return -1
 	}
-	f, err := os.Open("/proc/" + strconv.Itoa(pid) + "/status")
+	n, err := procfs.StatusKiB(pid, field)
 	if err != nil {
 		return -1
 	}
-	defer f.Close()
-	sc := bufio.NewScanner(f)
-	for sc.Scan() {
-		if rest, ok := strings.CutPrefix(sc.Text(), field); ok {
-			n, _ := strconv.ParseInt(strings.TrimSuffix(strings.TrimSpace(rest), " kB"), 10, 64)
-			return n
-		}
-	}
-	return -1
+	return n
 }
 
 func fileSize(path string) int64 {

@@ -1,0 +1,67 @@
+package procfs
+
+import (
+	"os"
+	"os/exec"
+	"strconv"
+	"syscall"
+	"testing"
+	"time"
+)
+
+func TestStatOfThisProcess(t *testing.T) {
+	f, err := Stat(os.Getpid())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(f) < 13 || f[1] != strconv.Itoa(os.Getppid()) {
+		t.Fatalf("fields %q: want the parent %d second and at least 13 fields", f, os.Getppid())
+	}
+	if _, err := strconv.ParseInt(f[11], 10, 64); err != nil {
+		t.Errorf("utime %q: %v", f[11], err)
+	}
+}
+
+// TestStatOfAStoppedChild: a command name with spaces and parentheses does
+// not shift the fields, and a SIGSTOP shows as state "T".
+func TestStatOfAStoppedChild(t *testing.T) {
+	dir := t.TempDir()
+	odd := dir + "/a (b) c"
+	if err := os.Symlink("/bin/sleep", odd); err != nil {
+		t.Fatal(err)
+	}
+	cmd := exec.Command(odd, "30")
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer func() { cmd.Process.Kill(); cmd.Wait() }()
+	if err := cmd.Process.Signal(syscall.SIGSTOP); err != nil {
+		t.Fatal(err)
+	}
+	var f []string
+	var err error
+	for deadline := time.Now().Add(5 * time.Second); time.Now().Before(deadline); time.Sleep(10 * time.Millisecond) {
+		if f, err = Stat(cmd.Process.Pid); err == nil && f[0] == "T" {
+			break
+		}
+	}
+	if len(f) < 2 || f[0] != "T" || f[1] != strconv.Itoa(os.Getpid()) {
+		t.Fatalf("stopped child's fields %q: want state T and parent %d", f, os.Getpid())
+	}
+}
+
+func TestStatusKiB(t *testing.T) {
+	rss, err := StatusKiB(os.Getpid(), "VmRSS")
+	if err != nil || rss <= 0 {
+		t.Fatalf("VmRSS: %d, %v", rss, err)
+	}
+	if hwm, err := StatusKiB(os.Getpid(), "VmHWM"); err != nil || hwm < rss {
+		t.Errorf("VmHWM %d, %v: want at least VmRSS %d", hwm, err, rss)
+	}
+	if _, err := StatusKiB(os.Getpid(), "NoSuchField"); err == nil {
+		t.Error("a field that is not there was read")
+	}
+	if _, err := StatusKiB(-1, "VmRSS"); err == nil {
+		t.Error("a process that does not exist was read")
+	}
+}
