@@ -11,6 +11,7 @@ import (
 
 	"github.com/tollgate-oidc/tollgate/internal/app"
 	"github.com/tollgate-oidc/tollgate/internal/config"
+	"github.com/tollgate-oidc/tollgate/internal/refresh"
 )
 
 // serveDev starts the --dev configuration in dir on a free loopback port.
@@ -93,7 +94,7 @@ func TestRevokeCommand(t *testing.T) {
 	c, _ := cfg.Client("c1")
 	var tokens []string
 	for range 3 {
-		iss, err := a.Refresh.Issue(ctx, storeGrant("c1", "s1"), policyOf(c))
+		iss, err := a.Refresh.Issue(ctx, storeGrant("c1", "s1"), refresh.Proof{}, policyOf(c))
 		if err != nil {
 			t.Fatal(err)
 		}

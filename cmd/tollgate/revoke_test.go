@@ -11,6 +11,7 @@ import (
 
 	"github.com/tollgate-oidc/tollgate/internal/app"
 	"github.com/tollgate-oidc/tollgate/internal/config"
+	"github.com/tollgate-oidc/tollgate/internal/refresh"
 )
 
 // writeRelativeConfig writes a tollgate.yaml in dir/etc whose storage and
@@ -49,7 +50,7 @@ func issueGrants(t *testing.T, path string, n int) []string {
 	c, _ := cfg.Client("c1")
 	var ids []string
 	for range n {
-		iss, err := a.Refresh.Issue(ctx, storeGrant("c1", "s1"), policyOf(c))
+		iss, err := a.Refresh.Issue(ctx, storeGrant("c1", "s1"), refresh.Proof{}, policyOf(c))
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -96,6 +96,7 @@ func (h *Handler) authorizationCode(ctx context.Context, req Request) (*Response
 	return h.respond(ctx, issue{
 		client: c, grantType: TypeAuthorizationCode, subject: code.Subject, user: u, scopes: scopes,
 		authTime: code.AuthTime, sessionID: code.SessionID, amr: code.AMR, nonce: code.Nonce, grantID: grantID,
+		proof: req.proof(),
 	}, nil)
 }
 

@@ -34,6 +34,21 @@ type Request struct {
 	Code               string // authorization_code grant
 	RedirectURI        string
 	CodeVerifier       string
+
+	// High assurance: what the request proved, and what it asked for.
+	// DPoPJKT is the JWK SHA-256 thumbprint (RFC 7638) of the key of the
+	// request's verified DPoP proof (RFC 9449 §4.3); "" without a proof.
+	DPoPJKT string
+	// ClientKey is the thumbprint of the key whose private_key_jwt
+	// assertion authenticated the client; "" for other methods.
+	ClientKey string
+	// Resources are the request's resource parameters (RFC 8707 §2).
+	Resources []string
+}
+
+// proof is what the request proved, for the refresh-token lifecycle.
+func (r Request) proof() refresh.Proof {
+	return refresh.Proof{DPoPJKT: r.DPoPJKT, ClientKey: r.ClientKey}
 }
 
 // Response is a successful token response (RFC 6749 §5.1, OIDC Core §3.1.3.3).

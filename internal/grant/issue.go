@@ -26,6 +26,7 @@ type issue struct {
 	amr       []string
 	nonce     string
 	grantID   string // preset grant id for a new family (code exchange)
+	proof     refresh.Proof
 }
 
 // mayHaveRefreshToken is HelseID's rule 1: a refresh token only for a
@@ -53,7 +54,7 @@ func (h *Handler) respond(ctx context.Context, in issue, refreshed *refresh.Issu
 		iss, err := h.Refresh.Issue(ctx, store.Grant{
 			ID: in.grantID, ClientID: c.ID, Subject: in.subject, Scopes: in.scopes,
 			AuthTime: in.authTime, SessionID: in.sessionID, AMR: in.amr,
-		}, refresh.PolicyFor(c))
+		}, in.proof, refresh.PolicyFor(c))
 		if errors.Is(err, refresh.ErrRevoked) {
 			// Only a preset grant id (the code exchange) meets this: the
 			// code was presented again while this redemption was issuing,

@@ -40,7 +40,7 @@ func (h *Handler) password(ctx context.Context, req Request) (*Response, error) 
 	return h.respond(ctx, issue{
 		client: c, grantType: TypePassword, subject: u.Subject, user: u, scopes: scopes,
 		// auth_time is when the password was checked: now.
-		authTime: h.Now(), amr: []string{"pwd"},
+		authTime: h.Now(), amr: []string{"pwd"}, proof: req.proof(),
 	}, nil)
 }
 

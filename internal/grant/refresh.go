@@ -47,7 +47,7 @@ func (h *Handler) refreshToken(ctx context.Context, req Request) (*Response, err
 		user, scopes = u, s
 		return nil
 	}
-	iss, err := h.Refresh.Refresh(ctx, req.RefreshToken, c.ID, refresh.PolicyFor(c), check)
+	iss, err := h.Refresh.Refresh(ctx, req.RefreshToken, c.ID, req.proof(), refresh.PolicyFor(c), check)
 	if err != nil {
 		return nil, RefreshError(err)
 	}

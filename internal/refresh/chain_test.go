@@ -101,7 +101,7 @@ func TestOldGenerationFromAnotherClientRevokesNothing(t *testing.T) {
 	f := newFixture(t)
 	first := f.issue(t, oneTime)
 	chain := rotateN(t, f, first.Token, 5)
-	_, err := f.svc.Refresh(f.ctx, chain[0], "intruder", oneTime, nil)
+	_, err := f.svc.Refresh(f.ctx, chain[0], "intruder", refresh.Proof{}, oneTime, nil)
 	wantErr(t, err, refresh.ErrWrongClient)
 	wantRevoked(t, f, first.Grant.ID, false)
 	wantLog(t, f, "event=refresh_token_wrong_client", "presented_by=intruder")

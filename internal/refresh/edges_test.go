@@ -60,7 +60,7 @@ func TestRetryWithinGraceRunsTheCheck(t *testing.T) {
 	next := mustRefresh(t, f, first.Token, oneTime)
 	f.clk.Add(oneTime.ReuseGrace / 2)
 	disabled := errors.New("user disabled")
-	_, err := f.svc.Refresh(f.ctx, first.Token, "app", oneTime, func(store.Grant) error { return disabled })
+	_, err := f.svc.Refresh(f.ctx, first.Token, "app", refresh.Proof{}, oneTime, func(store.Grant) error { return disabled })
 	wantErr(t, err, disabled)
 	// Not taken for reuse: the grant is live and the retry still works once the check passes.
 	again := mustRefresh(t, f, first.Token, oneTime)
@@ -83,7 +83,7 @@ func TestRetryWithinGraceRunsTheCheck(t *testing.T) {
 func TestWrongClientIsLoggedNotConfirmed(t *testing.T) {
 	f := newFixture(t)
 	first := f.issue(t, oneTime)
-	_, err := f.svc.Refresh(f.ctx, first.Token, "intruder", oneTime, nil)
+	_, err := f.svc.Refresh(f.ctx, first.Token, "intruder", refresh.Proof{}, oneTime, nil)
 	wantErr(t, err, refresh.ErrWrongClient)
 	logs := f.logs.String()
 	for _, want := range []string{"event=refresh_token_wrong_client", "client_id=app", "presented_by=intruder", "grant_id=" + first.Grant.ID} {
@@ -107,7 +107,7 @@ func TestReplayedCodeBeforeTheGrantExists(t *testing.T) {
 	if err != nil || out != store.Tombstoned {
 		t.Fatalf("RevokeReplayed(no grant yet) = %v, %v; want tombstoned", out, err)
 	}
-	_, err = f.svc.Issue(f.ctx, store.Grant{ID: id, ClientID: "app", Subject: "alice"}, oneTime)
+	_, err = f.svc.Issue(f.ctx, store.Grant{ID: id, ClientID: "app", Subject: "alice"}, refresh.Proof{}, oneTime)
 	wantErr(t, err, refresh.ErrRevoked)
 	if !strings.Contains(f.logs.String(), "outcome=tombstoned") {
 		t.Errorf("audit log does not say the grant was tombstoned:\n%s", f.logs.String())

@@ -66,7 +66,7 @@ func NewGrantID() string { return mint.NewID() }
 // A preset id (the code exchange's, recorded when the code was consumed)
 // that a code replay has tombstoned meanwhile gives ErrRevoked: the grant
 // was revoked before it existed, and nothing is issued (RevokeReplayed).
-func (s *Service) Issue(ctx context.Context, g store.Grant, p Policy) (Issued, error) {
+func (s *Service) Issue(ctx context.Context, g store.Grant, proof Proof, p Policy) (Issued, error) {
 	now := s.now()
 	preset := g.ID != ""
 	if !preset {
@@ -83,6 +83,7 @@ func (s *Service) Issue(ctx context.Context, g store.Grant, p Policy) (Issued, e
 		GrantID:   g.ID,
 		CreatedAt: now,
 		ExpiresAt: p.idleExpiry(now, g.ExpiresAt),
+		ProofKey:  proof.Key(),
 	}
 	err = s.store.CreateGrant(ctx, g, first)
 	if preset && errors.Is(err, store.ErrConflict) {
@@ -104,7 +105,7 @@ func (s *Service) Issue(ctx context.Context, g store.Grant, p Policy) (Issued, e
 // check runs after the token is found valid and before anything changes, so
 // the caller can refuse (user disabled, client no longer allowed) without
 // consuming the token. Its error is returned as is.
-func (s *Service) Refresh(ctx context.Context, presented, clientID string, p Policy, check func(store.Grant) error) (Issued, error) {
+func (s *Service) Refresh(ctx context.Context, presented, clientID string, proof Proof, p Policy, check func(store.Grant) error) (Issued, error) {
 	pt, ok := s.read(presented)
 	if !ok {
 		return Issued{}, ErrUnknown
@@ -137,7 +138,30 @@ func (s *Service) Refresh(ctx context.Context, presented, clientID string, p Pol
 	if p.Rotation == config.RotationReuse {
 		return s.slide(ctx, presented, pt.hash, g, p, now)
 	}
-	return s.rotate(ctx, pt, tok, g, p, now, check)
+	return s.rotate(ctx, pt, tok, g, proof, p, now, check)
+}
+
+// Proof is what a token request proved besides the token itself: the keys
+// whose possession decides whether a bound token may be used (RFC 9449 §5)
+// and whether a second presentation within the grace window is the
+// client's retry or a thief's.
+type Proof struct {
+	// DPoPJKT is the JWK SHA-256 thumbprint (RFC 7638) of the key that
+	// signed the request's verified DPoP proof; "" without one.
+	DPoPJKT string
+	// ClientKey is the thumbprint of the key whose private_key_jwt
+	// assertion authenticated the client; "" for other methods.
+	ClientKey string
+}
+
+// Key is the key recorded on a token issued to the request
+// (store.RefreshToken.ProofKey): the DPoP key if there is one, since it is
+// the key the token is bound to, else the client's assertion key.
+func (p Proof) Key() string {
+	if p.DPoPJKT != "" {
+		return p.DPoPJKT
+	}
+	return p.ClientKey
 }
 
 // presentation is a refresh token as a client sent it, read once.
@@ -173,7 +197,7 @@ func (s *Service) wrongClient(ctx context.Context, g store.Grant, clientID strin
 // rotate consumes the presented token and stores its derived successor in one
 // transaction. A lost race means another request consumed it first: that
 // request's outcome decides ours, through the retry path.
-func (s *Service) rotate(ctx context.Context, pt presentation, tok store.RefreshToken, g store.Grant, p Policy, now time.Time, check func(store.Grant) error) (Issued, error) {
+func (s *Service) rotate(ctx context.Context, pt presentation, tok store.RefreshToken, g store.Grant, proof Proof, p Policy, now time.Time, check func(store.Grant) error) (Issued, error) {
 	succ, err := s.keys.Successor(g.ID, tok.Generation+1, pt.value)
 	if err != nil {
 		return Issued{}, fmt.Errorf("refresh: rotate: %w", err)
@@ -184,6 +208,7 @@ func (s *Service) rotate(ctx context.Context, pt presentation, tok store.Refresh
 		Generation: tok.Generation + 1,
 		CreatedAt:  now,
 		ExpiresAt:  p.idleExpiry(now, g.ExpiresAt),
+		ProofKey:   proof.Key(),
 	}
 	err = s.store.RotateRefreshToken(ctx, pt.hash, now, next)
 	if errors.Is(err, store.ErrConflict) {

@@ -67,7 +67,7 @@ func (s *syncBuffer) String() string { s.mu.Lock(); defer s.mu.Unlock(); return 
 
 func (f *fixture) issue(t *testing.T, p refresh.Policy) refresh.Issued {
 	t.Helper()
-	iss, err := f.svc.Issue(f.ctx, store.Grant{ClientID: "app", Subject: "alice", Scopes: []string{"openid", "offline_access"}, AuthTime: f.clk.Now()}, p)
+	iss, err := f.svc.Issue(f.ctx, store.Grant{ClientID: "app", Subject: "alice", Scopes: []string{"openid", "offline_access"}, AuthTime: f.clk.Now()}, refresh.Proof{}, p)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -75,7 +75,7 @@ func (f *fixture) issue(t *testing.T, p refresh.Policy) refresh.Issued {
 }
 
 func (f *fixture) refresh(tok string, p refresh.Policy) (refresh.Issued, error) {
-	return f.svc.Refresh(f.ctx, tok, "app", p, nil)
+	return f.svc.Refresh(f.ctx, tok, "app", refresh.Proof{}, p, nil)
 }
 
 func mustRefresh(t *testing.T, f *fixture, tok string, p refresh.Policy) refresh.Issued {
@@ -205,7 +205,7 @@ func TestReuseRotationKeepsTheTokenAndSlides(t *testing.T) {
 func TestWrongClientAndGarbage(t *testing.T) {
 	f := newFixture(t)
 	first := f.issue(t, oneTime)
-	_, err := f.svc.Refresh(f.ctx, first.Token, "other", oneTime, nil)
+	_, err := f.svc.Refresh(f.ctx, first.Token, "other", refresh.Proof{}, oneTime, nil)
 	wantErr(t, err, refresh.ErrWrongClient)
 	for _, tok := range []string{"", "x", mint.RefreshPrefix, mint.NewLegacyRefreshToken(), first.Token + "x", "tgrt_" + string(make([]byte, 43))} {
 		_, err := f.refresh(tok, oneTime)
@@ -219,7 +219,7 @@ func TestCheckRefusesWithoutConsuming(t *testing.T) {
 	f := newFixture(t)
 	first := f.issue(t, oneTime)
 	stop := errors.New("user disabled")
-	_, err := f.svc.Refresh(f.ctx, first.Token, "app", oneTime, func(store.Grant) error { return stop })
+	_, err := f.svc.Refresh(f.ctx, first.Token, "app", refresh.Proof{}, oneTime, func(store.Grant) error { return stop })
 	wantErr(t, err, stop)
 	mustRefresh(t, f, first.Token, oneTime)
 }

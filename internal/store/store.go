@@ -33,6 +33,13 @@ type Grant struct {
 	CreatedAt time.Time
 	ExpiresAt time.Time // absolute cap (max_lifetime from sign-in); never extended
 	RevokedAt time.Time // zero while live
+	// DPoPJKT is the JWK SHA-256 thumbprint (RFC 7638) of the DPoP key the
+	// grant's refresh tokens are bound to (RFC 9449 §5), fixed at sign-in;
+	// "" when they are not bound.
+	DPoPJKT string
+	// Resources are the resource indicators (RFC 8707) granted at sign-in:
+	// a refresh may ask for any one of them, never another.
+	Resources []string
 }
 
 // Revoked reports whether the grant was revoked.
@@ -72,6 +79,12 @@ type RefreshToken struct {
 	ExpiresAt     time.Time // idle expiry, never later than the grant's ExpiresAt
 	ConsumedAt    time.Time // zero while unconsumed
 	SuccessorHash string    // set when consumed by rotation
+	// ProofKey is the JWK SHA-256 thumbprint (RFC 7638) of the key the
+	// client proved possession of in the request that issued this token:
+	// its DPoP key if it sent a proof, else the key of its private_key_jwt
+	// assertion; "" when it proved no key. A retry of the predecessor that
+	// proves another key is theft, not a retry.
+	ProofKey string
 }
 
 // Consumed reports whether the token was consumed by a rotation.
@@ -94,6 +107,11 @@ type AuthCode struct {
 	ExpiresAt           time.Time
 	ConsumedAt          time.Time // zero until redeemed
 	GrantID             string    // the grant issued when it was redeemed, if any
+	// DPoPJKT binds the code to a DPoP key (RFC 9449 §10, dpop_jkt): only
+	// a proof by that key redeems it. "" when unbound.
+	DPoPJKT string
+	// Resources are the resource indicators (RFC 8707) the user granted.
+	Resources []string
 }
 
 // SigningKey is a private signing key sealed (encrypted) with the system

@@ -100,7 +100,7 @@ func list(s []string) []string {
 }
 
 func copyGrant(g store.Grant) store.Grant {
-	g.Scopes, g.AMR = list(g.Scopes), list(g.AMR)
+	g.Scopes, g.AMR, g.Resources = list(g.Scopes), list(g.AMR), list(g.Resources)
 	g.AuthTime, g.CreatedAt, g.ExpiresAt, g.RevokedAt = norm(g.AuthTime), norm(g.CreatedAt), norm(g.ExpiresAt), norm(g.RevokedAt)
 	return g
 }
@@ -111,7 +111,7 @@ func copyToken(t store.RefreshToken) store.RefreshToken {
 }
 
 func copyCode(c store.AuthCode) store.AuthCode {
-	c.Scopes, c.AMR = list(c.Scopes), list(c.AMR)
+	c.Scopes, c.AMR, c.Resources = list(c.Scopes), list(c.AMR), list(c.Resources)
 	c.AuthTime, c.CreatedAt, c.ExpiresAt, c.ConsumedAt = norm(c.AuthTime), norm(c.CreatedAt), norm(c.ExpiresAt), norm(c.ConsumedAt)
 	return c
 }

@@ -12,7 +12,7 @@ import (
 // CreateAuthCode implements store.Store.
 func (db *DB) CreateAuthCode(ctx context.Context, c store.AuthCode) error {
 	return db.exec(ctx, "create auth code", `INSERT INTO auth_codes (`+codeCols+`)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)`, codeArgs(c)...)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17)`, codeArgs(c)...)
 }
 
 // AuthCode implements store.Store.

@@ -14,12 +14,14 @@ import (
 // when empty.
 const (
 	grantCols = `g.id, g.client_id, g.subject, g.scopes, g.auth_time, g.session_id, g.amr,
-		g.created_at, g.expires_at, g.revoked_at`
+		g.created_at, g.expires_at, g.revoked_at, g.dpop_jkt, g.resources`
 	grantInsert = `INSERT INTO grants (id, client_id, subject, scopes, auth_time, session_id, amr,
-		created_at, expires_at, revoked_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`
-	tokenCols = `t.hash, t.grant_id, t.generation, t.created_at, t.expires_at, t.consumed_at, t.successor_hash`
-	codeCols  = `hash, client_id, redirect_uri, code_challenge, code_challenge_method, subject, scopes,
-		nonce, session_id, amr, auth_time, created_at, expires_at, consumed_at, grant_id`
+		created_at, expires_at, revoked_at, dpop_jkt, resources)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)`
+	tokenCols = `t.hash, t.grant_id, t.generation, t.created_at, t.expires_at, t.consumed_at, t.successor_hash,
+		t.proof_key`
+	codeCols = `hash, client_id, redirect_uri, code_challenge, code_challenge_method, subject, scopes,
+		nonce, session_id, amr, auth_time, created_at, expires_at, consumed_at, grant_id, dpop_jkt, resources`
 	requestCols = `id, client_id, params, created_at, expires_at, consumed_at`
 	sessionCols = `id, sid, subject, auth_time, amr, created_at, expires_at`
 	consentCols = `subject, client_id, scopes, created_at, expires_at`
@@ -27,29 +29,30 @@ const (
 
 func grantArgs(g store.Grant) []any {
 	return []any{g.ID, g.ClientID, g.Subject, list(g.Scopes), ts(g.AuthTime), g.SessionID, list(g.AMR),
-		ts(g.CreatedAt), ts(g.ExpiresAt), ts(g.RevokedAt)}
+		ts(g.CreatedAt), ts(g.ExpiresAt), ts(g.RevokedAt), g.DPoPJKT, list(g.Resources)}
 }
 
 func grantDest(g *store.Grant) []any {
 	return []any{&g.ID, &g.ClientID, &g.Subject, &g.Scopes, timeCol{&g.AuthTime}, &g.SessionID,
-		&g.AMR, timeCol{&g.CreatedAt}, timeCol{&g.ExpiresAt}, timeCol{&g.RevokedAt}}
+		&g.AMR, timeCol{&g.CreatedAt}, timeCol{&g.ExpiresAt}, timeCol{&g.RevokedAt}, &g.DPoPJKT, &g.Resources}
 }
 
 func tokenDest(t *store.RefreshToken) []any {
 	return []any{&t.Hash, &t.GrantID, &t.Generation, timeCol{&t.CreatedAt}, timeCol{&t.ExpiresAt},
-		timeCol{&t.ConsumedAt}, &t.SuccessorHash}
+		timeCol{&t.ConsumedAt}, &t.SuccessorHash, &t.ProofKey}
 }
 
 func codeArgs(c store.AuthCode) []any {
 	return []any{c.Hash, c.ClientID, c.RedirectURI, c.CodeChallenge, c.CodeChallengeMethod, c.Subject,
 		list(c.Scopes), c.Nonce, c.SessionID, list(c.AMR), ts(c.AuthTime), ts(c.CreatedAt),
-		ts(c.ExpiresAt), ts(c.ConsumedAt), c.GrantID}
+		ts(c.ExpiresAt), ts(c.ConsumedAt), c.GrantID, c.DPoPJKT, list(c.Resources)}
 }
 
 func codeDest(c *store.AuthCode) []any {
 	return []any{&c.Hash, &c.ClientID, &c.RedirectURI, &c.CodeChallenge, &c.CodeChallengeMethod, &c.Subject,
 		&c.Scopes, &c.Nonce, &c.SessionID, &c.AMR, timeCol{&c.AuthTime},
-		timeCol{&c.CreatedAt}, timeCol{&c.ExpiresAt}, timeCol{&c.ConsumedAt}, &c.GrantID}
+		timeCol{&c.CreatedAt}, timeCol{&c.ExpiresAt}, timeCol{&c.ConsumedAt}, &c.GrantID,
+		&c.DPoPJKT, &c.Resources}
 }
 
 func requestArgs(r store.AuthRequest) []any {

@@ -35,15 +35,15 @@ func (db *DB) Prefill(ctx context.Context, n int, row store.PrefillRow, progress
 			}
 			grants = append(grants, grantArgs(g))
 			tokens = append(tokens, []any{t.Hash, g.ID, t.Generation, ts(t.CreatedAt), ts(t.ExpiresAt),
-				ts(t.ConsumedAt), t.SuccessorHash})
+				ts(t.ConsumedAt), t.SuccessorHash, t.ProofKey})
 		}
 		err := pgx.BeginFunc(ctx, db.pool, func(tx pgx.Tx) error {
 			if _, err := tx.CopyFrom(ctx, pgx.Identifier{"grants"}, []string{"id", "client_id", "subject", "scopes",
-				"auth_time", "session_id", "amr", "created_at", "expires_at", "revoked_at"}, pgx.CopyFromRows(grants)); err != nil {
+				"auth_time", "session_id", "amr", "created_at", "expires_at", "revoked_at", "dpop_jkt", "resources"}, pgx.CopyFromRows(grants)); err != nil {
 				return err
 			}
 			_, err := tx.CopyFrom(ctx, pgx.Identifier{"refresh_tokens"}, []string{"hash", "grant_id", "generation",
-				"created_at", "expires_at", "consumed_at", "successor_hash"}, pgx.CopyFromRows(tokens))
+				"created_at", "expires_at", "consumed_at", "successor_hash", "proof_key"}, pgx.CopyFromRows(tokens))
 			return err
 		})
 		if err != nil { // a duplicate key as ErrConflict, as CreateGrant gives it

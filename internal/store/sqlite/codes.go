@@ -14,7 +14,7 @@ import (
 // CreateAuthCode implements store.Store.
 func (db *DB) CreateAuthCode(ctx context.Context, c store.AuthCode) error {
 	_, err := db.exec(ctx, "create auth code", `INSERT INTO auth_codes (`+codeCols+`)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`, codeArgs(c)...)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`, codeArgs(c)...)
 	return err
 }
 

@@ -15,12 +15,18 @@ import (
 
 const (
 	grantCols = `g.id, g.client_id, g.subject, g.scopes, g.auth_time, g.session_id, g.amr,
-		g.created_at, g.expires_at, g.revoked_at`
+		g.created_at, g.expires_at, g.revoked_at, g.dpop_jkt, g.resources`
+	// grantInsertCols are the columns grantArgs binds, in its order.
+	grantInsertCols = `(id, client_id, subject, scopes, auth_time, session_id, amr, created_at, expires_at,
+		revoked_at, dpop_jkt, resources)`
+	// tokenInsertCols are the columns a token's insert binds: grant_id and
+	// seq, then tokenArgs.
+	tokenInsertCols = `(grant_id, seq, hash, generation, created_at, expires_at, consumed_at, successor_hash, proof_key)`
 	// tokenCols are a token's columns but hash and grant_id, which a
 	// lookup by hash knows already (tokenDest).
-	tokenCols = `t.generation, t.created_at, t.expires_at, t.consumed_at, t.successor_hash`
+	tokenCols = `t.generation, t.created_at, t.expires_at, t.consumed_at, t.successor_hash, t.proof_key`
 	codeCols  = `hash, client_id, redirect_uri, code_challenge, code_challenge_method, subject, scopes,
-		nonce, session_id, amr, auth_time, created_at, expires_at, consumed_at, grant_id`
+		nonce, session_id, amr, auth_time, created_at, expires_at, consumed_at, grant_id, dpop_jkt, resources`
 	requestCols = `id, client_id, params, created_at, expires_at, consumed_at`
 	sessionCols = `id, sid, subject, auth_time, amr, created_at, expires_at`
 	consentCols = `subject, client_id, scopes, created_at, expires_at`
@@ -28,33 +34,35 @@ const (
 
 func grantArgs(g store.Grant) []any {
 	return []any{g.ID, g.ClientID, g.Subject, list(g.Scopes), micros(g.AuthTime), g.SessionID, list(g.AMR),
-		micros(g.CreatedAt), micros(g.ExpiresAt), micros(g.RevokedAt)}
+		micros(g.CreatedAt), micros(g.ExpiresAt), micros(g.RevokedAt), g.DPoPJKT, list(g.Resources)}
 }
 
 func grantDest(g *store.Grant) []any {
 	return []any{&g.ID, &g.ClientID, &g.Subject, listCol{&g.Scopes}, timeCol{&g.AuthTime}, &g.SessionID,
-		listCol{&g.AMR}, timeCol{&g.CreatedAt}, timeCol{&g.ExpiresAt}, timeCol{&g.RevokedAt}}
+		listCol{&g.AMR}, timeCol{&g.CreatedAt}, timeCol{&g.ExpiresAt}, timeCol{&g.RevokedAt},
+		&g.DPoPJKT, listCol{&g.Resources}}
 }
 
 // tokenArgs binds the columns after grant_id and seq, which the store sets.
 func tokenArgs(t store.RefreshToken) []any {
-	return []any{t.Hash, t.Generation, micros(t.CreatedAt), micros(t.ExpiresAt), micros(t.ConsumedAt), t.SuccessorHash}
+	return []any{t.Hash, t.Generation, micros(t.CreatedAt), micros(t.ExpiresAt), micros(t.ConsumedAt), t.SuccessorHash, t.ProofKey}
 }
 
 func tokenDest(t *store.RefreshToken) []any {
-	return []any{&t.Generation, timeCol{&t.CreatedAt}, timeCol{&t.ExpiresAt}, timeCol{&t.ConsumedAt}, &t.SuccessorHash}
+	return []any{&t.Generation, timeCol{&t.CreatedAt}, timeCol{&t.ExpiresAt}, timeCol{&t.ConsumedAt}, &t.SuccessorHash, &t.ProofKey}
 }
 
 func codeArgs(c store.AuthCode) []any {
 	return []any{c.Hash, c.ClientID, c.RedirectURI, c.CodeChallenge, c.CodeChallengeMethod, c.Subject,
 		list(c.Scopes), c.Nonce, c.SessionID, list(c.AMR), micros(c.AuthTime), micros(c.CreatedAt),
-		micros(c.ExpiresAt), micros(c.ConsumedAt), c.GrantID}
+		micros(c.ExpiresAt), micros(c.ConsumedAt), c.GrantID, c.DPoPJKT, list(c.Resources)}
 }
 
 func codeDest(c *store.AuthCode) []any {
 	return []any{&c.Hash, &c.ClientID, &c.RedirectURI, &c.CodeChallenge, &c.CodeChallengeMethod, &c.Subject,
 		listCol{&c.Scopes}, &c.Nonce, &c.SessionID, listCol{&c.AMR}, timeCol{&c.AuthTime},
-		timeCol{&c.CreatedAt}, timeCol{&c.ExpiresAt}, timeCol{&c.ConsumedAt}, &c.GrantID}
+		timeCol{&c.CreatedAt}, timeCol{&c.ExpiresAt}, timeCol{&c.ConsumedAt}, &c.GrantID,
+		&c.DPoPJKT, listCol{&c.Resources}}
 }
 
 func requestArgs(r store.AuthRequest) []any {

@@ -18,14 +18,12 @@ func (db *DB) CreateGrant(ctx context.Context, g store.Grant, first store.Refres
 		return fmt.Errorf("sqlite: create grant: first token's grant %q is not %q", first.GrantID, g.ID)
 	}
 	return db.write(ctx, "create grant", func(tx *sql.Tx) error {
-		if _, err := tx.ExecContext(ctx, `INSERT INTO grants
-			(id, client_id, subject, scopes, auth_time, session_id, amr, created_at, expires_at, revoked_at)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`, grantArgs(g)...); err != nil {
+		if _, err := tx.ExecContext(ctx, `INSERT INTO grants `+grantInsertCols+`
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`, grantArgs(g)...); err != nil {
 			return unique(err)
 		}
-		_, err := tx.ExecContext(ctx, `INSERT INTO refresh_tokens
-			(grant_id, seq, hash, generation, created_at, expires_at, consumed_at, successor_hash)
-			VALUES (?, 0, ?, ?, ?, ?, ?, ?)`, append([]any{g.ID}, tokenArgs(first)...)...)
+		_, err := tx.ExecContext(ctx, `INSERT INTO refresh_tokens `+tokenInsertCols+`
+			VALUES (?, 0, ?, ?, ?, ?, ?, ?, ?)`, append([]any{g.ID}, tokenArgs(first)...)...)
 		return unique(err)
 	})
 }
@@ -124,9 +122,8 @@ func (db *DB) RevokeGrantOrTombstone(ctx context.Context, tomb store.Grant, at t
 			return err
 		}
 		tomb.RevokedAt = at
-		n, err = affected(tx.ExecContext(ctx, `INSERT INTO grants
-			(id, client_id, subject, scopes, auth_time, session_id, amr, created_at, expires_at, revoked_at)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO NOTHING`, grantArgs(tomb)...))
+		n, err = affected(tx.ExecContext(ctx, `INSERT INTO grants `+grantInsertCols+`
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO NOTHING`, grantArgs(tomb)...))
 		if n == 1 {
 			out = store.Tombstoned
 		}

@@ -2,6 +2,7 @@ package sqlite
 
 import (
 	"context"
+	"database/sql"
 	"errors"
 	"os"
 	"path/filepath"
@@ -80,25 +81,38 @@ func TestOpen(t *testing.T) {
 }
 
 // A database created by a build that knew only migration 1 (already in dev
-// databases) is upgraded in place on Open, its data kept.
+// databases) is upgraded in place on Open, its data kept, and the columns
+// later migrations add read back as their zero values. The version-1 rows
+// are written with that version's SQL: today's statements name columns it
+// did not have.
 func TestMigrateFromVersion1(t *testing.T) {
 	ctx := context.Background()
 	path := filepath.Join(t.TempDir(), "tollgate.db")
+	raw, err := sql.Open("sqlite", dsn(path, writerParams))
+	if err != nil {
+		t.Fatal(err)
+	}
 	all := migrations
 	migrations = all[:1]
-	db, err := Open(ctx, path)
+	err = migrate(ctx, raw)
 	migrations = all
 	if err != nil {
 		t.Fatal(err)
 	}
 	now := time.Now()
-	g := store.Grant{ID: "g1", ClientID: "client-a", Subject: "alice", SessionID: "sid-1", CreatedAt: now, ExpiresAt: now.Add(time.Hour)}
-	if err := db.CreateGrant(ctx, g, store.RefreshToken{Hash: "rt0", GrantID: "g1", CreatedAt: now, ExpiresAt: now.Add(time.Hour)}); err != nil {
-		t.Fatal(err)
+	for _, q := range []string{
+		`INSERT INTO grants (id, client_id, subject, scopes, session_id, amr, created_at, expires_at)
+			VALUES ('g1', 'client-a', 'alice', '["openid"]', 'sid-1', '[]', ?1, ?2)`,
+		`INSERT INTO refresh_tokens (grant_id, seq, hash, generation, created_at, expires_at, successor_hash)
+			VALUES ('g1', 0, 'rt0', 0, ?1, ?2, '')`,
+	} {
+		if _, err := raw.ExecContext(ctx, q, now.UnixMicro(), now.Add(time.Hour).UnixMicro()); err != nil {
+			t.Fatal(err)
+		}
 	}
-	db.Close()
+	raw.Close()
 
-	db, err = Open(ctx, path)
+	db, err := Open(ctx, path)
 	if err != nil {
 		t.Fatalf("Open at version 1: %v", err)
 	}
@@ -107,8 +121,10 @@ func TestMigrateFromVersion1(t *testing.T) {
 	if err := db.w.QueryRowContext(ctx, `SELECT MAX(version) FROM schema_migrations`).Scan(&top); err != nil || top != len(migrations) {
 		t.Errorf("schema version after upgrade = %d, %v; want %d", top, err, len(migrations))
 	}
-	if _, _, err := db.GrantChain(ctx, "g1"); err != nil {
+	if rt, g, err := db.RefreshToken(ctx, "rt0"); err != nil {
 		t.Errorf("grant written at version 1: %v", err)
+	} else if g.DPoPJKT != "" || len(g.Resources) != 0 || rt.ProofKey != "" || g.Scopes[0] != "openid" {
+		t.Errorf("version-1 rows read back as %+v, %+v; want the new columns empty", g, rt)
 	}
 	if err := db.CreateSession(ctx, store.Session{ID: "s1", SID: "sid-1", Subject: "alice", CreatedAt: now}); err != nil {
 		t.Errorf("CreateSession after upgrade: %v", err)

@@ -14,7 +14,7 @@ import (
 // (cmd/tollgate-bench), not the server.
 
 const (
-	prefillPerStmt = 100     // rows per multi-row INSERT (1,000 variables for grants)
+	prefillPerStmt = 100     // rows per multi-row INSERT (1,200 variables for grants)
 	prefillPerTx   = 100_000 // rows per transaction, at least
 	prefillTxs     = 10      // transactions per prefill, at most (bigger ones past 1M rows)
 )
@@ -30,14 +30,12 @@ const (
 // duplicate id or hash fails the transaction it is in (ErrConflict); the
 // transactions committed before stay.
 func (db *DB) Prefill(ctx context.Context, n int, row store.PrefillRow, progress func(done int)) error {
-	gStmt, err := db.w.PrepareContext(ctx, multiRow(`INSERT INTO grants
-		(id, client_id, subject, scopes, auth_time, session_id, amr, created_at, expires_at, revoked_at) VALUES `, 10, prefillPerStmt))
+	gStmt, err := db.w.PrepareContext(ctx, multiRow(`INSERT INTO grants `+grantInsertCols+` VALUES `, 12, prefillPerStmt))
 	if err != nil {
 		return fmt.Errorf("sqlite: prefill: %w", err)
 	}
 	defer gStmt.Close()
-	tStmt, err := db.w.PrepareContext(ctx, multiRow(`INSERT INTO refresh_tokens
-		(grant_id, seq, hash, generation, created_at, expires_at, consumed_at, successor_hash) VALUES `, 8, prefillPerStmt))
+	tStmt, err := db.w.PrepareContext(ctx, multiRow(`INSERT INTO refresh_tokens `+tokenInsertCols+` VALUES `, 9, prefillPerStmt))
 	if err != nil {
 		return fmt.Errorf("sqlite: prefill: %w", err)
 	}
@@ -59,8 +57,8 @@ func (db *DB) Prefill(ctx context.Context, n int, row store.PrefillRow, progress
 	// from 17,500 to 1,400 grants/s by 6.5M rows, its WAL at 2.3 GB.
 	perTx := max(prefillPerTx, (n+prefillTxs-1)/prefillTxs)
 	batch := make([]pair, 0, min(n, perTx))
-	gArgs := make([]any, 0, 10*prefillPerStmt)
-	tArgs := make([]any, 0, 8*prefillPerStmt)
+	gArgs := make([]any, 0, 12*prefillPerStmt)
+	tArgs := make([]any, 0, 9*prefillPerStmt)
 	for done := 0; done < n; {
 		end := min(n, done+perTx)
 		batch = batch[:0]
@@ -85,12 +83,10 @@ func (db *DB) Prefill(ctx context.Context, n int, row store.PrefillRow, progress
 				gs, ts := tx.StmtContext(ctx, gStmt), tx.StmtContext(ctx, tStmt)
 				if k < prefillPerStmt { // the last, short statement
 					var err error
-					if gs, err = tx.PrepareContext(ctx, multiRow(`INSERT INTO grants
-						(id, client_id, subject, scopes, auth_time, session_id, amr, created_at, expires_at, revoked_at) VALUES `, 10, k)); err != nil {
+					if gs, err = tx.PrepareContext(ctx, multiRow(`INSERT INTO grants `+grantInsertCols+` VALUES `, 12, k)); err != nil {
 						return err
 					}
-					if ts, err = tx.PrepareContext(ctx, multiRow(`INSERT INTO refresh_tokens
-						(grant_id, seq, hash, generation, created_at, expires_at, consumed_at, successor_hash) VALUES `, 8, k)); err != nil {
+					if ts, err = tx.PrepareContext(ctx, multiRow(`INSERT INTO refresh_tokens `+tokenInsertCols+` VALUES `, 9, k)); err != nil {
 						return err
 					}
 				}

@@ -140,6 +140,16 @@ var migrations = []string{
 		holder TEXT NOT NULL,
 		until  INTEGER NOT NULL
 	) STRICT, WITHOUT ROWID;`,
+
+	// 4: high assurance. A grant's DPoP key binding (RFC 9449) and granted
+	// resources (RFC 8707), the same on the code that leads to it, and the
+	// key each refresh token's request proved, which tells a theft from a
+	// retry. ADD COLUMN with a constant default rewrites no row.
+	`ALTER TABLE grants ADD COLUMN dpop_jkt TEXT NOT NULL DEFAULT '';
+	ALTER TABLE grants ADD COLUMN resources TEXT NOT NULL DEFAULT '[]';
+	ALTER TABLE auth_codes ADD COLUMN dpop_jkt TEXT NOT NULL DEFAULT '';
+	ALTER TABLE auth_codes ADD COLUMN resources TEXT NOT NULL DEFAULT '[]';
+	ALTER TABLE refresh_tokens ADD COLUMN proof_key TEXT NOT NULL DEFAULT '';`,
 }
 
 // migrate brings the schema up to len(migrations). Each migration runs in its

@@ -168,9 +168,8 @@ func (db *DB) prepare(ctx context.Context) error {
 		// successor's grant, that grant is live, and the successor's hash is
 		// free; the single writer serialises it, so of any number of racing
 		// rotations of one token exactly one matches.
-		{&db.insertSuccessor, db.w, `INSERT INTO refresh_tokens
-			(grant_id, seq, hash, generation, created_at, expires_at, consumed_at, successor_hash)
-			SELECT t.grant_id, t.seq + 1, ?, ?, ?, ?, ?, ?
+		{&db.insertSuccessor, db.w, `INSERT INTO refresh_tokens ` + tokenInsertCols + `
+			SELECT t.grant_id, t.seq + 1, ?, ?, ?, ?, ?, ?, ?
 			FROM refresh_tokens t JOIN grants g ON g.id = t.grant_id
 			WHERE t.hash = ? AND t.grant_id = ? AND t.consumed_at IS NULL AND g.revoked_at IS NULL
 			ON CONFLICT DO NOTHING`},

@@ -132,6 +132,8 @@ func newGrant(id, clientID, subject string) (store.Grant, store.RefreshToken) {
 		AMR:       []string{"pwd", "otp"},
 		CreatedAt: at(0),
 		ExpiresAt: at(30 * 24 * time.Hour),
+		DPoPJKT:   "0ZcOCORZNYy-DWpqq30jZyJGHTN0d2HglBV3uiguA4I",
+		Resources: []string{"https://api.example/fhir", "urn:example:journal"},
 	}
 	return g, newToken("rt0-"+id, id, 0)
 }
@@ -143,6 +145,7 @@ func newToken(hash, grantID string, gen int) store.RefreshToken {
 		Generation: gen,
 		CreatedAt:  at(time.Duration(gen) * time.Minute),
 		ExpiresAt:  at(time.Duration(gen)*time.Minute + 24*time.Hour),
+		ProofKey:   fmt.Sprintf("jkt-%s-%d", grantID, gen),
 	}
 }
 
@@ -161,6 +164,8 @@ func newCode(hash string) store.AuthCode {
 		AuthTime:            at(-time.Second),
 		CreatedAt:           at(0),
 		ExpiresAt:           at(time.Minute),
+		DPoPJKT:             "NzbLsXh8uDCcd-6MNwXF4W_7noWXFZAfHkxZsRGC9Xs",
+		Resources:           []string{"https://api.example/fhir"},
 	}
 }
 
@@ -314,6 +319,8 @@ func checkGrant(t *testing.T, what string, got, want store.Grant) {
 	d.time("CreatedAt", got.CreatedAt, want.CreatedAt)
 	d.time("ExpiresAt", got.ExpiresAt, want.ExpiresAt)
 	d.time("RevokedAt", got.RevokedAt, want.RevokedAt)
+	d.str("DPoPJKT", got.DPoPJKT, want.DPoPJKT)
+	d.list("Resources", got.Resources, want.Resources)
 	d.report(t, what)
 }
 
@@ -327,6 +334,7 @@ func checkToken(t *testing.T, what string, got, want store.RefreshToken) {
 	d.time("ExpiresAt", got.ExpiresAt, want.ExpiresAt)
 	d.time("ConsumedAt", got.ConsumedAt, want.ConsumedAt)
 	d.str("SuccessorHash", got.SuccessorHash, want.SuccessorHash)
+	d.str("ProofKey", got.ProofKey, want.ProofKey)
 	d.report(t, what)
 }
 
@@ -348,6 +356,8 @@ func checkCode(t *testing.T, what string, got, want store.AuthCode) {
 	d.time("ExpiresAt", got.ExpiresAt, want.ExpiresAt)
 	d.time("ConsumedAt", got.ConsumedAt, want.ConsumedAt)
 	d.str("GrantID", got.GrantID, want.GrantID)
+	d.str("DPoPJKT", got.DPoPJKT, want.DPoPJKT)
+	d.list("Resources", got.Resources, want.Resources)
 	d.report(t, what)
 }
 
