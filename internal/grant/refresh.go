@@ -72,6 +72,9 @@ var refreshErrors = []struct {
 	{refresh.ErrExpired, "the refresh token has expired; the user must sign in again"},
 	{refresh.ErrRevoked, "the refresh token has been revoked; the user must sign in again"},
 	{refresh.ErrReused, "the refresh token was already used; every token of its grant is now revoked and the user must sign in again"},
+	// Theft inside the grace window (refresh/signal.go): the words say what
+	// the request lacked, not which key the server expected.
+	{refresh.ErrStolen, "the refresh token was already used, and this request did not prove the key of the request that used it; every token of its grant is now revoked and the user must sign in again"},
 }
 
 // RefreshError maps a lifecycle error to the token endpoint's answer: every

@@ -12,51 +12,80 @@ import (
 )
 
 // A consumed token: a retry within the grace window gets the same
-// successor, anything else is reuse. The store keeps a consumed token's row
-// only while it is the live token's predecessor (store.Store
+// successor, anything else is reuse or theft. The store keeps a consumed
+// token's row only while it is the live token's predecessor (store.Store
 // RotateRefreshToken); an older one is known by its name (mint: grant and
 // generation under a tag only this server can make). Either way the same
 // rules decide, so when the janitor ran makes no difference to the answer.
+//
+// The signals, in the order retry asks them (signal.go names each):
+//
+//	outside the grace window                    reuse   outside_grace
+//	a bound grant, no proof / another DPoP key  theft   dpop_proof_missing / dpop_key_mismatch
+//	a key other than the one proved before      theft   dpop_key_mismatch / client_key_mismatch / proof_key_missing
+//	the successor is not the one recorded       reuse   successor_mismatch
+//	the successor's row is gone                 reuse   successor_gone
+//	the successor was used                      reuse   successor_used
+//	the successor expired                       reuse   successor_expired
+//	otherwise                                   retry:  the same successor again
 
 // retry handles a consumed token. Within the grace window, while its
 // successor is unused, the client gets that same successor again: the
 // response to the first request was lost. At any other time a consumed token
 // means two parties hold the family (RFC 9700 §4.14.2), so the whole grant is
-// revoked. check runs only for a genuine retry: reuse is answered first.
-// gone says that tok was rebuilt from the token's name and its successor's
-// row, because its own row is gone.
-func (s *Service) retry(ctx context.Context, pt presentation, tok store.RefreshToken, g store.Grant, p Policy, now time.Time, check func(store.Grant) error, gone bool) (Issued, error) {
-	if p.withinGrace(tok.ConsumedAt, now) {
-		succ, err := s.successorOf(pt, tok, g)
-		if err != nil {
+// revoked; inside the window, so does a presentation that does not prove the
+// keys the client proved a moment before (keySignal): that is a thief racing
+// the client, not the client retrying. check runs only for a genuine retry:
+// reuse and theft are answered first. gone says that tok was rebuilt from
+// the token's name and its successor's row, because its own row is gone.
+func (s *Service) retry(ctx context.Context, pt presentation, tok store.RefreshToken, g store.Grant, proof Proof, p Policy, now time.Time, check func(store.Grant) error, gone bool) (Issued, error) {
+	since := slog.Duration("since_consumed", now.Sub(tok.ConsumedAt))
+	rowGone := slog.Bool("row_gone", gone)
+	if !p.withinGrace(tok.ConsumedAt, now) {
+		return Issued{}, s.revokeFor(ctx, g, tok.Generation, now, SignalOutsideGrace, since, rowGone)
+	}
+	// A bound grant's key is known without a read: ask it first.
+	if sig := bindingSignal(g, proof); sig != "" {
+		return Issued{}, s.revokeFor(ctx, g, tok.Generation, now, sig, since, rowGone)
+	}
+	succ, err := s.successorOf(pt, tok, g)
+	if err != nil {
+		return Issued{}, err
+	}
+	if mint.HashToken(succ) != tok.SuccessorHash {
+		return Issued{}, s.revokeFor(ctx, g, tok.Generation, now, SignalSuccessorMismatch, since, rowGone)
+	}
+	next, _, err := s.store.RefreshToken(ctx, tok.SuccessorHash)
+	if errors.Is(err, store.ErrNotFound) {
+		return Issued{}, s.revokeFor(ctx, g, tok.Generation, now, SignalSuccessorGone, since, rowGone)
+	}
+	if err != nil {
+		return Issued{}, fmt.Errorf("refresh: read successor: %w", err)
+	}
+	// The successor records the key the first presentation proved.
+	if sig := keySignal(g, proof, next.ProofKey); sig != "" {
+		return Issued{}, s.revokeFor(ctx, g, tok.Generation, now, sig, since, rowGone)
+	}
+	switch {
+	case next.Consumed():
+		return Issued{}, s.revokeFor(ctx, g, tok.Generation, now, SignalSuccessorUsed, since, rowGone)
+	case !now.Before(next.ExpiresAt):
+		return Issued{}, s.revokeFor(ctx, g, tok.Generation, now, SignalSuccessorExpired, since, rowGone)
+	}
+	if check != nil {
+		if err := check(g); err != nil {
 			return Issued{}, err
 		}
-		if mint.HashToken(succ) == tok.SuccessorHash {
-			next, _, err := s.store.RefreshToken(ctx, tok.SuccessorHash)
-			if err != nil && !errors.Is(err, store.ErrNotFound) {
-				return Issued{}, fmt.Errorf("refresh: read successor: %w", err)
-			}
-			if err == nil && !next.Consumed() && now.Before(next.ExpiresAt) {
-				if check != nil {
-					if err := check(g); err != nil {
-						return Issued{}, err
-					}
-				}
-				// A retry is not an attack, but an operator telling theft
-				// from a flaky network needs to see how often it happens.
-				s.audit.LogAttrs(ctx, slog.LevelInfo, "refresh token retried within grace; same successor",
-					slog.String("event", "refresh_token_retry"),
-					slog.String("grant_id", g.ID),
-					slog.String("client_id", g.ClientID),
-					slog.Int("generation", tok.Generation),
-					slog.Duration("since_consumed", now.Sub(tok.ConsumedAt)),
-					slog.Bool("row_gone", gone))
-				return Issued{Token: succ, Grant: g, ExpiresAt: next.ExpiresAt, Retried: true}, nil
-			}
-		}
 	}
-	return Issued{}, s.reused(ctx, g, tok.Generation, now, slog.Duration("since_consumed", now.Sub(tok.ConsumedAt)),
-		slog.Bool("row_gone", gone))
+	// A retry is not an attack, but an operator telling theft from a
+	// flaky network needs to see how often it happens.
+	s.audit.LogAttrs(ctx, slog.LevelInfo, "refresh token retried within grace; same successor",
+		slog.String("event", "refresh_token_retry"),
+		slog.String("grant_id", g.ID),
+		slog.String("client_id", g.ClientID),
+		slog.Int("generation", tok.Generation),
+		since, rowGone)
+	return Issued{Token: succ, Grant: g, ExpiresAt: next.ExpiresAt, Retried: true}, nil
 }
 
 // successorOf recomputes the successor a rotation of tok handed out. A
@@ -79,7 +108,7 @@ func (s *Service) successorOf(pt presentation, tok store.RefreshToken, g store.G
 // (Open verified its tag, so this server minted it): a rotation deleted
 // it, two generations on, or the janitor did, after its idle expiry. Its
 // name says which grant it belongs to and which generation it was.
-func (s *Service) rowGone(ctx context.Context, pt presentation, clientID string, p Policy, check func(store.Grant) error) (Issued, error) {
+func (s *Service) rowGone(ctx context.Context, pt presentation, clientID string, proof Proof, p Policy, check func(store.Grant) error) (Issued, error) {
 	g, newest, err := s.store.GrantChain(ctx, pt.name.GrantID)
 	if errors.Is(err, store.ErrNotFound) {
 		return Issued{}, ErrUnknown // the grant itself expired and was swept
@@ -125,31 +154,45 @@ func (s *Service) rowGone(ctx context.Context, pt presentation, clientID string,
 	case err == nil && next.GrantID == g.ID:
 		tok := store.RefreshToken{Hash: pt.hash, GrantID: g.ID, Generation: gen,
 			ConsumedAt: next.CreatedAt, SuccessorHash: next.Hash}
-		return s.retry(ctx, pt, tok, g, p, now, check, true)
+		return s.retry(ctx, pt, tok, g, proof, p, now, check, true)
 	case err != nil && !errors.Is(err, store.ErrNotFound):
 		return Issued{}, fmt.Errorf("refresh: read successor: %w", err)
 	}
-	return Issued{}, s.reused(ctx, g, gen, now, slog.Int("newest_generation", newest), slog.Bool("row_gone", true))
+	// Its successor's row is gone too: the chain has rotated past it (a
+	// rotation deletes the consumed token's predecessor), so it was used.
+	// No row keeps when this token was consumed, nor which key its
+	// successor's request proved: reuse, whatever the presentation proves.
+	return Issued{}, s.revokeFor(ctx, g, gen, now, SignalSuccessorUsed, slog.Int("newest_generation", newest), slog.Bool("row_gone", true))
 }
 
-// reused revokes a grant one of whose consumed tokens came back outside a
-// retry (RFC 9700 §4.14.2: the server cannot tell the legitimate client
-// from an attacker, so the whole family goes), logs it once, and returns
-// ErrReused, or the store's error.
-func (s *Service) reused(ctx context.Context, g store.Grant, generation int, now time.Time, extra ...slog.Attr) error {
+// revokeFor revokes a grant one of whose consumed tokens came back outside
+// a retry (RFC 9700 §4.14.2: the server cannot tell the legitimate client
+// from an attacker, so the whole family goes), logs it once with the signal
+// that decided, tells the notifier once the revocation is committed, and
+// returns ErrStolen for a theft signal, ErrReused for the others, or the
+// store's error.
+func (s *Service) revokeFor(ctx context.Context, g store.Grant, generation int, now time.Time, sig Signal, extra ...slog.Attr) error {
+	verdict, event, msg := ErrReused, "refresh_token_reuse", "refresh token reuse detected; grant revoked"
+	if sig.Theft() {
+		verdict, event, msg = ErrStolen, "refresh_token_theft", "refresh token presented without its holder's key; grant revoked"
+	}
 	revoked, err := s.store.RevokeGrant(ctx, g.ID, now)
 	if err != nil && !errors.Is(err, store.ErrNotFound) {
-		return fmt.Errorf("refresh: revoke reused grant: %w", err)
+		return fmt.Errorf("refresh: revoke grant (%s): %w", sig, err)
 	}
 	if revoked {
 		attrs := append([]slog.Attr{
-			slog.String("event", "refresh_token_reuse"),
+			slog.String("event", event),
+			slog.String("signal", string(sig)),
 			slog.String("grant_id", g.ID),
 			slog.String("client_id", g.ClientID),
 			slog.String("subject", g.Subject),
 			slog.Int("generation", generation),
 		}, extra...)
-		s.audit.LogAttrs(ctx, slog.LevelWarn, "refresh token reuse detected; grant revoked", attrs...)
+		s.audit.LogAttrs(ctx, slog.LevelWarn, msg, attrs...)
+		if s.notifier != nil {
+			s.notifier.GrantRevoked(ctx, Revocation{Grant: g, Signal: sig, At: now})
+		}
 	}
-	return ErrReused
+	return verdict
 }

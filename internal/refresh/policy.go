@@ -15,12 +15,15 @@ var (
 	ErrExpired     = errors.New("refresh token has expired")
 	ErrRevoked     = errors.New("refresh token has been revoked")
 	ErrReused      = errors.New("refresh token was already used; its grant is now revoked")
+	// ErrStolen: a consumed token came back within the grace window
+	// without proof of the key its holder proved (signal.go keySignal).
+	ErrStolen = errors.New("refresh token was presented again without its holder's key; its grant is now revoked")
 )
 
 // IsRejection reports whether err says a token is not usable (one of the
 // domain errors above), as opposed to a failure of the store.
 func IsRejection(err error) bool {
-	for _, e := range [...]error{ErrUnknown, ErrWrongClient, ErrExpired, ErrRevoked, ErrReused} {
+	for _, e := range [...]error{ErrUnknown, ErrWrongClient, ErrExpired, ErrRevoked, ErrReused, ErrStolen} {
 		if errors.Is(err, e) {
 			return true
 		}

@@ -30,6 +30,9 @@ type Service struct {
 	keys  mint.RefreshKeys
 	now   func() time.Time
 	audit *slog.Logger
+	// notifier hears of grants revoked for theft or reuse (SetNotifier);
+	// nil: nobody is told but the audit log.
+	notifier Notifier
 }
 
 // New returns a lifecycle service. keys (mint.NewRefreshKeys of the system
@@ -112,7 +115,7 @@ func (s *Service) Refresh(ctx context.Context, presented, clientID string, proof
 	}
 	tok, g, err := s.lookup(ctx, pt.hash)
 	if errors.Is(err, ErrUnknown) && pt.form == mint.NamedRefresh {
-		return s.rowGone(ctx, pt, clientID, p, check)
+		return s.rowGone(ctx, pt, clientID, proof, p, check)
 	}
 	if err != nil {
 		return Issued{}, err
@@ -125,7 +128,7 @@ func (s *Service) Refresh(ctx context.Context, presented, clientID string, proof
 		return Issued{}, err
 	}
 	if tok.Consumed() {
-		return s.retry(ctx, pt, tok, g, p, now, check, false)
+		return s.retry(ctx, pt, tok, g, proof, p, now, check, false)
 	}
 	if !now.Before(tok.ExpiresAt) {
 		return Issued{}, ErrExpired
@@ -218,7 +221,7 @@ func (s *Service) rotate(ctx context.Context, pt presentation, tok store.Refresh
 		owner := g.ClientID // the caller, as checked
 		tok, g, err = s.lookup(ctx, pt.hash)
 		if errors.Is(err, ErrUnknown) && pt.form == mint.NamedRefresh {
-			return s.rowGone(ctx, pt, owner, p, check)
+			return s.rowGone(ctx, pt, owner, proof, p, check)
 		}
 		if err != nil {
 			return Issued{}, err
@@ -226,7 +229,7 @@ func (s *Service) rotate(ctx context.Context, pt presentation, tok store.Refresh
 		if err := live(g, now); err != nil {
 			return Issued{}, err
 		}
-		return s.retry(ctx, pt, tok, g, p, now, check, false)
+		return s.retry(ctx, pt, tok, g, proof, p, now, check, false)
 	}
 	if err != nil {
 		return Issued{}, fmt.Errorf("refresh: rotate: %w", err)
