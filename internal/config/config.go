@@ -172,6 +172,14 @@ type Client struct {
 	RequireConsent         bool     `yaml:"require_consent"` // offline_access always asks
 	PostLogoutRedirectURIs []string `yaml:"post_logout_redirect_uris"`
 	RevokeOnLogout         bool     `yaml:"revoke_on_logout"`
+	// Told when a grant is revoked for refresh token reuse or theft
+	// (internal/notify; validate_notify.go): a Security Event Token pushed
+	// to security_event_push_uri (RFC 8935), and a logout token to
+	// backchannel_logout_uri (OIDC Back-Channel Logout 1.0 §2.2), which
+	// the end-session endpoint uses too.
+	SecurityEventPushURI             string `yaml:"security_event_push_uri"`
+	BackchannelLogoutURI             string `yaml:"backchannel_logout_uri"`
+	BackchannelLogoutSessionRequired bool   `yaml:"backchannel_logout_session_required"`
 	// Tokens is the effective token settings for this client (filled by Load).
 	Tokens Tokens `yaml:"-"`
 

@@ -68,6 +68,7 @@ func (cl *Client) validate(ck *checker, path string) {
 			ck.add(path+".post_logout_redirect_uris["+strconv.Itoa(i)+"]", "%q %s", raw, reason)
 		}
 	}
+	cl.checkNotify(ck, path)
 	for i, rt := range cl.ResponseTypes {
 		p := path + ".response_types[" + strconv.Itoa(i) + "]"
 		switch rt {
