@@ -147,7 +147,7 @@ func (n *Notifier) Run(ctx context.Context) {
 	var wg sync.WaitGroup
 	for range n.o.Workers {
 		wg.Go(func() {
-			for {
+			for ctx.Err() == nil { // a stop beats a queued message
 				select {
 				case <-ctx.Done():
 					return
