@@ -17,6 +17,7 @@ import (
 	"github.com/tollgate-oidc/tollgate/internal/grant"
 	"github.com/tollgate-oidc/tollgate/internal/keys"
 	"github.com/tollgate-oidc/tollgate/internal/mint"
+	"github.com/tollgate-oidc/tollgate/internal/notify"
 	"github.com/tollgate-oidc/tollgate/internal/oauth"
 	"github.com/tollgate-oidc/tollgate/internal/refresh"
 	"github.com/tollgate-oidc/tollgate/internal/store"
@@ -30,8 +31,11 @@ type App struct {
 	Keys    *keys.Set
 	Minter  *mint.Minter
 	Refresh *refresh.Service
-	Server  *oauth.Server
-	Log     *slog.Logger
+	// Notify tells clients of grants revoked for theft or reuse (SET push,
+	// back-channel logout); Serve runs its workers.
+	Notify *notify.Notifier
+	Server *oauth.Server
+	Log    *slog.Logger
 	// NodeID names this process among the nodes sharing the store: it
 	// holds the janitor lease, and every log line carries it.
 	NodeID string
@@ -93,6 +97,8 @@ func Open(ctx context.Context, cfg *config.Config, o Options) (*App, error) {
 	audit := o.Log.With(slog.Bool("audit", true))
 	a.Refresh = refresh.New(st, mint.NewRefreshKeys(sys), o.Now, audit)
 	issuer := strings.TrimSuffix(cfg.Issuer, "/")
+	a.Notify = notify.New(notify.Options{Issuer: issuer, Clients: cfg, Signers: ks, Now: o.Now, Log: audit})
+	a.Refresh.SetNotifier(a.Notify)
 	pages, err := web.NewRenderer()
 	if err != nil {
 		st.Close()
@@ -148,6 +154,9 @@ func (a *App) Serve(ctx context.Context, l net.Listener) error {
 	}
 	go a.runJanitor(ctx)
 	go a.Keys.Run(ctx, a.sweep.keysEvery)
+	notified := make(chan struct{})
+	go func() { a.Notify.Run(ctx); close(notified) }()
+	defer func() { <-notified }() // its workers stop with ctx; what is queued is logged abandoned
 	errc := make(chan error, 1)
 	go func() {
 		if srv.TLSConfig != nil {

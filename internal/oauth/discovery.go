@@ -44,6 +44,10 @@ type metadata struct {
 	RequestParameterSupported  bool     `json:"request_parameter_supported"`
 	RequestURIParamSupported   bool     `json:"request_uri_parameter_supported"`
 	BackchannelLogoutSupported bool     `json:"backchannel_logout_supported"`
+
+	// OIDC Back-Channel Logout 1.0 §2.1: logout tokens (internal/notify)
+	// carry a sid whenever the session has one.
+	BackchannelLogoutSessionSupported bool `json:"backchannel_logout_session_supported"`
 }
 
 // signingAlgs are the algorithms tokens may be signed with.
@@ -94,6 +98,9 @@ func (s *Server) renderDiscovery() (oidc, oauth []byte, err error) {
 		IntrospectionAuthMethods:  slices.DeleteFunc(slices.Clone(authMethods), func(m string) bool { return m == "none" }),
 		IntrospectionAuthSignAlgs: clientauth.AssertionAlgs,
 		ClaimsSupported:           sortedKeys(claims),
+
+		// internal/notify sends logout tokens (app wires it).
+		BackchannelLogoutSupported: true, BackchannelLogoutSessionSupported: true,
 	}
 	if oidc, err = json.Marshal(m); err != nil {
 		return nil, nil, err
