@@ -41,13 +41,11 @@ func newRPReceiver(t *testing.T) *rpReceiver {
 		case "/events":
 			r.sets = append(r.sets, string(raw))
 			w.WriteHeader(http.StatusAccepted)
-		case "/logout":
+		default: // every other path is a client's backchannel_logout_uri
 			form, _ := url.ParseQuery(string(raw))
 			r.lts = append(r.lts, form.Get("logout_token"))
 			w.Header().Set("Cache-Control", "no-store")
 			w.WriteHeader(http.StatusOK)
-		default:
-			w.WriteHeader(http.StatusNotFound)
 		}
 		r.mu.Unlock()
 		r.got <- struct{}{}
@@ -210,4 +208,141 @@ func TestReuseAfterGraceNotifiesTheClient(t *testing.T) {
 			t.Errorf("log lacks %q", s)
 		}
 	}
+}
+
+// TestEndSessionSendsBackchannelLogout: RP-initiated logout with an
+// id_token_hint that names the session sends the hinting client a logout
+// token for that sid, which go-oidc verifies; a client that configured
+// back-channel logout but never signed in with this session is told
+// nothing (that would tell it the user exists and signed out).
+func TestEndSessionSendsBackchannelLogout(t *testing.T) {
+	rp := newRPReceiver(t)
+	e := startWith(t, func(c *config.Config) {
+		c.Clients[0].BackchannelLogoutURI = rp.URL + "/logout"
+		c.Clients[2].BackchannelLogoutURI = rp.URL + "/other" // app2: never signs in here
+	})
+	ctx := context.Background()
+	b := e.browser()
+	verifier, challenge := pkce()
+	loc, _ := b.walk(e.authURL(codeRequest(challenge, nil)), alice())
+	conf := e.oauth2Config("app", secretApp)
+	conf.RedirectURL = "https://app.example/cb"
+	tok, err := conf.Exchange(ctx, loc.Query().Get("code"), oauth2.VerifierOption(verifier))
+	if err != nil {
+		t.Fatal(err)
+	}
+	idt := tok.Extra("id_token").(string)
+	out := b.do("GET", "/connect/endsession?"+url.Values{"id_token_hint": {idt}}.Encode(), nil)
+	if out.Status != http.StatusOK {
+		t.Fatalf("logout: %d", out.Status)
+	}
+	select {
+	case <-rp.got:
+	case <-time.After(15 * time.Second):
+		t.Fatalf("no logout token; log:\n%s", e.logs.String())
+	}
+	id, err := e.verifier("app").Verify(ctx, idt)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var idc struct {
+		SID string `json:"sid"`
+	}
+	_ = id.Claims(&idc)
+	rp.mu.Lock()
+	lts, paths := rp.lts, strings.Join(rp.ct, ",")
+	rp.mu.Unlock()
+	if len(lts) != 1 || strings.Contains(paths, "/other") || !strings.Contains(e.logs.String(), "backchannel_logouts=1") {
+		t.Fatalf("requests: %s; log:\n%s", paths, e.logs.String())
+	}
+	if typOf(t, lts[0]) != "logout+jwt" {
+		t.Fatal("typ is not logout+jwt")
+	}
+	lv, err := e.verifier("app").Verify(ctx, lts[0])
+	if err != nil {
+		t.Fatalf("logout token: %v", err)
+	}
+	var lc struct {
+		SID    string         `json:"sid"`
+		Nonce  *string        `json:"nonce"`
+		Events map[string]any `json:"events"`
+	}
+	if err := lv.Claims(&lc); err != nil || lc.SID != idc.SID || lv.Subject != "sub-alice" || lc.Nonce != nil ||
+		lc.Events["http://schemas.openid.net/event/backchannel-logout"] == nil {
+		t.Fatalf("logout token: sub %q %+v %v", lv.Subject, lc, err)
+	}
+	// Offline access outlives the browser session (no revoke_on_logout).
+	wantOK(t, e.refreshGrant("app", secretApp, tok.RefreshToken))
+}
+
+// TestEndSessionConfirmedTellsOnlyClientsInTheSession: an id_token_hint
+// that names no session (a password grant's has no sid) does not show that
+// its client signed in with the browser's session, so after the user
+// confirms the logout that client ("app") is not told; "web" held a grant
+// of this session and has revoke_on_logout, so it is revoked and told.
+func TestEndSessionConfirmedTellsOnlyClientsInTheSession(t *testing.T) {
+	rp := newRPReceiver(t)
+	e := startWith(t, func(c *config.Config) {
+		c.Clients[0].BackchannelLogoutURI = rp.URL + "/logout"
+		c.Clients[1].BackchannelLogoutURI = rp.URL + "/web"
+	})
+	ctx := context.Background()
+	b := e.browser()
+	verifier, challenge := pkce()
+	form := url.Values{"client_id": {"web"}, "redirect_uri": {"https://web.example/cb"}, "response_type": {"code"},
+		"scope": {"openid offline_access"}, "code_challenge": {challenge}, "code_challenge_method": {"S256"}}
+	par := e.post("/connect/par", form, "web", secretWeb)
+	loc, _ := b.walk(e.issuer+"/connect/authorize?client_id=web&request_uri="+url.QueryEscape(par.str("request_uri")), alice())
+	if loc == nil {
+		t.Fatal("sign-in failed")
+	}
+	conf := e.oauth2Config("web", secretWeb)
+	conf.RedirectURL = "https://web.example/cb"
+	tok, err := conf.Exchange(ctx, loc.Query().Get("code"), oauth2.VerifierOption(verifier))
+	if err != nil {
+		t.Fatal(err)
+	}
+	id, err := e.verifier("web").Verify(ctx, tok.Extra("id_token").(string))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var idc struct {
+		SID string `json:"sid"`
+	}
+	_ = id.Claims(&idc)
+
+	r := e.passwordGrant("app", secretApp, "openid")
+	wantOK(t, r)
+	ask := b.do("GET", "/connect/endsession?"+url.Values{"id_token_hint": {r.str("id_token")}}.Encode(), nil)
+	if ask.Status != http.StatusOK || ask.hidden().Get("confirm") != "yes" {
+		t.Fatalf("want the confirmation page, got %d", ask.Status)
+	}
+	if out := b.do("POST", "/connect/endsession", ask.hidden()); out.Status != http.StatusOK {
+		t.Fatalf("confirmed logout: %d", out.Status)
+	}
+	select {
+	case <-rp.got:
+	case <-time.After(15 * time.Second):
+		t.Fatalf("no logout token; log:\n%s", e.logs.String())
+	}
+	if logs := e.logs.String(); !strings.Contains(logs, "backchannel_logouts=1") {
+		t.Fatalf("log:\n%s", logs)
+	}
+	rp.mu.Lock()
+	lts, paths := rp.lts, strings.Join(rp.ct, ",")
+	rp.mu.Unlock()
+	if len(lts) != 1 || !strings.HasPrefix(paths, "/web ") {
+		t.Fatalf("requests: %s", paths)
+	}
+	lv, err := e.verifier("web").Verify(ctx, lts[0])
+	if err != nil {
+		t.Fatalf("logout token: %v", err)
+	}
+	var lc struct {
+		SID string `json:"sid"`
+	}
+	if err := lv.Claims(&lc); err != nil || lc.SID != idc.SID {
+		t.Fatalf("logout token sid %q, want %q (%v)", lc.SID, idc.SID, err)
+	}
+	wantError(t, e.refreshGrant("web", secretWeb, tok.RefreshToken), 400, "invalid_grant")
 }

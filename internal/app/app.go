@@ -121,6 +121,7 @@ func Open(ctx context.Context, cfg *config.Config, o Options) (*App, error) {
 		Refresh: a.Refresh, Minter: a.Minter, Keys: ks, Store: st, Pages: pages,
 		CSRF: &web.CSRF{Key: derive(sys, "tollgate/csrf/v1"), Secure: strings.HasPrefix(issuer, "https://"), Path: cookiePath(issuer)},
 		Now:  o.Now, Log: o.Log,
+		Logout: a.Notify,
 	})
 	if err != nil {
 		st.Close()

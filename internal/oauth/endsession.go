@@ -1,6 +1,7 @@
 package oauth
 
 import (
+	"context"
 	"log/slog"
 	"net/http"
 	"net/url"
@@ -81,7 +82,11 @@ func (s *Server) endSessionEndpoint(w http.ResponseWriter, r *http.Request) erro
 			noStore(w)
 			return s.Pages.LogoutConfirm(w, web.LogoutPage{Lang: s.lang(r, loc), Action: s.prefix + PathEndSession, Hidden: hidden, ClientName: clientName(c), RedirectURI: redirect})
 		}
-		if err := s.signOut(w, r, sess); err != nil {
+		var named *mint.IDTokenHint // a hint that names this session names a client in it
+		if proven {
+			named = hint
+		}
+		if err := s.signOut(w, r, sess, named); err != nil {
 			return s.pageError(w, r, loc, oautherr.Server(err))
 		}
 	}
@@ -111,18 +116,41 @@ func hintProvesSession(hint *mint.IDTokenHint, sess *store.Session) bool {
 	return hint != nil && hint.SessionID != "" && hint.SessionID == sess.SID && hint.Subject == sess.Subject
 }
 
-// signOut ends a session, revoking the grants of clients that ask for it.
-func (s *Server) signOut(w http.ResponseWriter, r *http.Request, sess *store.Session) error {
+// SessionNotifier sends back-channel logout tokens (OIDC Back-Channel
+// Logout 1.0 §2.7) to clients for a session that ended.
+type SessionNotifier interface {
+	SessionEnded(ctx context.Context, clients []*config.Client, subject, sid string)
+}
+
+// signOut ends a session, revoking the grants of clients that ask for it,
+// and sends a back-channel logout to each client with a
+// backchannel_logout_uri that is known to have signed in with this
+// session: the one whose id_token_hint named it (hint, nil when none
+// did), and each revoke_on_logout client that held a grant of it. The
+// store keeps no list of a session's clients, and a logout token sent to
+// every configured client would tell each one that the user exists and
+// signed out: the others are not told.
+func (s *Server) signOut(w http.ResponseWriter, r *http.Request, sess *store.Session, hint *mint.IDTokenHint) error {
 	ctx := r.Context()
+	var tell []*config.Client
 	for i := range s.Config.Clients {
 		cl := &s.Config.Clients[i]
-		if !cl.RevokeOnLogout {
-			continue
+		inSession := hint != nil && hint.ClientID == cl.ID
+		if cl.RevokeOnLogout {
+			n, err := s.Refresh.RevokeMatching(ctx, store.GrantFilter{ClientID: cl.ID, SessionID: sess.SID})
+			if err != nil {
+				return err
+			}
+			inSession = inSession || n > 0
 		}
-		if _, err := s.Refresh.RevokeMatching(ctx, store.GrantFilter{ClientID: cl.ID, SessionID: sess.SID}); err != nil {
-			return err
+		if inSession && cl.BackchannelLogoutURI != "" {
+			tell = append(tell, cl)
 		}
 	}
-	s.Log.LogAttrs(ctx, slog.LevelInfo, "signed out", slog.String("subject", sess.Subject), slog.String("sid", sess.SID))
+	if len(tell) > 0 && s.Logout != nil {
+		s.Logout.SessionEnded(ctx, tell, sess.Subject, sess.SID)
+	}
+	s.Log.LogAttrs(ctx, slog.LevelInfo, "signed out", slog.String("subject", sess.Subject), slog.String("sid", sess.SID),
+		slog.Int("backchannel_logouts", len(tell)))
 	return s.clearSession(w, r)
 }

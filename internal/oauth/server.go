@@ -70,6 +70,10 @@ type Deps struct {
 	CSRF    *web.CSRF
 	Now     func() time.Time
 	Log     *slog.Logger
+
+	// Logout sends back-channel logout tokens when a session ends
+	// (endsession.go; notify.Notifier); nil sends none.
+	Logout SessionNotifier
 }
 
 // Server is the HTTP edge of Tollgate.
