@@ -192,7 +192,8 @@ func TestRequestObjectAtAuthorizationEndpoint(t *testing.T) {
 
 	forged := h.requestObject(t, e, authz)
 	forged = forged[:len(forged)-4] + "AAAA"
-	if pg := b.do("GET", "/connect/authorize?client_id=hi&request="+url.QueryEscape(forged), nil); pg.Status != 400 || pg.Location != "" || !strings.Contains(pg.Body, "invalid_request_object") {
+	// Even with a registered redirect_uri outside, nothing is redirected.
+	if pg := b.do("GET", "/connect/authorize?client_id=hi&response_type=code&redirect_uri="+url.QueryEscape(hiRedirect)+"&request="+url.QueryEscape(forged), nil); pg.Status != 400 || pg.Location != "" || !strings.Contains(pg.Body, "invalid_request_object") {
 		t.Fatalf("forged request object: %d %q", pg.Status, pg.Location)
 	}
 	// Verified, but hi must push (require_par): the error goes back to it.
