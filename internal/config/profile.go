@@ -45,6 +45,12 @@ var helseIDRules = []profileRule{
 		}
 		return ""
 	}},
+	{"require_signed_request_object", func(cl *Client) { cl.RequireSignedRequestObject = true }, func(cl *Client) string {
+		if !cl.RequireSignedRequestObject {
+			return "the profile requires signed request objects (RFC 9101)"
+		}
+		return ""
+	}},
 	{"require_pkce", func(cl *Client) { cl.RequirePKCE = true }, func(cl *Client) string {
 		if !cl.RequirePKCE {
 			return "the profile requires PKCE with S256 (RFC 7636)"

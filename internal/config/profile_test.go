@@ -28,9 +28,9 @@ func TestProfileTurnsItsSettingsOn(t *testing.T) {
 		t.Fatal(err)
 	}
 	cl, _ := c.Client("journal")
-	if cl.Type != ClientConfidential || cl.AuthMethod != AuthPrivateKeyJWT || !cl.RequirePAR || !cl.RequirePKCE {
-		t.Errorf("profile helseid gave type %q, auth_method %q, require_par %v, require_pkce %v; want confidential, private_key_jwt, true, true",
-			cl.Type, cl.AuthMethod, cl.RequirePAR, cl.RequirePKCE)
+	if cl.Type != ClientConfidential || cl.AuthMethod != AuthPrivateKeyJWT || !cl.RequirePAR || !cl.RequirePKCE || !cl.RequireSignedRequestObject {
+		t.Errorf("profile helseid gave type %q, auth_method %q, require_par %v, require_pkce %v, require_signed_request_object %v; want confidential, private_key_jwt, true, true, true",
+			cl.Type, cl.AuthMethod, cl.RequirePAR, cl.RequirePKCE, cl.RequireSignedRequestObject)
 	}
 
 	// Built in code there is no record of the keys given: the profile's
@@ -55,6 +55,7 @@ func TestProfileRefusesWhatContradictsIt(t *testing.T) {
 		{"    type: public\n", "type", "confidential clients"},
 		{"    require_par: false\n", "require_par", "pushed authorization requests"},
 		{"    require_pkce: false\n", "require_pkce", "PKCE"},
+		{"    require_signed_request_object: false\n", "require_signed_request_object", "signed request objects"},
 		{"    grant_types: [authorization_code, refresh_token, password]\n", "grant_types", "no password grant"},
 		{"    response_types: [code, code id_token]\n", "response_types", "no hybrid flow"},
 	} {
