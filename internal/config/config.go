@@ -26,6 +26,11 @@ type Config struct {
 	Session          Session  `yaml:"session"`
 	Throttle         Throttle `yaml:"throttle"`
 
+	// Signed JWTs a client sends: client assertions (RFC 7523) and request
+	// objects (RFC 9101). validate_signed.go checks them.
+	ClientAssertion ClientAssertion `yaml:"client_assertion"`
+	RequestObject   RequestObject   `yaml:"request_object"`
+
 	// The HTTP edge: server limits, the TLS listener, and the proxies whose
 	// forwarded headers are believed.
 	HTTP           HTTP     `yaml:"http"`
@@ -172,6 +177,13 @@ type Client struct {
 	RequireConsent         bool     `yaml:"require_consent"` // offline_access always asks
 	PostLogoutRedirectURIs []string `yaml:"post_logout_redirect_uris"`
 	RevokeOnLogout         bool     `yaml:"revoke_on_logout"`
+	// JWKSURI is where the client publishes its public keys (RFC 7591 §2
+	// jwks_uri), instead of jwks: https, or http on a loopback host.
+	JWKSURI string `yaml:"jwks_uri"`
+	// RequireSignedRequestObject refuses authorization requests (at PAR and
+	// at the authorization endpoint) that are not a signed request object
+	// (RFC 9101 §10.5). Needs the client's keys (jwks or jwks_uri).
+	RequireSignedRequestObject bool `yaml:"require_signed_request_object"`
 	// Told when a grant is revoked for refresh token reuse or theft
 	// (internal/notify; validate_notify.go): a Security Event Token pushed
 	// to security_event_push_uri (RFC 8935), and a logout token to
@@ -183,8 +195,16 @@ type Client struct {
 	// Tokens is the effective token settings for this client (filled by Load).
 	Tokens Tokens `yaml:"-"`
 
+	// Profile names a set of settings turned on together (profile.go);
+	// "helseid" is the one there is. A client that sets a profile and then
+	// contradicts it is refused.
+	Profile string `yaml:"profile"`
+
 	// keys is JWKS parsed and checked by Finish (private_key_jwt only).
 	keys *jose.JSONWebKeySet
+	// given are the keys the file gave this client (nil when built in
+	// code), so a profile can tell a setting written false from one left out.
+	given map[string]bool
 }
 
 // TokensPatch is a per-client override: only the keys given replace the

@@ -120,6 +120,8 @@ func Default() *Config {
 			MaxHeaderBytes:    DefaultMaxHeaderBytes,
 		},
 		Throttle:          DefaultThrottle(),
+		ClientAssertion:   ClientAssertion{MaxLifetime: DefaultClientAssertionMaxLifetime},
+		RequestObject:     RequestObject{MaxLifetime: DefaultRequestObjectMaxLifetime},
 		explicitDurations: true,
 	}
 }
@@ -173,6 +175,7 @@ func (c *Config) applyDefaults() {
 			c.HTTP.MaxHeaderBytes = DefaultMaxHeaderBytes
 		}
 		c.Throttle.fillZero()
+		c.defaultSigned()
 	}
 
 	for i := range c.Clients {
@@ -187,6 +190,7 @@ func setDuration(d *time.Duration, def time.Duration) {
 }
 
 func (cl *Client) applyDefaults(server Tokens) {
+	cl.applyProfile()
 	if cl.Type == "" {
 		cl.Type = ClientConfidential
 		if cl.AuthMethod == AuthNone {

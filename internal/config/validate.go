@@ -68,6 +68,7 @@ func (c *Config) validate(ck *checker) {
 	c.checkUsers(ck)
 	c.checkSubjects(ck) // validate_subjects.go
 	c.checkThrottle(ck)
+	c.checkSigned(ck) // signed.go
 }
 
 func clientPath(i int, id string) string {

@@ -8,6 +8,7 @@ import (
 	"sort"
 
 	"github.com/tollgate-oidc/tollgate/internal/clientauth"
+	"github.com/tollgate-oidc/tollgate/internal/requestobject"
 )
 
 // metadata is the discovery document (OIDC Discovery §3, RFC 8414 §2). It
@@ -43,6 +44,7 @@ type metadata struct {
 	ClaimsParameterSupported   bool     `json:"claims_parameter_supported"`
 	RequestParameterSupported  bool     `json:"request_parameter_supported"`
 	RequestURIParamSupported   bool     `json:"request_uri_parameter_supported"`
+	RequestObjectSigningAlgs   []string `json:"request_object_signing_alg_values_supported"`
 	BackchannelLogoutSupported bool     `json:"backchannel_logout_supported"`
 
 	// OIDC Back-Channel Logout 1.0 §2.1: logout tokens (internal/notify)
@@ -98,6 +100,10 @@ func (s *Server) renderDiscovery() (oidc, oauth []byte, err error) {
 		IntrospectionAuthMethods:  slices.DeleteFunc(slices.Clone(authMethods), func(m string) bool { return m == "none" }),
 		IntrospectionAuthSignAlgs: clientauth.AssertionAlgs,
 		ClaimsSupported:           sortedKeys(claims),
+		// RFC 9101 §10.5 / OIDC Discovery: signed request objects by value
+		// (and pushed); request_uri by reference only from PAR.
+		RequestParameterSupported: true,
+		RequestObjectSigningAlgs:  requestobject.Algs,
 
 		// internal/notify sends logout tokens (app wires it).
 		BackchannelLogoutSupported: true, BackchannelLogoutSessionSupported: true,

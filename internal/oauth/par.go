@@ -35,6 +35,10 @@ func (s *Server) par(w http.ResponseWriter, r *http.Request) error {
 			params[k] = v
 		}
 	}
+	// RFC 9126 §3: a signed request object's parameters are the request.
+	if params, err = s.pushedRequestObject(r.Context(), client, params); err != nil {
+		return err
+	}
 	if params.Has("request_uri") {
 		return oautherr.New(oautherr.InvalidRequest, "request_uri cannot be pushed (RFC 9126 §2.1)")
 	}
