@@ -32,6 +32,10 @@ type Config struct {
 	TLS            TLS      `yaml:"tls"`
 	TrustedProxies []string `yaml:"trusted_proxies"` // IPs or CIDR prefixes
 
+	// Resources are the protected resources (APIs) clients may name with
+	// the resource parameter (RFC 8707); see resource.go.
+	Resources []Resource `yaml:"resources"`
+
 	// Filled by Finish; never read from the file.
 	clientsByID map[string]*Client
 	usersByName map[string]*User
@@ -172,11 +176,18 @@ type Client struct {
 	RequireConsent         bool     `yaml:"require_consent"` // offline_access always asks
 	PostLogoutRedirectURIs []string `yaml:"post_logout_redirect_uris"`
 	RevokeOnLogout         bool     `yaml:"revoke_on_logout"`
+
+	// Resources are the resources (URIs under the top-level resources)
+	// this client may ask for (RFC 8707).
+	Resources []string `yaml:"resources"`
+
 	// Tokens is the effective token settings for this client (filled by Load).
 	Tokens Tokens `yaml:"-"`
 
 	// keys is JWKS parsed and checked by Finish (private_key_jwt only).
 	keys *jose.JSONWebKeySet
+	// resources are Resources resolved by Finish.
+	resources []*Resource
 }
 
 // TokensPatch is a per-client override: only the keys given replace the
