@@ -184,10 +184,18 @@ type Client struct {
 	// Tokens is the effective token settings for this client (filled by Load).
 	Tokens Tokens `yaml:"-"`
 
+	// Profile names a set of settings turned on together (profile.go);
+	// "helseid" is the one there is. A client that sets a profile and then
+	// contradicts it is refused.
+	Profile string `yaml:"profile"`
+
 	// keys is JWKS parsed and checked by Finish (private_key_jwt only).
 	keys *jose.JSONWebKeySet
 	// resources are Resources resolved by Finish.
 	resources []*Resource
+	// given are the keys the file gave this client (nil when built in
+	// code), so a profile can tell a setting written false from one left out.
+	given map[string]bool
 }
 
 // TokensPatch is a per-client override: only the keys given replace the

@@ -188,6 +188,7 @@ func setDuration(d *time.Duration, def time.Duration) {
 }
 
 func (cl *Client) applyDefaults(server Tokens) {
+	cl.applyProfile()
 	if cl.Type == "" {
 		cl.Type = ClientConfidential
 		if cl.AuthMethod == AuthNone {

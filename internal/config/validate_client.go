@@ -28,6 +28,7 @@ func (cl *Client) validate(ck *checker, path string) {
 	default:
 		ck.add(path+".type", "%q is not one of confidential, public", cl.Type)
 	}
+	cl.checkProfile(ck, path)
 	cl.checkAuthMethod(ck, path)
 	cl.checkGrants(ck, path)
 	checkScopes(ck, path, cl.Scopes)
