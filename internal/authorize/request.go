@@ -28,6 +28,9 @@ type Request struct {
 	LoginHint           string   `json:"login_hint,omitempty"`
 	UILocales           string   `json:"ui_locales,omitempty"`
 	Pushed              bool     `json:"pushed,omitempty"` // arrived through PAR
+	// Resources are the resource indicators asked for (RFC 8707 §2.1),
+	// each one the client may ask for; they travel to the code.
+	Resources []string `json:"resources,omitempty"`
 }
 
 // Response modes (OAuth 2.0 Multiple Response Type Encoding Practices §2,
@@ -135,7 +138,7 @@ func Validate(p url.Values, c *config.Client, redirectURI string, pushed bool) (
 		req.State = "" // never echoed, whatever else is wrong: a state we refuse could make the redirect itself too long
 	}
 	for k, v := range p {
-		if len(v) > 1 {
+		if len(v) > 1 && k != ParamResource {
 			return req, oautherr.New(oautherr.InvalidRequest, "the %s parameter is repeated", k)
 		}
 	}
@@ -182,6 +185,9 @@ func Validate(p url.Values, c *config.Client, redirectURI string, pushed bool) (
 		if req.Nonce == "" {
 			return req, oautherr.New(oautherr.InvalidRequest, "nonce is required when response_type includes id_token")
 		}
+	}
+	if err := req.setResources(p[ParamResource], c); err != nil {
+		return req, err
 	}
 	if err := req.setPKCE(p, c); err != nil {
 		return req, err

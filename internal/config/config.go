@@ -37,6 +37,10 @@ type Config struct {
 	TLS            TLS      `yaml:"tls"`
 	TrustedProxies []string `yaml:"trusted_proxies"` // IPs or CIDR prefixes
 
+	// Resources are the protected resources (APIs) clients may name with
+	// the resource parameter (RFC 8707); see resource.go.
+	Resources []Resource `yaml:"resources"`
+
 	// Filled by Finish; never read from the file.
 	clientsByID map[string]*Client
 	usersByName map[string]*User
@@ -184,6 +188,11 @@ type Client struct {
 	// at the authorization endpoint) that are not a signed request object
 	// (RFC 9101 §10.5). Needs the client's keys (jwks or jwks_uri).
 	RequireSignedRequestObject bool `yaml:"require_signed_request_object"`
+
+	// Resources are the resources (URIs under the top-level resources)
+	// this client may ask for (RFC 8707).
+	Resources []string `yaml:"resources"`
+
 	// Tokens is the effective token settings for this client (filled by Load).
 	Tokens Tokens `yaml:"-"`
 
@@ -194,6 +203,8 @@ type Client struct {
 
 	// keys is JWKS parsed and checked by Finish (private_key_jwt only).
 	keys *jose.JSONWebKeySet
+	// resources are Resources resolved by Finish.
+	resources []*Resource
 	// given are the keys the file gave this client (nil when built in
 	// code), so a profile can tell a setting written false from one left out.
 	given map[string]bool

@@ -79,6 +79,7 @@ func (c *Config) Finish() error {
 	for i := range c.Clients {
 		c.clientsByID[c.Clients[i].ID] = &c.Clients[i]
 	}
+	c.linkResources()
 	c.usersByName = make(map[string]*User, len(c.Users))
 	c.usersBySub = make(map[string]*User, len(c.Users))
 	for i := range c.Users {

@@ -65,6 +65,7 @@ func (c *Config) validate(ck *checker) {
 			checkTokens(ck, path+".tokens", cl.Tokens)
 		}
 	}
+	c.checkResources(ck) // resource.go
 	c.checkUsers(ck)
 	c.checkSubjects(ck) // validate_subjects.go
 	c.checkThrottle(ck)

@@ -76,6 +76,13 @@ func (h *Handler) authorizationCode(ctx context.Context, req Request) (*Response
 	scopes := slices.DeleteFunc(slices.Clone(code.Scopes), func(s string) bool {
 		return !c.AllowsScope(s) || (s == ScopeOfflineAccess && !mayHaveRefreshToken(c, TypeAuthorizationCode, code.Scopes))
 	})
+	// RFC 8707 §2.2: a resource the code carries, checked before the code
+	// is used up; the grant keeps every resource the code carries.
+	resources := grantedResources(c, code.Resources)
+	tgt, err := codeTarget(c, req, resources, scopes)
+	if err != nil {
+		return nil, err
+	}
 	// The grant id is recorded in the same write that consumes the code, so
 	// a replay landing at any moment after it finds the family to revoke, or
 	// tombstones the id if the grant is not created yet (store contract,
@@ -96,7 +103,7 @@ func (h *Handler) authorizationCode(ctx context.Context, req Request) (*Response
 	return h.respond(ctx, issue{
 		client: c, grantType: TypeAuthorizationCode, subject: code.Subject, user: u, scopes: scopes,
 		authTime: code.AuthTime, sessionID: code.SessionID, amr: code.AMR, nonce: code.Nonce, grantID: grantID,
-		proof: req.proof(),
+		proof: req.proof(), target: tgt, resources: resources,
 	}, nil)
 }
 

@@ -4,6 +4,7 @@ import (
 	"net/http"
 	"net/url"
 
+	"github.com/tollgate-oidc/tollgate/internal/authorize"
 	"github.com/tollgate-oidc/tollgate/internal/clientauth"
 	"github.com/tollgate-oidc/tollgate/internal/config"
 	"github.com/tollgate-oidc/tollgate/internal/grant"
@@ -79,7 +80,8 @@ func (s *Server) token(w http.ResponseWriter, r *http.Request) error {
 		Code:         form.Get("code"),
 		RedirectURI:  form.Get("redirect_uri"),
 		CodeVerifier: form.Get("code_verifier"),
-		ClientKey:    clientKey, // private_key_jwt key thumbprint (refresh.Proof)
+		ClientKey:    clientKey,                     // private_key_jwt key thumbprint (refresh.Proof)
+		Resources:    form[authorize.ParamResource], // RFC 8707 §2.2
 	})
 	if err != nil {
 		return err

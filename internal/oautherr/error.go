@@ -26,6 +26,10 @@ const (
 	UnsupportedResponseType = "unsupported_response_type"
 )
 
+// InvalidTarget is RFC 8707 §2's error: "The requested resource is
+// invalid, missing, unknown, or malformed" (HTTP 400).
+const InvalidTarget = "invalid_target"
+
 // Error is an OAuth error answer. Description is shown to the client
 // developer, so it must never carry internal detail (SQL, paths, token values).
 type Error struct {
