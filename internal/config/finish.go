@@ -120,6 +120,7 @@ func Default() *Config {
 			MaxHeaderBytes:    DefaultMaxHeaderBytes,
 		},
 		Throttle:          DefaultThrottle(),
+		DPoP:              DefaultDPoP(),
 		explicitDurations: true,
 	}
 }
@@ -178,6 +179,7 @@ func (c *Config) applyDefaults() {
 	for i := range c.Clients {
 		c.Clients[i].applyDefaults(c.Tokens)
 	}
+	c.applyDPoPDefaults()
 }
 
 func setDuration(d *time.Duration, def time.Duration) {
