@@ -34,15 +34,18 @@ func TestDPoPDefaults(t *testing.T) {
 
 func TestDPoPValidation(t *testing.T) {
 	for field, edit := range map[string]func(*Config){
-		"dpop.iat_window":                   func(c *Config) { c.DPoP.IATWindow = 0 },
-		"dpop.clock_skew":                   func(c *Config) { c.DPoP.ClockSkew = -time.Second },
-		"dpop.nonce_lifetime":               func(c *Config) { c.DPoP.NonceLifetime = time.Second },
-		"dpop.signing_alg_values":           func(c *Config) { c.DPoP.SigningAlgs = []string{} },
-		"dpop.signing_alg_values[1]":        func(c *Config) { c.DPoP.SigningAlgs = []string{"ES256", "HS256"} },
-		"dpop.signing_alg_values[0]":        func(c *Config) { c.DPoP.SigningAlgs = []string{"none"} },
-		`"web".dpop_signing_alg_values[0]`:  func(c *Config) { c.Clients[0].DPoPSigningAlgs = []string{"HS256"} },
-		`"web".dpop_signing_alg_values[1]`:  func(c *Config) { c.Clients[0].DPoPSigningAlgs = []string{"ES256", "ES256"} },
-		`"web".dpop_signing_alg_values[0] `: func(c *Config) { c.DPoP.SigningAlgs = []string{"ES256"}; c.Clients[0].DPoPSigningAlgs = []string{"PS256"} },
+		"dpop.iat_window":                  func(c *Config) { c.DPoP.IATWindow = 0 },
+		"dpop.clock_skew":                  func(c *Config) { c.DPoP.ClockSkew = -time.Second },
+		"dpop.nonce_lifetime":              func(c *Config) { c.DPoP.NonceLifetime = time.Second },
+		"dpop.signing_alg_values":          func(c *Config) { c.DPoP.SigningAlgs = []string{} },
+		"dpop.signing_alg_values[1]":       func(c *Config) { c.DPoP.SigningAlgs = []string{"ES256", "HS256"} },
+		"dpop.signing_alg_values[0]":       func(c *Config) { c.DPoP.SigningAlgs = []string{"none"} },
+		`"web".dpop_signing_alg_values[0]`: func(c *Config) { c.Clients[0].DPoPSigningAlgs = []string{"HS256"} },
+		`"web".dpop_signing_alg_values[1]`: func(c *Config) { c.Clients[0].DPoPSigningAlgs = []string{"ES256", "ES256"} },
+		`"web".dpop_signing_alg_values[0] `: func(c *Config) {
+			c.DPoP.SigningAlgs = []string{"ES256"}
+			c.Clients[0].DPoPSigningAlgs = []string{"PS256"}
+		},
 	} {
 		c := validConfig(t)
 		edit(c)
