@@ -21,8 +21,8 @@ import (
 
 // Error codes of RFC 9449 §5 and §8 (token endpoint) and §7.1 (resource).
 const (
-	InvalidProof = "invalid_dpop_proof"
-	UseNonce     = "use_dpop_nonce"
+	InvalidProof = oautherr.InvalidDPoPProof
+	UseNonce     = oautherr.UseDPoPNonce
 )
 
 // Algs are the JWS algorithms a proof may be signed with: asymmetric only

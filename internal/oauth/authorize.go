@@ -119,6 +119,7 @@ func (s *Server) complete(w http.ResponseWriter, r *http.Request, req authorize.
 		CodeChallenge: req.CodeChallenge, CodeChallengeMethod: req.CodeChallengeMethod,
 		Subject: u.Subject, Scopes: req.Scopes, Nonce: req.Nonce, SessionID: sess.SID, AMR: sess.AMR,
 		AuthTime: sess.AuthTime, CreatedAt: now, ExpiresAt: now.Add(codeTTL),
+		DPoPJKT: req.DPoPJKT,
 	})
 	if err != nil {
 		return s.redirectError(w, r, req, oautherr.Server(err))

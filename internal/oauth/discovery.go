@@ -44,6 +44,7 @@ type metadata struct {
 	RequestParameterSupported  bool     `json:"request_parameter_supported"`
 	RequestURIParamSupported   bool     `json:"request_uri_parameter_supported"`
 	BackchannelLogoutSupported bool     `json:"backchannel_logout_supported"`
+	DPoPSigningAlgs            []string `json:"dpop_signing_alg_values_supported"` // RFC 9449 §5.1
 }
 
 // signingAlgs are the algorithms tokens may be signed with.
@@ -94,6 +95,7 @@ func (s *Server) renderDiscovery() (oidc, oauth []byte, err error) {
 		IntrospectionAuthMethods:  slices.DeleteFunc(slices.Clone(authMethods), func(m string) bool { return m == "none" }),
 		IntrospectionAuthSignAlgs: clientauth.AssertionAlgs,
 		ClaimsSupported:           sortedKeys(claims),
+		DPoPSigningAlgs:           s.Config.DPoP.SigningAlgs,
 	}
 	if oidc, err = json.Marshal(m); err != nil {
 		return nil, nil, err
