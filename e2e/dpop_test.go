@@ -27,6 +27,7 @@ import (
 // nonce it was handed.
 type dpopKey struct {
 	t      *testing.T
+	tb     testing.TB // t, or a benchmark's b
 	e      *env
 	key    *ecdsa.PrivateKey
 	signer jose.Signer
@@ -35,27 +36,27 @@ type dpopKey struct {
 }
 
 func newDPoPKey(t *testing.T, e *env) *dpopKey {
-	t.Helper()
 	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
 	if err != nil {
-		t.Fatal(err)
+		panic(err)
 	}
 	s, err := jose.NewSigner(jose.SigningKey{Algorithm: jose.ES256, Key: key},
 		(&jose.SignerOptions{EmbedJWK: true}).WithType("dpop+jwt"))
 	if err != nil {
-		t.Fatal(err)
+		panic(err)
 	}
 	tp, err := (&jose.JSONWebKey{Key: &key.PublicKey}).Thumbprint(crypto.SHA256)
 	if err != nil {
-		t.Fatal(err)
+		panic(err)
 	}
-	return &dpopKey{t: t, e: e, key: key, signer: s, jkt: base64.RawURLEncoding.EncodeToString(tp)}
+	// A benchmark passes a nil t and sets tb itself.
+	return &dpopKey{t: t, tb: t, e: e, key: key, signer: s, jkt: base64.RawURLEncoding.EncodeToString(tp)}
 }
 
 // proof is a fresh proof for method and url; accessToken, when set, goes
 // into ath (§7).
 func (k *dpopKey) proof(method, u, accessToken string) string {
-	k.t.Helper()
+	k.tb.Helper()
 	c := map[string]any{"jti": randomString(), "htm": method, "htu": u, "iat": k.e.clk.Now().Unix()}
 	if accessToken != "" {
 		sum := sha256.Sum256([]byte(accessToken))
@@ -67,11 +68,11 @@ func (k *dpopKey) proof(method, u, accessToken string) string {
 	raw, _ := json.Marshal(c)
 	jws, err := k.signer.Sign(raw)
 	if err != nil {
-		k.t.Fatal(err)
+		k.tb.Fatal(err)
 	}
 	out, err := jws.CompactSerialize()
 	if err != nil {
-		k.t.Fatal(err)
+		k.tb.Fatal(err)
 	}
 	return out
 }
