@@ -42,6 +42,7 @@ func (s *Server) setNonce(w http.ResponseWriter) {
 // or PAR endpoint (path) and returns its key's thumbprint, "" without a
 // proof. A client with require_dpop must send one to the token endpoint.
 func (s *Server) clientProof(w http.ResponseWriter, r *http.Request, c *config.Client, path string) (string, error) {
+	s.setNonce(w)
 	h, err := dpopHeader(r)
 	if err != nil {
 		return "", err
@@ -55,7 +56,6 @@ func (s *Server) clientProof(w http.ResponseWriter, r *http.Request, c *config.C
 	if s.DPoP == nil {
 		return "", errNoDPoP
 	}
-	s.setNonce(w)
 	p, err := s.DPoP.Verify(r.Context(), h, dpopCheck(r, c, s.endpointURL(path), ""))
 	if err != nil {
 		return "", err
