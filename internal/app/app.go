@@ -108,6 +108,7 @@ func Open(ctx context.Context, cfg *config.Config, o Options) (*App, error) {
 		Config: cfg,
 		Auth: &clientauth.Authenticator{
 			Clients: cfg, JTI: st, Issuer: issuer, Now: o.Now,
+			MaxLifetime: cfg.ClientAssertion.MaxLifetime,
 		},
 		Grants: &grant.Handler{
 			Users: cfg, Passwords: passwords, Refresh: a.Refresh, Minter: a.Minter, Codes: st, Now: o.Now,

@@ -7,6 +7,7 @@ import (
 	"crypto/elliptic"
 	"crypto/rsa"
 	"errors"
+	"fmt"
 	"strings"
 	"time"
 
@@ -24,11 +25,12 @@ const AssertionType = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer"
 const (
 	// ClockSkew is the tolerance for the client's clock on exp, nbf and iat.
 	ClockSkew = 5 * time.Second
-	// MaxAssertionLifetime bounds exp: an assertion is made for one request,
-	// and a short life keeps the replay cache (jti) small (RFC 7523 §3
-	// item 4 lets the server "reject JWTs with an exp claim value that is
-	// unreasonably far in the future").
-	MaxAssertionLifetime = 60 * time.Second
+	// MaxAssertionLifetime is the default bound of exp (the setting
+	// client_assertion.max_lifetime, Authenticator.MaxLifetime): an
+	// assertion is made for one request, and a short life keeps the replay
+	// cache (jti) small (RFC 7523 §3 item 4 lets the server "reject JWTs
+	// with an exp claim value that is unreasonably far in the future").
+	MaxAssertionLifetime = config.DefaultClientAssertionMaxLifetime
 	maxAssertionLen      = 16 << 10
 	maxJTILen            = 256
 )
@@ -51,69 +53,91 @@ func invalidAssertion(format string, args ...any) error {
 // assertion authenticates private_key_jwt (RFC 7523 §2.2, §3; OIDC Core §9).
 // Every check that needs no state runs before the jti is recorded, so a
 // malformed assertion never burns a jti.
-func (a *Authenticator) assertion(ctx context.Context, c Credentials) (*config.Client, error) {
+// It returns the client and the RFC 7638 thumbprint of the key that
+// verified the assertion.
+func (a *Authenticator) assertion(ctx context.Context, c Credentials) (*config.Client, string, error) {
 	if c.AssertionType != AssertionType {
-		return nil, oautherr.New(oautherr.InvalidClient, "client_assertion_type must be %s (RFC 7523 §2.2)", AssertionType)
+		return nil, "", oautherr.New(oautherr.InvalidClient, "client_assertion_type must be %s (RFC 7523 §2.2)", AssertionType)
 	}
 	if len(c.Assertion) > maxAssertionLen {
-		return nil, invalidAssertion("longer than %d bytes", maxAssertionLen)
+		return nil, "", invalidAssertion("longer than %d bytes", maxAssertionLen)
 	}
 	tok, err := jwt.ParseSigned(c.Assertion, allowedAlgs)
 	if err != nil {
-		return nil, invalidAssertion("not a compact JWS signed with one of RS256, PS256, ES256, ES384, EdDSA")
+		return nil, "", invalidAssertion("not a compact JWS signed with one of RS256, PS256, ES256, ES384, EdDSA")
+	}
+	if err := checkAssertionType(tok); err != nil {
+		return nil, "", err
 	}
 	// The client is named by client_id or, failing that, by sub; sub is read
 	// unverified only to pick whose keys verify the signature.
 	var unverified jwt.Claims
 	if err := tok.UnsafeClaimsWithoutVerification(&unverified); err != nil {
-		return nil, invalidAssertion("the payload is not a JSON object of JWT claims")
+		return nil, "", invalidAssertion("the payload is not a JSON object of JWT claims")
 	}
 	id := c.ClientID
 	switch {
 	case id == "" && unverified.Subject == "":
-		return nil, invalidAssertion("sub is required and must be the client id (RFC 7523 §3 item 2)")
+		return nil, "", invalidAssertion("sub is required and must be the client id (RFC 7523 §3 item 2)")
 	case id == "":
 		id = unverified.Subject
 	case unverified.Subject != id:
-		return nil, invalidAssertion("sub %q does not match client_id %q", unverified.Subject, id)
+		return nil, "", invalidAssertion("sub %q does not match client_id %q", unverified.Subject, id)
 	}
 	cl, ok := a.Clients.Client(id)
 	if !ok {
-		return nil, oautherr.New(oautherr.InvalidClient, "unknown client %q", id)
+		return nil, "", oautherr.New(oautherr.InvalidClient, "unknown client %q", id)
 	}
 	if cl.AuthMethod != config.AuthPrivateKeyJWT {
-		return nil, errWrongMethod(cl, config.AuthPrivateKeyJWT)
+		return nil, "", errWrongMethod(cl, config.AuthPrivateKeyJWT)
 	}
 
+	keys, err := a.ClientKeys(ctx, cl, tok.Headers[0].KeyID)
+	if err != nil {
+		return nil, "", invalidAssertion("%v", err)
+	}
 	var claims jwt.Claims
-	if err := verify(tok, cl.Keys(), &claims); err != nil {
-		return nil, err
+	key, err := verify(tok, keys, &claims)
+	if err != nil {
+		return nil, "", err
 	}
 	if err := a.checkClaims(cl.ID, c.Endpoint, &claims); err != nil {
-		return nil, err
+		return nil, "", err
 	}
 
 	// RFC 7523 §3 item 7: a jti is accepted once. It is remembered until the
 	// assertion can no longer pass the exp check, exp + ClockSkew, so a
 	// replay just after exp cannot slip past an already-forgotten jti.
 	if a.JTI == nil {
-		return nil, oautherr.Server(errors.New("clientauth: private_key_jwt needs a JTI store"))
+		return nil, "", oautherr.Server(errors.New("clientauth: private_key_jwt needs a JTI store"))
 	}
 	exp := claims.Expiry.Time()
 	if err := a.JTI.UseJTI(ctx, cl.ID, claims.ID, exp.Add(ClockSkew), a.now()); err != nil {
 		if errors.Is(err, store.ErrConflict) {
-			return nil, invalidAssertion("jti %q was already used; make a new assertion, with a fresh jti, for every request (RFC 7523 §3 item 7)", claims.ID)
+			return nil, "", invalidAssertion("jti %q was already used; make a new assertion, with a fresh jti, for every request (RFC 7523 §3 item 7)", claims.ID)
 		}
-		return nil, oautherr.Server(err)
+		return nil, "", oautherr.Server(err)
 	}
-	return cl, nil
+	return cl, thumbprint(key), nil
 }
 
 // verify checks the signature with a key from the client's JWKS that fits
 // the header's kid and alg, and decodes the claims only once it holds.
-func verify(tok *jwt.JSONWebToken, set *jose.JSONWebKeySet, claims *jwt.Claims) error {
+func verify(tok *jwt.JSONWebToken, set *jose.JSONWebKeySet, claims *jwt.Claims) (*jose.JSONWebKey, error) {
+	k, err := VerifyWith(tok, set, claims)
+	if err != nil {
+		return nil, invalidAssertion("%s", err.Error())
+	}
+	return k, nil
+}
+
+// VerifyWith checks tok's signature with a key from set that fits the
+// header's kid and alg, decodes its claims into claims only once the
+// signature holds, and returns the key that verified it. Its error is a
+// plain description for the caller to wrap in its own error code.
+func VerifyWith(tok *jwt.JSONWebToken, set *jose.JSONWebKeySet, claims any) (*jose.JSONWebKey, error) {
 	if len(tok.Headers) != 1 || set == nil {
-		return invalidAssertion("cannot be verified")
+		return nil, errors.New("cannot be verified")
 	}
 	h := tok.Headers[0]
 	tried := 0
@@ -124,13 +148,13 @@ func verify(tok *jwt.JSONWebToken, set *jose.JSONWebKeySet, claims *jwt.Claims) 
 		}
 		tried++
 		if err := tok.Claims(k.Key, claims); err == nil {
-			return nil
+			return k, nil
 		}
 	}
 	if tried == 0 {
-		return invalidAssertion("no key in the client's registered jwks matches kid %q and alg %s", h.KeyID, h.Algorithm)
+		return nil, fmt.Errorf("no key in the client's registered keys matches kid %q and alg %s", h.KeyID, h.Algorithm)
 	}
-	return invalidAssertion("the signature does not verify with the client's registered keys")
+	return nil, errors.New("the signature does not verify with the client's registered keys")
 }
 
 // fits reports whether key can verify alg, so a key is never tried with an
@@ -165,9 +189,13 @@ func (a *Authenticator) checkClaims(clientID, endpoint string, c *jwt.Claims) er
 		return invalidAssertion("exp is required (RFC 7523 §3 item 4)")
 	case !now.Before(c.Expiry.Time().Add(ClockSkew)): // RFC 7519 §4.1.4: "on or after" exp is too late
 		return invalidAssertion("expired at %s (server time %s)", c.Expiry.Time().UTC().Format(time.RFC3339), now.UTC().Format(time.RFC3339))
-	case c.Expiry.Time().After(now.Add(MaxAssertionLifetime + ClockSkew)):
-		return invalidAssertion("exp %s is more than %v ahead of the server time %s; make a short-lived assertion for each request",
-			c.Expiry.Time().UTC().Format(time.RFC3339), MaxAssertionLifetime, now.UTC().Format(time.RFC3339))
+	case c.Expiry.Time().After(now.Add(a.maxLifetime() + ClockSkew)):
+		return invalidAssertion("exp %s is more than %v ahead of the server time %s (the limit is the server setting client_assertion.max_lifetime); make a short-lived assertion for each request",
+			c.Expiry.Time().UTC().Format(time.RFC3339), a.maxLifetime(), now.UTC().Format(time.RFC3339))
+	case c.IssuedAt != nil && c.Expiry.Time().Sub(c.IssuedAt.Time()) > a.maxLifetime()+ClockSkew:
+		// Made to live longer than the limit, even if sent late in its life.
+		return invalidAssertion("exp is %v after iat; the limit is %v (the server setting client_assertion.max_lifetime): make a short-lived assertion for each request",
+			c.Expiry.Time().Sub(c.IssuedAt.Time()), a.maxLifetime())
 	case c.NotBefore != nil && now.Add(ClockSkew).Before(c.NotBefore.Time()):
 		return invalidAssertion("not valid before %s (nbf; server time %s)", c.NotBefore.Time().UTC().Format(time.RFC3339), now.UTC().Format(time.RFC3339))
 	case c.IssuedAt != nil && c.IssuedAt.Time().After(now.Add(ClockSkew)):

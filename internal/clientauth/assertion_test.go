@@ -105,11 +105,11 @@ func TestAssertionRejected(t *testing.T) {
 		}, []string{"signature does not verify"}},
 		{"unknown kid", func(t *testing.T) Credentials {
 			return jwtCreds(sign(t, ecKey, jose.ES256, "nope", claimsFor("jwt", testNow)))
-		}, []string{`no key in the client's registered jwks matches kid "nope" and alg ES256`}},
+		}, []string{`no key in the client's registered keys matches kid "nope" and alg ES256`}},
 		{"key alg pinned", func(t *testing.T) Credentials {
 			// ed1 is registered with alg EdDSA; an RSA-signed token claiming kid ed1 finds no key.
 			return jwtCreds(sign(t, rsaKey, jose.RS256, "ed1", claimsFor("jwt", testNow)))
-		}, []string{"no key in the client's registered jwks"}},
+		}, []string{"no key in the client's registered keys"}},
 		{"client_id differs from sub", func(t *testing.T) Credentials {
 			c := jwtCreds(sign(t, ecKey, jose.ES256, "ec1", claimsFor("jwt", testNow)))
 			c.ClientID = "jwt2"

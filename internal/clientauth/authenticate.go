@@ -2,6 +2,7 @@ package clientauth
 
 import (
 	"context"
+	"sync"
 	"time"
 
 	"github.com/tollgate-oidc/tollgate/internal/config"
@@ -33,6 +34,20 @@ type Authenticator struct {
 	// endpoint it was sent to (RFC 7523 §3 item 3).
 	Issuer string
 	Now    func() time.Time // nil means time.Now
+	// MaxLifetime bounds an assertion's exp, ahead of now and of its iat
+	// (config client_assertion.max_lifetime); 0 means MaxAssertionLifetime.
+	MaxLifetime time.Duration
+	// JWKSURI fetches the keys of clients registered with a jwks_uri; nil
+	// means a fetcher with the defaults, made on first use.
+	JWKSURI  *JWKSFetcher
+	jwksOnce sync.Once
+}
+
+func (a *Authenticator) maxLifetime() time.Duration {
+	if a.MaxLifetime > 0 {
+		return a.MaxLifetime
+	}
+	return MaxAssertionLifetime
 }
 
 func (a *Authenticator) now() time.Time {
@@ -46,12 +61,27 @@ func (a *Authenticator) now() time.Time {
 // *oautherr.Error: invalid_client (401) for anything that fails to prove a
 // client, server_error only if the JTI store fails.
 func (a *Authenticator) Authenticate(ctx context.Context, c Credentials) (*config.Client, error) {
+	cl, _, err := a.AuthenticateKey(ctx, c)
+	return cl, err
+}
+
+// AuthenticateKey is Authenticate that also returns, for private_key_jwt,
+// the RFC 7638 thumbprint (base64url SHA-256) of the client key that
+// verified the assertion; "" for the other methods. The token endpoint
+// records it (grant.Request.ClientKey), so a refresh by another of the
+// client's keys can be told apart.
+func (a *Authenticator) AuthenticateKey(ctx context.Context, c Credentials) (*config.Client, string, error) {
 	switch c.Method {
 	case "":
-		return nil, oautherr.New(oautherr.InvalidClient, "client authentication required: send the client id and secret with HTTP Basic (RFC 6749 §2.3.1), a client_assertion (RFC 7523), or client_id alone for a public client")
+		return nil, "", oautherr.New(oautherr.InvalidClient, "client authentication required: send the client id and secret with HTTP Basic (RFC 6749 §2.3.1), a client_assertion (RFC 7523), or client_id alone for a public client")
 	case config.AuthPrivateKeyJWT:
 		return a.assertion(ctx, c)
 	}
+	cl, err := a.secretOrNone(c)
+	return cl, "", err
+}
+
+func (a *Authenticator) secretOrNone(c Credentials) (*config.Client, error) {
 
 	cl, ok := a.Clients.Client(c.ClientID)
 	if !ok {

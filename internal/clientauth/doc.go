@@ -12,6 +12,12 @@
 // registered for, so a stolen secret is useless to a private_key_jwt client
 // and a public client cannot upgrade itself by inventing a secret.
 //
+// A private_key_jwt client's keys are inline (jwks) or fetched from its
+// jwks_uri (JWKSFetcher: cached per node, refetched for an unknown kid at
+// a bounded rate). AuthenticateKey also names the key that verified the
+// assertion (RFC 7638 thumbprint), and ClientKeys serves the same keys to
+// the verification of signed request objects (internal/requestobject).
+//
 // Every failure is an *oautherr.Error with code invalid_client (401) or
 // invalid_request (400) and a description the client developer can act on;
 // descriptions never say how close a wrong secret was. When the client tried

@@ -27,6 +27,11 @@ type Config struct {
 	Throttle         Throttle `yaml:"throttle"`
 	DPoP             DPoP     `yaml:"dpop"` // RFC 9449 proofs (dpop.go)
 
+	// Signed JWTs a client sends: client assertions (RFC 7523) and request
+	// objects (RFC 9101). validate_signed.go checks them.
+	ClientAssertion ClientAssertion `yaml:"client_assertion"`
+	RequestObject   RequestObject   `yaml:"request_object"`
+
 	// The HTTP edge: server limits, the TLS listener, and the proxies whose
 	// forwarded headers are believed.
 	HTTP           HTTP     `yaml:"http"`
@@ -181,11 +186,26 @@ type Client struct {
 	RequireDPoP            bool     `yaml:"require_dpop"`
 	DPoPSigningAlgs        []string `yaml:"dpop_signing_alg_values"`
 	DPoPBoundRefreshTokens *bool    `yaml:"dpop_bound_refresh_tokens"`
+	// JWKSURI is where the client publishes its public keys (RFC 7591 §2
+	// jwks_uri), instead of jwks: https, or http on a loopback host.
+	JWKSURI string `yaml:"jwks_uri"`
+	// RequireSignedRequestObject refuses authorization requests (at PAR and
+	// at the authorization endpoint) that are not a signed request object
+	// (RFC 9101 §10.5). Needs the client's keys (jwks or jwks_uri).
+	RequireSignedRequestObject bool `yaml:"require_signed_request_object"`
 	// Tokens is the effective token settings for this client (filled by Load).
 	Tokens Tokens `yaml:"-"`
 
+	// Profile names a set of settings turned on together (profile.go);
+	// "helseid" is the one there is. A client that sets a profile and then
+	// contradicts it is refused.
+	Profile string `yaml:"profile"`
+
 	// keys is JWKS parsed and checked by Finish (private_key_jwt only).
 	keys *jose.JSONWebKeySet
+	// given are the keys the file gave this client (nil when built in
+	// code), so a profile can tell a setting written false from one left out.
+	given map[string]bool
 }
 
 // TokensPatch is a per-client override: only the keys given replace the

@@ -64,3 +64,24 @@ func TestUserClaimCnfRefused(t *testing.T) {
 		t.Fatalf("a user claim cnf: %v", err)
 	}
 }
+
+// profile: helseid requires DPoP and bound refresh tokens, and refuses a
+// client that turns either off.
+func TestProfileRequiresDPoP(t *testing.T) {
+	c, err := Parse(profileYAML(""))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if cl, _ := c.Client("journal"); !cl.RequireDPoP || !cl.BindsRefreshTokens() {
+		t.Fatalf("profile helseid: require_dpop %v, bound refresh tokens %v", cl.RequireDPoP, cl.BindsRefreshTokens())
+	}
+	for field, extra := range map[string]string{
+		"require_dpop":              "    require_dpop: false\n",
+		"dpop_bound_refresh_tokens": "    dpop_bound_refresh_tokens: false\n",
+	} {
+		_, err := Parse(profileYAML(extra))
+		if want := `"journal".` + field + `: contradicts profile`; err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("%s: %v, want %q", field, err, want)
+		}
+	}
+}

@@ -121,6 +121,8 @@ func Default() *Config {
 		},
 		Throttle:          DefaultThrottle(),
 		DPoP:              DefaultDPoP(),
+		ClientAssertion:   ClientAssertion{MaxLifetime: DefaultClientAssertionMaxLifetime},
+		RequestObject:     RequestObject{MaxLifetime: DefaultRequestObjectMaxLifetime},
 		explicitDurations: true,
 	}
 }
@@ -174,6 +176,7 @@ func (c *Config) applyDefaults() {
 			c.HTTP.MaxHeaderBytes = DefaultMaxHeaderBytes
 		}
 		c.Throttle.fillZero()
+		c.defaultSigned()
 	}
 
 	for i := range c.Clients {
@@ -189,6 +192,7 @@ func setDuration(d *time.Duration, def time.Duration) {
 }
 
 func (cl *Client) applyDefaults(server Tokens) {
+	cl.applyProfile()
 	if cl.Type == "" {
 		cl.Type = ClientConfidential
 		if cl.AuthMethod == AuthNone {

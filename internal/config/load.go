@@ -72,6 +72,11 @@ func Parse(data []byte) (*Config, error) {
 		return nil, &Error{Problems: []Problem{{Field: "file", Reason: "holds more than one YAML document; put everything in one"}}}
 	}
 	c.storageKeys = storageKeysOf(data)
+	for i, keys := range clientKeysOf(data) {
+		if i < len(c.Clients) {
+			c.Clients[i].given = keys
+		}
+	}
 	if err := c.Finish(); err != nil {
 		return nil, err
 	}

@@ -69,6 +69,7 @@ func (c *Config) validate(ck *checker) {
 	c.checkSubjects(ck) // validate_subjects.go
 	c.checkThrottle(ck)
 	c.checkDPoP(ck)
+	c.checkSigned(ck) // signed.go
 }
 
 func clientPath(i int, id string) string {

@@ -28,6 +28,7 @@ func (cl *Client) validate(ck *checker, path string) {
 	default:
 		ck.add(path+".type", "%q is not one of confidential, public", cl.Type)
 	}
+	cl.checkProfile(ck, path)
 	cl.checkAuthMethod(ck, path)
 	cl.checkGrants(ck, path)
 	checkScopes(ck, path, cl.Scopes)
@@ -121,14 +122,31 @@ func (cl *Client) checkAuthMethod(ck *checker, path string) {
 
 	cl.keys = nil
 	switch {
-	case cl.AuthMethod == AuthPrivateKeyJWT:
+	case cl.AuthMethod != AuthPrivateKeyJWT:
+		if cl.JWKS != nil {
+			ck.add(path+".jwks", "is only used by private_key_jwt, not %s; remove it", cl.AuthMethod)
+		}
+		if cl.JWKSURI != "" {
+			ck.add(path+".jwks_uri", "is only used by private_key_jwt, not %s; remove it", cl.AuthMethod)
+		}
+	case cl.JWKSURI != "" && cl.JWKS != nil:
+		// RFC 7591 §2: "The "jwks_uri" and "jwks" parameters MUST NOT both be present".
+		ck.add(path+".jwks_uri", "give jwks or jwks_uri, not both (RFC 7591 §2)")
+	case cl.JWKSURI != "":
+		if reason := checkJWKSURI(cl.JWKSURI); reason != "" {
+			ck.add(path+".jwks_uri", "%q %s", cl.JWKSURI, reason)
+		}
+	default:
 		keys, reason := parseJWKS(cl.JWKS)
 		if reason != "" {
 			ck.add(path+".jwks", "%s", reason)
 		}
 		cl.keys = keys
-	case cl.JWKS != nil:
-		ck.add(path+".jwks", "is only used by private_key_jwt, not %s; remove it", cl.AuthMethod)
+	}
+	// RFC 9101 §10.5: a signed request object is verified with the
+	// client's keys, which only a private_key_jwt client registers here.
+	if cl.RequireSignedRequestObject && cl.AuthMethod != AuthPrivateKeyJWT {
+		ck.add(path+".require_signed_request_object", "needs the client's public keys: use auth_method private_key_jwt with jwks or jwks_uri")
 	}
 }
 
@@ -137,7 +155,7 @@ func (cl *Client) checkAuthMethod(ck *checker, path string) {
 // means the client's key has leaked into our configuration.
 func parseJWKS(m map[string]any) (*jose.JSONWebKeySet, string) {
 	if m == nil {
-		return nil, "private_key_jwt needs jwks with the client's public key(s): {keys: [{kty: EC, crv: P-256, x: ..., y: ...}]}"
+		return nil, "private_key_jwt needs jwks with the client's public key(s): {keys: [{kty: EC, crv: P-256, x: ..., y: ...}]}, or jwks_uri"
 	}
 	for k := range m {
 		if k != "keys" {

@@ -38,6 +38,10 @@ func (s *Server) authorizeEndpoint(w http.ResponseWriter, r *http.Request) error
 		return s.pageError(w, r, "", err)
 	}
 	ctx := r.Context()
+	// RFC 9101: a signed request object's parameters are the request.
+	if params, err = s.authorizeRequestObject(ctx, params); err != nil {
+		return s.requestObjectError(w, r, params, err)
+	}
 	pushed := false
 	if uri := params.Get("request_uri"); uri != "" {
 		// RFC 9126 §4: the pushed parameters replace the request's, and

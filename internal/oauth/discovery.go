@@ -8,6 +8,7 @@ import (
 	"sort"
 
 	"github.com/tollgate-oidc/tollgate/internal/clientauth"
+	"github.com/tollgate-oidc/tollgate/internal/requestobject"
 )
 
 // metadata is the discovery document (OIDC Discovery §3, RFC 8414 §2). It
@@ -43,6 +44,7 @@ type metadata struct {
 	ClaimsParameterSupported   bool     `json:"claims_parameter_supported"`
 	RequestParameterSupported  bool     `json:"request_parameter_supported"`
 	RequestURIParamSupported   bool     `json:"request_uri_parameter_supported"`
+	RequestObjectSigningAlgs   []string `json:"request_object_signing_alg_values_supported"`
 	BackchannelLogoutSupported bool     `json:"backchannel_logout_supported"`
 	DPoPSigningAlgs            []string `json:"dpop_signing_alg_values_supported"` // RFC 9449 §5.1
 }
@@ -96,6 +98,10 @@ func (s *Server) renderDiscovery() (oidc, oauth []byte, err error) {
 		IntrospectionAuthSignAlgs: clientauth.AssertionAlgs,
 		ClaimsSupported:           sortedKeys(claims),
 		DPoPSigningAlgs:           s.Config.DPoP.SigningAlgs,
+		// RFC 9101 §10.5 / OIDC Discovery: signed request objects by value
+		// (and pushed); request_uri by reference only from PAR.
+		RequestParameterSupported: true,
+		RequestObjectSigningAlgs:  requestobject.Algs,
 	}
 	if oidc, err = json.Marshal(m); err != nil {
 		return nil, nil, err

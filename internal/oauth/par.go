@@ -35,6 +35,10 @@ func (s *Server) par(w http.ResponseWriter, r *http.Request) error {
 			params[k] = v
 		}
 	}
+	// RFC 9126 §3: a signed request object's parameters are the request.
+	if params, err = s.pushedRequestObject(r.Context(), client, params); err != nil {
+		return err
+	}
 	// RFC 9449 §10.1: a proof at PAR binds the code to its key, as
 	// dpop_jkt does; both must name the same key.
 	jkt, err := s.clientProof(w, r, client, PathPAR)

@@ -13,6 +13,7 @@ import (
 	"github.com/tollgate-oidc/tollgate/internal/authorize"
 	"github.com/tollgate-oidc/tollgate/internal/mint"
 	"github.com/tollgate-oidc/tollgate/internal/oautherr"
+	"github.com/tollgate-oidc/tollgate/internal/requestobject"
 	"github.com/tollgate-oidc/tollgate/internal/store"
 )
 
@@ -96,6 +97,10 @@ func (s *Server) finishParked(ctx context.Context, handle string) error {
 // the client that pushed it.
 func (s *Server) pushed(ctx context.Context, requestURI, clientID string) (url.Values, error) {
 	bad := &authorize.PageError{Code: "invalid_request_uri", Message: "the request_uri is unknown, expired or already used; push the request again"}
+	if !strings.HasPrefix(requestURI, requestURIPrefix) {
+		// RFC 9101 §10.4: request_uri by reference is not supported, only PAR's.
+		return nil, &authorize.PageError{Code: requestobject.RequestURINotSupported, Message: "only a request_uri from this server's PAR endpoint is accepted; send the request object by value (request) or push it"}
+	}
 	handle, ok := strings.CutPrefix(requestURI, requestURIPrefix)
 	// An interaction handle names a parked request, never a pushed one.
 	if !ok || len(handle) > 100 || strings.HasPrefix(handle, interactionPrefix) {

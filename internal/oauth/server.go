@@ -20,6 +20,7 @@ import (
 	"github.com/tollgate-oidc/tollgate/internal/oautherr"
 	"github.com/tollgate-oidc/tollgate/internal/proxy"
 	"github.com/tollgate-oidc/tollgate/internal/refresh"
+	"github.com/tollgate-oidc/tollgate/internal/requestobject"
 	"github.com/tollgate-oidc/tollgate/internal/store"
 	"github.com/tollgate-oidc/tollgate/internal/web"
 )
@@ -89,6 +90,7 @@ type Server struct {
 	// clientEndpoints: issuer + path of each endpoint a client
 	// authenticates at (clientRequest), by path.
 	clientEndpoints map[string]string
+	requestObjects  *requestobject.Verifier // requestobject.go
 }
 
 // AccessTokenAudience is the aud of every access token: the issuer's
@@ -108,6 +110,7 @@ func New(d Deps) (*Server, error) {
 	}
 	s := &Server{Deps: d, issuer: strings.TrimSuffix(d.Config.Issuer, "/"), prefix: strings.TrimSuffix(u.Path, "/")}
 	s.origins = corsOrigins(d.Config.Clients)
+	s.requestObjects = newRequestObjects(d, s.issuer)
 	s.clientEndpoints = map[string]string{}
 	for _, p := range []string{PathToken, PathRevocation, PathIntrospect, PathPAR} {
 		s.clientEndpoints[p] = s.issuer + p

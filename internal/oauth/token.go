@@ -23,17 +23,25 @@ func errMethod(allowed string) error {
 // accepted only if its aud names the issuer or this endpoint (RFC 7523 §3
 // item 3, see clientauth).
 func (s *Server) clientRequest(w http.ResponseWriter, r *http.Request, path string) (url.Values, *config.Client, error) {
+	form, c, _, err := s.clientRequestKey(w, r, path)
+	return form, c, err
+}
+
+// clientRequestKey is clientRequest that also returns the RFC 7638
+// thumbprint of the key a private_key_jwt client authenticated with ("" for
+// the other methods).
+func (s *Server) clientRequestKey(w http.ResponseWriter, r *http.Request, path string) (url.Values, *config.Client, string, error) {
 	form, err := postForm(w, r)
 	if err != nil {
-		return nil, nil, err
+		return nil, nil, "", err
 	}
 	creds, err := clientauth.FromRequest(r)
 	if err != nil {
-		return nil, nil, err
+		return nil, nil, "", err
 	}
 	creds.Endpoint = s.endpointURL(path)
-	c, err := s.Auth.Authenticate(r.Context(), creds)
-	return form, c, err
+	c, key, err := s.Auth.AuthenticateKey(r.Context(), creds)
+	return form, c, key, err
 }
 
 // endpointURL is issuer + path, made once per client endpoint (New) rather
@@ -48,7 +56,7 @@ func (s *Server) endpointURL(path string) string {
 // token is the token endpoint (RFC 6749 §3.2): parse, authenticate the
 // client, run the grant pipeline, answer JSON with no-store.
 func (s *Server) token(w http.ResponseWriter, r *http.Request) error {
-	form, client, err := s.clientRequest(w, r, PathToken)
+	form, client, clientKey, err := s.clientRequestKey(w, r, PathToken)
 	if err != nil {
 		return err
 	}
@@ -76,6 +84,7 @@ func (s *Server) token(w http.ResponseWriter, r *http.Request) error {
 		RedirectURI:  form.Get("redirect_uri"),
 		CodeVerifier: form.Get("code_verifier"),
 		DPoPJKT:      jkt,
+		ClientKey:    clientKey, // private_key_jwt key thumbprint (refresh.Proof)
 	})
 	if err != nil {
 		return err
