@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/tollgate-oidc/tollgate/internal/config"
+	"github.com/tollgate-oidc/tollgate/internal/dpop"
 	"github.com/tollgate-oidc/tollgate/internal/grant"
 	"github.com/tollgate-oidc/tollgate/internal/oautherr"
 )
@@ -31,6 +32,8 @@ type Request struct {
 	// Resources are the resource indicators asked for (RFC 8707 §2.1),
 	// each one the client may ask for; they travel to the code.
 	Resources []string `json:"resources,omitempty"`
+	// DPoPJKT binds the code to a DPoP key (RFC 9449 §10, dpop_jkt).
+	DPoPJKT string `json:"dpop_jkt,omitempty"`
 }
 
 // Response modes (OAuth 2.0 Multiple Response Type Encoding Practices §2,
@@ -196,6 +199,13 @@ func Validate(p url.Values, c *config.Client, redirectURI string, pushed bool) (
 		return req, err
 	}
 	req.LoginHint, req.UILocales = p.Get("login_hint"), p.Get("ui_locales")
+	if jkt, ok := p["dpop_jkt"]; ok {
+		// RFC 9449 §10: the base64url SHA-256 thumbprint of the client's DPoP key.
+		if !dpop.ValidJKT(jkt[0]) {
+			return req, oautherr.New(oautherr.InvalidRequest, "dpop_jkt must be the 43-character base64url SHA-256 JWK thumbprint of the DPoP key (RFC 9449 §10, RFC 7638)")
+		}
+		req.DPoPJKT = jkt[0]
+	}
 	return req, nil
 }
 

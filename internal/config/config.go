@@ -25,6 +25,7 @@ type Config struct {
 	LogLevel         string   `yaml:"log_level"` // debug | info | warn | error
 	Session          Session  `yaml:"session"`
 	Throttle         Throttle `yaml:"throttle"`
+	DPoP             DPoP     `yaml:"dpop"` // RFC 9449 proofs (dpop.go)
 
 	// Signed JWTs a client sends: client assertions (RFC 7523) and request
 	// objects (RFC 9101). validate_signed.go checks them.
@@ -181,6 +182,14 @@ type Client struct {
 	RequireConsent         bool     `yaml:"require_consent"` // offline_access always asks
 	PostLogoutRedirectURIs []string `yaml:"post_logout_redirect_uris"`
 	RevokeOnLogout         bool     `yaml:"revoke_on_logout"`
+	// DPoP (RFC 9449, dpop.go): RequireDPoP refuses token requests
+	// without a proof; DPoPSigningAlgs are the algorithms accepted from
+	// this client (default: dpop.signing_alg_values);
+	// DPoPBoundRefreshTokens (default true) binds a grant started with a
+	// proof to its key for the grant's whole life.
+	RequireDPoP            bool     `yaml:"require_dpop"`
+	DPoPSigningAlgs        []string `yaml:"dpop_signing_alg_values"`
+	DPoPBoundRefreshTokens *bool    `yaml:"dpop_bound_refresh_tokens"`
 	// JWKSURI is where the client publishes its public keys (RFC 7591 §2
 	// jwks_uri), instead of jwks: https, or http on a loopback host.
 	JWKSURI string `yaml:"jwks_uri"`

@@ -121,6 +121,7 @@ func Default() *Config {
 			MaxHeaderBytes:    DefaultMaxHeaderBytes,
 		},
 		Throttle:          DefaultThrottle(),
+		DPoP:              DefaultDPoP(),
 		ClientAssertion:   ClientAssertion{MaxLifetime: DefaultClientAssertionMaxLifetime},
 		RequestObject:     RequestObject{MaxLifetime: DefaultRequestObjectMaxLifetime},
 		explicitDurations: true,
@@ -182,6 +183,7 @@ func (c *Config) applyDefaults() {
 	for i := range c.Clients {
 		c.Clients[i].applyDefaults(c.Tokens)
 	}
+	c.applyDPoPDefaults()
 }
 
 func setDuration(d *time.Duration, def time.Duration) {

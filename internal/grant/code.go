@@ -60,6 +60,11 @@ func (h *Handler) authorizationCode(ctx context.Context, req Request) (*Response
 	if err := verifyPKCE(code, req.CodeVerifier); err != nil {
 		return nil, err
 	}
+	// RFC 9449 §10: a code bound to a DPoP key (dpop_jkt) is redeemed only
+	// with a proof by that key; checked before the code is used up.
+	if code.DPoPJKT != "" && code.DPoPJKT != req.DPoPJKT {
+		return nil, oautherr.New(oautherr.InvalidGrant, "the authorization code is bound to a DPoP key (dpop_jkt); send a DPoP proof signed by that key (RFC 9449 §10)")
+	}
 	if !code.ConsumedAt.IsZero() {
 		return h.codeReplay(ctx, c, code)
 	}

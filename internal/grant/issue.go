@@ -54,12 +54,16 @@ func (h *Handler) respond(ctx context.Context, in issue, refreshed *refresh.Issu
 	aud, atScopes, atLife, atAlg := h.accessToken(&in, tl)
 	// The response's scope is what the access token carries (RFC 6749 §5.1).
 	resp := &Response{TokenType: "Bearer", Scope: strings.Join(atScopes, " ")}
+	if in.proof.DPoPJKT != "" {
+		resp.TokenType = "DPoP" // RFC 9449 §5: the access token is DPoP-bound
+	}
 
 	rt := refreshed
 	if rt == nil && mayHaveRefreshToken(c, in.grantType, in.scopes) {
 		iss, err := h.Refresh.Issue(ctx, store.Grant{
 			ID: in.grantID, ClientID: c.ID, Subject: in.subject, Scopes: in.scopes,
 			AuthTime: in.authTime, SessionID: in.sessionID, AMR: in.amr, Resources: in.resources,
+			DPoPJKT: boundKey(c, in.proof),
 		}, in.proof, refresh.PolicyFor(c))
 		if errors.Is(err, refresh.ErrRevoked) {
 			// Only a preset grant id (the code exchange) meets this: the
@@ -91,7 +95,7 @@ func (h *Handler) respond(ctx context.Context, in issue, refreshed *refresh.Issu
 	resp.AccessToken, err = h.Minter.AccessToken(mint.AccessClaims{
 		Subject: in.subject, Audience: aud, ClientID: c.ID, Scopes: atScopes,
 		IssuedAt: now, ExpiresAt: now.Add(atLife), AuthTime: in.authTime, SessionID: in.sessionID,
-		Extra: atClaims,
+		JKT: in.proof.DPoPJKT, Extra: atClaims,
 	}, atAlg)
 	if err != nil {
 		return nil, oautherr.Server(err)
@@ -112,6 +116,19 @@ func (h *Handler) respond(ctx context.Context, in issue, refreshed *refresh.Issu
 		}
 	}
 	return resp, nil
+}
+
+// boundKey is the DPoP key a new grant's refresh tokens are bound to: the
+// proof's, unless the client turned the binding off
+// (dpop_bound_refresh_tokens). RFC 9449 §5 requires it only of public
+// clients; Tollgate binds confidential ones too, so that a stolen refresh
+// token is useless without the key even to a thief holding the client's
+// credentials.
+func boundKey(c *config.Client, p refresh.Proof) string {
+	if !c.BindsRefreshTokens() {
+		return ""
+	}
+	return p.DPoPJKT
 }
 
 // seconds rounds a duration to whole seconds for expires_in fields.

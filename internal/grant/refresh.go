@@ -73,6 +73,8 @@ func (h *Handler) refreshToken(ctx context.Context, req Request) (*Response, err
 		client: c, grantType: TypeRefreshToken, subject: g.Subject, user: user, scopes: scopes,
 		// OIDC Core §12.2: the original auth_time, no nonce.
 		authTime: g.AuthTime, sessionID: g.SessionID, amr: g.AMR, target: tgt,
+		// A proof binds the new access token, whether or not the grant is bound.
+		proof: req.proof(),
 	}, &iss)
 }
 
@@ -89,6 +91,9 @@ var refreshErrors = []struct {
 	{refresh.ErrExpired, "the refresh token has expired; the user must sign in again"},
 	{refresh.ErrRevoked, "the refresh token has been revoked; the user must sign in again"},
 	{refresh.ErrReused, "the refresh token was already used; every token of its grant is now revoked and the user must sign in again"},
+	// RFC 9449 §5: a DPoP-bound refresh token needs a proof by its key.
+	{refresh.ErrProofRequired, "the refresh token is bound to a DPoP key; send a DPoP proof signed by that key (RFC 9449 §5)"},
+	{refresh.ErrWrongKey, "the refresh token is bound to another DPoP key; sign the DPoP proof with the key the grant started with (RFC 9449 §5)"},
 }
 
 // RefreshError maps a lifecycle error to the token endpoint's answer: every

@@ -124,6 +124,7 @@ func (s *Server) complete(w http.ResponseWriter, r *http.Request, req authorize.
 		Subject: u.Subject, Scopes: req.Scopes, Nonce: req.Nonce, SessionID: sess.SID, AMR: sess.AMR,
 		AuthTime: sess.AuthTime, CreatedAt: now, ExpiresAt: now.Add(codeTTL),
 		Resources: req.Resources, // RFC 8707 §2.1
+		DPoPJKT:   req.DPoPJKT,
 	})
 	if err != nil {
 		return s.redirectError(w, r, req, oautherr.Server(err))
