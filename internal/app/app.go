@@ -14,6 +14,7 @@ import (
 	"github.com/tollgate-oidc/tollgate/internal/certreload"
 	"github.com/tollgate-oidc/tollgate/internal/clientauth"
 	"github.com/tollgate-oidc/tollgate/internal/config"
+	"github.com/tollgate-oidc/tollgate/internal/dpop"
 	"github.com/tollgate-oidc/tollgate/internal/grant"
 	"github.com/tollgate-oidc/tollgate/internal/keys"
 	"github.com/tollgate-oidc/tollgate/internal/mint"
@@ -120,6 +121,7 @@ func Open(ctx context.Context, cfg *config.Config, o Options) (*App, error) {
 			Audience: oauth.AccessTokenAudience(issuer), Log: audit,
 		},
 		Refresh: a.Refresh, Minter: a.Minter, Keys: ks, Store: st, Pages: pages,
+		DPoP: newDPoP(cfg, st, sys, o.Now),
 		CSRF: &web.CSRF{Key: derive(sys, "tollgate/csrf/v1"), Secure: strings.HasPrefix(issuer, "https://"), Path: cookiePath(issuer)},
 		Now:  o.Now, Log: o.Log,
 		Logout: a.Notify,
@@ -187,6 +189,17 @@ func derive(secret []byte, purpose string) []byte {
 		panic(err) // only for lengths HKDF-SHA256 cannot produce
 	}
 	return k
+}
+
+// newDPoP is the DPoP proof verifier: jtis in the store, so every node
+// sees every proof; nonces, when required, keyed from the system secret,
+// so every node accepts every other's.
+func newDPoP(cfg *config.Config, st store.Store, sys []byte, now func() time.Time) *dpop.Verifier {
+	v := &dpop.Verifier{JTI: st, Now: now, Window: cfg.DPoP.IATWindow, Skew: cfg.DPoP.ClockSkew}
+	if cfg.DPoP.Nonce {
+		v.Nonces = dpop.NewNonces(derive(sys, "tollgate/dpop-nonce/v1"), cfg.DPoP.NonceLifetime, now)
+	}
+	return v
 }
 
 // cookiePath scopes the server's cookies to the issuer's path.

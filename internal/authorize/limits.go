@@ -32,6 +32,7 @@ var MaxParamBytes = map[string]int{
 	"acr_values":            512,
 	"claims_locales":        128,
 	"display":               16,
+	"resource":              2048, // each of them (RFC 8707 §2.1)
 }
 
 // MaxOtherParamBytes caps any parameter not listed in MaxParamBytes (PAR

@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/tollgate-oidc/tollgate/internal/config"
+	"github.com/tollgate-oidc/tollgate/internal/dpop"
 	"github.com/tollgate-oidc/tollgate/internal/grant"
 	"github.com/tollgate-oidc/tollgate/internal/oautherr"
 )
@@ -28,6 +29,11 @@ type Request struct {
 	LoginHint           string   `json:"login_hint,omitempty"`
 	UILocales           string   `json:"ui_locales,omitempty"`
 	Pushed              bool     `json:"pushed,omitempty"` // arrived through PAR
+	// Resources are the resource indicators asked for (RFC 8707 §2.1),
+	// each one the client may ask for; they travel to the code.
+	Resources []string `json:"resources,omitempty"`
+	// DPoPJKT binds the code to a DPoP key (RFC 9449 §10, dpop_jkt).
+	DPoPJKT string `json:"dpop_jkt,omitempty"`
 }
 
 // Response modes (OAuth 2.0 Multiple Response Type Encoding Practices §2,
@@ -135,7 +141,7 @@ func Validate(p url.Values, c *config.Client, redirectURI string, pushed bool) (
 		req.State = "" // never echoed, whatever else is wrong: a state we refuse could make the redirect itself too long
 	}
 	for k, v := range p {
-		if len(v) > 1 {
+		if len(v) > 1 && k != ParamResource {
 			return req, oautherr.New(oautherr.InvalidRequest, "the %s parameter is repeated", k)
 		}
 	}
@@ -183,6 +189,9 @@ func Validate(p url.Values, c *config.Client, redirectURI string, pushed bool) (
 			return req, oautherr.New(oautherr.InvalidRequest, "nonce is required when response_type includes id_token")
 		}
 	}
+	if err := req.setResources(p[ParamResource], c); err != nil {
+		return req, err
+	}
 	if err := req.setPKCE(p, c); err != nil {
 		return req, err
 	}
@@ -190,6 +199,13 @@ func Validate(p url.Values, c *config.Client, redirectURI string, pushed bool) (
 		return req, err
 	}
 	req.LoginHint, req.UILocales = p.Get("login_hint"), p.Get("ui_locales")
+	if jkt, ok := p["dpop_jkt"]; ok {
+		// RFC 9449 §10: the base64url SHA-256 thumbprint of the client's DPoP key.
+		if !dpop.ValidJKT(jkt[0]) {
+			return req, oautherr.New(oautherr.InvalidRequest, "dpop_jkt must be the 43-character base64url SHA-256 JWK thumbprint of the DPoP key (RFC 9449 §10, RFC 7638)")
+		}
+		req.DPoPJKT = jkt[0]
+	}
 	return req, nil
 }
 

@@ -25,6 +25,7 @@ type Config struct {
 	LogLevel         string   `yaml:"log_level"` // debug | info | warn | error
 	Session          Session  `yaml:"session"`
 	Throttle         Throttle `yaml:"throttle"`
+	DPoP             DPoP     `yaml:"dpop"` // RFC 9449 proofs (dpop.go)
 
 	// Signed JWTs a client sends: client assertions (RFC 7523) and request
 	// objects (RFC 9101). validate_signed.go checks them.
@@ -36,6 +37,10 @@ type Config struct {
 	HTTP           HTTP     `yaml:"http"`
 	TLS            TLS      `yaml:"tls"`
 	TrustedProxies []string `yaml:"trusted_proxies"` // IPs or CIDR prefixes
+
+	// Resources are the protected resources (APIs) clients may name with
+	// the resource parameter (RFC 8707); see resource.go.
+	Resources []Resource `yaml:"resources"`
 
 	// Filled by Finish; never read from the file.
 	clientsByID map[string]*Client
@@ -177,6 +182,14 @@ type Client struct {
 	RequireConsent         bool     `yaml:"require_consent"` // offline_access always asks
 	PostLogoutRedirectURIs []string `yaml:"post_logout_redirect_uris"`
 	RevokeOnLogout         bool     `yaml:"revoke_on_logout"`
+	// DPoP (RFC 9449, dpop.go): RequireDPoP refuses token requests
+	// without a proof; DPoPSigningAlgs are the algorithms accepted from
+	// this client (default: dpop.signing_alg_values);
+	// DPoPBoundRefreshTokens (default true) binds a grant started with a
+	// proof to its key for the grant's whole life.
+	RequireDPoP            bool     `yaml:"require_dpop"`
+	DPoPSigningAlgs        []string `yaml:"dpop_signing_alg_values"`
+	DPoPBoundRefreshTokens *bool    `yaml:"dpop_bound_refresh_tokens"`
 	// JWKSURI is where the client publishes its public keys (RFC 7591 §2
 	// jwks_uri), instead of jwks: https, or http on a loopback host.
 	JWKSURI string `yaml:"jwks_uri"`
@@ -192,6 +205,11 @@ type Client struct {
 	SecurityEventPushURI             string `yaml:"security_event_push_uri"`
 	BackchannelLogoutURI             string `yaml:"backchannel_logout_uri"`
 	BackchannelLogoutSessionRequired bool   `yaml:"backchannel_logout_session_required"`
+
+	// Resources are the resources (URIs under the top-level resources)
+	// this client may ask for (RFC 8707).
+	Resources []string `yaml:"resources"`
+
 	// Tokens is the effective token settings for this client (filled by Load).
 	Tokens Tokens `yaml:"-"`
 
@@ -202,6 +220,8 @@ type Client struct {
 
 	// keys is JWKS parsed and checked by Finish (private_key_jwt only).
 	keys *jose.JSONWebKeySet
+	// resources are Resources resolved by Finish.
+	resources []*Resource
 	// given are the keys the file gave this client (nil when built in
 	// code), so a profile can tell a setting written false from one left out.
 	given map[string]bool

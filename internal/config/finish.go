@@ -79,6 +79,7 @@ func (c *Config) Finish() error {
 	for i := range c.Clients {
 		c.clientsByID[c.Clients[i].ID] = &c.Clients[i]
 	}
+	c.linkResources()
 	c.usersByName = make(map[string]*User, len(c.Users))
 	c.usersBySub = make(map[string]*User, len(c.Users))
 	for i := range c.Users {
@@ -120,6 +121,7 @@ func Default() *Config {
 			MaxHeaderBytes:    DefaultMaxHeaderBytes,
 		},
 		Throttle:          DefaultThrottle(),
+		DPoP:              DefaultDPoP(),
 		ClientAssertion:   ClientAssertion{MaxLifetime: DefaultClientAssertionMaxLifetime},
 		RequestObject:     RequestObject{MaxLifetime: DefaultRequestObjectMaxLifetime},
 		explicitDurations: true,
@@ -181,6 +183,7 @@ func (c *Config) applyDefaults() {
 	for i := range c.Clients {
 		c.Clients[i].applyDefaults(c.Tokens)
 	}
+	c.applyDPoPDefaults()
 }
 
 func setDuration(d *time.Duration, def time.Duration) {

@@ -63,6 +63,19 @@ var helseIDRules = []profileRule{
 		}
 		return ""
 	}},
+	// RFC 9449: DPoP for access and refresh tokens (config/dpop.go).
+	{"require_dpop", func(cl *Client) { cl.RequireDPoP = true }, func(cl *Client) string {
+		if !cl.RequireDPoP {
+			return "the profile requires a DPoP proof with every token request (RFC 9449)"
+		}
+		return ""
+	}},
+	{"dpop_bound_refresh_tokens", nil, func(cl *Client) string {
+		if !cl.BindsRefreshTokens() {
+			return "the profile binds refresh tokens to the client's DPoP key (RFC 9449 §5)"
+		}
+		return ""
+	}},
 	{"response_types", nil, func(cl *Client) string {
 		for _, rt := range cl.ResponseTypes {
 			if rt != ResponseCode {

@@ -65,9 +65,11 @@ func (c *Config) validate(ck *checker) {
 			checkTokens(ck, path+".tokens", cl.Tokens)
 		}
 	}
+	c.checkResources(ck) // resource.go
 	c.checkUsers(ck)
 	c.checkSubjects(ck) // validate_subjects.go
 	c.checkThrottle(ck)
+	c.checkDPoP(ck)
 	c.checkSigned(ck) // signed.go
 }
 
@@ -206,6 +208,7 @@ func checkTokens(ck *checker, path string, t Tokens) bool {
 var protectedClaims = []string{
 	"sub", "iss", "aud", "exp", "iat", "nbf", "jti", "auth_time", "nonce",
 	"azp", "at_hash", "c_hash", "acr", "amr", "sid", "client_id", "scope",
+	"cnf", // RFC 9449 §6: a user claim must never bind a token to a key
 }
 
 func (c *Config) checkUsers(ck *checker) {

@@ -29,5 +29,10 @@ func (h *Handler) clientCredentials(ctx context.Context, req Request) (*Response
 	if !req.ScopeGiven {
 		scopes = slices.DeleteFunc(scopes, func(s string) bool { return s == ScopeOpenID })
 	}
-	return h.respond(ctx, issue{client: c, grantType: TypeClientCredentials, subject: c.ID, scopes: scopes}, nil)
+	// RFC 8707 §2.2: a resource the client may ask for.
+	tgt, err := forResource(c, req, scopes)
+	if err != nil {
+		return nil, err
+	}
+	return h.respond(ctx, issue{client: c, grantType: TypeClientCredentials, subject: c.ID, scopes: scopes, target: tgt}, nil)
 }

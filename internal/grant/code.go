@@ -60,6 +60,11 @@ func (h *Handler) authorizationCode(ctx context.Context, req Request) (*Response
 	if err := verifyPKCE(code, req.CodeVerifier); err != nil {
 		return nil, err
 	}
+	// RFC 9449 §10: a code bound to a DPoP key (dpop_jkt) is redeemed only
+	// with a proof by that key; checked before the code is used up.
+	if code.DPoPJKT != "" && code.DPoPJKT != req.DPoPJKT {
+		return nil, oautherr.New(oautherr.InvalidGrant, "the authorization code is bound to a DPoP key (dpop_jkt); send a DPoP proof signed by that key (RFC 9449 §10)")
+	}
 	if !code.ConsumedAt.IsZero() {
 		return h.codeReplay(ctx, c, code)
 	}
@@ -76,6 +81,13 @@ func (h *Handler) authorizationCode(ctx context.Context, req Request) (*Response
 	scopes := slices.DeleteFunc(slices.Clone(code.Scopes), func(s string) bool {
 		return !c.AllowsScope(s) || (s == ScopeOfflineAccess && !mayHaveRefreshToken(c, TypeAuthorizationCode, code.Scopes))
 	})
+	// RFC 8707 §2.2: a resource the code carries, checked before the code
+	// is used up; the grant keeps every resource the code carries.
+	resources := grantedResources(c, code.Resources)
+	tgt, err := codeTarget(c, req, resources, scopes)
+	if err != nil {
+		return nil, err
+	}
 	// The grant id is recorded in the same write that consumes the code, so
 	// a replay landing at any moment after it finds the family to revoke, or
 	// tombstones the id if the grant is not created yet (store contract,
@@ -96,7 +108,7 @@ func (h *Handler) authorizationCode(ctx context.Context, req Request) (*Response
 	return h.respond(ctx, issue{
 		client: c, grantType: TypeAuthorizationCode, subject: code.Subject, user: u, scopes: scopes,
 		authTime: code.AuthTime, sessionID: code.SessionID, amr: code.AMR, nonce: code.Nonce, grantID: grantID,
-		proof: req.proof(),
+		proof: req.proof(), target: tgt, resources: resources,
 	}, nil)
 }
 

@@ -27,6 +27,10 @@ type issue struct {
 	nonce     string
 	grantID   string // preset grant id for a new family (code exchange)
 	proof     refresh.Proof
+	// RFC 8707 (resource.go): what the access token is for, and the
+	// resources a new grant records.
+	target    target
+	resources []string
 }
 
 // mayHaveRefreshToken is HelseID's rule 1: a refresh token only for a
@@ -47,13 +51,19 @@ func (h *Handler) respond(ctx context.Context, in issue, refreshed *refresh.Issu
 	c := in.client
 	now := h.Now()
 	tl := c.Tokens
-	resp := &Response{TokenType: "Bearer", Scope: strings.Join(in.scopes, " ")}
+	aud, atScopes, atLife, atAlg := h.accessToken(&in, tl)
+	// The response's scope is what the access token carries (RFC 6749 §5.1).
+	resp := &Response{TokenType: "Bearer", Scope: strings.Join(atScopes, " ")}
+	if in.proof.DPoPJKT != "" {
+		resp.TokenType = "DPoP" // RFC 9449 §5: the access token is DPoP-bound
+	}
 
 	rt := refreshed
 	if rt == nil && mayHaveRefreshToken(c, in.grantType, in.scopes) {
 		iss, err := h.Refresh.Issue(ctx, store.Grant{
 			ID: in.grantID, ClientID: c.ID, Subject: in.subject, Scopes: in.scopes,
-			AuthTime: in.authTime, SessionID: in.sessionID, AMR: in.amr,
+			AuthTime: in.authTime, SessionID: in.sessionID, AMR: in.amr, Resources: in.resources,
+			DPoPJKT: boundKey(c, in.proof),
 		}, in.proof, refresh.PolicyFor(c))
 		if errors.Is(err, refresh.ErrRevoked) {
 			// Only a preset grant id (the code exchange) meets this: the
@@ -73,20 +83,24 @@ func (h *Handler) respond(ctx context.Context, in issue, refreshed *refresh.Issu
 
 	// The user's current claims, read at every issue (a refresh included),
 	// travel in both tokens.
-	var claims map[string]any
+	var claims, atClaims map[string]any
 	if in.user != nil {
 		claims = UserClaims(in.user, in.scopes)
+		atClaims = claims
+		if in.target.resource != nil { // an API gets the claims of its own scopes
+			atClaims = UserClaims(in.user, atScopes)
+		}
 	}
 	var err error
 	resp.AccessToken, err = h.Minter.AccessToken(mint.AccessClaims{
-		Subject: in.subject, Audience: h.Audience, ClientID: c.ID, Scopes: in.scopes,
-		IssuedAt: now, ExpiresAt: now.Add(tl.AccessTokenLifetime), AuthTime: in.authTime, SessionID: in.sessionID,
-		Extra: claims,
-	}, tl.AccessTokenSigningAlg)
+		Subject: in.subject, Audience: aud, ClientID: c.ID, Scopes: atScopes,
+		IssuedAt: now, ExpiresAt: now.Add(atLife), AuthTime: in.authTime, SessionID: in.sessionID,
+		JKT: in.proof.DPoPJKT, Extra: atClaims,
+	}, atAlg)
 	if err != nil {
 		return nil, oautherr.Server(err)
 	}
-	resp.ExpiresIn = seconds(tl.AccessTokenLifetime)
+	resp.ExpiresIn = seconds(atLife)
 
 	// OIDC Core §3.1.3.3: an ID token when openid was granted and a user signed in.
 	if in.user != nil && slices.Contains(in.scopes, ScopeOpenID) {
@@ -102,6 +116,19 @@ func (h *Handler) respond(ctx context.Context, in issue, refreshed *refresh.Issu
 		}
 	}
 	return resp, nil
+}
+
+// boundKey is the DPoP key a new grant's refresh tokens are bound to: the
+// proof's, unless the client turned the binding off
+// (dpop_bound_refresh_tokens). RFC 9449 §5 requires it only of public
+// clients; Tollgate binds confidential ones too, so that a stolen refresh
+// token is useless without the key even to a thief holding the client's
+// credentials.
+func boundKey(c *config.Client, p refresh.Proof) string {
+	if !c.BindsRefreshTokens() {
+		return ""
+	}
+	return p.DPoPJKT
 }
 
 // seconds rounds a duration to whole seconds for expires_in fields.

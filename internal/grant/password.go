@@ -21,6 +21,12 @@ func (h *Handler) password(ctx context.Context, req Request) (*Response, error) 
 	if err != nil {
 		return nil, err
 	}
+	// RFC 8707 §2.2: the resource asked for becomes the grant's, checked
+	// before the password costs anything.
+	tgt, err := forResource(c, req, scopes)
+	if err != nil {
+		return nil, err
+	}
 	checks, err := h.PasswordChecks()
 	if err != nil {
 		return nil, oautherr.Server(err)
@@ -41,6 +47,7 @@ func (h *Handler) password(ctx context.Context, req Request) (*Response, error) 
 		client: c, grantType: TypePassword, subject: u.Subject, user: u, scopes: scopes,
 		// auth_time is when the password was checked: now.
 		authTime: h.Now(), amr: []string{"pwd"}, proof: req.proof(),
+		target: tgt, resources: resourceURIs(tgt),
 	}, nil)
 }
 

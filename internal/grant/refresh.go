@@ -24,9 +24,16 @@ func (h *Handler) refreshToken(ctx context.Context, req Request) (*Response, err
 	if MayRefresh(c) != nil {
 		return nil, oautherr.New(oautherr.UnauthorizedClient, "client %q is not configured for refresh tokens (allow_offline_access)", c.ID)
 	}
+	// RFC 8707 §2.2: the resource is checked against the client here, and
+	// against the grant in check, before the token is rotated.
+	res, err := pickResource(c, req.Resources)
+	if err != nil {
+		return nil, err
+	}
 	var (
 		user   *config.User
 		scopes []string
+		tgt    target
 	)
 	// check runs before anything changes, a retry within the grace window
 	// included. With the client's part of RefreshStanding asked above, what
@@ -44,7 +51,17 @@ func (h *Handler) refreshToken(ctx context.Context, req Request) (*Response, err
 		if err != nil {
 			return err
 		}
-		user, scopes = u, s
+		// Any one resource granted at sign-in, one at a time; never one
+		// outside the grant (pickResource refused one the client has lost
+		// since). A refusal here leaves the token unused.
+		if err := withinGrant(res, g.Resources, "refresh token's grant"); err != nil {
+			return err
+		}
+		ts, err := resourceScopes(res, s, req.ScopeGiven)
+		if err != nil {
+			return err
+		}
+		user, scopes, tgt = u, s, target{resource: res, scopes: ts}
 		return nil
 	}
 	iss, err := h.Refresh.Refresh(ctx, req.RefreshToken, c.ID, req.proof(), refresh.PolicyFor(c), check)
@@ -55,7 +72,9 @@ func (h *Handler) refreshToken(ctx context.Context, req Request) (*Response, err
 	return h.respond(ctx, issue{
 		client: c, grantType: TypeRefreshToken, subject: g.Subject, user: user, scopes: scopes,
 		// OIDC Core §12.2: the original auth_time, no nonce.
-		authTime: g.AuthTime, sessionID: g.SessionID, amr: g.AMR,
+		authTime: g.AuthTime, sessionID: g.SessionID, amr: g.AMR, target: tgt,
+		// A proof binds the new access token, whether or not the grant is bound.
+		proof: req.proof(),
 	}, &iss)
 }
 
@@ -75,6 +94,9 @@ var refreshErrors = []struct {
 	// Theft inside the grace window (refresh/signal.go): the words say what
 	// the request lacked, not which key the server expected.
 	{refresh.ErrStolen, "the refresh token was already used, and this request did not prove the key of the request that used it; every token of its grant is now revoked and the user must sign in again"},
+	// RFC 9449 §5: a DPoP-bound refresh token needs a proof by its key.
+	{refresh.ErrProofRequired, "the refresh token is bound to a DPoP key; send a DPoP proof signed by that key (RFC 9449 §5)"},
+	{refresh.ErrWrongKey, "the refresh token is bound to another DPoP key; sign the DPoP proof with the key the grant started with (RFC 9449 §5)"},
 }
 
 // RefreshError maps a lifecycle error to the token endpoint's answer: every

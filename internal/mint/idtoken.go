@@ -37,6 +37,8 @@ var registered = map[string]bool{
 	"at_hash": true, "c_hash": true, "sid": true,
 	// RFC 9068 §2.2 access-token claims, so user claims never shadow them.
 	"client_id": true, "scope": true,
+	// RFC 7800 / RFC 9449 §6: the key an access token is bound to.
+	"cnf": true,
 }
 
 // IDToken returns c as an ID token signed with the newest key for alg, with

@@ -44,6 +44,8 @@ type AccessClaims struct {
 	ExpiresAt time.Time
 	AuthTime  time.Time // auth_time when not zero (RFC 9068 §2.2.1)
 	SessionID string    // sid when not empty
+	// JKT, when set, binds the token to a DPoP key: cnf.jkt (RFC 9449 §6.1).
+	JKT string
 	// Extra are the user's identity claims (RFC 9068 §2.2.3.1); registered
 	// names are dropped, as for ID tokens.
 	Extra map[string]any
@@ -65,6 +67,7 @@ type accessPayload struct {
 	Scope     string          `json:"scope,omitempty"`
 	AuthTime  jwt.NumericDate `json:"auth_time,omitempty"`
 	SessionID string          `json:"sid,omitempty"`
+	Cnf       confirmation    `json:"cnf"`
 }
 
 // AccessToken returns c as an RFC 9068 JWT signed with the newest key for
@@ -91,6 +94,9 @@ func (m *Minter) AccessToken(c AccessClaims, alg string) (string, error) {
 		Scope:     strings.Join(c.Scopes, " "),
 		AuthTime:  unixOrZero(c.AuthTime),
 		SessionID: c.SessionID,
+	}
+	if c.JKT != "" {
+		p.Cnf = &confirmation{JKT: c.JKT}
 	}
 	return m.signPayload(alg, typAccessToken, &p, c.Extra)
 }

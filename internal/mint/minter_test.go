@@ -76,7 +76,7 @@ func TestAccessTokenOptionalClaims(t *testing.T) {
 		t.Fatal(err)
 	}
 	_, claims := parse(t, m, tok)
-	for _, absent := range []string{"auth_time", "sid", "scope", "nbf"} {
+	for _, absent := range []string{"auth_time", "sid", "scope", "nbf", "cnf"} {
 		if _, ok := claims[absent]; ok {
 			t.Errorf("claim %q present", absent)
 		}
@@ -90,6 +90,27 @@ func TestAccessTokenOptionalClaims(t *testing.T) {
 	tok2, _ := m.AccessToken(c, "ES256")
 	if _, c2 := parse(t, m, tok2); c2["jti"] == claims["jti"] {
 		t.Error("two tokens got one jti")
+	}
+}
+
+// TestAccessTokenDPoPBound: a bound token carries cnf.jkt (RFC 9449
+// §6.1), which no user claim can replace, and verification returns it.
+func TestAccessTokenDPoPBound(t *testing.T) {
+	m := testMinter(t)
+	c := fullAccess()
+	c.JKT = "0ZcOCORZNYy-DWpqq30jZyJGHTN0d2HglBV3uiguA4I"
+	c.Extra = map[string]any{"cnf": map[string]any{"jkt": "forged"}, "name": "A"}
+	tok, err := m.AccessToken(c, "ES256")
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, claims := parse(t, m, tok)
+	if !reflect.DeepEqual(claims["cnf"], map[string]any{"jkt": c.JKT}) {
+		t.Fatalf("cnf = %v", claims["cnf"])
+	}
+	got, err := m.VerifyAccessToken(tok, now)
+	if err != nil || got.JKT != c.JKT {
+		t.Fatalf("verified jkt %q, %v", got.JKT, err)
 	}
 }
 

@@ -25,6 +25,14 @@ type accessJSON struct {
 	Scope     string `json:"scope,omitempty"`
 	AuthTime  int64  `json:"auth_time,omitempty"`
 	SessionID string `json:"sid,omitempty"`
+	// Cnf binds the token to a key (RFC 9449 §6.1): nil, and absent, for
+	// a bearer token.
+	Cnf *confirmation `json:"cnf,omitempty"`
+}
+
+// confirmation is the cnf claim (RFC 7800 §3.1) of a DPoP-bound token.
+type confirmation struct {
+	JKT string `json:"jkt"` // JWK SHA-256 thumbprint (RFC 9449 §6.1)
 }
 
 // idJSON is the JSON of an ID token (OIDC Core §2), likewise.

@@ -89,6 +89,7 @@ func (m *Minter) VerifyAccessToken(tok string, now time.Time) (AccessClaims, err
 		ExpiresAt: dateTime(p.Expiry),
 		AuthTime:  dateTime(p.AuthTime),
 		SessionID: p.SessionID,
+		JKT:       p.Cnf.JKT,
 	}
 	return c, nil
 }

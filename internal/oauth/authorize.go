@@ -123,6 +123,8 @@ func (s *Server) complete(w http.ResponseWriter, r *http.Request, req authorize.
 		CodeChallenge: req.CodeChallenge, CodeChallengeMethod: req.CodeChallengeMethod,
 		Subject: u.Subject, Scopes: req.Scopes, Nonce: req.Nonce, SessionID: sess.SID, AMR: sess.AMR,
 		AuthTime: sess.AuthTime, CreatedAt: now, ExpiresAt: now.Add(codeTTL),
+		Resources: req.Resources, // RFC 8707 §2.1
+		DPoPJKT:   req.DPoPJKT,
 	})
 	if err != nil {
 		return s.redirectError(w, r, req, oautherr.Server(err))
@@ -220,7 +222,7 @@ func browserForm(w http.ResponseWriter, r *http.Request) (url.Values, error) {
 			return nil, oautherr.New(oautherr.InvalidRequest, "the query string is not valid URL encoding")
 		}
 		for k, v := range q {
-			if len(v) > 1 {
+			if len(v) > 1 && k != authorize.ParamResource { // RFC 8707 §2.1: resource may repeat
 				return nil, oautherr.New(oautherr.InvalidRequest, "parameter %q is repeated; each parameter may appear once (RFC 6749 §3.1)", k)
 			}
 		}

@@ -40,7 +40,7 @@ func (s *Server) cors(methods string, h http.Handler) http.Handler {
 			hd.Add("Vary", "Origin")
 			// A throttled answer's Retry-After and userinfo's challenge are
 			// not CORS-safelisted headers: the app could not read them.
-			hd.Set("Access-Control-Expose-Headers", "Retry-After, WWW-Authenticate")
+			hd.Set("Access-Control-Expose-Headers", "Retry-After, WWW-Authenticate, DPoP-Nonce")
 		}
 		if r.Method == http.MethodOptions && r.Header.Get("Access-Control-Request-Method") != "" {
 			if allowed {

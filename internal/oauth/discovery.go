@@ -46,6 +46,7 @@ type metadata struct {
 	RequestURIParamSupported   bool     `json:"request_uri_parameter_supported"`
 	RequestObjectSigningAlgs   []string `json:"request_object_signing_alg_values_supported"`
 	BackchannelLogoutSupported bool     `json:"backchannel_logout_supported"`
+	DPoPSigningAlgs            []string `json:"dpop_signing_alg_values_supported"` // RFC 9449 §5.1
 
 	// OIDC Back-Channel Logout 1.0 §2.1: logout tokens (internal/notify)
 	// carry a sid whenever the session has one.
@@ -100,6 +101,7 @@ func (s *Server) renderDiscovery() (oidc, oauth []byte, err error) {
 		IntrospectionAuthMethods:  slices.DeleteFunc(slices.Clone(authMethods), func(m string) bool { return m == "none" }),
 		IntrospectionAuthSignAlgs: clientauth.AssertionAlgs,
 		ClaimsSupported:           sortedKeys(claims),
+		DPoPSigningAlgs:           s.Config.DPoP.SigningAlgs,
 		// RFC 9101 §10.5 / OIDC Discovery: signed request objects by value
 		// (and pushed); request_uri by reference only from PAR.
 		RequestParameterSupported: true,

@@ -8,6 +8,7 @@ import (
 	"net/url"
 	"strings"
 
+	"github.com/tollgate-oidc/tollgate/internal/authorize"
 	"github.com/tollgate-oidc/tollgate/internal/oautherr"
 )
 
@@ -17,7 +18,8 @@ const maxFormBytes = 64 << 10
 const formType = "application/x-www-form-urlencoded"
 
 // postForm reads a POST form body the way RFC 6749 §3.2 asks: POST only,
-// application/x-www-form-urlencoded, size-limited, no parameter repeated.
+// application/x-www-form-urlencoded, size-limited, no parameter repeated
+// but resource (RFC 8707 §2).
 // Parameters in the query string are not read; a query string that is not
 // a valid one is refused, as Request.ParseForm refused it.
 //
@@ -47,7 +49,7 @@ func postForm(w http.ResponseWriter, r *http.Request) (url.Values, error) {
 		return nil, oautherr.New(oautherr.InvalidRequest, "the request body is not a valid form")
 	}
 	for k, v := range form {
-		if len(v) > 1 {
+		if len(v) > 1 && k != authorize.ParamResource { // RFC 8707 §2: resource may repeat
 			return nil, oautherr.New(oautherr.InvalidRequest, "parameter %q is repeated; each parameter may appear once (RFC 6749 §3.2)", k)
 		}
 	}

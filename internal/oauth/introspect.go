@@ -24,6 +24,20 @@ type introspection struct {
 	Issuer    string   `json:"iss,omitempty"`
 	Audience  []string `json:"aud,omitempty"`
 	JTI       string   `json:"jti,omitempty"`
+	// Cnf is the key a DPoP-bound token is bound to (RFC 9449 §6.2).
+	Cnf *cnf `json:"cnf,omitempty"`
+}
+
+type cnf struct {
+	JKT string `json:"jkt"`
+}
+
+// confirmation is the cnf member for a token bound to jkt, nil for none.
+func confirmation(jkt string) *cnf {
+	if jkt == "" {
+		return nil
+	}
+	return &cnf{JKT: jkt}
 }
 
 // introspect is the introspection endpoint (RFC 7662), for authenticated
@@ -60,13 +74,17 @@ func (s *Server) introspect(w http.ResponseWriter, r *http.Request) error {
 		if err == nil && a.Grant.ClientID == client.ID && stands(grant.RefreshStanding(s.registered(a.Grant.ClientID), s.Config, a.Grant)) {
 			out = introspection{Active: true, ClientID: a.Grant.ClientID, Subject: a.Grant.Subject,
 				Scope: strings.Join(a.Grant.Scopes, " "), Expires: a.Token.ExpiresAt.Unix(),
-				IssuedAt: a.Token.CreatedAt.Unix(), TokenType: "refresh_token", Issuer: s.issuer}
+				IssuedAt: a.Token.CreatedAt.Unix(), TokenType: "refresh_token", Issuer: s.issuer,
+				Cnf: confirmation(a.Grant.DPoPJKT)}
 		}
 	} else if c, err := s.Minter.VerifyAccessToken(tok, s.Now()); err == nil &&
 		stands(grant.AccessStanding(s.registered(c.ClientID), s.Config, c.Subject)) {
 		out = introspection{Active: true, ClientID: c.ClientID, Subject: c.Subject,
 			Scope: strings.Join(c.Scopes, " "), Expires: c.ExpiresAt.Unix(), IssuedAt: c.IssuedAt.Unix(),
-			TokenType: "Bearer", Issuer: s.issuer, Audience: c.Audience, JTI: c.ID}
+			TokenType: "Bearer", Issuer: s.issuer, Audience: c.Audience, JTI: c.ID, Cnf: confirmation(c.JKT)}
+		if c.JKT != "" {
+			out.TokenType = "DPoP" // RFC 9449 §6.2
+		}
 	}
 	writeJSON(w, http.StatusOK, out)
 	return nil

@@ -39,6 +39,18 @@ func (s *Server) par(w http.ResponseWriter, r *http.Request) error {
 	if params, err = s.pushedRequestObject(r.Context(), client, params); err != nil {
 		return err
 	}
+	// RFC 9449 §10.1: a proof at PAR binds the code to its key, as
+	// dpop_jkt does; both must name the same key.
+	jkt, err := s.clientProof(w, r, client, PathPAR)
+	if err != nil {
+		return err
+	}
+	if jkt != "" {
+		if v, ok := params["dpop_jkt"]; ok && (len(v) != 1 || v[0] != jkt) {
+			return oautherr.New(oautherr.InvalidDPoPProof, "dpop_jkt is not the thumbprint of the DPoP proof's key (RFC 9449 §10.1)")
+		}
+		params.Set("dpop_jkt", jkt)
+	}
 	if params.Has("request_uri") {
 		return oautherr.New(oautherr.InvalidRequest, "request_uri cannot be pushed (RFC 9126 §2.1)")
 	}

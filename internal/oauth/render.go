@@ -80,7 +80,8 @@ func (s *Server) writeError(w http.ResponseWriter, r *http.Request, err error) {
 func bearerProtected(h handlerFunc) handlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) error {
 		err := h(w, r)
-		if e := oautherr.As(err); err != nil && e.Status < 500 {
+		// A DPoP refusal carries its own challenge (dpopChallenge).
+		if e := oautherr.As(err); err != nil && e.Status < 500 && w.Header().Get("WWW-Authenticate") == "" {
 			challenge := `Bearer realm="tollgate"`
 			if e != errNoBearer {
 				challenge += fmt.Sprintf(`, error=%q, error_description=%q`, e.Code, strings.ReplaceAll(e.Description, `"`, "'"))

@@ -13,6 +13,7 @@ import (
 
 	"github.com/tollgate-oidc/tollgate/internal/clientauth"
 	"github.com/tollgate-oidc/tollgate/internal/config"
+	"github.com/tollgate-oidc/tollgate/internal/dpop"
 	"github.com/tollgate-oidc/tollgate/internal/grant"
 	"github.com/tollgate-oidc/tollgate/internal/keys"
 	"github.com/tollgate-oidc/tollgate/internal/mint"
@@ -65,6 +66,7 @@ type Deps struct {
 	Grants  *grant.Handler
 	Refresh *refresh.Service
 	Minter  *mint.Minter
+	DPoP    *dpop.Verifier // RFC 9449 proofs (token, PAR, userinfo); nil refuses them
 	Keys    *keys.Set
 	Store   Store // sessions, consents, parked requests, codes, readiness
 	Pages   *web.Renderer

@@ -4,6 +4,7 @@ import (
 	"net/http"
 	"net/url"
 
+	"github.com/tollgate-oidc/tollgate/internal/authorize"
 	"github.com/tollgate-oidc/tollgate/internal/clientauth"
 	"github.com/tollgate-oidc/tollgate/internal/config"
 	"github.com/tollgate-oidc/tollgate/internal/grant"
@@ -60,6 +61,10 @@ func (s *Server) token(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
+	jkt, err := s.clientProof(w, r, client, PathToken)
+	if err != nil {
+		return err
+	}
 	scope, given := scopeParam(form)
 	// Only the password grant throttles by address: the refresh grant, the
 	// hot path, does not walk X-Forwarded-For.
@@ -79,7 +84,9 @@ func (s *Server) token(w http.ResponseWriter, r *http.Request) error {
 		Code:         form.Get("code"),
 		RedirectURI:  form.Get("redirect_uri"),
 		CodeVerifier: form.Get("code_verifier"),
-		ClientKey:    clientKey, // private_key_jwt key thumbprint (refresh.Proof)
+		DPoPJKT:      jkt,
+		ClientKey:    clientKey,                     // private_key_jwt key thumbprint (refresh.Proof)
+		Resources:    form[authorize.ParamResource], // RFC 8707 §2.2
 	})
 	if err != nil {
 		return err

@@ -15,13 +15,16 @@ import (
 // token's scopes.
 func (s *Server) userinfo(w http.ResponseWriter, r *http.Request) error {
 	noStore(w)
-	tok, err := bearerToken(w, r)
+	tok, asDPoP, err := bearerToken(w, r)
 	if err != nil {
 		return err
 	}
 	c, err := s.Minter.VerifyAccessToken(tok, s.Now())
 	if err != nil {
 		return oautherr.New(oautherr.InvalidToken, "the access token is invalid or expired")
+	}
+	if err := s.tokenBinding(w, r, tok, asDPoP, c); err != nil {
+		return err
 	}
 	if !slices.Contains(c.Scopes, grant.ScopeOpenID) {
 		return oautherr.New(oautherr.InsufficientScope, "the access token was not granted the openid scope")
@@ -40,14 +43,17 @@ func (s *Server) userinfo(w http.ResponseWriter, r *http.Request) error {
 // the challenge then names no error).
 var errNoBearer = &oautherr.Error{Code: oautherr.InvalidToken, Status: http.StatusUnauthorized, Description: "an access token is required"}
 
-// bearerToken finds the access token of a request (RFC 6750 §2). Sending it
-// in more than one way is an invalid_request (§2).
-func bearerToken(w http.ResponseWriter, r *http.Request) (string, error) {
+// bearerToken finds the access token of a request (RFC 6750 §2) and says
+// whether it came as Authorization: DPoP (RFC 9449 §7.1). Sending it in
+// more than one way is an invalid_request (§2).
+func bearerToken(w http.ResponseWriter, r *http.Request) (string, bool, error) {
 	var found []string
+	asDPoP := false
 	if h := r.Header.Get("Authorization"); h != "" {
 		scheme, tok, ok := strings.Cut(h, " ")
-		if !ok || !strings.EqualFold(scheme, "Bearer") || strings.TrimSpace(tok) == "" {
-			return "", oautherr.New(oautherr.InvalidRequest, "the Authorization header must be \"Bearer <access token>\"")
+		asDPoP = strings.EqualFold(scheme, "DPoP")
+		if !ok || !(strings.EqualFold(scheme, "Bearer") || asDPoP) || strings.TrimSpace(tok) == "" {
+			return "", false, oautherr.New(oautherr.InvalidRequest, "the Authorization header must be \"Bearer <access token>\" or \"DPoP <access token>\"")
 		}
 		found = append(found, strings.TrimSpace(tok))
 	}
@@ -57,7 +63,7 @@ func bearerToken(w http.ResponseWriter, r *http.Request) (string, error) {
 		if r.Header.Get("Content-Type") != "" {
 			form, err := postForm(w, r)
 			if err != nil {
-				return "", err
+				return "", false, err
 			}
 			if t := form.Get("access_token"); t != "" {
 				found = append(found, t)
@@ -65,14 +71,14 @@ func bearerToken(w http.ResponseWriter, r *http.Request) (string, error) {
 		}
 	default:
 		w.Header().Set("Allow", "GET, POST")
-		return "", errMethod("GET and POST")
+		return "", false, errMethod("GET and POST")
 	}
 	switch len(found) {
 	case 0:
-		return "", errNoBearer
+		return "", false, errNoBearer
 	case 1:
-		return found[0], nil
+		return found[0], asDPoP, nil
 	default:
-		return "", oautherr.New(oautherr.InvalidRequest, "send the access token in one place only")
+		return "", false, oautherr.New(oautherr.InvalidRequest, "send the access token in one place only")
 	}
 }

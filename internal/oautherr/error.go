@@ -24,7 +24,14 @@ const (
 	TemporarilyUnavailable  = "temporarily_unavailable"
 	AccessDenied            = "access_denied"
 	UnsupportedResponseType = "unsupported_response_type"
+	// RFC 9449 §5, §7.1, §8 (DPoP); 400 at the token endpoint.
+	InvalidDPoPProof = "invalid_dpop_proof"
+	UseDPoPNonce     = "use_dpop_nonce"
 )
+
+// InvalidTarget is RFC 8707 §2's error: "The requested resource is
+// invalid, missing, unknown, or malformed" (HTTP 400).
+const InvalidTarget = "invalid_target"
 
 // Error is an OAuth error answer. Description is shown to the client
 // developer, so it must never carry internal detail (SQL, paths, token values).

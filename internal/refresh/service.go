@@ -133,6 +133,9 @@ func (s *Service) Refresh(ctx context.Context, presented, clientID string, proof
 	if !now.Before(tok.ExpiresAt) {
 		return Issued{}, ErrExpired
 	}
+	if err := s.bound(ctx, g, proof); err != nil {
+		return Issued{}, err
+	}
 	if check != nil {
 		if err := check(g); err != nil {
 			return Issued{}, err

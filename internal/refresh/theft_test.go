@@ -218,17 +218,18 @@ func TestTheftAfterTheJanitorSweptTheRow(t *testing.T) {
 	wantLog(t, f, "row_gone=true")
 }
 
-// Two requests race with the same token: the client's and a thief's with
-// another key. Whichever rotates first, the other is judged against its
-// key, and the grant is revoked once, the notifier told once. (Until the
-// live token's binding is checked before rotating, the DPoP slice's part,
-// the thief may be the one that rotates: then the client's request is the
-// one answered ErrStolen, and the grant goes all the same.)
+// Two requests race with the same token of an unbound grant: the client's
+// and a thief's, authenticated by another of the client's assertion keys.
+// Whichever rotates first, the other is judged against the key it proved
+// (through rotate's lost race, or the consumed path), exactly one is
+// answered ErrStolen, and the grant is revoked once, the notifier told
+// once. (A DPoP-bound grant's live token is refused to the thief before it
+// can rotate: binding.go.)
 func TestConcurrentThiefIsCaught(t *testing.T) {
-	f, h, first := theftFixture(t, "jkt-a", refresh.Proof{DPoPJKT: "jkt-a"})
+	f, h, first := theftFixture(t, "", refresh.Proof{ClientKey: "ck-1"})
 	var wg sync.WaitGroup
 	errs := make([]error, 2)
-	for i, p := range []refresh.Proof{{DPoPJKT: "jkt-a"}, {DPoPJKT: "jkt-thief"}} {
+	for i, p := range []refresh.Proof{{ClientKey: "ck-1"}, {ClientKey: "ck-thief"}} {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
@@ -240,7 +241,7 @@ func TestConcurrentThiefIsCaught(t *testing.T) {
 		t.Fatalf("errors %v, %v: want exactly one ErrStolen", errs[0], errs[1])
 	}
 	wantRevoked(t, f, first.Grant.ID, true)
-	if got := h.list(); len(got) != 1 || got[0].Signal != refresh.SignalDPoPKeyMismatch {
+	if got := h.list(); len(got) != 1 || got[0].Signal != refresh.SignalClientKeyMismatch {
 		t.Fatalf("notifier heard %+v", got)
 	}
 }

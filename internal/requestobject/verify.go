@@ -15,6 +15,7 @@ import (
 	"github.com/go-jose/go-jose/v4"
 	"github.com/go-jose/go-jose/v4/jwt"
 
+	"github.com/tollgate-oidc/tollgate/internal/authorize"
 	"github.com/tollgate-oidc/tollgate/internal/clientauth"
 	"github.com/tollgate-oidc/tollgate/internal/config"
 	"github.com/tollgate-oidc/tollgate/internal/oautherr"
@@ -229,8 +230,9 @@ func audienceOK(aud jwt.Audience, issuer string) bool {
 var registered = map[string]bool{"iss": true, "aud": true, "exp": true, "nbf": true, "iat": true, "jti": true, "sub": true}
 
 // toParams turns the claims into authorization parameters: strings as
-// they are, whole numbers (max_age) in decimal, objects and lists (the
-// claims parameter, OIDC Core §5.5) as their JSON text. It also decodes the
+// they are, whole numbers (max_age) in decimal, a list of resources as the
+// parameter repeated, other objects and lists (the claims parameter, OIDC
+// Core §5.5) as their JSON text. It also decodes the
 // envelope's registered claims.
 func toParams(claims map[string]any) (url.Values, jwt.Claims, error) {
 	var reg jwt.Claims
@@ -249,6 +251,18 @@ func toParams(claims map[string]any) (url.Values, jwt.Claims, error) {
 		if k == "request" || k == "request_uri" {
 			// RFC 9101 §4: they "MUST NOT be included in Request Objects".
 			return nil, reg, bad("it must not contain %s (RFC 9101 §4)", k)
+		}
+		if list, ok := val.([]any); ok && k == authorize.ParamResource {
+			// RFC 8707 §2.1: resource may be given more than once; in a
+			// JSON object that is a list of strings.
+			for _, r := range list {
+				r, ok := r.(string)
+				if !ok {
+					return nil, reg, bad("claim %s must be a string or a list of strings", k)
+				}
+				p.Add(k, r)
+			}
+			continue
 		}
 		switch x := val.(type) {
 		case string:

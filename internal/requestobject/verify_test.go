@@ -116,6 +116,27 @@ func TestUnwrapGood(t *testing.T) {
 	}
 }
 
+// RFC 8707 §2.1 lets resource repeat; inside a request object that is a
+// list of strings, and it becomes the parameter repeated, as a query
+// string would carry it.
+func TestUnwrapResourceList(t *testing.T) {
+	v, c, _ := setup(t)
+	cl := goodClaims()
+	cl["resource"] = []any{"https://a.example/api", "https://b.example/api"}
+	p, err := v.Unwrap(context.Background(), c, url.Values{"client_id": {"app"}, "request": {signRO(t, clientKey, jose.ES256, Type, cl)}}, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := p["resource"]; len(got) != 2 || got[0] != "https://a.example/api" || got[1] != "https://b.example/api" {
+		t.Errorf("resource = %q, want both, in order", got)
+	}
+	cl = goodClaims()
+	cl["resource"] = []any{"https://a.example/api", 7}
+	if _, err := v.Unwrap(context.Background(), c, url.Values{"client_id": {"app"}, "request": {signRO(t, clientKey, jose.ES256, Type, cl)}}, false); err == nil {
+		t.Error("a resource list holding a number: err = nil")
+	}
+}
+
 func TestUnwrapRefuses(t *testing.T) {
 	edit := func(f func(m map[string]any)) map[string]any { m := goodClaims(); f(m); return m }
 	hs := func(t *testing.T) string {
