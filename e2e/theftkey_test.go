@@ -125,3 +125,59 @@ func TestRetryByAnotherAssertionKeyIsTheft(t *testing.T) {
 		t.Fatalf("SET claims: %+v", c)
 	}
 }
+
+// TestBoundRetryWithAnotherDPoPKeyIsTheft: a DPoP-bound grant (go-jose
+// proofs). The client's retry of the consumed token within the grace
+// window, with its key, gets the same successor; the same consumed token
+// presented within the window with a proof by another key (a thief who has
+// the token and even the client's secret) is theft: the grant is revoked,
+// the client's live token dies, the log names dpop_key_mismatch, and the
+// client's receiver gets a SET.
+func TestBoundRetryWithAnotherDPoPKeyIsTheft(t *testing.T) {
+	rp := newRPReceiver(t)
+	e := startWith(t, func(c *config.Config) { c.Clients[0].SecurityEventPushURI = rp.URL + "/events" })
+	k := newDPoPKey(t, e)
+	thief := newDPoPKey(t, e)
+	signIn := k.token(passwordForm(), k.proof("POST", e.tokenURL(), ""))
+	wantBound(t, e, signIn, k)
+	consumed := signIn.str("refresh_token")
+	next := k.token(refreshForm(consumed), k.proof("POST", e.tokenURL(), ""))
+	wantBound(t, e, next, k)
+	e.clk.Add(10 * time.Second)
+	retry := k.token(refreshForm(consumed), k.proof("POST", e.tokenURL(), ""))
+	wantBound(t, e, retry, k)
+	if retry.str("refresh_token") != next.str("refresh_token") {
+		t.Fatal("the client's retry got another successor")
+	}
+	if rp.count() != 0 {
+		t.Fatal("a retry was notified")
+	}
+
+	stolen := thief.token(refreshForm(consumed), thief.proof("POST", e.tokenURL(), ""))
+	wantError(t, stolen, http.StatusBadRequest, "invalid_grant")
+	if !strings.Contains(stolen.str("error_description"), "did not prove the key") {
+		t.Fatalf("description %q", stolen.str("error_description"))
+	}
+	wantError(t, k.token(refreshForm(next.str("refresh_token")), k.proof("POST", e.tokenURL(), "")), http.StatusBadRequest, "invalid_grant")
+	if !strings.Contains(e.logs.String(), "event=refresh_token_theft signal=dpop_key_mismatch") {
+		t.Fatalf("log:\n%s", e.logs.String())
+	}
+	select {
+	case <-rp.got:
+	case <-time.After(15 * time.Second):
+		t.Fatalf("no SET; log:\n%s", e.logs.String())
+	}
+	rp.mu.Lock()
+	set := rp.sets[0]
+	rp.mu.Unlock()
+	p, err := oidc.NewProvider(t.Context(), e.issuer)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := p.Verifier(&oidc.Config{ClientID: "app", SkipExpiryCheck: true, Now: e.clk.Now}).Verify(t.Context(), set); err != nil {
+		t.Fatalf("SET: %v", err)
+	}
+	if !strings.Contains(e.logs.String(), "event=notify_delivered kind=security_event client_id=app") {
+		t.Fatalf("log:\n%s", e.logs.String())
+	}
+}
