@@ -74,26 +74,6 @@ func (db *DB) consumeOnce(ctx context.Context, op, update string, args []any, qu
 	})
 }
 
-// UseJTI implements store.Store in one statement: insert, or take over an
-// entry that expired before now (the caller's clock); an unexpired one makes
-// the upsert change nothing. A NULL (zero) expiry never expires.
-func (db *DB) UseJTI(ctx context.Context, clientID, jti string, expiresAt, now time.Time) error {
-	if now.IsZero() {
-		return fmt.Errorf("sqlite: use jti: now: %w", errZeroTime)
-	}
-	n, err := db.exec(ctx, "use jti", `INSERT INTO used_jtis (client_id, jti, expires_at) VALUES (?, ?, ?)
-		ON CONFLICT (client_id, jti) DO UPDATE SET expires_at = excluded.expires_at
-		WHERE used_jtis.expires_at < ?`,
-		clientID, jti, micros(expiresAt), micros(now))
-	if err != nil {
-		return err
-	}
-	if n == 0 {
-		return fmt.Errorf("sqlite: use jti: %w", store.ErrConflict)
-	}
-	return nil
-}
-
 // SigningKeys implements store.Store.
 func (db *DB) SigningKeys(ctx context.Context) ([]store.SigningKey, error) {
 	rows, err := db.r.QueryContext(ctx, `SELECT id, algorithm, sealed, created_at FROM signing_keys ORDER BY created_at, rowid`)

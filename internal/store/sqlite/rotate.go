@@ -58,14 +58,15 @@ func (db *DB) RotateRefreshToken(ctx context.Context, oldHash string, consumedAt
 }
 
 // rotator runs until Close, one batch at a time. It also answers the
-// refresh lookups (lookup.go): a batch is every rotation and lookup queued
-// while the previous one ran.
+// refresh lookups (lookup.go) and records jtis (jti.go): a batch is every
+// rotation, lookup and jti queued while the previous one ran.
 func (db *DB) rotator() {
 	defer close(db.rotatorDone)
 	batch := make([]*rotation, 0, maxBatch)
 	looks := make([]*lookup, 0, maxLookups)
+	uses := make([]*jtiUse, 0, maxBatch)
 	for {
-		batch, looks = batch[:0], looks[:0]
+		batch, looks, uses = batch[:0], looks[:0], uses[:0]
 		select {
 		case <-db.closing:
 			return
@@ -73,39 +74,49 @@ func (db *DB) rotator() {
 			batch = append(batch, r)
 		case l := <-db.lookups:
 			looks = append(looks, l)
+		case u := <-db.jtis:
+			uses = append(uses, u)
 		}
 	drain:
-		for len(batch) < maxBatch && len(looks) < maxLookups {
+		for len(batch) < maxBatch && len(looks) < maxLookups && len(uses) < maxBatch {
 			select {
 			case r := <-db.rotations:
 				batch = append(batch, r)
 			case l := <-db.lookups:
 				looks = append(looks, l)
+			case u := <-db.jtis:
+				uses = append(uses, u)
 			default:
 				break drain
 			}
 		}
-		if len(batch) == 0 {
+		if len(batch) == 0 && len(uses) == 0 {
 			db.readBatch(looks)
 		} else {
-			db.commitBatch(looks, batch)
+			db.commitBatch(looks, batch, uses)
 		}
 		clear(batch) // drop references to answered callers
 		clear(looks)
+		clear(uses)
 	}
 }
 
-// commitBatch answers the lookups, then applies the batch of rotations, in
-// one transaction, and answers every caller. The lookups come first, so
+// commitBatch answers the lookups, then applies the batch of rotations and
+// records the batch's jtis (jti.go), in one transaction, and answers every
+// caller. The lookups come first, so
 // they read what was committed when the transaction began.
 // A rotation that loses (ErrNotFound, ErrConflict, another grant) writes
 // nothing and leaves the others be; any other error aborts the whole batch
 // and every caller in it gets that error, since none of it was written.
-func (db *DB) commitBatch(looks []*lookup, batch []*rotation) {
+func (db *DB) commitBatch(looks []*lookup, batch []*rotation, uses []*jtiUse) {
 	// The transaction serves many callers, so it runs under none of their
 	// contexts; each caller's context is checked before its rotation.
 	ctx := context.Background()
 	errs := make([]error, len(batch))
+	var useErrs []error
+	if len(uses) > 0 {
+		useErrs = make([]error, len(uses))
+	}
 	err := db.write(ctx, "rotate", func(tx *sql.Tx) error {
 		if len(looks) > 0 {
 			answer(tx.StmtContext(ctx, db.findToken), looks)
@@ -124,8 +135,9 @@ func (db *DB) commitBatch(looks []*lookup, batch []*rotation) {
 			}
 			errs[i] = err
 		}
-		return nil
+		return useJTIs(ctx, tx.StmtContext(ctx, db.useJTI), uses, useErrs)
 	})
+	answerJTIs(uses, useErrs, err)
 	if looks != nil { // BEGIN failed: each on its own, as unbatched
 		answer(db.findToken, looks)
 	}

@@ -46,9 +46,11 @@ type DB struct {
 	consume         *sql.Stmt // w
 	dropPredecessor *sql.Stmt // w
 	tokenState      *sql.Stmt // w
+	useJTI          *sql.Stmt // w (jti.go)
 
 	rotations        chan *rotation // to the rotator (rotate.go); unbuffered
 	lookups          chan *lookup   // to the rotator (lookup.go); unbuffered
+	jtis             chan *jtiUse   // to the rotator (jti.go); unbuffered
 	kick             chan struct{}  // to the checkpointer; buffered 1
 	closing          chan struct{}  // closed by Close: background goroutines stop
 	rotatorDone      chan struct{}
@@ -99,6 +101,7 @@ func Open(ctx context.Context, path string) (*DB, error) {
 	}
 	db.rotations = make(chan *rotation)
 	db.lookups = make(chan *lookup)
+	db.jtis = make(chan *jtiUse)
 	db.kick = make(chan struct{}, 1)
 	db.closing = make(chan struct{})
 	db.rotatorDone = make(chan struct{})
@@ -189,6 +192,7 @@ func (db *DB) prepare(ctx context.Context) error {
 		// Why a conditional write matched nothing: no row, or a dead one.
 		{&db.tokenState, db.w, `SELECT t.grant_id, t.consumed_at IS NOT NULL OR g.revoked_at IS NOT NULL
 			FROM refresh_tokens t JOIN grants g ON g.id = t.grant_id WHERE t.hash = ?`},
+		{&db.useJTI, db.w, useJTISQL},
 	} {
 		st, err := p.on.PrepareContext(ctx, p.text)
 		if err != nil {
@@ -214,7 +218,7 @@ func (db *DB) Close() error {
 
 func (db *DB) closeAll() error {
 	var errs []error
-	for _, st := range []*sql.Stmt{db.findToken, db.findGrant, db.insertSuccessor, db.consume, db.dropPredecessor, db.tokenState} {
+	for _, st := range []*sql.Stmt{db.findToken, db.findGrant, db.insertSuccessor, db.consume, db.dropPredecessor, db.tokenState, db.useJTI} {
 		if st != nil {
 			errs = append(errs, st.Close())
 		}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"sync"
 	"testing"
 	"time"
 
@@ -90,6 +91,43 @@ func testAuthCodeConcurrent(t *testing.T, s store.Store) {
 
 // grantOf names the grant redemption i of a concurrent test would issue.
 func grantOf(i int) string { return fmt.Sprintf("g-%d", i) }
+
+// UseJTI under load: many callers at once, as the token endpoint sends
+// them (a DPoP proof's and an assertion's id per request), some with the
+// same id. Each id is taken exactly once, by whichever caller came first,
+// also when a backend records them in batches: two uses of one id in the
+// same batch are still one use and one ErrConflict. Ten ids used five
+// times each, all at once.
+func testUseJTIConcurrent(t *testing.T, s store.Store) {
+	const ids, each = 10, 5
+	now := at(0)
+	won := make([]int, ids)
+	var mu sync.Mutex
+	start := make(chan struct{})
+	var wg sync.WaitGroup
+	for i := range ids * each {
+		wg.Go(func() {
+			<-start
+			id := i % ids
+			err := s.UseJTI(context.Background(), "client-a", fmt.Sprintf("jti-%d", id), now.Add(time.Hour), now)
+			switch {
+			case err == nil:
+				mu.Lock()
+				won[id]++
+				mu.Unlock()
+			case !errors.Is(err, store.ErrConflict):
+				t.Errorf("UseJTI(jti-%d): %v, want nil or ErrConflict", id, err)
+			}
+		})
+	}
+	close(start)
+	wg.Wait()
+	for id, n := range won {
+		if n != 1 {
+			t.Errorf("jti-%d was taken %d times by %d concurrent callers, want once", id, n, each)
+		}
+	}
+}
 
 // UseJTI takes the caller's clock: a stored id is expired once its
 // expiresAt is strictly before the new call's now, and then it may be used

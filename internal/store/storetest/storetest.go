@@ -64,6 +64,7 @@ func RunBackend(t *testing.T, b Backend) {
 		{"ReplayAfterGrantExists", testReplayAfterGrantExists},
 		{"ReplayRace", testReplayRace},
 		{"UseJTI", testUseJTI},
+		{"UseJTIConcurrent", testUseJTIConcurrent},
 		{"SigningKeys", testSigningKeys},
 		{"DeleteExpired", testDeleteExpired},
 		{"DeleteExpiredMany", testDeleteExpiredMany},
