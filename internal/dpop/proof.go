@@ -9,6 +9,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"math"
 	"slices"
 	"strings"
 	"time"
@@ -185,7 +186,10 @@ func (v *Verifier) Verify(ctx context.Context, proof string, c Check) (Proof, er
 		return Proof{}, invalid("the DPoP proof's iat is not a time")
 	}
 	now := v.Now()
-	iat := time.Unix(0, int64(*cl.IAT*1e9))
+	// Seconds and fraction apart: an iat past 2262 overflows nanoseconds
+	// in an int64 and would read as a time long past.
+	sec := math.Floor(*cl.IAT)
+	iat := time.Unix(int64(sec), int64((*cl.IAT-sec)*1e9))
 	switch {
 	case iat.Before(now.Add(-v.Window)):
 		return Proof{}, invalid("the DPoP proof was made more than %s ago; make a new proof for every request", v.Window)
