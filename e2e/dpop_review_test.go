@@ -1,6 +1,8 @@
 package e2e
 
 import (
+	"net/http"
+	"net/url"
 	"strings"
 	"testing"
 	"time"
@@ -56,3 +58,56 @@ func TestUserinfoDPoPChallenges(t *testing.T) {
 }
 
 func (e *env) userinfoURL() string { return e.issuer + "/connect/userinfo" }
+
+// TestDPoPNonceRetryKeepsSignedRequest: with server nonces on, a client's
+// first push carries no nonce and is told use_dpop_nonce (RFC 9449 §8). It
+// sends the same request again with a proof holding the nonce, as DPoP
+// client libraries do: the same signed request object, and the same client
+// assertion. Asking for a nonce must not have used up either one's jti,
+// or the retry the server asked for is refused as a replay.
+func TestDPoPNonceRetryKeepsSignedRequest(t *testing.T) {
+	h := newHiClient(t)
+	e := startWith(t, func(c *config.Config) {
+		withAPIs(c)
+		c.DPoP.Nonce = true
+		c.Clients = append(c.Clients, config.Client{ID: "hi", Profile: config.ProfileHelseID,
+			JWKSURI: h.srv.URL + "/jwks.json", RedirectURIs: []string{hiRedirect},
+			Scopes:             []string{"openid", "offline_access", "fhir.read"},
+			AllowOfflineAccess: true, Resources: []string{apiFHIR}})
+	})
+	key := newDPoPKey(t, e)
+	_, challenge := pkce()
+	form := h.assert(t, e, url.Values{"request": {h.requestObject(t, e, map[string]any{"response_type": "code",
+		"redirect_uri": hiRedirect, "scope": "openid offline_access fhir.read", "state": "s", "nonce": "n",
+		"code_challenge": challenge, "code_challenge_method": "S256", "resource": apiFHIR})}})
+	push := func() response {
+		req, _ := http.NewRequest(http.MethodPost, e.issuer+"/connect/par", strings.NewReader(form.Encode()))
+		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+		req.Header.Set("DPoP", key.proof(http.MethodPost, e.issuer+"/connect/par", ""))
+		return e.do(req)
+	}
+	first := push()
+	wantError(t, first, 400, "use_dpop_nonce")
+	key.nonce = first.Header.Get("DPoP-Nonce")
+	if key.nonce == "" {
+		t.Fatal("use_dpop_nonce without a DPoP-Nonce header")
+	}
+	if again := push(); again.Status != http.StatusCreated {
+		t.Fatalf("the push retried with the nonce: %d %s", again.Status, again.Raw)
+	}
+	// The token endpoint likewise: a stale nonce, then the same body
+	// (assertion included) with the current one gets past client
+	// authentication (the code is junk: invalid_grant, not invalid_client).
+	tokenForm := h.assert(t, e, url.Values{"grant_type": {"authorization_code"}, "code": {"junk"},
+		"redirect_uri": {hiRedirect}, "code_verifier": {strings.Repeat("v", 43)}})
+	tok := func() response {
+		req, _ := http.NewRequest(http.MethodPost, e.tokenURL(), strings.NewReader(tokenForm.Encode()))
+		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+		req.Header.Set("DPoP", key.proof(http.MethodPost, e.tokenURL(), ""))
+		return e.do(req)
+	}
+	key.nonce = "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA"
+	wantError(t, tok(), 400, "use_dpop_nonce")
+	key.nonce = first.Header.Get("DPoP-Nonce")
+	wantError(t, tok(), 400, "invalid_grant")
+}

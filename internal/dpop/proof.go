@@ -197,13 +197,8 @@ func (v *Verifier) Verify(ctx context.Context, proof string, c Check) (Proof, er
 		return Proof{}, invalid("the DPoP proof's iat is in the future; check the client's clock")
 	}
 	// Step 10: the server's nonce (§8), when required.
-	if v.Nonces != nil {
-		if cl.Nonce == "" {
-			return Proof{}, oautherr.New(UseNonce, "this server requires a nonce in DPoP proofs; use the one in the DPoP-Nonce header of this answer (RFC 9449 §8)")
-		}
-		if !v.Nonces.Valid(cl.Nonce) {
-			return Proof{}, oautherr.New(UseNonce, "the DPoP proof's nonce is stale or not one of this server's; use the one in the DPoP-Nonce header of this answer (RFC 9449 §8)")
-		}
+	if err := v.nonce(cl.Nonce); err != nil {
+		return Proof{}, err
 	}
 	tp, err := jwk.Thumbprint(crypto.SHA256)
 	if err != nil {

@@ -60,3 +60,32 @@ func FuzzVerifyProof(f *testing.F) {
 		}
 	})
 }
+
+// NonceFirst asks for the nonce before anything is recorded: the same
+// proof, once it carries the nonce, still verifies (its jti unused); a
+// proof with a current nonce, or one Verify must judge, passes.
+func TestNonceFirstRecordsNothing(t *testing.T) {
+	f := newFixture(t)
+	f.v.Nonces = NewNonces([]byte("0123456789abcdef0123456789abcdef"), time.Minute, func() time.Time { return f.now })
+	c := f.claims()
+	wantCode(t, f.v.NonceFirst(f.es256(f.header(), c)), UseNonce, "requires a nonce")
+	c["nonce"] = "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA"
+	wantCode(t, f.v.NonceFirst(f.es256(f.header(), c)), UseNonce, "stale")
+	c["nonce"] = f.v.Nonces.Current()
+	p := f.es256(f.header(), c)
+	if err := f.v.NonceFirst(p); err != nil {
+		t.Fatalf("a current nonce: %v", err)
+	}
+	if _, err := f.verify(p, post()); err != nil {
+		t.Fatalf("the proof after NonceFirst: %v", err)
+	}
+	for _, junk := range []string{"", "x", "a.b", "a.!!.c", "a.e30.c", "a." + b64.EncodeToString([]byte(`{"nonce":1}`)) + ".c"} {
+		if err := f.v.NonceFirst(junk); err != nil && !strings.HasPrefix(junk, "a.e30") {
+			t.Errorf("NonceFirst(%q) = %v; Verify judges junk", junk, err)
+		}
+	}
+	f.v.Nonces = nil
+	if err := f.v.NonceFirst(f.es256(f.header(), f.claims())); err != nil {
+		t.Fatalf("nonces off: %v", err)
+	}
+}
