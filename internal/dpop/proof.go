@@ -9,6 +9,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"math"
 	"slices"
 	"strings"
 	"time"
@@ -185,7 +186,10 @@ func (v *Verifier) Verify(ctx context.Context, proof string, c Check) (Proof, er
 		return Proof{}, invalid("the DPoP proof's iat is not a time")
 	}
 	now := v.Now()
-	iat := time.Unix(0, int64(*cl.IAT*1e9))
+	// Seconds and fraction apart: an iat past 2262 overflows nanoseconds
+	// in an int64 and would read as a time long past.
+	sec := math.Floor(*cl.IAT)
+	iat := time.Unix(int64(sec), int64((*cl.IAT-sec)*1e9))
 	switch {
 	case iat.Before(now.Add(-v.Window)):
 		return Proof{}, invalid("the DPoP proof was made more than %s ago; make a new proof for every request", v.Window)
@@ -193,13 +197,8 @@ func (v *Verifier) Verify(ctx context.Context, proof string, c Check) (Proof, er
 		return Proof{}, invalid("the DPoP proof's iat is in the future; check the client's clock")
 	}
 	// Step 10: the server's nonce (§8), when required.
-	if v.Nonces != nil {
-		if cl.Nonce == "" {
-			return Proof{}, oautherr.New(UseNonce, "this server requires a nonce in DPoP proofs; use the one in the DPoP-Nonce header of this answer (RFC 9449 §8)")
-		}
-		if !v.Nonces.Valid(cl.Nonce) {
-			return Proof{}, oautherr.New(UseNonce, "the DPoP proof's nonce is stale or not one of this server's; use the one in the DPoP-Nonce header of this answer (RFC 9449 §8)")
-		}
+	if err := v.nonce(cl.Nonce); err != nil {
+		return Proof{}, err
 	}
 	tp, err := jwk.Thumbprint(crypto.SHA256)
 	if err != nil {

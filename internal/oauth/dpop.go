@@ -38,6 +38,27 @@ func (s *Server) setNonce(w http.ResponseWriter) {
 	}
 }
 
+// nonceFirst answers use_dpop_nonce, with the nonce to use, for a DPoP
+// proof without a current server nonce, before the client is
+// authenticated or a request object unwrapped (dpop.Verifier.NonceFirst):
+// the retry the client is asked for may resend the same client assertion
+// and request object, their jtis still unused. Any other proof, or none,
+// is clientProof's to judge.
+func (s *Server) nonceFirst(w http.ResponseWriter, r *http.Request) error {
+	if s.DPoP == nil || s.DPoP.Nonces == nil {
+		return nil
+	}
+	h, err := dpopHeader(r)
+	if err != nil || h == "" {
+		return nil
+	}
+	if err := s.DPoP.NonceFirst(h); err != nil {
+		s.setNonce(w)
+		return err
+	}
+	return nil
+}
+
 // clientProof verifies the DPoP proof of a client's request at the token
 // or PAR endpoint (path) and returns its key's thumbprint, "" without a
 // proof. A client with require_dpop must send one to the token endpoint.

@@ -23,6 +23,9 @@ func (s *Server) par(w http.ResponseWriter, r *http.Request) error {
 	// A public client pushes with no secret and the body is stored: cap it
 	// below the 64 KiB of other endpoints (413, RFC 9126 §2.3).
 	r.Body = http.MaxBytesReader(w, r.Body, maxPARBytes)
+	if err := s.nonceFirst(w, r); err != nil { // RFC 9449 §8, before any jti is used
+		return err
+	}
 	form, client, err := s.clientRequest(w, r, PathPAR)
 	if err != nil {
 		return err

@@ -57,6 +57,9 @@ func (s *Server) endpointURL(path string) string {
 // token is the token endpoint (RFC 6749 §3.2): parse, authenticate the
 // client, run the grant pipeline, answer JSON with no-store.
 func (s *Server) token(w http.ResponseWriter, r *http.Request) error {
+	if err := s.nonceFirst(w, r); err != nil { // RFC 9449 §8, before any jti is used
+		return err
+	}
 	form, client, clientKey, err := s.clientRequestKey(w, r, PathToken)
 	if err != nil {
 		return err

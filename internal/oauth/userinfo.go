@@ -21,7 +21,13 @@ func (s *Server) userinfo(w http.ResponseWriter, r *http.Request) error {
 	}
 	c, err := s.Minter.VerifyAccessToken(tok, s.Now())
 	if err != nil {
-		return oautherr.New(oautherr.InvalidToken, "the access token is invalid or expired")
+		err = oautherr.New(oautherr.InvalidToken, "the access token is invalid or expired")
+		if asDPoP {
+			// RFC 9449 §7.1: a client using the DPoP scheme is challenged
+			// in it, so that its library sees invalid_token and refreshes.
+			err = s.dpopChallenge(w, err)
+		}
+		return err
 	}
 	if err := s.tokenBinding(w, r, tok, asDPoP, c); err != nil {
 		return err
