@@ -52,7 +52,15 @@ func TestNonces(t *testing.T) {
 	_, err = f.verify(f.es256(f.header(), c), post())
 	wantCode(t, err, UseNonce, "stale")
 
-	// A nonce from a slot ahead (a forged slot number) is refused.
+	// A peer whose clock runs a second ahead rotated first: its nonce is
+	// of the next slot, and this node takes it.
+	f.now = f.now.Truncate(time.Minute).Add(59 * time.Second)
+	early := NewNonces(key, time.Minute, func() time.Time { return f.now.Add(time.Second) }).Current()
+	if !f.v.Nonces.Valid(early) {
+		t.Fatal("a nonce of a peer whose clock runs a second ahead is refused")
+	}
+
+	// A nonce from two slots ahead (a forged slot number) is refused.
 	ahead := NewNonces(key, time.Minute, func() time.Time { return f.now.Add(2 * time.Minute) }).Current()
 	if f.v.Nonces.Valid(ahead) {
 		t.Fatal("a nonce of a future slot is accepted")
