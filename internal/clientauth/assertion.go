@@ -6,6 +6,7 @@ import (
 	"crypto/ed25519"
 	"crypto/elliptic"
 	"crypto/rsa"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"strings"
@@ -104,6 +105,9 @@ func (a *Authenticator) assertion(ctx context.Context, c Credentials) (*config.C
 	if err := a.checkClaims(cl.ID, c.Endpoint, &claims); err != nil {
 		return nil, "", err
 	}
+	if err := notRequestObject(tok); err != nil {
+		return nil, "", err
+	}
 
 	// RFC 7523 §3 item 7: a jti is accepted once. It is remembered until the
 	// assertion can no longer pass the exp check, exp + ClockSkew, so a
@@ -119,6 +123,33 @@ func (a *Authenticator) assertion(ctx context.Context, c Credentials) (*config.C
 		return nil, "", oautherr.Server(err)
 	}
 	return cl, thumbprint(key), nil
+}
+
+// notRequestObject refuses a request object presented as a client
+// assertion, RFC 9101 §10.8's cross-JWT confusion: sent by value it crosses
+// the browser, and untyped, with sub the client id, it would pass every
+// other check here (its jti is recorded among request objects', not
+// assertions'). Called once the signature holds.
+func notRequestObject(tok *jwt.JSONWebToken) error {
+	// Authorization request parameters that every request object carries
+	// (RFC 9101 §4: it holds all of them; RFC 6749 §4.1.1) and no client
+	// assertion does. Raw, so that nothing but their presence is decoded.
+	var req struct {
+		ResponseType json.RawMessage `json:"response_type"`
+		RedirectURI  json.RawMessage `json:"redirect_uri"`
+	}
+	if err := tok.UnsafeClaimsWithoutVerification(&req); err != nil {
+		return invalidAssertion("the payload is not a JSON object of JWT claims")
+	}
+	for _, p := range []struct {
+		name string
+		v    json.RawMessage
+	}{{"response_type", req.ResponseType}, {"redirect_uri", req.RedirectURI}} {
+		if p.v != nil {
+			return invalidAssertion("it carries %s, so it is a request object, not a client assertion (RFC 9101 §10.8); sign a separate assertion, typed %q", p.name, TypeClientAssertion)
+		}
+	}
+	return nil
 }
 
 // verify checks the signature with a key from the client's JWKS that fits

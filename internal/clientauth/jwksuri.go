@@ -145,7 +145,11 @@ func (f *JWKSFetcher) fetch(ctx context.Context, uri string) (*jose.JSONWebKeySe
 	if err := fetchable(uri); err != nil {
 		return nil, 0, err
 	}
-	ctx, cancel := context.WithTimeout(ctx, f.Timeout)
+	// The fetch serves every request waiting on the entry, and its result
+	// (a failure included) is kept for RefetchGap: the request that
+	// happened to start it must not cancel it by going away. Timeout
+	// bounds it instead.
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), f.Timeout)
 	defer cancel()
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, uri, nil)
 	if err != nil {

@@ -280,3 +280,24 @@ func uriClients(t *testing.T, uri string) Clients {
 	}
 	return c
 }
+
+// TestJWKSURIFetchOutlivesACancelledCaller: the fetch a request starts
+// serves every request that waits on it, so the caller going away (an
+// attacker sending an assertion with the victim's sub and an unknown kid,
+// then closing the connection) must not fail it: else the failure is kept
+// for RefetchGap and the client cannot authenticate until then.
+func TestJWKSURIFetchOutlivesACancelledCaller(t *testing.T) {
+	h := newJWKSHost(t, pub(&ecKey.PublicKey, "ec1"))
+	h.delay = 200 * time.Millisecond
+	now := time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)
+	f := fetcherAt(&now)
+	ctx, cancel := context.WithCancel(context.Background())
+	go func() { time.Sleep(50 * time.Millisecond); cancel() }()
+	_, _ = f.Keys(ctx, h.srv.URL, "made-up")
+	// The client itself, a moment later, inside RefetchGap.
+	now = now.Add(time.Second)
+	keys, err := f.Keys(context.Background(), h.srv.URL, "ec1")
+	if err != nil || len(keys.Key("ec1")) != 1 {
+		t.Fatalf("after a cancelled caller's fetch: %v, %v", keys, err)
+	}
+}

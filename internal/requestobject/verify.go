@@ -147,8 +147,16 @@ func (v *Verifier) Unwrap(ctx context.Context, c *config.Client, p url.Values, p
 	if err != nil {
 		return nil, err
 	}
+	// The parameters are the client's own only when they name it: signed
+	// by client c but naming client B, their redirect_uri is one of B's,
+	// and an error sent there would let any client with keys plant errors
+	// (and a state of its choosing) at every other client's callback. So
+	// a client_id mismatch returns no parameters: a page, never a redirect.
+	if err := checkClientID(c, p, params); err != nil {
+		return nil, err
+	}
 	// From here the parameters are the client's own.
-	if err := v.check(c, p, params, reg); err != nil {
+	if err := v.check(c, reg); err != nil {
 		return params, err
 	}
 	// RFC 9101 §10.1 (replay) and FAPI 2.0 Message Signing: each request
@@ -178,17 +186,10 @@ func (v *Verifier) maxLifetime() time.Duration {
 
 // check applies RFC 9101 §4-§6 and FAPI 2.0 Message Signing §5.3.2 to the
 // verified claims.
-func (v *Verifier) check(c *config.Client, outer, params url.Values, reg jwt.Claims) error {
+func (v *Verifier) check(c *config.Client, reg jwt.Claims) error {
 	now := v.now()
 	ts := func(t time.Time) string { return t.UTC().Format(time.RFC3339) }
 	switch {
-	case params.Get("client_id") == "":
-		// RFC 9101 §4: the object holds every parameter of the request.
-		return bad("client_id is required inside the request object (RFC 9101 §4)")
-	case params.Get("client_id") != c.ID:
-		return bad("client_id %q inside differs from the client %q the request is for (RFC 9101 §5)", params.Get("client_id"), c.ID)
-	case outer.Has("client_id") && outer.Get("client_id") != c.ID:
-		return bad("client_id outside (%q) differs from the one inside (RFC 9101 §5)", outer.Get("client_id"))
 	case reg.Issuer != c.ID:
 		return bad("iss %q must be the client id %q (RFC 9101 §4)", reg.Issuer, c.ID)
 	case !audienceOK(reg.Audience, v.Issuer):
@@ -212,6 +213,22 @@ func (v *Verifier) check(c *config.Client, outer, params url.Values, reg jwt.Cla
 		return bad("jti is longer than %d characters", maxJTILen)
 	case strings.ContainsFunc(reg.ID, func(r rune) bool { return r < 0x20 || r == 0x7f }):
 		return bad("jti contains a control character; use a random printable value")
+	}
+	return nil
+}
+
+// checkClientID: RFC 9101 §5, "The client ID values in the client_id
+// request parameter and in the Request Object client_id claim MUST be
+// identical"; RFC 9101 §4: the object holds every parameter, client_id
+// included.
+func checkClientID(c *config.Client, outer, params url.Values) error {
+	switch {
+	case params.Get("client_id") == "":
+		return bad("client_id is required inside the request object (RFC 9101 §4)")
+	case params.Get("client_id") != c.ID:
+		return bad("client_id %q inside differs from the client %q the request is for (RFC 9101 §5)", params.Get("client_id"), c.ID)
+	case outer.Has("client_id") && outer.Get("client_id") != c.ID:
+		return bad("client_id outside (%q) differs from the one inside (RFC 9101 §5)", outer.Get("client_id"))
 	}
 	return nil
 }
