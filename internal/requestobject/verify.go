@@ -130,10 +130,15 @@ func (v *Verifier) Unwrap(ctx context.Context, c *config.Client, p url.Values, p
 	if err != nil {
 		return nil, bad("not a compact JWS signed with one of %s; unsigned (alg none) and HMAC request objects are refused", strings.Join(Algs, ", "))
 	}
-	// RFC 9101 §10.8: explicit typing keeps other JWTs (an ID token, a
-	// client assertion, a DPoP proof) from passing as a request object.
-	if typ, ok := clientauth.HeaderType(tok); !ok || (typ != "" && !strings.EqualFold(typ, Type)) {
-		return nil, bad("typ must be %q (RFC 9101 §10.8) or left out", Type)
+	// RFC 9101 §10.8: explicit typing keeps other typed JWTs (a DPoP
+	// proof, an access token, a logout token) from passing as a request
+	// object. Plain "JWT" is accepted as well as no typ, as FAPI 2.0's
+	// implementers do: common JWT libraries set it by default, and an
+	// untyped JWT of another kind fails here anyway (a client assertion
+	// has no nbf, response_type or redirect_uri; an ID token is not signed
+	// with the client's key).
+	if typ, ok := clientauth.HeaderType(tok); !ok || (typ != "" && !strings.EqualFold(typ, Type) && !strings.EqualFold(typ, "JWT")) {
+		return nil, bad("typ must be %q (RFC 9101 §10.8), JWT, or left out", Type)
 	}
 	keys, err := v.Keys.ClientKeys(ctx, c, tok.Headers[0].KeyID)
 	if err != nil {

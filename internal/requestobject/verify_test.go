@@ -97,7 +97,7 @@ func signRO(t *testing.T, key any, alg jose.SignatureAlgorithm, typ any, claims 
 
 func TestUnwrapGood(t *testing.T) {
 	v, c, jti := setup(t)
-	for _, typ := range []any{Type, "application/oauth-authz-req+jwt", nil} {
+	for _, typ := range []any{Type, "application/oauth-authz-req+jwt", "JWT", nil} {
 		cl := goodClaims()
 		p, err := v.Unwrap(context.Background(), c, url.Values{"client_id": {"app"}, "request": {signRO(t, clientKey, jose.ES256, typ, cl)},
 			"response_type": {"code id_token"}, "scope": {"openid profile"}}, false)
@@ -166,7 +166,7 @@ func TestUnwrapRefuses(t *testing.T) {
 		{name: "JWE", req: func(*testing.T) string { return "a.b.c.d.e" }, code: InvalidRequestObject, want: "encrypted"},
 		{name: "too long", req: func(*testing.T) string { return strings.Repeat("a", maxLen+1) }, code: InvalidRequestObject, want: "longer than"},
 		{name: "stranger's key", req: func(t *testing.T) string { return signRO(t, strangerKey, jose.ES256, Type, goodClaims()) }, code: InvalidRequestObject, want: "does not verify"},
-		{name: "typ JWT", req: func(t *testing.T) string { return signRO(t, clientKey, jose.ES256, "JWT", goodClaims()) }, code: InvalidRequestObject, want: "typ"},
+		{name: "typ at+jwt", req: func(t *testing.T) string { return signRO(t, clientKey, jose.ES256, "at+jwt", goodClaims()) }, code: InvalidRequestObject, want: "typ"},
 		{name: "typ of a client assertion", req: func(t *testing.T) string {
 			return signRO(t, clientKey, jose.ES256, "client-authentication+jwt", goodClaims())
 		}, code: InvalidRequestObject, want: "typ"},
