@@ -307,4 +307,16 @@ func TestOtherAlgorithms(t *testing.T) {
 	proof, _ := jws.CompactSerialize()
 	_, err := f.verify(proof, post())
 	wantCode(t, err, InvalidProof, "2048")
+
+	// So is a huge one, before its signature costs anything: go-jose
+	// refuses to parse an RSA JWK over MaxRSAModulusBits (4,096), so a
+	// client cannot make each verification cost what a huge modulus does.
+	// A header with a 9,000-bit modulus and any signature:
+	n := make([]byte, 9000/8)
+	n[0] = 0xff
+	enc := base64.RawURLEncoding.EncodeToString
+	hdr, _ := json.Marshal(map[string]any{"typ": "dpop+jwt", "alg": "RS256",
+		"jwk": map[string]string{"kty": "RSA", "n": enc(n), "e": "AQAB"}})
+	_, err = f.verify(enc(hdr)+"."+enc(cb)+"."+enc(make([]byte, 9000/8)), post())
+	wantCode(t, err, InvalidProof, "")
 }
