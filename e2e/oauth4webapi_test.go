@@ -4,11 +4,13 @@ import (
 	"bufio"
 	"context"
 	"encoding/json"
+	"fmt"
 	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -37,8 +39,11 @@ type oauth4Summary struct {
 // .ci/run does) it fails, so CI can never pass by skipping it.
 func nodeFor(t *testing.T, dir string) string {
 	t.Helper()
-	const how = "needs node and `npm ci --prefix e2e/testdata/oauth4webapi` (.ci/run does both)"
+	const how = "needs node 20+ and `npm ci --prefix e2e/testdata/oauth4webapi` (.ci/run does both)"
 	node, err := exec.LookPath("node")
+	if err == nil {
+		err = nodeAtLeast20(node)
+	}
 	if err == nil {
 		_, err = os.Stat(filepath.Join(dir, "node_modules", "oauth4webapi", "package.json"))
 	}
@@ -49,6 +54,21 @@ func nodeFor(t *testing.T, dir string) string {
 		t.Skipf("%s (%v)", how, err)
 	}
 	return node
+}
+
+// nodeAtLeast20: oauth4webapi 3 runs on Node 20 or later (it needs the
+// global WebCrypto API; Debian bookworm's nodejs package is 18).
+func nodeAtLeast20(node string) error {
+	out, err := exec.Command(node, "--version").Output()
+	if err != nil {
+		return err
+	}
+	v := strings.TrimSpace(string(out))
+	major, _, _ := strings.Cut(strings.TrimPrefix(v, "v"), ".")
+	if n, err := strconv.Atoi(major); err != nil || n < 20 {
+		return fmt.Errorf("node %s is too old: oauth4webapi 3 needs Node 20 or later", v)
+	}
+	return nil
 }
 
 // followWallClock makes the server's clock tick with the real one until the
@@ -130,6 +150,7 @@ func TestOAuth4WebAPIDPoP(t *testing.T) {
 	}
 
 	s := next("bound")
+	t.Logf("oauth4webapi: key %s, token types %v, %d refreshes, %d nonce retries", s.JKT, s.TokenTypes, s.Refreshes, s.NonceRetries)
 	if s.Sub != "sub-alice" || s.Refreshes != 2 || len(s.TokenTypes) != 3 ||
 		slices.ContainsFunc(s.TokenTypes, func(tt string) bool { return tt != "dpop" }) {
 		fail("summary: sub %q, %d refreshes, token types %v; want sub-alice, 2, all dpop", s.Sub, s.Refreshes, s.TokenTypes)
