@@ -18,8 +18,9 @@ import (
 	"github.com/tollgate-oidc/tollgate/internal/config"
 )
 
-// The Node interop test: oauth4webapi, a DPoP client others wrote, runs
-// e2e/testdata/oauth4webapi/dpop.mjs against the real server on loopback.
+// The Node interop tests: oauth4webapi and openid-client, DPoP clients
+// others wrote, run the scripts in e2e/testdata/oauth4webapi against the
+// real server on loopback.
 const oauth4Dir = "testdata/oauth4webapi"
 
 // oauth4Summary is one JSON line the script prints.
@@ -37,7 +38,7 @@ type oauth4Summary struct {
 // nodeFor returns the node binary when it and the script's node_modules
 // are there. Outside CI the test is skipped without them; with CI set (as
 // .ci/run does) it fails, so CI can never pass by skipping it.
-func nodeFor(t *testing.T, dir string) string {
+func nodeFor(t *testing.T, dir, module string) string {
 	t.Helper()
 	const how = "needs node 20+ and `npm ci --prefix e2e/testdata/oauth4webapi` (.ci/run does both)"
 	node, err := exec.LookPath("node")
@@ -45,7 +46,7 @@ func nodeFor(t *testing.T, dir string) string {
 		err = nodeAtLeast20(node)
 	}
 	if err == nil {
-		_, err = os.Stat(filepath.Join(dir, "node_modules", "oauth4webapi", "package.json"))
+		_, err = os.Stat(filepath.Join(dir, "node_modules", module, "package.json"))
 	}
 	if err != nil {
 		if os.Getenv("CI") != "" {
@@ -101,14 +102,22 @@ func followWallClock(t *testing.T, c *clock) {
 // side is checked from Go: the access token's cnf.jkt is the script's key,
 // and the script's refresh token is useless without that key, to a thief
 // with no proof or a proof by another key. The script then carries on.
-func TestOAuth4WebAPIDPoP(t *testing.T) {
-	node := nodeFor(t, oauth4Dir)
+func TestOAuth4WebAPIDPoP(t *testing.T) { runNodeDPoP(t, "oauth4webapi", "dpop.mjs") }
+
+// TestOpenIDClientDPoP: the same with openid-client v6, which retries on
+// use_dpop_nonce by itself (its script counts the nonce challenges).
+func TestOpenIDClientDPoP(t *testing.T) { runNodeDPoP(t, "openid-client", "dpop-openid-client.mjs") }
+
+// runNodeDPoP runs script, which uses the Node package module, against a
+// fresh server with DPoP nonces on, and checks the server's side.
+func runNodeDPoP(t *testing.T, module, script string) {
+	node := nodeFor(t, oauth4Dir, module)
 	e := startWith(t, func(c *config.Config) { c.DPoP.Nonce = true })
 	followWallClock(t, e.clk)
 
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
-	cmd := exec.CommandContext(ctx, node, "dpop.mjs")
+	cmd := exec.CommandContext(ctx, node, script)
 	cmd.Dir = oauth4Dir
 	cmd.Env = append(os.Environ(), "TOLLGATE_ISSUER="+e.issuer, "TOLLGATE_CLIENT_ID=app",
 		"TOLLGATE_CLIENT_SECRET="+secretApp, "TOLLGATE_USERNAME=alice", "TOLLGATE_PASSWORD="+alicePW,
@@ -150,7 +159,7 @@ func TestOAuth4WebAPIDPoP(t *testing.T) {
 	}
 
 	s := next("bound")
-	t.Logf("oauth4webapi: key %s, token types %v, %d refreshes, %d nonce retries", s.JKT, s.TokenTypes, s.Refreshes, s.NonceRetries)
+	t.Logf("%s: key %s, token types %v, %d refreshes, %d nonce retries", module, s.JKT, s.TokenTypes, s.Refreshes, s.NonceRetries)
 	if s.Sub != "sub-alice" || s.Refreshes != 2 || len(s.TokenTypes) != 3 ||
 		slices.ContainsFunc(s.TokenTypes, func(tt string) bool { return tt != "dpop" }) {
 		fail("summary: sub %q, %d refreshes, token types %v; want sub-alice, 2, all dpop", s.Sub, s.Refreshes, s.TokenTypes)
