@@ -177,7 +177,7 @@ func TestBoundRetryWithAnotherDPoPKeyIsTheft(t *testing.T) {
 	if _, err := p.Verifier(&oidc.Config{ClientID: "app", SkipExpiryCheck: true, Now: e.clk.Now}).Verify(t.Context(), set); err != nil {
 		t.Fatalf("SET: %v", err)
 	}
-	if !strings.Contains(e.logs.String(), "event=notify_delivered kind=security_event client_id=app") {
+	if !e.logged("event=notify_delivered kind=security_event client_id=app") {
 		t.Fatalf("log:\n%s", e.logs.String())
 	}
 }
