@@ -122,6 +122,14 @@ func (db *DB) commitBatch(looks []*lookup, batch []*rotation, uses []*jtiUse) {
 			answer(tx.StmtContext(ctx, db.findToken), looks)
 			looks = nil
 		}
+		if len(uses) > 0 {
+			if err := useJTIs(ctx, tx.StmtContext(ctx, db.useJTI), uses, useErrs); err != nil {
+				return err
+			}
+		}
+		if len(batch) == 0 {
+			return nil // ids only: no rotation statement to bind
+		}
 		st := txStmts{tx.StmtContext(ctx, db.insertSuccessor), tx.StmtContext(ctx, db.consume),
 			tx.StmtContext(ctx, db.dropPredecessor), tx.StmtContext(ctx, db.tokenState)}
 		for i, r := range batch {
@@ -135,7 +143,7 @@ func (db *DB) commitBatch(looks []*lookup, batch []*rotation, uses []*jtiUse) {
 			}
 			errs[i] = err
 		}
-		return useJTIs(ctx, tx.StmtContext(ctx, db.useJTI), uses, useErrs)
+		return nil
 	})
 	answerJTIs(uses, useErrs, err)
 	if looks != nil { // BEGIN failed: each on its own, as unbatched
