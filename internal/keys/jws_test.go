@@ -70,11 +70,11 @@ func TestJWSEveryAlgorithm(t *testing.T) {
 		privs[alg] = everyAlgKey(t, alg)
 		rows = append(rows, sealedRow(t, s, privs[alg], alg, "kid-"+alg))
 	}
-	snap, err := openSet(rows, s)
+	snap, err := openSet(rows, s, t0, time.Hour)
 	if err != nil {
 		t.Fatal(err)
 	}
-	set := &Set{}
+	set := &Set{now: func() time.Time { return t0 }}
 	set.cur.Store(snap)
 	payload := []byte(`{"iss":"https://auth.example.com","sub":"user-1","n":"` + strings.Repeat("x", 100) + `"}`)
 	for alg := range algSpecs {
@@ -217,7 +217,7 @@ func TestSigningKeyMustFitAlg(t *testing.T) {
 // are signed by it and name it in "kid"; a token of the older key still
 // verifies against the older key, which stays published.
 func TestJWSSignerFollowsRotation(t *testing.T) {
-	st, _, b, _ := twoNodes(t)
+	st, _, b, clk := twoNodes(t)
 	before, err := b.JWSSigner("ES256", "at+jwt")
 	if err != nil {
 		t.Fatal(err)
@@ -227,6 +227,7 @@ func TestJWSSignerFollowsRotation(t *testing.T) {
 	if err := b.Reload(t.Context()); err != nil {
 		t.Fatal(err)
 	}
+	clk.advance(time.Hour) // the key activates when it was created
 	after, err := b.JWSSigner("ES256", "at+jwt")
 	if err != nil {
 		t.Fatal(err)

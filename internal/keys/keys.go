@@ -50,6 +50,9 @@ type Options struct {
 	ReloadGap time.Duration
 	// Log receives reload failures and successes; discarded when nil.
 	Log *slog.Logger
+	// Policy fixes how long a new key is published before it signs and a
+	// retired one after (policy.go); each zero field takes its default.
+	Policy Policy
 }
 
 // Load is Open with now stamping new keys, and the wall clock pacing reloads.
@@ -80,6 +83,7 @@ func open(ctx context.Context, st Store, systemSecret []byte, now time.Time, o O
 	if o.Log == nil {
 		o.Log = slog.New(slog.DiscardHandler)
 	}
+	o.Policy = o.Policy.withDefaults()
 	if len(systemSecret) < MinSecretLen {
 		return nil, fmt.Errorf("keys: the system secret must be at least %d bytes, got %d", MinSecretLen, len(systemSecret))
 	}
@@ -92,13 +96,14 @@ func open(ctx context.Context, st Store, systemSecret []byte, now time.Time, o O
 		if err != nil {
 			return nil, fmt.Errorf("keys: reading signing keys: %w", err)
 		}
-		snap, err := openSet(rows, s)
+		snap, err := openSet(rows, s, o.Now(), o.Policy.Retention())
 		if err != nil {
 			return nil, err
 		}
 		missing := snap.missing()
 		if len(missing) == 0 {
-			set := &Set{st: st, sealer: s, now: o.Now, gap: o.ReloadGap, log: o.Log}
+			set := &Set{st: st, sealer: s, now: o.Now, gap: o.ReloadGap, log: o.Log,
+				policy: o.Policy, cacheControl: o.Policy.cacheControl()}
 			set.cur.Store(snap)
 			return set, nil
 		}
@@ -136,7 +141,7 @@ func firstKeyID(systemSecret []byte, alg string) (string, error) {
 }
 
 // newKey generates a private key for alg and returns it sealed as a store
-// row.
+// row, created at now, with no activation time (active from creation).
 func newKey(alg, kid string, s sealer, now time.Time) (store.SigningKey, error) {
 	var priv any
 	var err error

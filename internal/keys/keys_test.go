@@ -265,7 +265,8 @@ func TestNewestKeySigns(t *testing.T) {
 		t.Fatal(err)
 	}
 	st.rows = append(st.rows, newer)
-	set, err := Load(context.Background(), st, secret, t0)
+	at := t0.Add(24 * time.Hour)
+	set, err := Open(context.Background(), st, secret, Options{Now: func() time.Time { return at }})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -4,7 +4,10 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"maps"
 	"time"
+
+	"github.com/tollgate-oidc/tollgate/internal/store"
 )
 
 // Reload pacing. A node reloads on a schedule (ReloadEvery) so that a key
@@ -104,19 +107,38 @@ func (s *Set) reload(ctx context.Context, force bool) (bool, error) {
 	for _, r := range rows {
 		stored[r.ID] = true
 	}
-	for kid := range prev.byID {
+	for kid := range prev.all {
 		if !stored[kid] {
 			return false, fmt.Errorf("keys: the store no longer holds signing key %q; keeping the loaded set", kid)
 		}
 	}
-	if len(stored) == len(prev.byID) {
+	if len(stored) == len(prev.all) {
 		return false, nil // nothing new: keep the snapshot and its cached signers, unseal nothing
 	}
-	next, err := openSet(rows, s.sealer)
+	// Keys already loaded keep their entries (and cached signers); only
+	// the new rows are unsealed.
+	all := make(map[string]*entry, len(rows))
+	var fresh []store.SigningKey
+	for _, r := range rows {
+		if e, ok := prev.all[r.ID]; ok {
+			all[r.ID] = e
+		} else {
+			fresh = append(fresh, r)
+		}
+	}
+	added, err := openSet(fresh, s.sealer, now, s.policy.Retention())
+	if err != nil {
+		return false, err
+	}
+	maps.Copy(all, added.all)
+	next, err := view(all, now, s.policy.Retention())
 	if err != nil {
 		return false, err
 	}
 	s.cur.Store(next)
-	s.log.Info("signing keys reloaded", slog.Int("keys", len(next.byID)), slog.Int("new", len(next.byID)-len(prev.byID)))
+	for _, r := range fresh {
+		s.log.Info("signing key loaded", slog.String("kid", r.ID), slog.String("alg", r.Algorithm),
+			slog.Time("activates_at", effectiveActivation(r.CreatedAt, r.ActivatesAt)))
+	}
 	return true, nil
 }

@@ -56,11 +56,12 @@ func addKey(t *testing.T, st *memStore, kid string, created time.Time) {
 // TestUnknownKidReloads: a kid added through the store by another node is
 // found by this one the first time it meets it, and published in its JWKS.
 func TestUnknownKidReloads(t *testing.T) {
-	st, a, b, _ := twoNodes(t)
+	st, a, b, clk := twoNodes(t)
 	addKey(t, st, "es256-added-by-a", t0.Add(time.Hour))
 	if err := a.Reload(context.Background()); err != nil {
 		t.Fatal(err)
 	}
+	clk.advance(time.Hour) // the key activates when it was created
 	if kid := signingKID(t, a, "ES256"); kid != "es256-added-by-a" {
 		t.Fatalf("node a signs with %q after its reload", kid)
 	}
@@ -141,7 +142,7 @@ func TestConcurrentMissesShareOneReload(t *testing.T) {
 // TestScheduledReloadPublishes: without any miss, Run picks up a key added
 // by another node on its next tick.
 func TestScheduledReloadPublishes(t *testing.T) {
-	st, _, b, _ := twoNodes(t)
+	st, _, b, clk := twoNodes(t)
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan struct{})
 	go func() { b.Run(ctx, 5*time.Millisecond); close(done) }()
@@ -154,6 +155,11 @@ func TestScheduledReloadPublishes(t *testing.T) {
 		}
 		time.Sleep(5 * time.Millisecond)
 	}
+	// Published, but created (and so activating) an hour ahead.
+	if kid := signingKID(t, b, "ES256"); kid == "es256-scheduled" {
+		t.Errorf("node b signs with %q before its activation time", kid)
+	}
+	clk.advance(time.Hour)
 	if kid := signingKID(t, b, "ES256"); kid != "es256-scheduled" {
 		t.Errorf("after the reload node b signs with %q, want the newest key", kid)
 	}

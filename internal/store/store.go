@@ -121,6 +121,11 @@ type SigningKey struct {
 	Algorithm string // RS256, ES256, ...
 	Sealed    []byte
 	CreatedAt time.Time
+	// ActivatesAt is when the key may start signing, decided once by the
+	// node that creates it (package keys: created, then published for the
+	// JWKS cache lifetime, then signing). Zero means at CreatedAt: keys
+	// stored before rotation existed, and each algorithm's first key.
+	ActivatesAt time.Time
 }
 
 // GrantFilter selects grants for bulk revocation. Empty fields match

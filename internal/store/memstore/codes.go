@@ -102,6 +102,7 @@ func (s *Store) AddSigningKey(ctx context.Context, k store.SigningKey) error {
 	}
 	k.Sealed = slices.Clone(k.Sealed)
 	k.CreatedAt = norm(k.CreatedAt)
+	k.ActivatesAt = norm(k.ActivatesAt)
 	s.keys = append(s.keys, k)
 	return nil
 }

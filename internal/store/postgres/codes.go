@@ -94,7 +94,7 @@ func (db *DB) SigningKeys(ctx context.Context) ([]store.SigningKey, error) {
 	var keys []store.SigningKey
 	err := db.do(ctx, "signing keys", func(ctx context.Context) error {
 		keys = nil
-		rows, err := db.pool.Query(ctx, `SELECT id, algorithm, sealed, created_at FROM signing_keys
+		rows, err := db.pool.Query(ctx, `SELECT id, algorithm, sealed, created_at, activates_at FROM signing_keys
 			ORDER BY created_at, added_at, id`)
 		if err != nil {
 			return err
@@ -102,7 +102,7 @@ func (db *DB) SigningKeys(ctx context.Context) ([]store.SigningKey, error) {
 		defer rows.Close()
 		for rows.Next() {
 			var k store.SigningKey
-			if err := rows.Scan(&k.ID, &k.Algorithm, &k.Sealed, timeCol{&k.CreatedAt}); err != nil {
+			if err := rows.Scan(&k.ID, &k.Algorithm, &k.Sealed, timeCol{&k.CreatedAt}, timeCol{&k.ActivatesAt}); err != nil {
 				return err
 			}
 			keys = append(keys, k)
@@ -117,8 +117,8 @@ func (db *DB) SigningKeys(ctx context.Context) ([]store.SigningKey, error) {
 
 // AddSigningKey implements store.Store.
 func (db *DB) AddSigningKey(ctx context.Context, k store.SigningKey) error {
-	return db.exec(ctx, "add signing key", `INSERT INTO signing_keys (id, algorithm, sealed, created_at)
-		VALUES ($1, $2, $3, $4)`, k.ID, k.Algorithm, blob(k.Sealed), ts(k.CreatedAt))
+	return db.exec(ctx, "add signing key", `INSERT INTO signing_keys (id, algorithm, sealed, created_at, activates_at)
+		VALUES ($1, $2, $3, $4, $5)`, k.ID, k.Algorithm, blob(k.Sealed), ts(k.CreatedAt), ts(k.ActivatesAt))
 }
 
 // exec runs one statement in its own (implicit) transaction under do.

@@ -76,7 +76,7 @@ func (db *DB) consumeOnce(ctx context.Context, op, update string, args []any, qu
 
 // SigningKeys implements store.Store.
 func (db *DB) SigningKeys(ctx context.Context) ([]store.SigningKey, error) {
-	rows, err := db.r.QueryContext(ctx, `SELECT id, algorithm, sealed, created_at FROM signing_keys ORDER BY created_at, rowid`)
+	rows, err := db.r.QueryContext(ctx, `SELECT id, algorithm, sealed, created_at, activates_at FROM signing_keys ORDER BY created_at, rowid`)
 	if err != nil {
 		return nil, fmt.Errorf("sqlite: signing keys: %w", err)
 	}
@@ -84,7 +84,7 @@ func (db *DB) SigningKeys(ctx context.Context) ([]store.SigningKey, error) {
 	var keys []store.SigningKey
 	for rows.Next() {
 		var k store.SigningKey
-		if err := rows.Scan(&k.ID, &k.Algorithm, &k.Sealed, timeCol{&k.CreatedAt}); err != nil {
+		if err := rows.Scan(&k.ID, &k.Algorithm, &k.Sealed, timeCol{&k.CreatedAt}, timeCol{&k.ActivatesAt}); err != nil {
 			return nil, fmt.Errorf("sqlite: signing keys: %w", err)
 		}
 		keys = append(keys, k)
@@ -97,8 +97,8 @@ func (db *DB) SigningKeys(ctx context.Context) ([]store.SigningKey, error) {
 
 // AddSigningKey implements store.Store.
 func (db *DB) AddSigningKey(ctx context.Context, k store.SigningKey) error {
-	_, err := db.exec(ctx, "add signing key", `INSERT INTO signing_keys (id, algorithm, sealed, created_at) VALUES (?, ?, ?, ?)`,
-		k.ID, k.Algorithm, k.Sealed, micros(k.CreatedAt))
+	_, err := db.exec(ctx, "add signing key", `INSERT INTO signing_keys (id, algorithm, sealed, created_at, activates_at) VALUES (?, ?, ?, ?, ?)`,
+		k.ID, k.Algorithm, k.Sealed, micros(k.CreatedAt), micros(k.ActivatesAt))
 	return err
 }
 

@@ -150,6 +150,10 @@ var migrations = []string{
 	ALTER TABLE auth_codes ADD COLUMN dpop_jkt TEXT NOT NULL DEFAULT '';
 	ALTER TABLE auth_codes ADD COLUMN resources TEXT NOT NULL DEFAULT '[]';
 	ALTER TABLE refresh_tokens ADD COLUMN proof_key TEXT NOT NULL DEFAULT '';`,
+
+	// 5: signing-key rotation. When a key may start signing, decided by the
+	// node that created it; NULL (every key before this) means at creation.
+	`ALTER TABLE signing_keys ADD COLUMN activates_at INTEGER;`,
 }
 
 // migrate brings the schema up to len(migrations). Each migration runs in its

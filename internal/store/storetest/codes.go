@@ -200,7 +200,10 @@ func testSigningKeys(t *testing.T, s store.Store) {
 	}
 	k1 := store.SigningKey{ID: "k1", Algorithm: "RS256", Sealed: []byte{0, 1, 2, 0xff, 0, 0x80}, CreatedAt: at(-2 * time.Hour)}
 	k2 := store.SigningKey{ID: "k2", Algorithm: "ES256", Sealed: []byte("sealed\x00two"), CreatedAt: at(-time.Hour)}
-	k3 := store.SigningKey{ID: "k3", Algorithm: "EdDSA", Sealed: make([]byte, 4096), CreatedAt: at(0)}
+	// k3 is a next key: created now, signing only from its activation
+	// time, which the store keeps as it was given. k1 and k2 have none
+	// (zero: active from creation) and must read back zero.
+	k3 := store.SigningKey{ID: "k3", Algorithm: "EdDSA", Sealed: make([]byte, 4096), CreatedAt: at(0), ActivatesAt: at(15*time.Minute + 7*time.Microsecond)}
 	k3.Sealed[4095] = 7
 	for _, k := range []store.SigningKey{k2, k3, k1} { // not in age order
 		if err := s.AddSigningKey(ctx, k); err != nil {

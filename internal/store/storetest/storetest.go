@@ -369,6 +369,7 @@ func checkKey(t *testing.T, what string, got, want store.SigningKey) {
 	d.str("Algorithm", got.Algorithm, want.Algorithm)
 	d.bytes("Sealed", got.Sealed, want.Sealed)
 	d.time("CreatedAt", got.CreatedAt, want.CreatedAt)
+	d.time("ActivatesAt", got.ActivatesAt, want.ActivatesAt)
 	d.report(t, what)
 }
 
