@@ -1,0 +1,94 @@
+package keys
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/base64"
+	"errors"
+	"fmt"
+	"slices"
+	"time"
+)
+
+// ErrPending refuses a rotation while the algorithm already has a next
+// key: a second one would only shorten the first one's active life.
+var ErrPending = errors.New("a next key is already waiting to activate")
+
+// Rotate adds a next key for alg, created now and activating after the
+// policy's PublishDelay: until then it is published and the current key
+// goes on signing; from then on it signs and the current key is retired.
+// The activation time is stored with the key, so every node switches at
+// the same instant whatever its own configuration. It reads the store
+// first, so a next key another node added is seen.
+func (s *Set) Rotate(ctx context.Context, alg string) (Info, error) {
+	if !slices.Contains(Algorithms, alg) {
+		return Info{}, fmt.Errorf("keys: cannot rotate %q keys; Tollgate signs with %v", alg, Algorithms)
+	}
+	if err := s.Reload(ctx); err != nil {
+		return Info{}, err
+	}
+	now := s.now()
+	for _, in := range s.List() {
+		if in.Algorithm == alg && in.State == StateNext {
+			return in, fmt.Errorf("keys: %s key %q activates at %s: %w", alg, in.KID, in.ActivatesAt.Format(time.RFC3339), ErrPending)
+		}
+	}
+	kid, err := randomKID()
+	if err != nil {
+		return Info{}, err
+	}
+	row, err := newKey(alg, kid, s.sealer, now)
+	if err != nil {
+		return Info{}, err
+	}
+	row.ActivatesAt = now.Add(s.policy.PublishDelay())
+	if err := s.st.AddSigningKey(ctx, row); err != nil {
+		return Info{}, fmt.Errorf("keys: storing a new %s key: %w", alg, err)
+	}
+	if err := s.Reload(ctx); err != nil {
+		return Info{}, err
+	}
+	s.log.Info("signing key rotation started", "kid", kid, "alg", alg, "activates_at", row.ActivatesAt)
+	return Info{KID: kid, Algorithm: alg, State: StateNext, CreatedAt: row.CreatedAt, ActivatesAt: row.ActivatesAt}, nil
+}
+
+// RotateDue rotates each of Algorithms whose newest key (next or active)
+// activated every or more ago, and returns the keys it added. An
+// algorithm with a next key waiting is never due. The scheduler calls it
+// on one node at a time (app: the key-rotation lease).
+func (s *Set) RotateDue(ctx context.Context, every time.Duration) ([]Info, error) {
+	if every <= 0 {
+		return nil, nil
+	}
+	if err := s.Reload(ctx); err != nil {
+		return nil, err
+	}
+	now := s.now()
+	newest := map[string]time.Time{}
+	for _, in := range s.List() {
+		if in.ActivatesAt.After(newest[in.Algorithm]) {
+			newest[in.Algorithm] = in.ActivatesAt
+		}
+	}
+	var added []Info
+	for _, alg := range Algorithms {
+		if now.Before(newest[alg].Add(every)) {
+			continue
+		}
+		in, err := s.Rotate(ctx, alg)
+		if err != nil {
+			return added, err
+		}
+		added = append(added, in)
+	}
+	return added, nil
+}
+
+// randomKID is the kid of a rotated key: 128 random bits, base64url.
+func randomKID() (string, error) {
+	var b [16]byte
+	if _, err := rand.Read(b[:]); err != nil {
+		return "", fmt.Errorf("keys: drawing a key id: %w", err)
+	}
+	return base64.RawURLEncoding.EncodeToString(b[:]), nil
+}

@@ -1,0 +1,203 @@
+package keys
+
+import (
+	"context"
+	"errors"
+	"strings"
+	"testing"
+	"time"
+)
+
+// testPolicy: a 5m JWKS cache, 30s reloads, 1m skew, 10m tokens. A new key
+// signs 6m30s after its creation; a retired key goes 12m after it retires.
+var testPolicy = Policy{JWKSMaxAge: 5 * time.Minute, ReloadEvery: 30 * time.Second, Skew: time.Minute, TokenLifetime: 10 * time.Minute}
+
+func openAt(t *testing.T, st *memStore, clk *clock, p Policy) *Set {
+	t.Helper()
+	set, err := Open(context.Background(), st, secret, Options{Now: clk.Now, Policy: p})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return set
+}
+
+func published(set *Set, kid string) bool {
+	return strings.Contains(string(set.JWKSJSON()), `"kid":"`+kid+`"`)
+}
+
+func stateOf(t *testing.T, set *Set, kid string) State {
+	t.Helper()
+	for _, in := range set.List() {
+		if in.KID == kid {
+			return in.State
+		}
+	}
+	t.Fatalf("List lacks %q", kid)
+	return ""
+}
+
+// TestRotationLifecycle walks one ES256 rotation through every state with
+// an injected clock: next (published, not signing) for the whole publish
+// delay, active from its activation time, the old key retired (published)
+// until the retention has passed, then gone. RS256 is untouched.
+func TestRotationLifecycle(t *testing.T) {
+	clk := &clock{t: t0.Add(time.Hour)}
+	set := openAt(t, seeded(t), clk, testPolicy)
+	oldES, oldRS := signingKID(t, set, "ES256"), signingKID(t, set, "RS256")
+
+	next, err := set.Rotate(context.Background(), "ES256")
+	if err != nil {
+		t.Fatal(err)
+	}
+	delay := testPolicy.JWKSMaxAge + testPolicy.ReloadEvery + testPolicy.Skew
+	if want := clk.Now().Add(delay); !next.ActivatesAt.Equal(want) {
+		t.Fatalf("next key activates at %v, want %v (created + cache lifetime + reload + skew)", next.ActivatesAt, want)
+	}
+	if !published(set, next.KID) || stateOf(t, set, next.KID) != StateNext {
+		t.Fatal("a next key must be published from its creation")
+	}
+	if kid := signingKID(t, set, "ES256"); kid != oldES {
+		t.Fatalf("signs with %q at once; the next key must wait", kid)
+	}
+
+	clk.advance(delay - time.Nanosecond) // the last instant before activation
+	if kid := signingKID(t, set, "ES256"); kid != oldES {
+		t.Fatalf("signs with %q before the activation time", kid)
+	}
+	clk.advance(time.Nanosecond)
+	if kid := signingKID(t, set, "ES256"); kid != next.KID {
+		t.Fatalf("signs with %q at the activation time, want %q", kid, next.KID)
+	}
+	if stateOf(t, set, oldES) != StateRetired || !published(set, oldES) {
+		t.Fatal("the old key must be retired and still published")
+	}
+	if _, ok := set.PublicKey(oldES); !ok {
+		t.Fatal("a retired key must still verify")
+	}
+	if kid := signingKID(t, set, "RS256"); kid != oldRS || stateOf(t, set, oldRS) != StateActive {
+		t.Fatalf("rotating ES256 changed RS256: %q", kid)
+	}
+
+	retention := testPolicy.TokenLifetime + 2*testPolicy.Skew
+	clk.advance(retention - time.Nanosecond)
+	if !published(set, oldES) {
+		t.Fatal("the retired key left the JWKS before its last token expired")
+	}
+	clk.advance(time.Nanosecond)
+	if published(set, oldES) || stateOf(t, set, oldES) != StateGone {
+		t.Fatal("the retired key is still published after the retention")
+	}
+	if _, ok := set.PublicKey(oldES); ok {
+		t.Fatal("a gone key still verifies")
+	}
+	if !published(set, next.KID) || !published(set, oldRS) {
+		t.Fatal("the active keys must stay published")
+	}
+}
+
+// TestOtherNodeFollowsActivationTime: the activation time is the stored
+// one, not each node's own delay. A node configured with a much shorter
+// cache lifetime learns of the key by a reload and still does not sign
+// with it a moment early.
+func TestOtherNodeFollowsActivationTime(t *testing.T) {
+	st := seeded(t)
+	clk := &clock{t: t0.Add(time.Hour)}
+	a := openAt(t, st, clk, testPolicy)
+	b := openAt(t, st, clk, Policy{JWKSMaxAge: time.Second, ReloadEvery: time.Second, Skew: time.Second})
+	oldES := signingKID(t, b, "ES256")
+	next, err := a.Rotate(context.Background(), "ES256")
+	if err != nil {
+		t.Fatal(err)
+	}
+	clk.advance(testPolicy.ReloadEvery)
+	if err := b.Reload(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	if !published(b, next.KID) {
+		t.Fatal("node b does not publish the key after its reload")
+	}
+	clk.t = next.ActivatesAt.Add(-time.Nanosecond)
+	if kid := signingKID(t, b, "ES256"); kid != oldES {
+		t.Fatalf("node b signs with %q before the stored activation time", kid)
+	}
+	clk.t = next.ActivatesAt
+	if kid := signingKID(t, b, "ES256"); kid != next.KID {
+		t.Fatalf("node b signs with %q at the activation time, want %q", kid, next.KID)
+	}
+}
+
+// TestClockBackNeverSignsEarly: a node whose clock steps back before the
+// active key's activation time signs with the key before it again.
+func TestClockBackNeverSignsEarly(t *testing.T) {
+	clk := &clock{t: t0.Add(time.Hour)}
+	set := openAt(t, seeded(t), clk, testPolicy)
+	oldES := signingKID(t, set, "ES256")
+	next, err := set.Rotate(context.Background(), "ES256")
+	if err != nil {
+		t.Fatal(err)
+	}
+	clk.t = next.ActivatesAt
+	if signingKID(t, set, "ES256") != next.KID {
+		t.Fatal("not signing with the new key at its activation")
+	}
+	clk.t = next.ActivatesAt.Add(-time.Second)
+	if kid := signingKID(t, set, "ES256"); kid != oldES {
+		t.Fatalf("after the clock stepped back, signs with %q before its activation time", kid)
+	}
+}
+
+func TestRotateRefusesPendingAndUnknown(t *testing.T) {
+	clk := &clock{t: t0.Add(time.Hour)}
+	set := openAt(t, seeded(t), clk, testPolicy)
+	first, err := set.Rotate(context.Background(), "ES256")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := set.Rotate(context.Background(), "ES256"); !errors.Is(err, ErrPending) || !strings.Contains(err.Error(), first.KID) {
+		t.Fatalf("second rotation: %v, want ErrPending naming %q", err, first.KID)
+	}
+	if _, err := set.Rotate(context.Background(), "HS256"); err == nil {
+		t.Fatal("rotated an algorithm Tollgate does not sign with")
+	}
+	clk.t = first.ActivatesAt
+	if _, err := set.Rotate(context.Background(), "ES256"); err != nil {
+		t.Fatalf("rotation once the next key is active: %v", err)
+	}
+}
+
+// TestRotateDue: the schedule rotates each algorithm once its newest key
+// has been active for the interval, and not again while a next key waits.
+func TestRotateDue(t *testing.T) {
+	clk := &clock{t: t0}
+	set := openAt(t, seeded(t), clk, testPolicy)
+	every := 24 * time.Hour
+	clk.advance(every - time.Nanosecond)
+	if added, err := set.RotateDue(context.Background(), every); err != nil || len(added) != 0 {
+		t.Fatalf("before the interval: added %v, %v", added, err)
+	}
+	clk.advance(time.Nanosecond)
+	added, err := set.RotateDue(context.Background(), every)
+	if err != nil || len(added) != len(Algorithms) {
+		t.Fatalf("at the interval: added %v, %v; want one key per algorithm", added, err)
+	}
+	if again, err := set.RotateDue(context.Background(), every); err != nil || len(again) != 0 {
+		t.Fatalf("while next keys wait: added %v, %v", again, err)
+	}
+	clk.t = added[0].ActivatesAt.Add(every - time.Nanosecond)
+	if again, err := set.RotateDue(context.Background(), every); err != nil || len(again) != 0 {
+		t.Fatalf("before the new keys' interval: added %v, %v", again, err)
+	}
+	if off, err := set.RotateDue(context.Background(), 0); err != nil || off != nil {
+		t.Fatalf("rotate_every 0 must be off: %v, %v", off, err)
+	}
+}
+
+func TestCacheControl(t *testing.T) {
+	set := openAt(t, seeded(t), &clock{t: t0}, testPolicy)
+	if got := set.CacheControl(); got != "public, max-age=300" {
+		t.Fatalf("Cache-Control %q", got)
+	}
+	if got := testPolicy.withDefaults().PublishDelay(); got < testPolicy.JWKSMaxAge+testPolicy.ReloadEvery {
+		t.Fatalf("publish delay %v is shorter than a cached JWKS can live", got)
+	}
+}
