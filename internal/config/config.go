@@ -26,6 +26,7 @@ type Config struct {
 	Session          Session  `yaml:"session"`
 	Throttle         Throttle `yaml:"throttle"`
 	DPoP             DPoP     `yaml:"dpop"` // RFC 9449 proofs (dpop.go)
+	Keys             Keys     `yaml:"keys"` // signing-key rotation (keys.go)
 
 	// Signed JWTs a client sends: client assertions (RFC 7523) and request
 	// objects (RFC 9101). validate_signed.go checks them.

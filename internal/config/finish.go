@@ -122,6 +122,7 @@ func Default() *Config {
 		},
 		Throttle:          DefaultThrottle(),
 		DPoP:              DefaultDPoP(),
+		Keys:              Keys{JWKSMaxAge: DefaultJWKSMaxAge, ClockSkew: DefaultKeysClockSkew},
 		ClientAssertion:   ClientAssertion{MaxLifetime: DefaultClientAssertionMaxLifetime},
 		RequestObject:     RequestObject{MaxLifetime: DefaultRequestObjectMaxLifetime},
 		explicitDurations: true,
@@ -184,6 +185,9 @@ func (c *Config) applyDefaults() {
 		c.Clients[i].applyDefaults(c.Tokens)
 	}
 	c.applyDPoPDefaults()
+	if !c.explicitDurations {
+		c.Keys.applyDefaults()
+	}
 }
 
 func setDuration(d *time.Duration, def time.Duration) {

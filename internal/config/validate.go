@@ -70,6 +70,7 @@ func (c *Config) validate(ck *checker) {
 	c.checkSubjects(ck) // validate_subjects.go
 	c.checkThrottle(ck)
 	c.checkDPoP(ck)
+	c.checkKeys(ck)   // keys.go
 	c.checkSigned(ck) // signed.go
 }
 
