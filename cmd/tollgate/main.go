@@ -6,6 +6,7 @@
 //	tollgate revoke --config F --client ID | --subject SUB | --grant ID
 //	tollgate migrate --config F [--status]   apply (or list) the PostgreSQL schema migrations
 //	tollgate janitor --config F              delete expired records once
+//	tollgate keys list|rotate --config F     list the signing keys, or start a rotation
 //	tollgate secret                      print a fresh client secret and its hash
 //	tollgate hash-password               read a password on stdin, print its argon2id hash
 package main
@@ -25,6 +26,7 @@ commands:
   secret         print a fresh client secret and the secret_hash to configure
   hash-password  read a password from standard input and print its password_hash
   check          load and validate a configuration file, report every problem
+  keys           list the signing keys (list [--json]) or start a rotation (rotate [--alg ES256])
 
 Run 'tollgate <command> -h' for the flags of a command.
 `
@@ -42,6 +44,7 @@ func main() {
 		"check":         cmdCheck,
 		"migrate":       cmdMigrate,
 		"janitor":       cmdJanitor,
+		"keys":          cmdKeys, // keys.go
 	}
 	run, ok := cmds[os.Args[1]]
 	if !ok {

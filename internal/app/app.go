@@ -81,7 +81,7 @@ func Open(ctx context.Context, cfg *config.Config, o Options) (*App, error) {
 		st.Close()
 		return nil, err
 	}
-	ks, err := keys.Open(ctx, st, sys, keys.Options{Now: o.Now, Log: o.Log})
+	ks, err := keys.Open(ctx, st, sys, keys.Options{Now: o.Now, Log: o.Log, Policy: KeyPolicy(cfg, o.KeyReloadEvery)})
 	if err != nil {
 		st.Close()
 		return nil, err
@@ -158,6 +158,7 @@ func (a *App) Serve(ctx context.Context, l net.Listener) error {
 	}
 	go a.runJanitor(ctx)
 	go a.Keys.Run(ctx, a.sweep.keysEvery)
+	go a.runKeyRotation(ctx) // keyrotation.go
 	notified := make(chan struct{})
 	go func() { a.Notify.Run(ctx); close(notified) }()
 	defer func() { <-notified }() // its workers stop with ctx; what is queued is logged abandoned

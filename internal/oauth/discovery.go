@@ -149,7 +149,9 @@ func (s *Server) jwks(w http.ResponseWriter, r *http.Request) error {
 	s.Keys.Refresh(ctx)
 	cancel()
 	w.Header().Set("Content-Type", "application/json")
-	w.Header().Set("Cache-Control", "public, max-age=300")
+	// keys.jwks_max_age: a new key is published at least this long before
+	// it signs (RFC 9111 §5.2.2.1 max-age; OIDC Core §10.1.1 rollover).
+	w.Header().Set("Cache-Control", s.Keys.CacheControl())
 	w.Header().Set("Access-Control-Allow-Origin", "*")
 	_, _ = w.Write(s.Keys.JWKSJSON())
 	return nil
