@@ -22,6 +22,16 @@
 // never see half a set; a reload that fails, or that finds fewer keys than
 // are in use, changes nothing.
 //
+// Rotation (timeline.go, policy.go, rotate.go): a key is next (published,
+// not signing), then active (signing), then retired (published), then gone.
+// Rotate stores a new key with its activation time, creation plus
+// Policy.PublishDelay (the JWKS cache lifetime, a reload interval and the
+// clock skew), so every node switches at the same stored instant, and none
+// before it: the snapshot in use is placed again in time whenever the
+// clock passes the next change (a clock read and two comparisons per
+// signature otherwise). A retired key stays published for
+// Policy.Retention, the longest token lifetime plus skew.
+//
 // Signing (jws.go) is Tollgate's own compact JWS serialization (RFC 7515
 // §7.1) over the standard library's primitives: the protected header is
 // encoded once per key and "typ" and cached in the snapshot, and a token is
