@@ -126,7 +126,7 @@ func (s *snapshot) missing() []string {
 	return out
 }
 
-// now returns the snapshot in use, placed at the current time: when the
+// view returns the snapshot in use, placed at the current time: when the
 // clock has reached the instant a key changes state (a next key activates,
 // a retired one goes), or went back before the snapshot's instant, the
 // same entries are placed again and the result swapped in. The common case
