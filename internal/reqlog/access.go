@@ -1,6 +1,7 @@
 package reqlog
 
 import (
+	"context"
 	"crypto/rand"
 	"encoding/base32"
 	"log/slog"
@@ -44,6 +45,8 @@ type request struct {
 	http.ResponseWriter
 	status int
 	info   Info
+	hdr    [1]string // the X-Request-Id header value, without a slice of its own
+	ctx    infoContext
 }
 
 func (r *request) WriteHeader(code int) {
@@ -69,8 +72,10 @@ func (a *Access) Wrap(next http.Handler) http.Handler {
 		start := time.Now()
 		rec := &request{ResponseWriter: w}
 		rec.info.ID = a.requestID(r)
-		w.Header()[HeaderRequestID] = []string{rec.info.ID}
-		ctx := WithInfo(r.Context(), &rec.info)
+		rec.hdr[0] = rec.info.ID
+		w.Header()[HeaderRequestID] = rec.hdr[:]
+		rec.ctx = infoContext{Context: r.Context(), info: &rec.info}
+		ctx := context.Context(&rec.ctx)
 		r = r.WithContext(ctx)
 		next.ServeHTTP(rec, r)
 		status := rec.status

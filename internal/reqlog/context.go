@@ -20,6 +20,22 @@ type Info struct {
 
 type infoKey struct{}
 
+// infoContext is context.WithValue(parent, infoKey{}, info) without an
+// allocation of its own: Access embeds it in its per-request struct.
+// Done, Err and Deadline are the parent's, so context.WithCancel on it
+// still hooks into the parent's cancellation without a goroutine.
+type infoContext struct {
+	context.Context
+	info *Info
+}
+
+func (c *infoContext) Value(key any) any {
+	if key == (infoKey{}) {
+		return c.info
+	}
+	return c.Context.Value(key)
+}
+
 // WithInfo returns ctx carrying info.
 func WithInfo(ctx context.Context, info *Info) context.Context {
 	return context.WithValue(ctx, infoKey{}, info)
