@@ -173,7 +173,7 @@ func (e *env) run(edit func(*config.Config)) {
 	if e.logs == nil {
 		e.logs = &syncBuffer{}
 	}
-	log := slog.New(slog.NewTextHandler(e.logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	log := app.NewLoggerAt(e.logs, cfg.LogFormat, slog.LevelDebug) // the server's own logger, at debug
 	ctx, cancel := context.WithCancel(context.Background())
 	a, err := app.Open(ctx, cfg, app.Options{Now: e.clk.Now, Log: log})
 	if err != nil {

@@ -106,7 +106,7 @@ func openKeys(path string) (*keys.Set, func(), error) {
 		st.Close()
 		return nil, nil, err
 	}
-	log := newLogger(cfg.LogLevel)
+	log := newLogger(cfg)
 	sys, err := app.SystemSecret(ctx, cfg, st, log)
 	if err != nil {
 		st.Close()

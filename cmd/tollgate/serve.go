@@ -57,7 +57,7 @@ func cmdServe(args []string) error {
 	if err != nil {
 		return err
 	}
-	log := newLogger(cfg.LogLevel)
+	log := newLogger(cfg)
 	for _, w := range cfg.Warnings() {
 		log.Warn("configuration: " + w)
 	}
@@ -82,18 +82,23 @@ func cmdServe(args []string) error {
 	if err != nil {
 		return err
 	}
-	log.Info("tollgate is serving", "issuer", cfg.Issuer, "listen", l.Addr().String(), "tls", cfg.TLS.Enabled(),
-		"trusted_proxies", len(cfg.TrustedProxies), "storage", app.StorageLabel(cfg.Storage), "node", a.NodeID)
+	log.Info("tollgate is serving", "version", app.Version(), "issuer", cfg.Issuer, "listen", l.Addr().String(), "tls", cfg.TLS.Enabled(),
+		"trusted_proxies", len(cfg.TrustedProxies), "store", storeKind(cfg.Storage), "storage", app.StorageLabel(cfg.Storage), "node", a.NodeID,
+		"clients", len(cfg.Clients), "users", len(cfg.Users))
 	if demo != nil {
 		fmt.Print(demo.banner(cfg.Issuer))
 	}
 	return a.Serve(ctx, l)
 }
 
-func newLogger(level string) *slog.Logger {
-	var l slog.Level
-	if err := l.UnmarshalText([]byte(level)); err != nil {
-		l = slog.LevelInfo
+// newLogger is the configuration's logger (log_level, log_format) on
+// standard error.
+func newLogger(cfg *config.Config) *slog.Logger { return app.NewLogger(os.Stderr, cfg) }
+
+// storeKind names the backend for the start line.
+func storeKind(storage string) string {
+	if config.IsPostgres(storage) {
+		return "postgres"
 	}
-	return slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: l}))
+	return "sqlite"
 }

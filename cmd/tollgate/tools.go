@@ -60,7 +60,7 @@ func cmdRevoke(args []string) error {
 		return err
 	}
 	defer st.Close()
-	log := newLogger(cfg.LogLevel).With("audit", true)
+	log := newLogger(cfg).With("audit", true)
 	rs := refresh.New(st, mint.RefreshKeys{}, time.Now, log) // revokes only: mints nothing
 	if grantID != "" {
 		return revokeOneGrant(ctx, st, rs, grantID)

@@ -21,6 +21,7 @@ import (
 	"github.com/tollgate-oidc/tollgate/internal/notify"
 	"github.com/tollgate-oidc/tollgate/internal/oauth"
 	"github.com/tollgate-oidc/tollgate/internal/refresh"
+	"github.com/tollgate-oidc/tollgate/internal/reqlog"
 	"github.com/tollgate-oidc/tollgate/internal/store"
 	"github.com/tollgate-oidc/tollgate/internal/web"
 )
@@ -69,7 +70,8 @@ func Open(ctx context.Context, cfg *config.Config, o Options) (*App, error) {
 	if o.NodeID == "" {
 		o.NodeID = NewNodeID()
 	}
-	o.Log = o.Log.With(slog.String("node", o.NodeID))
+	// Whoever built the logger, its lines of a request carry request_id.
+	o.Log = slog.New(reqlog.NewHandler(o.Log.Handler())).With(slog.String("node", o.NodeID))
 	// A PostgreSQL store is migrated here (postgres.Open): nodes starting
 	// together take turns under the migration lock.
 	st, err := OpenStore(ctx, cfg, StoreOptions{Log: o.Log})
@@ -175,9 +177,7 @@ func (a *App) Serve(ctx context.Context, l net.Listener) error {
 		return err
 	case <-ctx.Done():
 	}
-	shut, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-	defer cancel()
-	return srv.Shutdown(shut)
+	return a.shutdown(srv, h.ShutdownTimeout)
 }
 
 // Close releases the store.

@@ -2,6 +2,7 @@ package clientauth
 
 import (
 	"context"
+	"errors"
 	"sync"
 	"time"
 
@@ -88,7 +89,7 @@ func (a *Authenticator) secretOrNone(c Credentials) (*config.Client, error) {
 		if c.Method == config.AuthNone {
 			return nil, oautherr.New(oautherr.InvalidClient, "unknown client %q", c.ClientID)
 		}
-		return nil, errBadSecret(c.ClientID)
+		return nil, errBadSecret(c.ClientID, errUnknownClient)
 	}
 	if cl.AuthMethod != c.Method {
 		return nil, errWrongMethod(cl, c.Method)
@@ -98,7 +99,7 @@ func (a *Authenticator) secretOrNone(c Credentials) (*config.Client, error) {
 		// Same answer as an unknown id: the description must not help
 		// anyone tell a wrong secret from a wrong id, let alone a near miss.
 		if !secret.VerifyClientSecret(cl.SecretHash, c.Secret) {
-			return nil, errBadSecret(c.ClientID)
+			return nil, errBadSecret(c.ClientID, errWrongSecret)
 		}
 	case config.AuthNone:
 		// A public client proves nothing but its id (RFC 6749 §2.1); what it
@@ -109,8 +110,17 @@ func (a *Authenticator) secretOrNone(c Credentials) (*config.Client, error) {
 	return cl, nil
 }
 
-func errBadSecret(id string) error {
-	return oautherr.New(oautherr.InvalidClient, "client authentication failed for client %q: unknown client or wrong secret", id)
+// The internal reasons behind errBadSecret's one answer: logged, never
+// shown to the client.
+var (
+	errUnknownClient = errors.New("no client has this id")
+	errWrongSecret   = errors.New("the secret does not match the client's")
+)
+
+func errBadSecret(id string, reason error) error {
+	e := oautherr.New(oautherr.InvalidClient, "client authentication failed for client %q: unknown client or wrong secret", id)
+	e.Cause = reason
+	return e
 }
 
 // errWrongMethod: a client must use the one method it is registered for

@@ -23,10 +23,13 @@ type Config struct {
 	Clients          []Client `yaml:"clients"`
 	Users            []User   `yaml:"users"`
 	LogLevel         string   `yaml:"log_level"` // debug | info | warn | error
-	Session          Session  `yaml:"session"`
-	Throttle         Throttle `yaml:"throttle"`
-	DPoP             DPoP     `yaml:"dpop"` // RFC 9449 proofs (dpop.go)
-	Keys             Keys     `yaml:"keys"` // signing-key rotation (keys.go)
+	// LogFormat is how log lines are written: text (key=value, the
+	// default) or json (one object a line, for a log collector).
+	LogFormat string   `yaml:"log_format"`
+	Session   Session  `yaml:"session"`
+	Throttle  Throttle `yaml:"throttle"`
+	DPoP      DPoP     `yaml:"dpop"` // RFC 9449 proofs (dpop.go)
+	Keys      Keys     `yaml:"keys"` // signing-key rotation (keys.go)
 
 	// Signed JWTs a client sends: client assertions (RFC 7523) and request
 	// objects (RFC 9101). validate_signed.go checks them.
@@ -72,6 +75,9 @@ type HTTP struct {
 	WriteTimeout      time.Duration `yaml:"write_timeout"`       // from the end of the headers to the end of the response
 	IdleTimeout       time.Duration `yaml:"idle_timeout"`        // a keep-alive connection between requests
 	MaxHeaderBytes    int           `yaml:"max_header_bytes"`    // request line and headers
+	// ShutdownTimeout is how long a stopping server (SIGTERM, SIGINT)
+	// waits for requests in flight before it cuts their connections.
+	ShutdownTimeout time.Duration `yaml:"shutdown_timeout"`
 }
 
 // TLS makes the server listen with TLS (1.2 or later) using a PEM

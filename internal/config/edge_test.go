@@ -14,6 +14,7 @@ func TestEdgeRules(t *testing.T) {
 		{"write timeout negative", func(c *Config) { c.HTTP.WriteTimeout = -time.Second }, "http.write_timeout", "longer than 0s"},
 		{"idle timeout 0", func(c *Config) { c.HTTP.IdleTimeout = 0 }, "http.idle_timeout", "longer than 0s"},
 		{"header timeout above read timeout", func(c *Config) { c.HTTP.ReadHeaderTimeout = time.Minute }, "http.read_header_timeout", "longer than http.read_timeout"},
+		{"shutdown timeout 0", func(c *Config) { c.HTTP.ShutdownTimeout = 0 }, "http.shutdown_timeout", "longer than 0s"},
 		{"header bytes too small", func(c *Config) { c.HTTP.MaxHeaderBytes = 100 }, "http.max_header_bytes", "outside"},
 		{"header bytes too large", func(c *Config) { c.HTTP.MaxHeaderBytes = 8 << 20 }, "http.max_header_bytes", "outside"},
 		{"tls cert without key", func(c *Config) { c.TLS.CertFile = "c.pem" }, "tls.key_file", "give both, or neither"},
@@ -37,7 +38,7 @@ func TestEdgeDefaultsAndTLSIssuer(t *testing.T) {
 		t.Errorf("issuer derived with tls = %q, want https://localhost:8443", c.Issuer)
 	}
 	want := HTTP{ReadHeaderTimeout: 10 * time.Second, ReadTimeout: 30 * time.Second, WriteTimeout: 30 * time.Second,
-		IdleTimeout: 120 * time.Second, MaxHeaderBytes: 32 << 10}
+		IdleTimeout: 120 * time.Second, MaxHeaderBytes: 32 << 10, ShutdownTimeout: 10 * time.Second}
 	if c.HTTP != want {
 		t.Errorf("http defaults = %+v, want %+v", c.HTTP, want)
 	}

@@ -30,6 +30,7 @@ const (
 	DefaultReuseGrace            = 60 * time.Second
 	DefaultSessionLifetime       = 8 * time.Hour
 	DefaultLogLevel              = "info"
+	DefaultLogFormat             = "text"
 
 	// HTTP server limits: generous for any real client, short enough that
 	// a slow or stalled connection (slowloris) is dropped.
@@ -38,6 +39,9 @@ const (
 	DefaultWriteTimeout      = 30 * time.Second
 	DefaultIdleTimeout       = 120 * time.Second
 	DefaultMaxHeaderBytes    = 32 << 10
+	// DefaultShutdownTimeout: the drain on SIGTERM, shorter than the 30 s
+	// systemd and Kubernetes wait before they kill.
+	DefaultShutdownTimeout = 10 * time.Second
 )
 
 // Finish applies defaults, validates everything, hashes plain client secrets
@@ -102,6 +106,7 @@ func Default() *Config {
 		Storage:          DefaultStorage,
 		SystemSecretFile: DefaultSystemSecretFile,
 		LogLevel:         DefaultLogLevel,
+		LogFormat:        DefaultLogFormat,
 		Tokens: Tokens{
 			AccessTokenLifetime: DefaultAccessTokenTTL,
 			IDTokenLifetime:     DefaultIDTokenTTL,
@@ -119,6 +124,7 @@ func Default() *Config {
 			WriteTimeout:      DefaultWriteTimeout,
 			IdleTimeout:       DefaultIdleTimeout,
 			MaxHeaderBytes:    DefaultMaxHeaderBytes,
+			ShutdownTimeout:   DefaultShutdownTimeout,
 		},
 		Throttle:          DefaultThrottle(),
 		DPoP:              DefaultDPoP(),
@@ -157,6 +163,9 @@ func (c *Config) applyDefaults() {
 	if c.LogLevel == "" {
 		c.LogLevel = DefaultLogLevel
 	}
+	if c.LogFormat == "" {
+		c.LogFormat = DefaultLogFormat
+	}
 	c.Tokens.resolveAlgs()
 	if c.Tokens.RefreshToken.Rotation == "" {
 		c.Tokens.RefreshToken.Rotation = DefaultRotation
@@ -174,6 +183,7 @@ func (c *Config) applyDefaults() {
 		setDuration(&c.HTTP.ReadTimeout, DefaultReadTimeout)
 		setDuration(&c.HTTP.WriteTimeout, DefaultWriteTimeout)
 		setDuration(&c.HTTP.IdleTimeout, DefaultIdleTimeout)
+		setDuration(&c.HTTP.ShutdownTimeout, DefaultShutdownTimeout)
 		if c.HTTP.MaxHeaderBytes == 0 {
 			c.HTTP.MaxHeaderBytes = DefaultMaxHeaderBytes
 		}

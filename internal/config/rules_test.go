@@ -62,6 +62,7 @@ func TestRules(t *testing.T) {
 		{"storage postgres no host", func(c *Config) { c.Storage = "postgres://" }, "storage", "PostgreSQL URL"},
 		{"system secret file", func(c *Config) { c.SystemSecretFile = "  " }, "system_secret_file", "must name the file"},
 		{"log level", func(c *Config) { c.LogLevel = "loud" }, "log_level", `"loud" is not one of`},
+		{"log format", func(c *Config) { c.LogFormat = "logfmt" }, "log_format", `"logfmt" is not one of text, json`},
 
 		{"access lifetime 0", func(c *Config) { c.Tokens.AccessTokenLifetime = 0 }, "tokens.access_token_lifetime", "greater than 0"},
 		{"id lifetime negative", func(c *Config) { c.Tokens.IDTokenLifetime = -time.Second }, "tokens.id_token_lifetime", "greater than 0"},

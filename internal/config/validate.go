@@ -28,6 +28,11 @@ func (c *Config) validate(ck *checker) {
 	default:
 		ck.add("log_level", "%q is not one of debug, info, warn, error", c.LogLevel)
 	}
+	switch c.LogFormat {
+	case "text", "json":
+	default:
+		ck.add("log_format", "%q is not one of text, json", c.LogFormat)
+	}
 	c.checkEdge(ck)
 	serverTokensOK := checkTokens(ck, "tokens", c.Tokens)
 	t := c.Tokens

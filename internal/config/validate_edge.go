@@ -30,6 +30,9 @@ func (c *Config) checkEdge(ck *checker) {
 			ck.add(d.key, "must be longer than 0s (0 would mean no limit at all, and one stalled connection would be held for good)")
 		}
 	}
+	if c.HTTP.ShutdownTimeout <= 0 {
+		ck.add("http.shutdown_timeout", "must be longer than 0s (0 would cut every request in flight at once on shutdown)")
+	}
 	if c.HTTP.ReadHeaderTimeout > 0 && c.HTTP.ReadTimeout > 0 && c.HTTP.ReadHeaderTimeout > c.HTTP.ReadTimeout {
 		ck.add("http.read_header_timeout", "%v is longer than http.read_timeout %v, which already bounds the headers", c.HTTP.ReadHeaderTimeout, c.HTTP.ReadTimeout)
 	}

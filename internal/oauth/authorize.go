@@ -200,6 +200,8 @@ func (s *Server) pageError(w http.ResponseWriter, r *http.Request, uiLocales str
 			return s.unavailablePage(w, r, uiLocales, e)
 		}
 		pe, status = &authorize.PageError{Code: e.Code, Message: e.Description}, e.Status
+	} else {
+		s.logFailure(r, "sign-in page failed", &oautherr.Error{Code: pe.Code, Description: pe.Message, Status: status})
 	}
 	noStore(w)
 	return s.Pages.Error(w, status, web.ErrorPage{Lang: s.lang(r, uiLocales), Code: pe.Code, Message: pe.Message})

@@ -20,6 +20,7 @@ import (
 	"github.com/tollgate-oidc/tollgate/internal/oautherr"
 	"github.com/tollgate-oidc/tollgate/internal/proxy"
 	"github.com/tollgate-oidc/tollgate/internal/refresh"
+	"github.com/tollgate-oidc/tollgate/internal/reqlog"
 	"github.com/tollgate-oidc/tollgate/internal/requestobject"
 	"github.com/tollgate-oidc/tollgate/internal/store"
 	"github.com/tollgate-oidc/tollgate/internal/web"
@@ -95,6 +96,7 @@ type Server struct {
 	// authenticates at (clientRequest), by path.
 	clientEndpoints map[string]string
 	requestObjects  *requestobject.Verifier // requestobject.go
+	access          *reqlog.Access          // request ids and the access line (Handler)
 }
 
 // AccessTokenAudience is the aud of every access token: the issuer's
@@ -123,6 +125,7 @@ func New(d Deps) (*Server, error) {
 		return nil, fmt.Errorf("trusted_proxies: %w", err)
 	}
 	s.stored = newStoredLimits(d.Config.Throttle)
+	s.access = reqlog.NewAccess(d.Log, s.proxies, isProbe)
 	if s.discovery, s.metadata, err = s.renderDiscovery(); err != nil {
 		return nil, err
 	}
@@ -154,7 +157,13 @@ func (s *Server) Handler() http.Handler {
 		mux.HandleFunc(base+PathHealth, s.healthz)
 		mux.HandleFunc(base+PathReady, s.readyz)
 	}
-	return s.edge(mux)
+	return s.access.Wrap(s.edge(mux))
+}
+
+// isProbe: a probe's access line is logged at debug, not info; a load
+// balancer polls it every few seconds.
+func isProbe(path string) bool {
+	return strings.HasSuffix(path, PathHealth) || strings.HasSuffix(path, PathReady)
 }
 
 // getOnly refuses methods other than GET and HEAD on read-only documents.

@@ -9,6 +9,7 @@ import (
 	"github.com/tollgate-oidc/tollgate/internal/config"
 	"github.com/tollgate-oidc/tollgate/internal/grant"
 	"github.com/tollgate-oidc/tollgate/internal/oautherr"
+	"github.com/tollgate-oidc/tollgate/internal/reqlog"
 )
 
 // errMethod is the answer to a method an endpoint does not serve.
@@ -40,8 +41,12 @@ func (s *Server) clientRequestKey(w http.ResponseWriter, r *http.Request, path s
 	if err != nil {
 		return nil, nil, "", err
 	}
+	reqlog.SetClient(r.Context(), creds.ClientID) // claimed, for the access and error lines
 	creds.Endpoint = s.endpointURL(path)
 	c, key, err := s.Auth.AuthenticateKey(r.Context(), creds)
+	if c != nil {
+		reqlog.SetClient(r.Context(), c.ID) // private_key_jwt may name it only in the assertion
+	}
 	return form, c, key, err
 }
 

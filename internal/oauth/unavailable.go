@@ -8,6 +8,7 @@ import (
 	"net/http"
 
 	"github.com/tollgate-oidc/tollgate/internal/oautherr"
+	"github.com/tollgate-oidc/tollgate/internal/reqlog"
 	"github.com/tollgate-oidc/tollgate/internal/store"
 	"github.com/tollgate-oidc/tollgate/internal/web"
 )
@@ -47,18 +48,35 @@ func asError(err error) *oautherr.Error {
 	}
 }
 
-// logFailure logs an internal failure once, with its cause: a warning when
-// the store was unreachable (expected during a database restart, and
-// answered 503), an error otherwise.
+// logFailure logs every error answer once, with the request's client id
+// (reqlog.SetClient) and, through the context, its request id. A client's
+// mistake (4xx) is logged at info with the OAuth error code, the
+// description the client saw and the internal reason when there is one
+// (oautherr.Error.Cause): the client caused it, so it is no warning, but an
+// operator asking why a client fails must find it. An internal failure is
+// an error with its cause; an unreachable store (expected during a
+// database restart, and answered 503) a warning.
 func (s *Server) logFailure(r *http.Request, msg string, e *oautherr.Error) {
-	if e.Status < http.StatusInternalServerError {
+	ctx := r.Context()
+	level := slog.LevelInfo
+	switch {
+	case e.Code == oautherr.TemporarilyUnavailable && e.Status == http.StatusServiceUnavailable:
+		level, msg = slog.LevelWarn, msg+": store unavailable"
+	case e.Status >= http.StatusInternalServerError:
+		level = slog.LevelError
+	}
+	if !s.Log.Enabled(ctx, level) {
 		return
 	}
-	level := slog.LevelError
-	if e.Code == oautherr.TemporarilyUnavailable {
-		level, msg = slog.LevelWarn, msg+": store unavailable"
+	attrs := []slog.Attr{slog.String("path", r.URL.Path), slog.Int("status", e.Status),
+		slog.String("error", e.Code), slog.String(reqlog.AttrClientID, reqlog.ClientID(ctx))}
+	if level == slog.LevelInfo {
+		attrs = append(attrs, slog.String("description", e.Description))
 	}
-	s.Log.LogAttrs(r.Context(), level, msg, slog.String("path", r.URL.Path), slog.String("error", errString(e.Cause)))
+	if e.Cause != nil {
+		attrs = append(attrs, slog.String("reason", errString(e.Cause)))
+	}
+	s.Log.LogAttrs(ctx, level, msg, attrs...)
 }
 
 // unavailablePage answers a browser with the "try again shortly" page: a
