@@ -62,7 +62,7 @@ func TestLaptopExampleRuns(t *testing.T) {
 		t.Fatalf("check: exit %d\n%s%s", check.code, check.stdout, check.stderr)
 	}
 	var warnings []string
-	for _, line := range strings.Split(strings.TrimSpace(check.stderr), "\n") {
+	for _, line := range strings.FieldsFunc(check.stderr, func(r rune) bool { return r == '\n' }) {
 		w, ok := strings.CutPrefix(line, "warning: configuration: ")
 		if !ok {
 			t.Fatalf("check printed a line that is not a warning: %q", line)
