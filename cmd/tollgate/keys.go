@@ -30,37 +30,35 @@ rotate  add a next key (every algorithm, or --alg): published in the JWKS
 // (keys.ReloadEvery); the new key signs only from its stored activation
 // time, which is after every server has it.
 func cmdKeys(args []string) error {
-	if len(args) == 0 || args[0] == "-h" || args[0] == "--help" {
+	if len(args) > 0 && (args[0] == "-h" || args[0] == "--help") {
 		fmt.Print(keysUsage)
-		if len(args) == 0 {
-			return errors.New("say list or rotate")
-		}
-		return nil
+		return flag.ErrHelp
 	}
-	fs := flag.NewFlagSet("keys "+args[0], flag.ContinueOnError)
-	var path string
-	fs.StringVar(&path, "config", "", "path to tollgate.yaml")
+	if len(args) == 0 {
+		return &usageError{verb: "keys", msg: "say list or rotate"}
+	}
+	var path, alg string
 	var asJSON bool
-	var alg string
+	var fs *flag.FlagSet
 	switch args[0] {
 	case "list":
+		fs = newFlagSet("keys list", "keys list --config tollgate.yaml [--json]")
 		fs.BoolVar(&asJSON, "json", false, "print JSON: one object per key")
 	case "rotate":
+		fs = newFlagSet("keys rotate", "keys rotate --config tollgate.yaml [--alg ES256|RS256]")
 		fs.StringVar(&alg, "alg", "", "rotate only this algorithm's key: "+strings.Join(keys.Algorithms, " or "))
 	default:
-		return fmt.Errorf("unknown keys command %q: say list or rotate", args[0])
+		return &usageError{verb: "keys", msg: fmt.Sprintf("unknown keys command %q: say list or rotate", args[0])}
 	}
-	if err := fs.Parse(args[1:]); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return nil
-		}
+	fs.StringVar(&path, "config", "", "path to tollgate.yaml")
+	if err := parseFlags(fs, args[1:]); err != nil {
 		return err
 	}
-	if fs.NArg() > 0 {
-		return fmt.Errorf("unexpected argument %q", fs.Arg(0))
+	if path == "" {
+		return &usageError{verb: fs.Name(), msg: "say which configuration: --config tollgate.yaml"}
 	}
 	if alg != "" && !slices.Contains(keys.Algorithms, alg) {
-		return fmt.Errorf("--alg %q: Tollgate signs with %s", alg, strings.Join(keys.Algorithms, " and "))
+		return &usageError{verb: fs.Name(), msg: fmt.Sprintf("--alg %q: Tollgate signs with %s", alg, strings.Join(keys.Algorithms, " and "))}
 	}
 	set, closeStore, err := openKeys(path)
 	if err != nil {

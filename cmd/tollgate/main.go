@@ -8,7 +8,9 @@
 //	tollgate janitor --config F              delete expired records once
 //	tollgate keys list|rotate --config F     list the signing keys, or start a rotation
 //	tollgate secret                      print a fresh client secret and its hash
-//	tollgate hash-password               read a password on stdin, print its argon2id hash
+//	tollgate hash-password               prompt for a password (stdin when not a terminal), print its argon2id hash
+//	tollgate check --config F            validate a configuration, print its warnings
+//	tollgate version                     print the version (also --version)
 package main
 
 import (
@@ -24,18 +26,20 @@ commands:
   migrate        apply the database schema (--status lists the migrations)
   janitor        delete expired records once, in small batches, and print how many
   secret         print a fresh client secret and the secret_hash to configure
-  hash-password  read a password from standard input and print its password_hash
-  check          load and validate a configuration file, report every problem
+  hash-password  prompt for a password (or read one line from standard input) and print its password_hash
+  check          load and validate a configuration file, report every problem and warning
+  version        print the version, the commit it was built from, and the Go version
   keys           list the signing keys (list [--json]) or start a rotation (rotate [--alg ES256])
 
 Run 'tollgate <command> -h' for the flags of a command.
 `
 
 func main() {
-	if len(os.Args) < 2 {
-		fmt.Fprint(os.Stderr, usage)
-		os.Exit(2)
-	}
+	os.Exit(run(os.Args[1:]))
+}
+
+// run dispatches to a verb and returns the exit status (see exitCode).
+func run(args []string) int {
 	cmds := map[string]func([]string) error{
 		"serve":         cmdServe,
 		"revoke":        cmdRevoke,
@@ -45,18 +49,27 @@ func main() {
 		"migrate":       cmdMigrate,
 		"janitor":       cmdJanitor,
 		"keys":          cmdKeys, // keys.go
+		"version":       cmdVersion,
 	}
-	run, ok := cmds[os.Args[1]]
-	if !ok {
-		if os.Args[1] == "-h" || os.Args[1] == "--help" || os.Args[1] == "help" {
-			fmt.Print(usage)
-			return
+	if len(args) == 0 {
+		fmt.Fprint(os.Stderr, usage)
+		return exitUsage
+	}
+	verb := args[0]
+	switch verb {
+	case "-h", "-help", "--help", "help":
+		if len(args) > 1 && cmds[args[1]] != nil { // tollgate help serve
+			return exitCode(args[1], cmds[args[1]]([]string{"-h"}))
 		}
-		fmt.Fprintf(os.Stderr, "tollgate: unknown command %q\n\n%s", os.Args[1], usage)
-		os.Exit(2)
+		fmt.Print(usage)
+		return 0
+	case "-version", "--version":
+		verb = "version"
 	}
-	if err := run(os.Args[2:]); err != nil {
-		fmt.Fprintf(os.Stderr, "tollgate %s: %v\n", os.Args[1], err)
-		os.Exit(1)
+	cmd, ok := cmds[verb]
+	if !ok {
+		fmt.Fprintln(os.Stderr, (&usageError{msg: fmt.Sprintf("unknown command %q", verb)}).hint())
+		return exitUsage
 	}
+	return exitCode(verb, cmd(args[1:]))
 }

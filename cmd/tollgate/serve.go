@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"errors"
 	"flag"
 	"fmt"
 	"log/slog"
@@ -12,6 +11,7 @@ import (
 	"syscall"
 
 	"github.com/tollgate-oidc/tollgate/internal/app"
+	"github.com/tollgate-oidc/tollgate/internal/buildinfo"
 	"github.com/tollgate-oidc/tollgate/internal/config"
 	"github.com/tollgate-oidc/tollgate/internal/gctune"
 )
@@ -23,9 +23,19 @@ type configFlags struct {
 	listen string // dev only: another address than 127.0.0.1:8080
 }
 
+// register adds --config and --dev, which every verb that opens the store takes.
 func (c *configFlags) register(fs *flag.FlagSet) {
+	c.registerConfig(fs)
 	fs.BoolVar(&c.dev, "dev", false, "development mode: SQLite under ./.tollgate, a demo client and a demo user")
+}
+
+// registerConfig adds --config alone.
+func (c *configFlags) registerConfig(fs *flag.FlagSet) {
 	fs.StringVar(&c.path, "config", "", "path to tollgate.yaml")
+}
+
+// registerListen adds --listen, which only serve --dev takes.
+func (c *configFlags) registerListen(fs *flag.FlagSet) {
 	fs.StringVar(&c.listen, "listen", "", "with --dev: listen on this address instead of 127.0.0.1:8080 (the issuer follows)")
 }
 
@@ -33,24 +43,25 @@ func (c *configFlags) register(fs *flag.FlagSet) {
 func (c *configFlags) load() (*config.Config, *devCredentials, error) {
 	switch {
 	case c.dev && c.path != "":
-		return nil, nil, errors.New("use either --dev or --config, not both")
+		return nil, nil, &usageError{msg: "use either --dev or --config, not both"}
 	case c.listen != "" && !c.dev:
-		return nil, nil, errors.New("--listen goes with --dev; set listen in the configuration file otherwise")
+		return nil, nil, &usageError{msg: "--listen goes with --dev; set listen in the configuration file otherwise"}
 	case c.dev:
 		return devConfig(".tollgate", c.listen)
 	case c.path != "":
 		cfg, err := config.Load(c.path)
 		return cfg, nil, err
 	default:
-		return nil, nil, errors.New("say which configuration to use: --config tollgate.yaml, or --dev")
+		return nil, nil, &usageError{msg: "say which configuration to use: --config tollgate.yaml, or --dev"}
 	}
 }
 
 func cmdServe(args []string) error {
-	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
+	fs := newFlagSet("serve", "serve --config tollgate.yaml | --dev [--listen ADDR]")
 	var cf configFlags
 	cf.register(fs)
-	if err := fs.Parse(args); err != nil {
+	cf.registerListen(fs)
+	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
 	cfg, demo, err := cf.load()
@@ -58,7 +69,7 @@ func cmdServe(args []string) error {
 		return err
 	}
 	log := newLogger(cfg)
-	for _, w := range cfg.Warnings() {
+	for _, w := range configWarnings(cfg) {
 		log.Warn("configuration: " + w)
 	}
 	// Before the store opens: start-up hashes the configured users'
@@ -82,7 +93,7 @@ func cmdServe(args []string) error {
 	if err != nil {
 		return err
 	}
-	log.Info("tollgate is serving", "version", app.Version(), "issuer", cfg.Issuer, "listen", l.Addr().String(), "tls", cfg.TLS.Enabled(),
+	log.Info("tollgate is serving", "version", buildinfo.Read().Version, "revision", buildinfo.Read().Revision, "issuer", cfg.Issuer, "listen", l.Addr().String(), "tls", cfg.TLS.Enabled(),
 		"trusted_proxies", len(cfg.TrustedProxies), "store", storeKind(cfg.Storage), "storage", app.StorageLabel(cfg.Storage), "node", a.NodeID,
 		"clients", len(cfg.Clients), "users", len(cfg.Users))
 	if demo != nil {

@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"flag"
 	"fmt"
 	"io"
 	"os"
@@ -18,11 +17,11 @@ import (
 // this command take turns under the migration lock). With --status it
 // only lists the migrations and when each was applied.
 func cmdMigrate(args []string) error {
-	fs := flag.NewFlagSet("migrate", flag.ContinueOnError)
+	fs := newFlagSet("migrate", "migrate --config F [--status]")
 	var cf configFlags
 	cf.register(fs)
 	status := fs.Bool("status", false, "list the migrations and when each was applied; change nothing")
-	if err := fs.Parse(args); err != nil {
+	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
 	cfg, _, err := cf.load()
@@ -107,10 +106,10 @@ func current(ms []postgres.Migration) int {
 // janitor lease: the nodes keep sweeping on their schedule, and a sweep
 // that overlaps theirs costs duplicate work, never correctness.
 func cmdJanitor(args []string) error {
-	fs := flag.NewFlagSet("janitor", flag.ContinueOnError)
+	fs := newFlagSet("janitor", "janitor --config F")
 	var cf configFlags
 	cf.register(fs)
-	if err := fs.Parse(args); err != nil {
+	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
 	cfg, _, err := cf.load()

@@ -1,13 +1,9 @@
 package main
 
 import (
-	"bufio"
 	"context"
 	"errors"
-	"flag"
 	"fmt"
-	"os"
-	"strings"
 	"time"
 
 	"github.com/tollgate-oidc/tollgate/internal/app"
@@ -21,7 +17,7 @@ import (
 // every matching refresh token is revoked, on every node, since each
 // refresh reads the grant's state from the shared store.
 func cmdRevoke(args []string) error {
-	fs := flag.NewFlagSet("revoke", flag.ContinueOnError)
+	fs := newFlagSet("revoke", "revoke --config F (--client ID | --subject SUB | --grant ID)")
 	var cf configFlags
 	cf.register(fs)
 	var f store.GrantFilter
@@ -29,14 +25,14 @@ func cmdRevoke(args []string) error {
 	fs.StringVar(&f.ClientID, "client", "", "revoke every refresh token of this client")
 	fs.StringVar(&f.Subject, "subject", "", "revoke every refresh token of this user (subject)")
 	fs.StringVar(&grantID, "grant", "", "revoke one grant (token family) by id")
-	if err := fs.Parse(args); err != nil {
+	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
 	if grantID == "" && f.ClientID == "" && f.Subject == "" {
-		return errors.New("say what to revoke: --client ID, --subject SUB or --grant ID")
+		return &usageError{msg: "say what to revoke: --client ID, --subject SUB or --grant ID"}
 	}
 	if grantID != "" && (f.ClientID != "" || f.Subject != "") {
-		return errors.New("--grant cannot be combined with --client or --subject")
+		return &usageError{msg: "--grant cannot be combined with --client or --subject"}
 	}
 	cfg, _, err := cf.load()
 	if err != nil {
@@ -101,46 +97,12 @@ func revokeOneGrant(ctx context.Context, st store.Store, rs *refresh.Service, id
 }
 
 func cmdSecret(args []string) error {
-	if len(args) > 0 {
-		return fmt.Errorf("secret takes no arguments")
+	fs := newFlagSet("secret", "secret   (prints a fresh client secret and its secret_hash)")
+	if err := parseFlags(fs, args); err != nil {
+		return err
 	}
 	s := secret.Generate()
 	fmt.Printf("secret:      %s\nsecret_hash: %s\n", s, secret.HashClientSecret(s))
 	fmt.Println("Give the secret to the client; put either line in its configuration (secret_hash keeps the file free of it).")
-	return nil
-}
-
-func cmdHashPassword(args []string) error {
-	if len(args) > 0 {
-		return fmt.Errorf("hash-password reads the password from standard input and takes no arguments")
-	}
-	line, err := bufio.NewReader(os.Stdin).ReadString('\n')
-	if err != nil && line == "" {
-		return fmt.Errorf("reading the password from standard input: %w", err)
-	}
-	pw := strings.TrimRight(line, "\r\n")
-	if pw == "" {
-		return errors.New("the password is empty")
-	}
-	h, err := secret.HashPassword(pw)
-	if err != nil {
-		return err
-	}
-	fmt.Println(h)
-	return nil
-}
-
-func cmdCheck(args []string) error {
-	fs := flag.NewFlagSet("check", flag.ContinueOnError)
-	var cf configFlags
-	cf.register(fs)
-	if err := fs.Parse(args); err != nil {
-		return err
-	}
-	cfg, _, err := cf.load()
-	if err != nil {
-		return err
-	}
-	fmt.Printf("configuration is valid: %d client(s), %d user(s), issuer %s\n", len(cfg.Clients), len(cfg.Users), cfg.Issuer)
 	return nil
 }

@@ -34,11 +34,5 @@ func NewLoggerAt(w io.Writer, format string, level slog.Leveler) *slog.Logger {
 	return slog.New(reqlog.NewHandler(h))
 }
 
-// Version is the module version the binary was built from ("(devel)" for
-// a build from a checkout), for the start line.
-func Version() string {
-	if bi, ok := debug.ReadBuildInfo(); ok && bi.Main.Version != "" {
-		return bi.Main.Version
-	}
 	return "(devel)"
 }

@@ -23,6 +23,10 @@ func Load(path string) (*Config, error) {
 	if err != nil {
 		return nil, fmt.Errorf("config: %w", err)
 	}
+	if holdsNoSettings(data) {
+		return nil, &Error{File: path, Problems: []Problem{{Field: "file", Reason: "holds no settings (it is empty, or only comments); " +
+			"a server needs at least its clients: start from examples/laptop.yaml or examples/tollgate.yaml"}}}
+	}
 	c, err := Parse(data)
 	if err != nil {
 		var ce *Error
@@ -152,4 +156,22 @@ func yamlError(err error) error {
 		e.Problems = append(e.Problems, p)
 	}
 	return e
+}
+
+// holdsNoSettings reports whether data is a YAML file without a single
+// setting: empty, whitespace, comments, a bare null or {}. Load refuses
+// it: such a file is a mistake (the wrong path, a truncated copy), and
+// taken as "every default" it would start a server without clients.
+// Parse still reads nothing as the defaults. A file that does not parse
+// is left to Parse, which names the line.
+func holdsNoSettings(data []byte) bool {
+	var doc yaml.Node
+	if err := yaml.Unmarshal(data, &doc); err != nil {
+		return false
+	}
+	if doc.Kind == 0 || len(doc.Content) == 0 {
+		return true
+	}
+	root := doc.Content[0]
+	return (root.Kind == yaml.ScalarNode && root.Tag == "!!null") || (root.Kind == yaml.MappingNode && len(root.Content) == 0)
 }
