@@ -3,7 +3,6 @@ package app
 import (
 	"io"
 	"log/slog"
-	"runtime/debug"
 
 	"github.com/tollgate-oidc/tollgate/internal/config"
 	"github.com/tollgate-oidc/tollgate/internal/reqlog"
@@ -32,7 +31,4 @@ func NewLoggerAt(w io.Writer, format string, level slog.Leveler) *slog.Logger {
 		h = slog.NewTextHandler(w, opts)
 	}
 	return slog.New(reqlog.NewHandler(h))
-}
-
-	return "(devel)"
 }
