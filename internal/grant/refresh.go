@@ -22,18 +22,21 @@ func (h *Handler) refreshToken(ctx context.Context, req Request) (*Response, err
 	// Asked before the token is looked at, so the answer names the client's
 	// configuration, not the token.
 	if MayRefresh(c) != nil {
+		h.refreshOutcome(c.ID, refresh.OutcomeClientNotAllowed)
 		return nil, oautherr.New(oautherr.UnauthorizedClient, "client %q is not configured for refresh tokens (allow_offline_access)", c.ID)
 	}
 	// RFC 8707 §2.2: the resource is checked against the client here, and
 	// against the grant in check, before the token is rotated.
 	res, err := pickResource(c, req.Resources)
 	if err != nil {
+		h.refreshOutcome(c.ID, refresh.OutcomeRefused)
 		return nil, err
 	}
 	var (
-		user   *config.User
-		scopes []string
-		tgt    target
+		user    *config.User
+		scopes  []string
+		tgt     target
+		refused = refresh.OutcomeRefused // why check refused, when it did
 	)
 	// check runs before anything changes, a retry within the grace window
 	// included. With the client's part of RefreshStanding asked above, what
@@ -41,6 +44,7 @@ func (h *Handler) refreshToken(ctx context.Context, req Request) (*Response, err
 	check := func(g store.Grant) error {
 		u, err := ActiveUser(h.Users, g.Subject)
 		if err != nil {
+			refused = refresh.OutcomeUserDisabled
 			return standingError(err, "refresh token")
 		}
 		// RFC 6749 §6: the scope may be narrowed for the new access token.
@@ -65,6 +69,15 @@ func (h *Handler) refreshToken(ctx context.Context, req Request) (*Response, err
 		return nil
 	}
 	iss, err := h.Refresh.Refresh(ctx, req.RefreshToken, c.ID, req.proof(), refresh.PolicyFor(c), check)
+	if h.Observe != nil {
+		o := refresh.OutcomeOf(iss, err)
+		// Refresh returns check's refusal as is: an *oautherr.Error, where
+		// a store failure is a wrapped error.
+		if _, ok := err.(*oautherr.Error); ok && o == refresh.OutcomeError {
+			o = refused
+		}
+		h.Observe.RefreshOutcome(c.ID, o)
+	}
 	if err != nil {
 		return nil, RefreshError(err)
 	}
