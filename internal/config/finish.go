@@ -124,6 +124,7 @@ func Default() *Config {
 		DPoP:              DefaultDPoP(),
 		ClientAssertion:   ClientAssertion{MaxLifetime: DefaultClientAssertionMaxLifetime},
 		RequestObject:     RequestObject{MaxLifetime: DefaultRequestObjectMaxLifetime},
+		Admin:             Admin{Listen: DefaultAdminListen},
 		explicitDurations: true,
 	}
 }

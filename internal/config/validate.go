@@ -71,6 +71,7 @@ func (c *Config) validate(ck *checker) {
 	c.checkThrottle(ck)
 	c.checkDPoP(ck)
 	c.checkSigned(ck) // signed.go
+	c.checkAdmin(ck)  // admin.go
 }
 
 func clientPath(i int, id string) string {
