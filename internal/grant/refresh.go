@@ -32,19 +32,22 @@ func (h *Handler) refreshToken(ctx context.Context, req Request) (*Response, err
 		h.refreshOutcome(c.ID, refresh.OutcomeRefused)
 		return nil, err
 	}
-	var (
+	// What check found, in one variable: check escapes to the lifecycle,
+	// so each variable it writes is a heap allocation of its own.
+	var got struct {
 		user    *config.User
 		scopes  []string
 		tgt     target
-		refused = refresh.OutcomeRefused // why check refused, when it did
-	)
+		refused refresh.Outcome // why check refused, when it did
+	}
+	got.refused = refresh.OutcomeRefused
 	// check runs before anything changes, a retry within the grace window
 	// included. With the client's part of RefreshStanding asked above, what
 	// is left of it (and of what introspection asks) is the user.
 	check := func(g store.Grant) error {
 		u, err := ActiveUser(h.Users, g.Subject)
 		if err != nil {
-			refused = refresh.OutcomeUserDisabled
+			got.refused = refresh.OutcomeUserDisabled
 			return standingError(err, "refresh token")
 		}
 		// RFC 6749 §6: the scope may be narrowed for the new access token.
@@ -65,7 +68,7 @@ func (h *Handler) refreshToken(ctx context.Context, req Request) (*Response, err
 		if err != nil {
 			return err
 		}
-		user, scopes, tgt = u, s, target{resource: res, scopes: ts}
+		got.user, got.scopes, got.tgt = u, s, target{resource: res, scopes: ts}
 		return nil
 	}
 	iss, err := h.Refresh.Refresh(ctx, req.RefreshToken, c.ID, req.proof(), refresh.PolicyFor(c), check)
@@ -74,7 +77,7 @@ func (h *Handler) refreshToken(ctx context.Context, req Request) (*Response, err
 		// Refresh returns check's refusal as is: an *oautherr.Error, where
 		// a store failure is a wrapped error.
 		if _, ok := err.(*oautherr.Error); ok && o == refresh.OutcomeError {
-			o = refused
+			o = got.refused
 		}
 		h.Observe.RefreshOutcome(c.ID, o)
 	}
@@ -83,9 +86,9 @@ func (h *Handler) refreshToken(ctx context.Context, req Request) (*Response, err
 	}
 	g := iss.Grant
 	return h.respond(ctx, issue{
-		client: c, grantType: TypeRefreshToken, subject: g.Subject, user: user, scopes: scopes,
+		client: c, grantType: TypeRefreshToken, subject: g.Subject, user: got.user, scopes: got.scopes,
 		// OIDC Core §12.2: the original auth_time, no nonce.
-		authTime: g.AuthTime, sessionID: g.SessionID, amr: g.AMR, target: tgt,
+		authTime: g.AuthTime, sessionID: g.SessionID, amr: g.AMR, target: got.tgt,
 		// A proof binds the new access token, whether or not the grant is bound.
 		proof: req.proof(),
 	}, &iss)
