@@ -44,6 +44,8 @@ type App struct {
 	now    func() time.Time
 	certs  *certreload.Reloader // nil without tls
 	sweep  sweepPlan
+	// operate: the metrics and the admin listener (admin.go).
+	operate *operate
 }
 
 // Options tune Open; the zero value is what production uses.
@@ -89,6 +91,12 @@ func Open(ctx context.Context, cfg *config.Config, o Options) (*App, error) {
 		return nil, err
 	}
 	a := &App{Config: cfg, Store: st, Keys: ks, Log: o.Log, NodeID: o.NodeID, now: o.Now, sweep: newSweepPlan(o.SweepEvery, o.KeyReloadEvery)}
+	// hot: st with the hot paths' round trips timed, for the metrics.
+	var hot store.Store
+	if a.operate, hot, err = openOperate(cfg, st, o); err != nil {
+		st.Close()
+		return nil, err
+	}
 	if cfg.TLS.Enabled() {
 		// Loaded now, so a bad pair stops the start before anything listens.
 		if a.certs, err = certreload.New(cfg.TLS.CertFile, cfg.TLS.KeyFile, certreload.Options{Now: o.Now, Log: o.Log}); err != nil {
@@ -98,9 +106,11 @@ func Open(ctx context.Context, cfg *config.Config, o Options) (*App, error) {
 	}
 	a.Minter = mint.NewMinter(ks, cfg.Issuer)
 	audit := o.Log.With(slog.Bool("audit", true))
-	a.Refresh = refresh.New(st, mint.NewRefreshKeys(sys), o.Now, audit)
+	a.Refresh = refresh.New(hot, mint.NewRefreshKeys(sys), o.Now, audit)
+	a.Refresh.SetObserver(a.operate.metrics)
 	issuer := strings.TrimSuffix(cfg.Issuer, "/")
-	a.Notify = notify.New(notify.Options{Issuer: issuer, Clients: cfg, Signers: ks, Now: o.Now, Log: audit})
+	a.Notify = notify.New(notify.Options{Issuer: issuer, Clients: cfg, Signers: ks, Now: o.Now, Log: audit,
+		Observe: a.operate.metrics.NotifyOutcome})
 	a.Refresh.SetNotifier(a.Notify)
 	pages, err := web.NewRenderer()
 	if err != nil {
@@ -115,15 +125,15 @@ func Open(ctx context.Context, cfg *config.Config, o Options) (*App, error) {
 	a.Server, err = oauth.New(oauth.Deps{
 		Config: cfg,
 		Auth: &clientauth.Authenticator{
-			Clients: cfg, JTI: st, Issuer: issuer, Now: o.Now,
+			Clients: cfg, JTI: hot, Issuer: issuer, Now: o.Now,
 			MaxLifetime: cfg.ClientAssertion.MaxLifetime,
 		},
 		Grants: &grant.Handler{
-			Users: cfg, Passwords: passwords, Refresh: a.Refresh, Minter: a.Minter, Codes: st, Now: o.Now,
-			Audience: oauth.AccessTokenAudience(issuer), Log: audit,
+			Users: cfg, Passwords: passwords, Refresh: a.Refresh, Minter: a.Minter, Codes: hot, Now: o.Now,
+			Audience: oauth.AccessTokenAudience(issuer), Log: audit, Observe: a.operate.metrics,
 		},
 		Refresh: a.Refresh, Minter: a.Minter, Keys: ks, Store: st, Pages: pages,
-		DPoP: newDPoP(cfg, st, sys, o.Now),
+		DPoP: newDPoP(cfg, hot, sys, o.Now),
 		CSRF: &web.CSRF{Key: derive(sys, "tollgate/csrf/v1"), Secure: strings.HasPrefix(issuer, "https://"), Path: cookiePath(issuer)},
 		Now:  o.Now, Log: o.Log,
 		Logout: a.Notify,
@@ -135,8 +145,9 @@ func Open(ctx context.Context, cfg *config.Config, o Options) (*App, error) {
 	return a, nil
 }
 
-// Handler is the HTTP handler of the server.
-func (a *App) Handler() http.Handler { return a.Server.Handler() }
+// Handler is the HTTP handler of the server, each request timed by its
+// route pattern (metrics.Instrument).
+func (a *App) Handler() http.Handler { return a.operate.metrics.Instrument(a.Server.Handler()) }
 
 // Serve answers HTTP on l (HTTPS when tls is configured) until ctx ends,
 // then shuts down gracefully. Meanwhile it runs the janitor (janitor.go:
@@ -157,6 +168,15 @@ func (a *App) Serve(ctx context.Context, l net.Listener) error {
 	}
 	if a.certs != nil {
 		srv.TLSConfig = a.certs.TLSConfig()
+	}
+	al, err := a.listenAdmin() // admin.go; nil when it is off
+	if err != nil {
+		return err
+	}
+	if al != nil {
+		adminDone := make(chan struct{})
+		go func() { _ = a.operate.admin.Serve(ctx, al); close(adminDone) }()
+		defer func() { <-adminDone }()
 	}
 	go a.runJanitor(ctx)
 	go a.Keys.Run(ctx, a.sweep.keysEvery)

@@ -42,6 +42,9 @@ type Config struct {
 	TLS            TLS      `yaml:"tls"`
 	TrustedProxies []string `yaml:"trusted_proxies"` // IPs or CIDR prefixes
 
+	// Admin is the admin listener: /metrics, later the admin API (admin.go).
+	Admin Admin `yaml:"admin"`
+
 	// Resources are the protected resources (APIs) clients may name with
 	// the resource parameter (RFC 8707); see resource.go.
 	Resources []Resource `yaml:"resources"`

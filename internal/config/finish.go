@@ -131,6 +131,7 @@ func Default() *Config {
 		Keys:              Keys{JWKSMaxAge: DefaultJWKSMaxAge, ClockSkew: DefaultKeysClockSkew},
 		ClientAssertion:   ClientAssertion{MaxLifetime: DefaultClientAssertionMaxLifetime},
 		RequestObject:     RequestObject{MaxLifetime: DefaultRequestObjectMaxLifetime},
+		Admin:             Admin{Listen: DefaultAdminListen},
 		explicitDurations: true,
 	}
 }

@@ -58,6 +58,7 @@ func (c *Config) resolvePaths(dir string) {
 	c.StorageOptions.PasswordFile = in(c.StorageOptions.PasswordFile)
 	c.TLS.CertFile = in(c.TLS.CertFile)
 	c.TLS.KeyFile = in(c.TLS.KeyFile)
+	c.Admin.TokenFile = in(c.Admin.TokenFile)
 }
 
 // Parse is Load without the file: it decodes data strictly and calls Finish.

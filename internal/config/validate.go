@@ -77,6 +77,7 @@ func (c *Config) validate(ck *checker) {
 	c.checkDPoP(ck)
 	c.checkKeys(ck)   // keys.go
 	c.checkSigned(ck) // signed.go
+	c.checkAdmin(ck)  // admin.go
 }
 
 func clientPath(i int, id string) string {

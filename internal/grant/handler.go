@@ -81,6 +81,8 @@ type Handler struct {
 	Now       func() time.Time
 	Audience  []string // aud of access tokens (RFC 9068 §3)
 	Log       *slog.Logger
+	// Observe hears what the token endpoint decided (observe.go); nil: nobody.
+	Observe Observer
 }
 
 // Users finds local users.
@@ -103,14 +105,22 @@ func (h *Handler) Exchange(ctx context.Context, req Request) (*Response, error) 
 	if !c.HasGrant(req.GrantType) {
 		return nil, oautherr.New(oautherr.UnauthorizedClient, "client %q is not allowed the %s grant", c.ID, req.GrantType)
 	}
+	var (
+		resp *Response
+		err  error
+	)
 	switch req.GrantType {
 	case TypePassword:
-		return h.password(ctx, req)
+		resp, err = h.password(ctx, req)
 	case TypeClientCredentials:
-		return h.clientCredentials(ctx, req)
+		resp, err = h.clientCredentials(ctx, req)
 	case TypeRefreshToken:
-		return h.refreshToken(ctx, req)
+		resp, err = h.refreshToken(ctx, req)
 	default:
-		return h.authorizationCode(ctx, req)
+		resp, err = h.authorizationCode(ctx, req)
 	}
+	if err == nil && h.Observe != nil {
+		h.Observe.TokenIssued(req.GrantType, c.ID)
+	}
+	return resp, err
 }

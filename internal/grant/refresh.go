@@ -22,25 +22,32 @@ func (h *Handler) refreshToken(ctx context.Context, req Request) (*Response, err
 	// Asked before the token is looked at, so the answer names the client's
 	// configuration, not the token.
 	if MayRefresh(c) != nil {
+		h.refreshOutcome(c.ID, refresh.OutcomeClientNotAllowed)
 		return nil, oautherr.New(oautherr.UnauthorizedClient, "client %q is not configured for refresh tokens (allow_offline_access)", c.ID)
 	}
 	// RFC 8707 §2.2: the resource is checked against the client here, and
 	// against the grant in check, before the token is rotated.
 	res, err := pickResource(c, req.Resources)
 	if err != nil {
+		h.refreshOutcome(c.ID, refresh.OutcomeRefused)
 		return nil, err
 	}
-	var (
-		user   *config.User
-		scopes []string
-		tgt    target
-	)
+	// What check found, in one variable: check escapes to the lifecycle,
+	// so each variable it writes is a heap allocation of its own.
+	var got struct {
+		user    *config.User
+		scopes  []string
+		tgt     target
+		refused refresh.Outcome // why check refused, when it did
+	}
+	got.refused = refresh.OutcomeRefused
 	// check runs before anything changes, a retry within the grace window
 	// included. With the client's part of RefreshStanding asked above, what
 	// is left of it (and of what introspection asks) is the user.
 	check := func(g store.Grant) error {
 		u, err := ActiveUser(h.Users, g.Subject)
 		if err != nil {
+			got.refused = refresh.OutcomeUserDisabled
 			return standingError(err, "refresh token")
 		}
 		// RFC 6749 §6: the scope may be narrowed for the new access token.
@@ -61,18 +68,27 @@ func (h *Handler) refreshToken(ctx context.Context, req Request) (*Response, err
 		if err != nil {
 			return err
 		}
-		user, scopes, tgt = u, s, target{resource: res, scopes: ts}
+		got.user, got.scopes, got.tgt = u, s, target{resource: res, scopes: ts}
 		return nil
 	}
 	iss, err := h.Refresh.Refresh(ctx, req.RefreshToken, c.ID, req.proof(), refresh.PolicyFor(c), check)
+	if h.Observe != nil {
+		o := refresh.OutcomeOf(iss, err)
+		// Refresh returns check's refusal as is: an *oautherr.Error, where
+		// a store failure is a wrapped error.
+		if _, ok := err.(*oautherr.Error); ok && o == refresh.OutcomeError {
+			o = got.refused
+		}
+		h.Observe.RefreshOutcome(c.ID, o)
+	}
 	if err != nil {
 		return nil, RefreshError(err)
 	}
 	g := iss.Grant
 	return h.respond(ctx, issue{
-		client: c, grantType: TypeRefreshToken, subject: g.Subject, user: user, scopes: scopes,
+		client: c, grantType: TypeRefreshToken, subject: g.Subject, user: got.user, scopes: got.scopes,
 		// OIDC Core §12.2: the original auth_time, no nonce.
-		authTime: g.AuthTime, sessionID: g.SessionID, amr: g.AMR, target: tgt,
+		authTime: g.AuthTime, sessionID: g.SessionID, amr: g.AMR, target: got.tgt,
 		// A proof binds the new access token, whether or not the grant is bound.
 		proof: req.proof(),
 	}, &iss)

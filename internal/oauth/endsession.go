@@ -11,6 +11,7 @@ import (
 	"github.com/tollgate-oidc/tollgate/internal/config"
 	"github.com/tollgate-oidc/tollgate/internal/mint"
 	"github.com/tollgate-oidc/tollgate/internal/oautherr"
+	"github.com/tollgate-oidc/tollgate/internal/refresh"
 	"github.com/tollgate-oidc/tollgate/internal/store"
 	"github.com/tollgate-oidc/tollgate/internal/web"
 )
@@ -137,7 +138,7 @@ func (s *Server) signOut(w http.ResponseWriter, r *http.Request, sess *store.Ses
 		cl := &s.Config.Clients[i]
 		inSession := hint != nil && hint.ClientID == cl.ID
 		if cl.RevokeOnLogout {
-			n, err := s.Refresh.RevokeMatching(ctx, store.GrantFilter{ClientID: cl.ID, SessionID: sess.SID})
+			n, err := s.Refresh.RevokeMatchingBy(ctx, store.GrantFilter{ClientID: cl.ID, SessionID: sess.SID}, refresh.ByLogout)
 			if err != nil {
 				return err
 			}

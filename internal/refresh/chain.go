@@ -128,7 +128,7 @@ func (s *Service) rowGone(ctx context.Context, pt presentation, clientID string,
 	case newest < 0:
 		// Every token of the grant expired unused and was swept: the
 		// chain ended, and nobody holds a live token to protect.
-		return Issued{}, ErrExpired
+		return Issued{}, errExpiredIdle
 	case gen >= newest:
 		// Not a generation this chain has passed. This server minted it,
 		// so the store has lost rotations: it was restored from a backup.
@@ -181,6 +181,11 @@ func (s *Service) revokeFor(ctx context.Context, g store.Grant, generation int, 
 		return fmt.Errorf("refresh: revoke grant (%s): %w", sig, err)
 	}
 	if revoked {
+		if sig.Theft() {
+			s.revoked(ByTheft, 1)
+		} else {
+			s.revoked(ByReuse, 1)
+		}
 		attrs := append([]slog.Attr{
 			slog.String("event", event),
 			slog.String("signal", string(sig)),

@@ -2,6 +2,7 @@ package refresh
 
 import (
 	"errors"
+	"fmt"
 	"time"
 
 	"github.com/tollgate-oidc/tollgate/internal/config"
@@ -18,6 +19,12 @@ var (
 	// ErrStolen: a consumed token came back within the grace window
 	// without proof of the key its holder proved (signal.go keySignal).
 	ErrStolen = errors.New("refresh token was presented again without its holder's key; its grant is now revoked")
+
+	// The two expiries, each an ErrExpired (errors.Is), told apart for the
+	// metrics (OutcomeOf): the token unused past its idle lifetime, or its
+	// grant past its absolute one.
+	errExpiredIdle = fmt.Errorf("%w (unused for longer than its idle lifetime)", ErrExpired)
+	errExpiredMax  = fmt.Errorf("%w (its grant is past its absolute lifetime)", ErrExpired)
 )
 
 // IsRejection reports whether err says a token is not usable (one of the

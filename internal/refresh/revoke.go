@@ -41,7 +41,7 @@ func (s *Service) Revoke(ctx context.Context, presented, clientID string) (bool,
 	if g.ClientID != clientID {
 		return false, nil
 	}
-	return s.RevokeGrant(ctx, g.ID, "client")
+	return s.RevokeGrant(ctx, g.ID, ByClient)
 }
 
 // RevokeGrant revokes one grant by id; by names who asked (client, operator).
@@ -54,6 +54,7 @@ func (s *Service) RevokeGrant(ctx context.Context, grantID, by string) (bool, er
 		return false, fmt.Errorf("refresh: revoke grant: %w", err)
 	}
 	if ok {
+		s.revoked(by, 1)
 		s.audit.LogAttrs(ctx, slog.LevelInfo, "grant revoked",
 			slog.String("event", "grant_revoked"), slog.String("grant_id", grantID), slog.String("by", by))
 	}
@@ -77,6 +78,7 @@ func (s *Service) RevokeReplayed(ctx context.Context, grantID, clientID, subject
 		return out, fmt.Errorf("refresh: revoke replayed grant: %w", err)
 	}
 	if out != store.AlreadyRevoked {
+		s.revoked(ByCodeReuse, 1)
 		s.audit.LogAttrs(ctx, slog.LevelInfo, "grant revoked",
 			slog.String("event", "grant_revoked"), slog.String("grant_id", grantID), slog.String("by", "code_reuse"),
 			slog.String("outcome", out.String()))
@@ -85,18 +87,26 @@ func (s *Service) RevokeReplayed(ctx context.Context, grantID, clientID, subject
 }
 
 // RevokeMatching revokes every live grant of a client or subject (and
-// session), for an operator stopping a compromised client or user at once,
-// or a sign-out with revoke_on_logout. It returns how many.
+// session), for an operator stopping a compromised client or user at once.
+// It returns how many.
 func (s *Service) RevokeMatching(ctx context.Context, f store.GrantFilter) (int, error) {
+	return s.RevokeMatchingBy(ctx, f, ByOperator)
+}
+
+// RevokeMatchingBy is RevokeMatching on behalf of by (ByOperator, ByLogout
+// for a sign-out with revoke_on_logout).
+func (s *Service) RevokeMatchingBy(ctx context.Context, f store.GrantFilter, by string) (int, error) {
 	if f.ClientID == "" && f.Subject == "" {
 		return 0, errors.New("refresh: a client id or a subject is required")
 	}
 	n, err := s.store.RevokeGrants(ctx, f, s.now())
 	if err != nil {
+		s.revoked(by, n) // those revoked before the failure stay revoked
 		return 0, fmt.Errorf("refresh: revoke grants: %w", err)
 	}
+	s.revoked(by, n)
 	s.audit.LogAttrs(ctx, slog.LevelInfo, "grants revoked",
-		slog.String("event", "grants_revoked"), slog.String("client_id", f.ClientID),
+		slog.String("event", "grants_revoked"), slog.String("by", by), slog.String("client_id", f.ClientID),
 		slog.String("subject", f.Subject), slog.String("session_id", f.SessionID), slog.Int("count", n))
 	return n, nil
 }

@@ -33,6 +33,9 @@ type Service struct {
 	// notifier hears of grants revoked for theft or reuse (SetNotifier);
 	// nil: nobody is told but the audit log.
 	notifier Notifier
+	// observer hears of every revocation committed (SetObserver,
+	// observe.go); nil: nobody.
+	observer Observer
 }
 
 // New returns a lifecycle service. keys (mint.NewRefreshKeys of the system
@@ -131,7 +134,7 @@ func (s *Service) Refresh(ctx context.Context, presented, clientID string, proof
 		return s.retry(ctx, pt, tok, g, proof, p, now, check, false)
 	}
 	if !now.Before(tok.ExpiresAt) {
-		return Issued{}, ErrExpired
+		return Issued{}, errExpiredIdle
 	}
 	if err := s.bound(ctx, g, proof); err != nil {
 		return Issued{}, err
@@ -270,7 +273,7 @@ func live(g store.Grant, now time.Time) error {
 		return ErrRevoked
 	}
 	if !now.Before(g.ExpiresAt) {
-		return ErrExpired
+		return errExpiredMax
 	}
 	return nil
 }

@@ -316,6 +316,12 @@ type Store interface {
 	// never correctness.
 	TakeLease(ctx context.Context, name, holder string, now time.Time, ttl time.Duration) (bool, error)
 
+	// CountLiveGrants returns how many grants are live at now: not revoked
+	// (a tombstone is revoked) and not past their absolute expiry. It is
+	// the live-grants gauge of /metrics, read on scrape (and cached there),
+	// so it is one counting statement, never a row walk in Go.
+	CountLiveGrants(ctx context.Context, now time.Time) (int, error)
+
 	// Ping reports whether the store answers (readiness checks).
 	Ping(ctx context.Context) error
 

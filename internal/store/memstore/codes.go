@@ -176,3 +176,18 @@ func (s *Store) TakeLease(ctx context.Context, name, holder string, now time.Tim
 
 // Ping implements store.Store; memory always answers.
 func (s *Store) Ping(ctx context.Context) error { return ctx.Err() }
+
+// CountLiveGrants implements store.Store.
+func (s *Store) CountLiveGrants(ctx context.Context, now time.Time) (int, error) {
+	if err := s.lock(ctx, "count live grants"); err != nil {
+		return 0, err
+	}
+	defer s.mu.Unlock()
+	n := 0
+	for _, g := range s.grants {
+		if !g.Revoked() && now.Before(g.ExpiresAt) {
+			n++
+		}
+	}
+	return n, nil
+}

@@ -156,3 +156,13 @@ func (db *DB) Close() error {
 	db.pool.Close()
 	return nil
 }
+
+// CountLiveGrants implements store.Store: one count(*) under the pool's
+// statement timeout and retries. The metrics cache its answer.
+func (db *DB) CountLiveGrants(ctx context.Context, now time.Time) (int, error) {
+	var n int
+	err := db.do(ctx, "count live grants", func(ctx context.Context) error {
+		return db.pool.QueryRow(ctx, `SELECT count(*) FROM grants WHERE revoked_at IS NULL AND expires_at > $1`, now).Scan(&n)
+	})
+	return n, err
+}

@@ -57,6 +57,7 @@ func RunBackend(t *testing.T, b Backend) {
 		{"RevokeGrant", testRevokeGrant},
 		{"RevokeGrants", testRevokeGrants},
 		{"RevokeGrantsMany", testRevokeGrantsMany},
+		{"CountLiveGrants", testCountLiveGrants},
 		{"AuthCode", testAuthCode},
 		{"AuthCodeConcurrent", testAuthCodeConcurrent},
 		{"AuthCodeRead", testAuthCodeRead},
