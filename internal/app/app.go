@@ -137,6 +137,7 @@ func Open(ctx context.Context, cfg *config.Config, o Options) (*App, error) {
 		CSRF: &web.CSRF{Key: derive(sys, "tollgate/csrf/v1"), Secure: strings.HasPrefix(issuer, "https://"), Path: cookiePath(issuer)},
 		Now:  o.Now, Log: o.Log,
 		Logout: a.Notify,
+		Around: a.operate.metrics.Instrument,
 	})
 	if err != nil {
 		st.Close()
@@ -146,8 +147,8 @@ func Open(ctx context.Context, cfg *config.Config, o Options) (*App, error) {
 }
 
 // Handler is the HTTP handler of the server, each request timed by its
-// route pattern (metrics.Instrument).
-func (a *App) Handler() http.Handler { return a.operate.metrics.Instrument(a.Server.Handler()) }
+// route pattern (metrics.Instrument, around the router: oauth.Deps.Around).
+func (a *App) Handler() http.Handler { return a.Server.Handler() }
 
 // Serve answers HTTP on l (HTTPS when tls is configured) until ctx ends,
 // then shuts down gracefully. Meanwhile it runs the janitor (janitor.go:

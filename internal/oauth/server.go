@@ -78,6 +78,13 @@ type Deps struct {
 	// Logout sends back-channel logout tokens when a session ends
 	// (endsession.go; notify.Notifier); nil sends none.
 	Logout SessionNotifier
+
+	// Around wraps the router itself (metrics.Instrument: latency by route
+	// pattern). It sits inside the access log, whose request carries the
+	// request id in a new context: only a wrapper that holds the very
+	// request the router serves can read the pattern the router set on
+	// it (http.Request.Pattern). nil: nothing.
+	Around func(http.Handler) http.Handler
 }
 
 // Server is the HTTP edge of Tollgate.
@@ -157,7 +164,11 @@ func (s *Server) Handler() http.Handler {
 		mux.HandleFunc(base+PathHealth, s.healthz)
 		mux.HandleFunc(base+PathReady, s.readyz)
 	}
-	return s.access.Wrap(s.edge(mux))
+	var h http.Handler = mux
+	if s.Around != nil {
+		h = s.Around(h)
+	}
+	return s.access.Wrap(s.edge(h))
 }
 
 // isProbe: a probe's access line is logged at debug, not info; a load
