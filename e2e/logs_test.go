@@ -151,3 +151,31 @@ func splitText(line string) []string {
 	}
 	return append(out, cur.String())
 }
+
+// The browser's authorization request names its client in its access
+// line, as the back-channel endpoints do, once the client is known; an
+// unknown one is not written there as if it were.
+func TestAuthorizeAccessLineNamesTheClient(t *testing.T) {
+	e := startWith(t, func(c *config.Config) { c.LogFormat = "json" })
+	_, challenge := pkce()
+	q := url.Values{"client_id": {"app"}, "response_type": {"code"}, "redirect_uri": {"https://app.example/cb"},
+		"scope": {"openid"}, "state": {"s"}, "code_challenge": {challenge}, "code_challenge_method": {"S256"}}
+	known := e.browser().do("GET", "/connect/authorize?"+q.Encode(), nil)
+	q.Set("client_id", "nobody")
+	unknown := e.browser().do("GET", "/connect/authorize?"+q.Encode(), nil)
+	for _, c := range []struct {
+		p      page
+		client string
+	}{{known, "app"}, {unknown, ""}} {
+		id := c.p.Header.Get("X-Request-Id")
+		var access map[string]string
+		for _, l := range logLines(t, "json", e.logs.String()) {
+			if l["request_id"] == id && l["msg"] == "request" {
+				access = l
+			}
+		}
+		if id == "" || access == nil || access["path"] != "/connect/authorize" || access["client_id"] != c.client {
+			t.Errorf("authorize (%d) access line %v, want client_id %q", c.p.Status, access, c.client)
+		}
+	}
+}

@@ -15,6 +15,7 @@ import (
 	"github.com/tollgate-oidc/tollgate/internal/grant"
 	"github.com/tollgate-oidc/tollgate/internal/mint"
 	"github.com/tollgate-oidc/tollgate/internal/oautherr"
+	"github.com/tollgate-oidc/tollgate/internal/reqlog"
 	"github.com/tollgate-oidc/tollgate/internal/store"
 	"github.com/tollgate-oidc/tollgate/internal/web"
 )
@@ -55,6 +56,7 @@ func (s *Server) authorizeEndpoint(w http.ResponseWriter, r *http.Request) error
 	if perr != nil {
 		return s.pageError(w, r, params.Get("ui_locales"), perr)
 	}
+	reqlog.SetClient(ctx, c.ID) // a registered client, for the access and error lines
 	req, err := authorize.Validate(params, c, redirectURI, pushed)
 	if err != nil {
 		return s.redirectError(w, r, req, err)
