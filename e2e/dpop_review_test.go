@@ -36,6 +36,19 @@ func TestUserinfoDPoPChallenges(t *testing.T) {
 		t.Fatalf("userinfo with the nonce: %d %s", res.Status, res.Raw)
 	}
 
+	// A bound token without openid: 403 insufficient_scope, challenged in
+	// the DPoP scheme the client used (RFC 9449 §7.1, RFC 6750 §3.1).
+	noOpenID := passwordForm()
+	noOpenID.Set("scope", "profile")
+	r2 := k.token(noOpenID, k.proof("POST", e.tokenURL(), ""))
+	wantBound(t, e, r2, k)
+	at2 := r2.str("access_token")
+	res = e.userinfoWith("DPoP", at2, k.proof("GET", ui, at2))
+	if res.Status != 403 || !strings.HasPrefix(res.Header.Get("WWW-Authenticate"), "DPoP ") ||
+		!strings.Contains(res.Header.Get("WWW-Authenticate"), `error="insufficient_scope"`) {
+		t.Fatalf("bound token without openid: %d %q", res.Status, res.Header.Get("WWW-Authenticate"))
+	}
+
 	// An unknown token in the DPoP scheme: a DPoP challenge, invalid_token.
 	res = e.userinfoWith("DPoP", at+"x", k.proof("GET", ui, at+"x"))
 	if res.Status != 401 || !strings.HasPrefix(res.Header.Get("WWW-Authenticate"), "DPoP ") ||

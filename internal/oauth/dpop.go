@@ -140,7 +140,18 @@ func (s *Server) dpopChallenge(w http.ResponseWriter, err error) error {
 	}
 	out := *e
 	out.Status = http.StatusUnauthorized
+	return s.dpopChallengeAs(w, &out)
+}
+
+// dpopChallengeAs challenges in the DPoP scheme with err's own status: a
+// refusal that is not about the token or the proof (insufficient_scope,
+// 403) still speaks the scheme the client used (RFC 9449 §7.1).
+func (s *Server) dpopChallengeAs(w http.ResponseWriter, err error) error {
+	e := oautherr.As(err)
+	if e.Status >= 500 {
+		return err
+	}
 	w.Header().Set("WWW-Authenticate", fmt.Sprintf(`DPoP algs=%q, error=%q, error_description=%q`,
-		strings.Join(s.Config.DPoP.SigningAlgs, " "), out.Code, strings.ReplaceAll(out.Description, `"`, "'")))
-	return &out
+		strings.Join(s.Config.DPoP.SigningAlgs, " "), e.Code, strings.ReplaceAll(e.Description, `"`, "'")))
+	return err
 }

@@ -32,12 +32,20 @@ func (s *Server) userinfo(w http.ResponseWriter, r *http.Request) error {
 	if err := s.tokenBinding(w, r, tok, asDPoP, c); err != nil {
 		return err
 	}
+	// Past the token's own checks, a refusal is still challenged in the
+	// scheme the client used (bearerProtected adds Bearer's).
+	refuse := func(err error) error {
+		if asDPoP {
+			return s.dpopChallengeAs(w, err)
+		}
+		return err
+	}
 	if !slices.Contains(c.Scopes, grant.ScopeOpenID) {
-		return oautherr.New(oautherr.InsufficientScope, "the access token was not granted the openid scope")
+		return refuse(oautherr.New(oautherr.InsufficientScope, "the access token was not granted the openid scope"))
 	}
 	u, err := grant.AccessStanding(s.registered(c.ClientID), s.Config, c.Subject)
 	if err != nil || u == nil {
-		return oautherr.New(oautherr.InvalidToken, "the user or the client of this access token no longer exists or is disabled")
+		return refuse(oautherr.New(oautherr.InvalidToken, "the user or the client of this access token no longer exists or is disabled"))
 	}
 	claims := grant.UserClaims(u, c.Scopes)
 	claims["sub"] = u.Subject
