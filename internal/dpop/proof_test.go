@@ -318,5 +318,6 @@ func TestOtherAlgorithms(t *testing.T) {
 	hdr, _ := json.Marshal(map[string]any{"typ": "dpop+jwt", "alg": "RS256",
 		"jwk": map[string]string{"kty": "RSA", "n": enc(n), "e": "AQAB"}})
 	_, err = f.verify(enc(hdr)+"."+enc(cb)+"."+enc(make([]byte, 9000/8)), post())
-	wantCode(t, err, InvalidProof, "")
+	// Refused when the JWS is parsed, not when the signature is checked.
+	wantCode(t, err, InvalidProof, "not a well-formed JWS")
 }
