@@ -200,11 +200,10 @@ func (v *Verifier) Verify(ctx context.Context, proof string, c Check) (Proof, er
 	if err := v.nonce(cl.Nonce); err != nil {
 		return Proof{}, err
 	}
-	tp, err := jwk.Thumbprint(crypto.SHA256)
+	jkt, err := Thumbprint(jwk)
 	if err != nil {
 		return Proof{}, invalid("the DPoP proof's jwk has no thumbprint")
 	}
-	jkt := base64.RawURLEncoding.EncodeToString(tp)
 	// §11.1: a proof is accepted once. It is acceptable until iat+Window,
 	// so its id is kept that long, keyed by the key so that clients never
 	// collide.

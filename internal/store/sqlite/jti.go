@@ -3,7 +3,6 @@ package sqlite
 import (
 	"context"
 	"database/sql"
-	"errors"
 	"fmt"
 	"time"
 
@@ -41,12 +40,8 @@ func (db *DB) UseJTI(ctx context.Context, clientID, jti string, expiresAt, now t
 		return fmt.Errorf("sqlite: use jti: %w", err)
 	}
 	u := &jtiUse{ctx: ctx, args: [4]any{clientID, jti, micros(expiresAt), micros(now)}, done: make(chan error, 1)}
-	select {
-	case db.jtis <- u:
-	case <-ctx.Done():
-		return fmt.Errorf("sqlite: use jti: %w", ctx.Err())
-	case <-db.closing:
-		return errors.New("sqlite: use jti: store closed")
+	if err := handOff(ctx, db, db.jtis, u); err != nil {
+		return fmt.Errorf("sqlite: use jti: %w", err)
 	}
 	// Once handed over, wait for the outcome, as a rotation does: the id
 	// may be committed even if ctx ends meanwhile.

@@ -46,12 +46,8 @@ func (db *DB) RefreshToken(ctx context.Context, hash string) (store.RefreshToken
 		return store.RefreshToken{}, store.Grant{}, fmt.Errorf("sqlite: refresh token: %w", err)
 	}
 	l := &lookup{ctx: ctx, hash: hash, done: make(chan struct{})}
-	select {
-	case db.lookups <- l:
-	case <-ctx.Done():
-		return store.RefreshToken{}, store.Grant{}, fmt.Errorf("sqlite: refresh token: %w", ctx.Err())
-	case <-db.closing:
-		return store.RefreshToken{}, store.Grant{}, errors.New("sqlite: refresh token: store closed")
+	if err := handOff(ctx, db, db.lookups, l); err != nil {
+		return store.RefreshToken{}, store.Grant{}, fmt.Errorf("sqlite: refresh token: %w", err)
 	}
 	// A lookup writes nothing, so a caller whose context ends may leave
 	// without its answer; the rotator never waits on it.
