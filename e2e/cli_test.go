@@ -26,6 +26,7 @@ var verbFlags = map[string][]string{
 	"secret":        nil,
 	"hash-password": nil,
 	"version":       nil,
+	"keys":          nil, // its subcommands' flags: TestCLIKeysSubcommands
 }
 
 var flagLine = regexp.MustCompile(`(?m)^  -([a-z-]+)`)
@@ -84,6 +85,11 @@ func TestCLIUsageMistakesExit2(t *testing.T) {
 		{[]string{"revoke", "--config", "x.yaml"}, "say what to revoke"},
 		{[]string{"secret", "extra"}, `unexpected argument "extra"`},
 		{[]string{"version", "--short"}, "-short"},
+		{[]string{"keys"}, "say list or rotate (run 'tollgate keys -h'"},
+		{[]string{"keys", "purge"}, `unknown keys command "purge"`},
+		{[]string{"keys", "list"}, "say which configuration: --config"},
+		{[]string{"keys", "rotate", "--alg", "HS256", "--config", "x.yaml"}, `--alg "HS256"`},
+		{[]string{"keys", "list", "--jsn"}, "-jsn (run 'tollgate keys list -h' for its flags)"},
 	} {
 		r := runTollgate(t, "", tc.args...)
 		if r.code != 2 || r.stdout != "" || !strings.Contains(r.stderr, tc.want) {
@@ -91,6 +97,22 @@ func TestCLIUsageMistakesExit2(t *testing.T) {
 		}
 		if tc.args != nil && strings.Count(strings.TrimSpace(r.stderr), "\n") != 0 {
 			t.Errorf("tollgate %v: want one line, got %q", tc.args, r.stderr)
+		}
+	}
+}
+
+// TestCLIKeysSubcommands: each keys subcommand's -h exits 0 and lists its
+// own flags and no other, as every verb's does.
+func TestCLIKeysSubcommands(t *testing.T) {
+	for sub, want := range map[string][]string{"list": {"config", "json"}, "rotate": {"alg", "config"}} {
+		r := runTollgate(t, "", "keys", sub, "-h")
+		var got []string
+		for _, m := range flagLine.FindAllStringSubmatch(r.stdout, -1) {
+			got = append(got, m[1])
+		}
+		slices.Sort(got)
+		if r.code != 0 || r.stderr != "" || !strings.HasPrefix(r.stdout, "usage: tollgate keys "+sub) || !slices.Equal(got, want) {
+			t.Errorf("tollgate keys %s -h: exit %d, flags %v, stdout %q, stderr %q; want 0 and %v", sub, r.code, got, r.stdout, r.stderr, want)
 		}
 	}
 }
