@@ -16,6 +16,7 @@ import (
 
 	"github.com/tollgate-oidc/tollgate/internal/app"
 	"github.com/tollgate-oidc/tollgate/internal/config"
+	"github.com/tollgate-oidc/tollgate/internal/store"
 	"github.com/tollgate-oidc/tollgate/internal/store/postgres/pgtest"
 )
 
@@ -209,7 +210,7 @@ func testPrefill(t *testing.T, s *server) {
 	}
 	// A chain revoked behind the tool's back has no live token: the store
 	// check counts it as a broken rule.
-	if _, err := s.app.Store.RevokeGrant(context.Background(), grantOf(after[0].token), time.Now()); err != nil {
+	if _, err := s.app.Store.RevokeGrant(context.Background(), grantOf(after[0].token), time.Now(), store.Event{}); err != nil {
 		t.Fatal(err)
 	}
 	cfg, err := config.Load(s.config)

@@ -23,7 +23,9 @@ const MinTokenLength = 32
 // credentials, RFC 6749 §4.4, its access token verified as RFC 9068 says)
 // is the next, and goes in Options.Authorizers beside it.
 type Authorizer interface {
-	Authorize(r *http.Request) bool
+	// Authorize returns who the caller is, and false when the request does
+	// not carry this authorizer's credential.
+	Authorize(r *http.Request) (Caller, bool)
 }
 
 // Token authorizes a request whose Authorization header is "Bearer
@@ -36,7 +38,14 @@ type Token struct{ sum [sha256.Size]byte }
 func NewToken(token string) *Token { return &Token{sum: sha256.Sum256([]byte(token))} }
 
 // Authorize implements Authorizer.
-func (t *Token) Authorize(r *http.Request) bool {
+func (t *Token) Authorize(r *http.Request) (Caller, bool) {
+	if !t.matches(r) {
+		return Caller{}, false
+	}
+	return Caller{Kind: CallerToken, ID: "admin-token"}, true
+}
+
+func (t *Token) matches(r *http.Request) bool {
 	h := r.Header.Get("Authorization")
 	// RFC 6750 §2.1: the scheme is case-insensitive, one space follows it.
 	const scheme = "bearer "

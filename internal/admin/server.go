@@ -58,8 +58,8 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("Cache-Control", "no-store")
 	w.Header().Set("X-Content-Type-Options", "nosniff")
 	for _, a := range s.auth {
-		if a.Authorize(r) {
-			s.mux.ServeHTTP(w, r)
+		if who, ok := a.Authorize(r); ok {
+			s.mux.ServeHTTP(w, r.WithContext(WithCaller(r.Context(), who)))
 			return
 		}
 	}

@@ -54,6 +54,13 @@ func openOperate(cfg *config.Config, st store.Store, o Options) (*operate, store
 	return op, op.metrics.Store(st), nil
 }
 
+// AdminAPI is the admin API over this node's store, services and keys:
+// what the admin listener serves, and what the command line runs in
+// process when it opens the store with --config.
+func (a *App) AdminAPI() *admin.API {
+	return &admin.API{Store: a.Store, Config: a.Config, Now: a.now, Node: a.NodeID, Log: a.Log}
+}
+
 // listenAdmin opens the admin listener, if there is one: before the main
 // listener serves, so a taken port stops the start.
 func (a *App) listenAdmin() (net.Listener, error) {

@@ -59,6 +59,10 @@ type Options struct {
 	// KeyReloadEvery is how often the signing keys are reloaded from the
 	// store (keys.ReloadEvery when 0).
 	KeyReloadEvery time.Duration
+	// ExistingStore opens the store only if it exists, and does not
+	// migrate it (OpenExistingStore): the command line's --config mode,
+	// where a mistyped path must be an error, not a new empty database.
+	ExistingStore bool
 }
 
 // Open builds the server for a finished configuration.
@@ -76,7 +80,13 @@ func Open(ctx context.Context, cfg *config.Config, o Options) (*App, error) {
 	o.Log = slog.New(reqlog.NewHandler(o.Log.Handler())).With(slog.String("node", o.NodeID))
 	// A PostgreSQL store is migrated here (postgres.Open): nodes starting
 	// together take turns under the migration lock.
-	st, err := OpenStore(ctx, cfg, StoreOptions{Log: o.Log})
+	var st store.Store
+	var err error
+	if o.ExistingStore {
+		st, err = OpenExistingStore(ctx, cfg)
+	} else {
+		st, err = OpenStore(ctx, cfg, StoreOptions{Log: o.Log})
+	}
 	if err != nil {
 		return nil, err
 	}
@@ -142,6 +152,9 @@ func Open(ctx context.Context, cfg *config.Config, o Options) (*App, error) {
 	if err != nil {
 		st.Close()
 		return nil, err
+	}
+	if a.operate.admin != nil {
+		a.AdminAPI().Register(a.operate.admin)
 	}
 	return a, nil
 }

@@ -24,7 +24,7 @@ type Store interface {
 	// SigningKeys returns every stored signing key, oldest first.
 	SigningKeys(ctx context.Context) ([]store.SigningKey, error)
 	// AddSigningKey stores a key; store.ErrConflict if the id exists.
-	AddSigningKey(ctx context.Context, k store.SigningKey) error
+	AddSigningKey(ctx context.Context, k store.SigningKey, ev store.Event) error
 }
 
 var _ Store = store.Store(nil)
@@ -116,7 +116,7 @@ func open(ctx context.Context, st Store, systemSecret []byte, now time.Time, o O
 			if err != nil {
 				return nil, err
 			}
-			err = st.AddSigningKey(ctx, row)
+			err = st.AddSigningKey(ctx, row, store.Event{})
 			if err != nil && !errors.Is(err, store.ErrConflict) {
 				return nil, fmt.Errorf("keys: storing a new %s key: %w", alg, err)
 			}

@@ -57,7 +57,7 @@ func (m *memStore) SigningKeys(ctx context.Context) ([]store.SigningKey, error) 
 	return out, nil
 }
 
-func (m *memStore) AddSigningKey(ctx context.Context, k store.SigningKey) error {
+func (m *memStore) AddSigningKey(ctx context.Context, k store.SigningKey, ev store.Event) error {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	if m.addErr != nil {

@@ -7,6 +7,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/tollgate-oidc/tollgate/internal/store"
 )
 
 // clock is a settable clock for pacing tests.
@@ -48,7 +50,7 @@ func addKey(t *testing.T, st *memStore, kid string, created time.Time) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := st.AddSigningKey(context.Background(), row); err != nil {
+	if err := st.AddSigningKey(context.Background(), row, store.Event{}); err != nil {
 		t.Fatal(err)
 	}
 }
@@ -189,7 +191,7 @@ func TestFailedReloadKeepsKeys(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := st.AddSigningKey(context.Background(), foreign); err != nil {
+	if err := st.AddSigningKey(context.Background(), foreign, store.Event{}); err != nil {
 		t.Fatal(err)
 	}
 	if err := b.Reload(context.Background()); !errors.Is(err, ErrUnseal) {

@@ -79,9 +79,9 @@ func (s *timedStore) ExtendRefreshToken(ctx context.Context, hash string, expire
 	return s.Store.ExtendRefreshToken(ctx, hash, expiresAt)
 }
 
-func (s *timedStore) CreateGrant(ctx context.Context, g store.Grant, first store.RefreshToken) error {
+func (s *timedStore) CreateGrant(ctx context.Context, g store.Grant, first store.RefreshToken, ev store.Event) error {
 	defer s.t.since(opCreateGrant, time.Now())
-	return s.Store.CreateGrant(ctx, g, first)
+	return s.Store.CreateGrant(ctx, g, first, ev)
 }
 
 func (s *timedStore) GrantChain(ctx context.Context, id string) (store.Grant, int, error) {
@@ -89,9 +89,9 @@ func (s *timedStore) GrantChain(ctx context.Context, id string) (store.Grant, in
 	return s.Store.GrantChain(ctx, id)
 }
 
-func (s *timedStore) RevokeGrant(ctx context.Context, id string, at time.Time) (bool, error) {
+func (s *timedStore) RevokeGrant(ctx context.Context, id string, at time.Time, ev store.Event) (bool, error) {
 	defer s.t.since(opRevokeGrant, time.Now())
-	return s.Store.RevokeGrant(ctx, id, at)
+	return s.Store.RevokeGrant(ctx, id, at, ev)
 }
 
 func (s *timedStore) AuthCode(ctx context.Context, hash string) (store.AuthCode, error) {

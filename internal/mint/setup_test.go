@@ -25,7 +25,7 @@ func (m *memKeys) SigningKeys(context.Context) ([]store.SigningKey, error) {
 	return append([]store.SigningKey(nil), m.rows...), nil
 }
 
-func (m *memKeys) AddSigningKey(_ context.Context, k store.SigningKey) error {
+func (m *memKeys) AddSigningKey(_ context.Context, k store.SigningKey, ev store.Event) error {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	for _, r := range m.rows {

@@ -59,11 +59,11 @@ func (f *faultStore) check(op string) error {
 // errDown is what a backend returns for a refused connection.
 var errDown = fmt.Errorf("dial tcp 127.0.0.1:5432: connect: connection refused: %w", store.ErrUnavailable)
 
-func (f *faultStore) CreateGrant(ctx context.Context, g store.Grant, first store.RefreshToken) error {
+func (f *faultStore) CreateGrant(ctx context.Context, g store.Grant, first store.RefreshToken, ev store.Event) error {
 	if err := f.check("CreateGrant"); err != nil {
 		return err
 	}
-	return f.Store.CreateGrant(ctx, g, first)
+	return f.Store.CreateGrant(ctx, g, first, store.Event{})
 }
 
 func (f *faultStore) GrantChain(ctx context.Context, id string) (store.Grant, int, error) {
@@ -94,25 +94,25 @@ func (f *faultStore) ExtendRefreshToken(ctx context.Context, hash string, exp ti
 	return f.Store.ExtendRefreshToken(ctx, hash, exp)
 }
 
-func (f *faultStore) RevokeGrant(ctx context.Context, id string, at time.Time) (bool, error) {
+func (f *faultStore) RevokeGrant(ctx context.Context, id string, at time.Time, ev store.Event) (bool, error) {
 	if err := f.check("RevokeGrant"); err != nil {
 		return false, err
 	}
-	return f.Store.RevokeGrant(ctx, id, at)
+	return f.Store.RevokeGrant(ctx, id, at, store.Event{})
 }
 
-func (f *faultStore) RevokeGrants(ctx context.Context, fl store.GrantFilter, at time.Time) (int, error) {
+func (f *faultStore) RevokeGrants(ctx context.Context, fl store.GrantFilter, at time.Time, ev store.Event) (int, error) {
 	if err := f.check("RevokeGrants"); err != nil {
 		return 0, err
 	}
-	return f.Store.RevokeGrants(ctx, fl, at)
+	return f.Store.RevokeGrants(ctx, fl, at, store.Event{})
 }
 
-func (f *faultStore) RevokeGrantOrTombstone(ctx context.Context, tomb store.Grant, at time.Time) (store.Revocation, error) {
+func (f *faultStore) RevokeGrantOrTombstone(ctx context.Context, tomb store.Grant, at time.Time, ev store.Event) (store.Revocation, error) {
 	if err := f.check("RevokeGrantOrTombstone"); err != nil {
 		return 0, err
 	}
-	return f.Store.RevokeGrantOrTombstone(ctx, tomb, at)
+	return f.Store.RevokeGrantOrTombstone(ctx, tomb, at, store.Event{})
 }
 
 func (f *faultStore) CreateAuthCode(ctx context.Context, c store.AuthCode) error {
@@ -164,11 +164,11 @@ func (f *faultStore) ConsumeAuthRequest(ctx context.Context, id string, at time.
 	return f.Store.ConsumeAuthRequest(ctx, id, at)
 }
 
-func (f *faultStore) CreateSession(ctx context.Context, s store.Session) error {
+func (f *faultStore) CreateSession(ctx context.Context, s store.Session, ev store.Event) error {
 	if err := f.check("CreateSession"); err != nil {
 		return err
 	}
-	return f.Store.CreateSession(ctx, s)
+	return f.Store.CreateSession(ctx, s, store.Event{})
 }
 
 func (f *faultStore) Session(ctx context.Context, id string) (store.Session, error) {
@@ -206,11 +206,11 @@ func (f *faultStore) SigningKeys(ctx context.Context) ([]store.SigningKey, error
 	return f.Store.SigningKeys(ctx)
 }
 
-func (f *faultStore) AddSigningKey(ctx context.Context, k store.SigningKey) error {
+func (f *faultStore) AddSigningKey(ctx context.Context, k store.SigningKey, ev store.Event) error {
 	if err := f.check("AddSigningKey"); err != nil {
 		return err
 	}
-	return f.Store.AddSigningKey(ctx, k)
+	return f.Store.AddSigningKey(ctx, k, store.Event{})
 }
 
 func (f *faultStore) DeleteExpired(ctx context.Context, before time.Time) (int, error) {

@@ -201,7 +201,7 @@ func (b *browser) signedIn(subject string, authTime time.Time) store.Session {
 	val := "cookie-" + subject + "-" + authTime.Format(time.RFC3339Nano)
 	sess := store.Session{ID: mint.HashToken(val), SID: "sid-" + val, Subject: subject, AuthTime: authTime,
 		AMR: []string{"pwd"}, CreatedAt: authTime, ExpiresAt: authTime.Add(24 * time.Hour)}
-	if err := b.f.st.CreateSession(context.Background(), sess); err != nil {
+	if err := b.f.st.CreateSession(context.Background(), sess, store.Event{}); err != nil {
 		b.f.t.Fatal(err)
 	}
 	b.cookies["tollgate_session"] = val

@@ -50,7 +50,7 @@ type Store interface {
 	CreateAuthRequest(ctx context.Context, r store.AuthRequest) error
 	AuthRequest(ctx context.Context, id string) (store.AuthRequest, error)
 	ConsumeAuthRequest(ctx context.Context, id string, at time.Time) (store.AuthRequest, error)
-	CreateSession(ctx context.Context, s store.Session) error
+	CreateSession(ctx context.Context, s store.Session, ev store.Event) error
 	Session(ctx context.Context, id string) (store.Session, error)
 	DeleteSession(ctx context.Context, id string) error
 	SaveConsent(ctx context.Context, c store.Consent) error

@@ -68,7 +68,7 @@ func (s *Server) startSession(ctx context.Context, w http.ResponseWriter, r *htt
 		ID: mint.HashToken(val), SID: mint.NewID(), Subject: u.Subject,
 		AuthTime: now, AMR: amr, CreatedAt: now, ExpiresAt: now.Add(s.Config.Session.Lifetime),
 	}
-	if err := s.Store.CreateSession(ctx, sess); err != nil {
+	if err := s.Store.CreateSession(ctx, sess, store.Event{}); err != nil {
 		return sess, err
 	}
 	http.SetCookie(w, &http.Cookie{

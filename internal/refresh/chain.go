@@ -176,7 +176,7 @@ func (s *Service) revokeFor(ctx context.Context, g store.Grant, generation int, 
 	if sig.Theft() {
 		verdict, event, msg = ErrStolen, "refresh_token_theft", "refresh token presented without its holder's key; grant revoked"
 	}
-	revoked, err := s.store.RevokeGrant(ctx, g.ID, now)
+	revoked, err := s.store.RevokeGrant(ctx, g.ID, now, store.Event{})
 	if err != nil && !errors.Is(err, store.ErrNotFound) {
 		return fmt.Errorf("refresh: revoke grant (%s): %w", sig, err)
 	}

@@ -231,7 +231,7 @@ func legacyGrant(t *testing.T, f *fixture) (string, store.Grant) {
 		AuthTime: now, CreatedAt: now, ExpiresAt: now.Add(oneTime.MaxLifetime)}
 	tok := mint.NewLegacyRefreshToken()
 	if err := f.st.CreateGrant(f.ctx, g, store.RefreshToken{Hash: mint.HashToken(tok), GrantID: g.ID,
-		CreatedAt: now, ExpiresAt: now.Add(oneTime.IdleLifetime)}); err != nil {
+		CreatedAt: now, ExpiresAt: now.Add(oneTime.IdleLifetime)}, store.Event{}); err != nil {
 		t.Fatal(err)
 	}
 	return tok, g

@@ -14,14 +14,14 @@ import (
 
 // Store is the part of store.Store the lifecycle needs.
 type Store interface {
-	CreateGrant(ctx context.Context, g store.Grant, first store.RefreshToken) error
+	CreateGrant(ctx context.Context, g store.Grant, first store.RefreshToken, ev store.Event) error
 	GrantChain(ctx context.Context, id string) (store.Grant, int, error)
 	RefreshToken(ctx context.Context, hash string) (store.RefreshToken, store.Grant, error)
 	RotateRefreshToken(ctx context.Context, oldHash string, consumedAt time.Time, next store.RefreshToken) error
 	ExtendRefreshToken(ctx context.Context, hash string, expiresAt time.Time) error
-	RevokeGrant(ctx context.Context, id string, at time.Time) (bool, error)
-	RevokeGrants(ctx context.Context, f store.GrantFilter, at time.Time) (int, error)
-	RevokeGrantOrTombstone(ctx context.Context, tomb store.Grant, at time.Time) (store.Revocation, error)
+	RevokeGrant(ctx context.Context, id string, at time.Time, ev store.Event) (bool, error)
+	RevokeGrants(ctx context.Context, f store.GrantFilter, at time.Time, ev store.Event) (int, error)
+	RevokeGrantOrTombstone(ctx context.Context, tomb store.Grant, at time.Time, ev store.Event) (store.Revocation, error)
 }
 
 // Service runs the lifecycle over a store.
@@ -91,7 +91,7 @@ func (s *Service) Issue(ctx context.Context, g store.Grant, proof Proof, p Polic
 		ExpiresAt: p.idleExpiry(now, g.ExpiresAt),
 		ProofKey:  proof.Key(),
 	}
-	err = s.store.CreateGrant(ctx, g, first)
+	err = s.store.CreateGrant(ctx, g, first, store.Event{})
 	if preset && errors.Is(err, store.ErrConflict) {
 		s.audit.LogAttrs(ctx, slog.LevelWarn, "grant not created: its id was revoked first",
 			slog.String("event", "grant_tombstoned"), slog.String("grant_id", g.ID), slog.String("client_id", g.ClientID))

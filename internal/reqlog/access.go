@@ -77,6 +77,7 @@ func (a *Access) Wrap(next http.Handler) http.Handler {
 		rec.ctx = infoContext{Context: r.Context(), info: &rec.info}
 		ctx := context.Context(&rec.ctx)
 		r = r.WithContext(ctx)
+		rec.info.req, rec.info.access = r, a
 		next.ServeHTTP(rec, r)
 		status := rec.status
 		if status == 0 {

@@ -3,6 +3,7 @@ package reqlog_test
 import (
 	"bufio"
 	"bytes"
+	"context"
 	"encoding/json"
 	"log/slog"
 	"net/http"
@@ -10,6 +11,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"unicode/utf8"
 
 	"github.com/tollgate-oidc/tollgate/internal/proxy"
 	"github.com/tollgate-oidc/tollgate/internal/reqlog"
@@ -177,5 +179,26 @@ func TestHandlerOutsideRequest(t *testing.T) {
 	}
 	if reqlog.NewHandler(log.Handler()) != log.Handler() {
 		t.Error("wrapping twice made a second wrapper: request_id would be added twice")
+	}
+}
+
+func TestRemoteAddrAndUserAgentOfTheRequest(t *testing.T) {
+	var remote, ua string
+	a := reqlog.NewAccess(slog.New(slog.DiscardHandler), nil, nil)
+	h := a.Wrap(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		remote, ua = reqlog.RemoteAddr(r.Context()), reqlog.UserAgent(r.Context())
+	}))
+	r := httptest.NewRequest(http.MethodGet, "/x", nil)
+	r.RemoteAddr = "[2001:db8::7]:5123"
+	r.Header.Set("User-Agent", "app/1.0\r\n"+strings.Repeat("é", 200))
+	h.ServeHTTP(httptest.NewRecorder(), r)
+	if remote != "2001:db8::7" {
+		t.Errorf("RemoteAddr = %q", remote)
+	}
+	if !strings.HasPrefix(ua, "app/1.0é") || len(ua) > 256 || strings.ContainsAny(ua, "\r\n") || !utf8.ValidString(ua) {
+		t.Errorf("UserAgent = %q (%d bytes)", ua, len(ua))
+	}
+	if reqlog.RemoteAddr(context.Background()) != "" || reqlog.UserAgent(context.Background()) != "" {
+		t.Error("outside a request: not empty")
 	}
 }

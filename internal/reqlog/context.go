@@ -3,6 +3,8 @@ package reqlog
 import (
 	"context"
 	"log/slog"
+	"net/http"
+	"strings"
 )
 
 // AttrRequestID and AttrClientID are the attribute keys every line uses.
@@ -16,6 +18,10 @@ const (
 type Info struct {
 	ID       string // the request id, as returned in X-Request-Id
 	ClientID string // the client the request names, once known; "" before
+	// req and access give RemoteAddr and UserAgent on demand, so a request
+	// that records neither (most refreshes) pays for neither.
+	req    *http.Request
+	access *Access
 }
 
 type infoKey struct{}
@@ -61,6 +67,40 @@ func ClientID(ctx context.Context) string {
 		return i.ClientID
 	}
 	return ""
+}
+
+// RemoteAddr is the address of the client of the request ctx belongs to,
+// by the trusted-proxy rules (the access line's remote), or "" outside a
+// request.
+func RemoteAddr(ctx context.Context) string {
+	if i := FromContext(ctx); i != nil && i.req != nil {
+		return i.access.remote(i.req)
+	}
+	return ""
+}
+
+// maxUserAgent caps a recorded User-Agent: enough to tell browsers and
+// libraries apart, not a place to store a kilobyte a client chose.
+const maxUserAgent = 256
+
+// UserAgent is the User-Agent of the request ctx belongs to, cut to 256
+// bytes on a character boundary and without control characters, or ""
+// outside a request.
+func UserAgent(ctx context.Context) string {
+	i := FromContext(ctx)
+	if i == nil || i.req == nil {
+		return ""
+	}
+	ua := i.req.UserAgent()
+	if len(ua) > maxUserAgent {
+		ua = strings.ToValidUTF8(ua[:maxUserAgent], "")
+	}
+	return strings.Map(func(r rune) rune {
+		if r < 0x20 || r == 0x7f {
+			return -1
+		}
+		return r
+	}, ua)
 }
 
 // SetClient records the client a request names (authenticated or only

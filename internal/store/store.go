@@ -192,7 +192,7 @@ type Consent struct {
 // Store is the storage contract. Every method takes the request's context.
 type Store interface {
 	// CreateGrant writes a grant and its first refresh token in one transaction.
-	CreateGrant(ctx context.Context, g Grant, first RefreshToken) error
+	CreateGrant(ctx context.Context, g Grant, first RefreshToken, ev Event) error
 	// GrantChain returns a grant by id and the generation of its newest
 	// refresh token (-1 when it has none, as a tombstone), or ErrNotFound.
 	// It serves the cold paths: a token that is well-formed and carries a
@@ -221,14 +221,14 @@ type Store interface {
 	ExtendRefreshToken(ctx context.Context, hash string, expiresAt time.Time) error
 	// RevokeGrant marks one grant revoked at `at`. It reports false if the
 	// grant was already revoked, and ErrNotFound if there is no such grant.
-	RevokeGrant(ctx context.Context, id string, at time.Time) (bool, error)
+	RevokeGrant(ctx context.Context, id string, at time.Time, ev Event) (bool, error)
 	// RevokeGrants revokes every live grant matching f and returns how many.
 	// A backend may go in batches, each its own short transaction, so that
 	// revoking a client with millions of grants neither outlives a
 	// statement timeout nor stalls refreshes; if it fails part way, the
 	// grants revoked so far stay revoked, the count says how many, and
 	// calling it again finishes the job.
-	RevokeGrants(ctx context.Context, f GrantFilter, at time.Time) (int, error)
+	RevokeGrants(ctx context.Context, f GrantFilter, at time.Time, ev Event) (int, error)
 	// RevokeGrantOrTombstone revokes the grant tomb.ID at `at` and, when no
 	// grant has that id yet, writes a tombstone in its place, in the same
 	// transaction: tomb itself, stored as a grant revoked at `at` (with no
@@ -242,7 +242,7 @@ type Store interface {
 	// fail, so nothing is issued from the code. Either the grant is created
 	// first (and this revokes it) or the tombstone is (and CreateGrant trips
 	// on it): each is one transaction, and there is no third order.
-	RevokeGrantOrTombstone(ctx context.Context, tomb Grant, at time.Time) (Revocation, error)
+	RevokeGrantOrTombstone(ctx context.Context, tomb Grant, at time.Time, ev Event) (Revocation, error)
 
 	// CreateAuthCode stores a new authorization code; ErrConflict on a duplicate hash.
 	CreateAuthCode(ctx context.Context, c AuthCode) error
@@ -280,7 +280,7 @@ type Store interface {
 	ConsumeAuthRequest(ctx context.Context, id string, at time.Time) (AuthRequest, error)
 
 	// CreateSession stores a browser session; ErrConflict on a duplicate ID or SID.
-	CreateSession(ctx context.Context, s Session) error
+	CreateSession(ctx context.Context, s Session, ev Event) error
 	// Session returns a session by ID (also when expired), or ErrNotFound.
 	Session(ctx context.Context, id string) (Session, error)
 	// DeleteSession removes a session; deleting an unknown one is not an error.
@@ -294,7 +294,7 @@ type Store interface {
 	// SigningKeys returns every stored signing key, oldest first.
 	SigningKeys(ctx context.Context) ([]SigningKey, error)
 	// AddSigningKey stores a key; ErrConflict if the id exists.
-	AddSigningKey(ctx context.Context, k SigningKey) error
+	AddSigningKey(ctx context.Context, k SigningKey, ev Event) error
 
 	// DeleteExpired removes refresh tokens, grants, codes, assertion ids,
 	// parked requests, sessions and consents whose expiry is before

@@ -92,7 +92,7 @@ func (s *Store) SigningKeys(ctx context.Context) ([]store.SigningKey, error) {
 }
 
 // AddSigningKey implements store.Store.
-func (s *Store) AddSigningKey(ctx context.Context, k store.SigningKey) error {
+func (s *Store) AddSigningKey(ctx context.Context, k store.SigningKey, ev store.Event) error {
 	if err := s.lock(ctx, "add signing key"); err != nil {
 		return err
 	}

@@ -117,7 +117,7 @@ func copyCode(c store.AuthCode) store.AuthCode {
 }
 
 // CreateGrant implements store.Store.
-func (s *Store) CreateGrant(ctx context.Context, g store.Grant, first store.RefreshToken) error {
+func (s *Store) CreateGrant(ctx context.Context, g store.Grant, first store.RefreshToken, ev store.Event) error {
 	if first.GrantID != g.ID {
 		return fmt.Errorf("memstore: create grant: first token's grant %q is not %q", first.GrantID, g.ID)
 	}
@@ -228,7 +228,7 @@ func (s *Store) ExtendRefreshToken(ctx context.Context, hash string, expiresAt t
 }
 
 // RevokeGrant implements store.Store.
-func (s *Store) RevokeGrant(ctx context.Context, id string, at time.Time) (bool, error) {
+func (s *Store) RevokeGrant(ctx context.Context, id string, at time.Time, ev store.Event) (bool, error) {
 	if at.IsZero() {
 		return false, zeroTime("revoke grant")
 	}
@@ -251,7 +251,7 @@ func (s *Store) RevokeGrant(ctx context.Context, id string, at time.Time) (bool,
 // RevokeGrantOrTombstone implements store.Store: under the one lock, the
 // grant is revoked, or its tombstone written, and CreateGrant (under the
 // same lock) finds the id taken.
-func (s *Store) RevokeGrantOrTombstone(ctx context.Context, tomb store.Grant, at time.Time) (store.Revocation, error) {
+func (s *Store) RevokeGrantOrTombstone(ctx context.Context, tomb store.Grant, at time.Time, ev store.Event) (store.Revocation, error) {
 	if at.IsZero() {
 		return store.AlreadyRevoked, zeroTime("revoke grant or tombstone")
 	}
@@ -274,7 +274,7 @@ func (s *Store) RevokeGrantOrTombstone(ctx context.Context, tomb store.Grant, at
 }
 
 // RevokeGrants implements store.Store.
-func (s *Store) RevokeGrants(ctx context.Context, f store.GrantFilter, at time.Time) (int, error) {
+func (s *Store) RevokeGrants(ctx context.Context, f store.GrantFilter, at time.Time, ev store.Event) (int, error) {
 	if f == (store.GrantFilter{}) {
 		return 0, errors.New("memstore: revoke grants: empty filter")
 	}

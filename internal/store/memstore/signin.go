@@ -78,7 +78,7 @@ func (s *Store) ConsumeAuthRequest(ctx context.Context, id string, at time.Time)
 }
 
 // CreateSession implements store.Store.
-func (s *Store) CreateSession(ctx context.Context, ss store.Session) error {
+func (s *Store) CreateSession(ctx context.Context, ss store.Session, ev store.Event) error {
 	if err := s.lock(ctx, "create session"); err != nil {
 		return err
 	}

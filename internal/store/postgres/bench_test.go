@@ -58,7 +58,7 @@ func benchRotate(b *testing.B, find bool) {
 		g := store.Grant{ID: id, ClientID: "bench", Subject: "user", Scopes: []string{"openid", "offline_access"},
 			AuthTime: now, AMR: []string{"pwd"}, CreatedAt: now, ExpiresAt: now.Add(24 * time.Hour)}
 		wg.Go(func() {
-			if err := db.CreateGrant(ctx, g, store.RefreshToken{Hash: chains[i].cur, GrantID: id, CreatedAt: now, ExpiresAt: now.Add(time.Hour)}); err != nil {
+			if err := db.CreateGrant(ctx, g, store.RefreshToken{Hash: chains[i].cur, GrantID: id, CreatedAt: now, ExpiresAt: now.Add(time.Hour)}, store.Event{}); err != nil {
 				b.Error(err)
 			}
 		})

@@ -54,7 +54,7 @@ func TestStatementTimeout(t *testing.T) {
 	db := open(t, dsn, postgres.Options{StatementTimeout: 300 * time.Millisecond})
 	defer db.Close()
 	g, rt0 := grantAndToken("g1")
-	if err := db.CreateGrant(ctx, g, rt0); err != nil {
+	if err := db.CreateGrant(ctx, g, rt0, store.Event{}); err != nil {
 		t.Fatal(err)
 	}
 	locker, err := pgx.Connect(ctx, dsn)
@@ -175,7 +175,7 @@ func TestDatabaseGoneAndBack(t *testing.T) {
 	db := open(t, u.String(), postgres.Options{StatementTimeout: timeout, ConnectTimeout: 500 * time.Millisecond, MaxConns: 4})
 	defer db.Close()
 	g, rt0 := grantAndToken("g1")
-	if err := db.CreateGrant(ctx, g, rt0); err != nil {
+	if err := db.CreateGrant(ctx, g, rt0, store.Event{}); err != nil {
 		t.Fatal(err)
 	}
 
@@ -184,7 +184,7 @@ func TestDatabaseGoneAndBack(t *testing.T) {
 		"Ping":               func() error { return db.Ping(ctx) },
 		"RefreshToken":       func() error { _, _, err := db.RefreshToken(ctx, rt0.Hash); return err },
 		"RotateRefreshToken": func() error { return db.RotateRefreshToken(ctx, rt0.Hash, time.Now(), successor("g1", 1)) },
-		"RevokeGrant":        func() error { _, err := db.RevokeGrant(ctx, "g1", time.Now()); return err },
+		"RevokeGrant":        func() error { _, err := db.RevokeGrant(ctx, "g1", time.Now(), store.Event{}); return err },
 		"DeleteExpired":      func() error { _, err := db.DeleteExpired(ctx, time.Now()); return err },
 	}
 	for range 2 { // the first round meets broken pooled connections, the second none at all

@@ -17,7 +17,7 @@ import (
 // first token only if the grant went in. A duplicate grant id or token
 // hash fails the whole statement (unique_violation: ErrConflict), so a
 // tombstone (RevokeGrantOrTombstone) blocks the grant and its token alike.
-func (db *DB) CreateGrant(ctx context.Context, g store.Grant, first store.RefreshToken) error {
+func (db *DB) CreateGrant(ctx context.Context, g store.Grant, first store.RefreshToken, ev store.Event) error {
 	if first.GrantID != g.ID {
 		return fmt.Errorf("postgres: create grant: first token's grant %q is not %q", first.GrantID, g.ID)
 	}
@@ -70,7 +70,7 @@ func (db *DB) RefreshToken(ctx context.Context, hash string) (store.RefreshToken
 // before keeps its first RevokedAt: the UPDATE's guard, re-checked on the
 // newest row version under READ COMMITTED, lets only the first revocation
 // write.
-func (db *DB) RevokeGrant(ctx context.Context, id string, at time.Time) (bool, error) {
+func (db *DB) RevokeGrant(ctx context.Context, id string, at time.Time, ev store.Event) (bool, error) {
 	if at.IsZero() {
 		return false, fmt.Errorf("postgres: revoke grant: %w", errZeroTime)
 	}
@@ -97,7 +97,7 @@ func (db *DB) RevokeGrant(ctx context.Context, id string, at time.Time) (bool, e
 // snapshot) sees it and revokes it. Under SERIALIZABLE that race is a
 // serialization failure instead, and the retry sees the grant at once.
 // CreateGrant after the tombstone fails on the primary key (ErrConflict).
-func (db *DB) RevokeGrantOrTombstone(ctx context.Context, tomb store.Grant, at time.Time) (store.Revocation, error) {
+func (db *DB) RevokeGrantOrTombstone(ctx context.Context, tomb store.Grant, at time.Time, ev store.Event) (store.Revocation, error) {
 	if at.IsZero() {
 		return store.AlreadyRevoked, fmt.Errorf("postgres: revoke grant or tombstone: %w", errZeroTime)
 	}
@@ -142,7 +142,7 @@ const revokeBatch = 1000
 // walk (store.GrantFilter.Columns).
 // A grant revoked concurrently is skipped (the UPDATE re-checks
 // revoked_at IS NULL on the row's newest version), not counted twice.
-func (db *DB) RevokeGrants(ctx context.Context, f store.GrantFilter, at time.Time) (int, error) {
+func (db *DB) RevokeGrants(ctx context.Context, f store.GrantFilter, at time.Time, ev store.Event) (int, error) {
 	cols := f.Columns()
 	if len(cols) == 0 {
 		// GrantFilter: at least one field must be set. Never "revoke all".

@@ -51,12 +51,12 @@ func TestDeleteExpiredSkipsLockedRows(t *testing.T) {
 	now := time.Now()
 	g, rt0 := grantAndToken("g1")
 	rt0.ExpiresAt = now.Add(-time.Minute) // idle-expired, its grant live
-	if err := db.CreateGrant(ctx, g, rt0); err != nil {
+	if err := db.CreateGrant(ctx, g, rt0, store.Event{}); err != nil {
 		t.Fatal(err)
 	}
 	g2, rt2 := grantAndToken("g2")
 	rt2.ExpiresAt = now.Add(-time.Minute)
-	if err := db.CreateGrant(ctx, g2, rt2); err != nil {
+	if err := db.CreateGrant(ctx, g2, rt2, store.Event{}); err != nil {
 		t.Fatal(err)
 	}
 

@@ -52,7 +52,7 @@ func TestHotPathPlans(t *testing.T) {
 		h := func(gen int) string { return fmt.Sprintf("%s-rt%d", id, gen) }
 		g := store.Grant{ID: id, ClientID: "c", Subject: "s", CreatedAt: now, ExpiresAt: now.Add(time.Hour)}
 		tok := store.RefreshToken{Hash: h(0), GrantID: id, CreatedAt: now, ExpiresAt: now.Add(time.Hour)}
-		if err := db.CreateGrant(ctx, g, tok); err != nil {
+		if err := db.CreateGrant(ctx, g, tok, store.Event{}); err != nil {
 			t.Fatal(err)
 		}
 		for gen := 1; gen <= 20; gen++ {

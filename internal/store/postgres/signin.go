@@ -48,7 +48,7 @@ func (db *DB) ConsumeAuthRequest(ctx context.Context, id string, at time.Time) (
 
 // CreateSession implements store.Store. The primary key on id and the
 // unique constraint on sid both map to ErrConflict.
-func (db *DB) CreateSession(ctx context.Context, s store.Session) error {
+func (db *DB) CreateSession(ctx context.Context, s store.Session, ev store.Event) error {
 	return db.exec(ctx, "create session", `INSERT INTO sessions (`+sessionCols+`)
 		VALUES ($1, $2, $3, $4, $5, $6, $7)`, sessionArgs(s)...)
 }

@@ -50,7 +50,7 @@ func BenchmarkRotate(b *testing.B) {
 		cur := hash()
 		g := store.Grant{ID: id, ClientID: "bench", Subject: "user", Scopes: []string{"openid", "offline_access"},
 			AuthTime: now, AMR: []string{"pwd"}, CreatedAt: now, ExpiresAt: now.Add(24 * time.Hour)}
-		if err := db.CreateGrant(ctx, g, store.RefreshToken{Hash: cur, GrantID: id, CreatedAt: now, ExpiresAt: now.Add(time.Hour)}); err != nil {
+		if err := db.CreateGrant(ctx, g, store.RefreshToken{Hash: cur, GrantID: id, CreatedAt: now, ExpiresAt: now.Add(time.Hour)}, store.Event{}); err != nil {
 			b.Error(err)
 			return
 		}

@@ -96,7 +96,7 @@ func (db *DB) SigningKeys(ctx context.Context) ([]store.SigningKey, error) {
 }
 
 // AddSigningKey implements store.Store.
-func (db *DB) AddSigningKey(ctx context.Context, k store.SigningKey) error {
+func (db *DB) AddSigningKey(ctx context.Context, k store.SigningKey, ev store.Event) error {
 	_, err := db.exec(ctx, "add signing key", `INSERT INTO signing_keys (id, algorithm, sealed, created_at, activates_at) VALUES (?, ?, ?, ?, ?)`,
 		k.ID, k.Algorithm, k.Sealed, micros(k.CreatedAt), micros(k.ActivatesAt))
 	return err

@@ -13,7 +13,7 @@ import (
 )
 
 // CreateGrant implements store.Store.
-func (db *DB) CreateGrant(ctx context.Context, g store.Grant, first store.RefreshToken) error {
+func (db *DB) CreateGrant(ctx context.Context, g store.Grant, first store.RefreshToken, ev store.Event) error {
 	if first.GrantID != g.ID {
 		return fmt.Errorf("sqlite: create grant: first token's grant %q is not %q", first.GrantID, g.ID)
 	}
@@ -81,7 +81,7 @@ func (db *DB) ExtendRefreshToken(ctx context.Context, hash string, expiresAt tim
 
 // RevokeGrant implements store.Store. A grant revoked before keeps its
 // first RevokedAt.
-func (db *DB) RevokeGrant(ctx context.Context, id string, at time.Time) (bool, error) {
+func (db *DB) RevokeGrant(ctx context.Context, id string, at time.Time, ev store.Event) (bool, error) {
 	if at.IsZero() {
 		return false, fmt.Errorf("sqlite: revoke grant: %w", errZeroTime)
 	}
@@ -109,7 +109,7 @@ func (db *DB) RevokeGrant(ctx context.Context, id string, at time.Time) (bool, e
 // one writer: revoke the live row, or find it revoked, or insert the
 // tombstone row; CreateGrant's INSERT of the same id then fails on the
 // primary key (ErrConflict).
-func (db *DB) RevokeGrantOrTombstone(ctx context.Context, tomb store.Grant, at time.Time) (store.Revocation, error) {
+func (db *DB) RevokeGrantOrTombstone(ctx context.Context, tomb store.Grant, at time.Time, ev store.Event) (store.Revocation, error) {
 	if at.IsZero() {
 		return store.AlreadyRevoked, fmt.Errorf("sqlite: revoke grant or tombstone: %w", errZeroTime)
 	}
@@ -145,7 +145,7 @@ const revokeBatch = 1000
 // filter's most selective field leads the walk (store.GrantFilter.Columns);
 // its index is (field, id), since SQLite keys every index of a WITHOUT
 // ROWID table by the primary key too.
-func (db *DB) RevokeGrants(ctx context.Context, f store.GrantFilter, at time.Time) (int, error) {
+func (db *DB) RevokeGrants(ctx context.Context, f store.GrantFilter, at time.Time, ev store.Event) (int, error) {
 	cols := f.Columns()
 	if len(cols) == 0 {
 		// GrantFilter: at least one field must be set. Never "revoke all".

@@ -77,7 +77,7 @@ func benchLookup(b *testing.B, writeEvery time.Duration) {
 			defer wg.Done()
 			n := uint64(1 << 40)
 			g, cur := grant(n)
-			if err := db.CreateGrant(ctx, g, cur); err != nil {
+			if err := db.CreateGrant(ctx, g, cur, store.Event{}); err != nil {
 				b.Error(err)
 				return
 			}

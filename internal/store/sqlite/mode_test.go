@@ -40,7 +40,7 @@ func TestFilesArePrivate(t *testing.T) {
 		t.Helper()
 		now := time.Now()
 		g := store.Grant{ID: id, ClientID: "c", Subject: "s", CreatedAt: now, ExpiresAt: now.Add(time.Hour)}
-		if err := db.CreateGrant(ctx, g, store.RefreshToken{Hash: "h" + id, GrantID: id, CreatedAt: now, ExpiresAt: now.Add(time.Hour)}); err != nil {
+		if err := db.CreateGrant(ctx, g, store.RefreshToken{Hash: "h" + id, GrantID: id, CreatedAt: now, ExpiresAt: now.Add(time.Hour)}, store.Event{}); err != nil {
 			t.Fatal(err)
 		}
 	}

@@ -126,10 +126,10 @@ func TestMigrateFromVersion1(t *testing.T) {
 	} else if g.DPoPJKT != "" || len(g.Resources) != 0 || rt.ProofKey != "" || g.Scopes[0] != "openid" {
 		t.Errorf("version-1 rows read back as %+v, %+v; want the new columns empty", g, rt)
 	}
-	if err := db.CreateSession(ctx, store.Session{ID: "s1", SID: "sid-1", Subject: "alice", CreatedAt: now}); err != nil {
+	if err := db.CreateSession(ctx, store.Session{ID: "s1", SID: "sid-1", Subject: "alice", CreatedAt: now}, store.Event{}); err != nil {
 		t.Errorf("CreateSession after upgrade: %v", err)
 	}
-	if n, err := db.RevokeGrants(ctx, store.GrantFilter{ClientID: "client-a", SessionID: "sid-1"}, now); err != nil || n != 1 {
+	if n, err := db.RevokeGrants(ctx, store.GrantFilter{ClientID: "client-a", SessionID: "sid-1"}, now, store.Event{}); err != nil || n != 1 {
 		t.Errorf("RevokeGrants by session after upgrade = %d, %v; want 1", n, err)
 	}
 }

@@ -52,7 +52,7 @@ func (db *DB) ConsumeAuthRequest(ctx context.Context, id string, at time.Time) (
 
 // CreateSession implements store.Store. The primary key on id and the
 // unique constraint on sid both map to ErrConflict.
-func (db *DB) CreateSession(ctx context.Context, s store.Session) error {
+func (db *DB) CreateSession(ctx context.Context, s store.Session, ev store.Event) error {
 	_, err := db.exec(ctx, "create session", `INSERT INTO sessions (`+sessionCols+`)
 		VALUES (?, ?, ?, ?, ?, ?, ?)`, sessionArgs(s)...)
 	return err

@@ -64,7 +64,7 @@ func testGrantChain(t *testing.T, s store.Store) {
 	wantChain(t, s, "g1", 3)
 
 	// A revoked grant is still returned, revoked, with its chain.
-	if _, err := s.RevokeGrant(ctx, "g1", at(time.Hour)); err != nil {
+	if _, err := s.RevokeGrant(ctx, "g1", at(time.Hour), store.Event{}); err != nil {
 		t.Fatal(err)
 	}
 	if got := wantChain(t, s, "g1", 3); !got.Revoked() {
@@ -72,7 +72,7 @@ func testGrantChain(t *testing.T, s store.Store) {
 	}
 
 	// A tombstone is a revoked grant with no token: -1.
-	if _, err := s.RevokeGrantOrTombstone(ctx, tombstoneFor("g-tomb"), at(time.Hour)); err != nil {
+	if _, err := s.RevokeGrantOrTombstone(ctx, tombstoneFor("g-tomb"), at(time.Hour), store.Event{}); err != nil {
 		t.Fatal(err)
 	}
 	if got := wantChain(t, s, "g-tomb", -1); !got.Revoked() {
@@ -135,7 +135,7 @@ func testRotateDeletesPredecessor(t *testing.T, s store.Store) {
 	wantGone(t, s, b0.Hash)
 	wantPresent(t, s, "rt2", "rt3", "b1", "b2")
 
-	if _, err := s.RevokeGrant(ctx, "g1", at(time.Hour)); err != nil {
+	if _, err := s.RevokeGrant(ctx, "g1", at(time.Hour), store.Event{}); err != nil {
 		t.Fatal(err)
 	}
 	err = s.RotateRefreshToken(ctx, "rt3", at(time.Hour), newToken("rt4", "g1", 4))

@@ -206,13 +206,13 @@ func testSigningKeys(t *testing.T, s store.Store) {
 	k3 := store.SigningKey{ID: "k3", Algorithm: "EdDSA", Sealed: make([]byte, 4096), CreatedAt: at(0), ActivatesAt: at(15*time.Minute + 7*time.Microsecond)}
 	k3.Sealed[4095] = 7
 	for _, k := range []store.SigningKey{k2, k3, k1} { // not in age order
-		if err := s.AddSigningKey(ctx, k); err != nil {
+		if err := s.AddSigningKey(ctx, k, store.Event{}); err != nil {
 			t.Fatalf("AddSigningKey(%s): %v", k.ID, err)
 		}
 	}
 	dup := k1
 	dup.Algorithm = "HS256"
-	wantErr(t, "AddSigningKey(duplicate id)", s.AddSigningKey(ctx, dup), store.ErrConflict)
+	wantErr(t, "AddSigningKey(duplicate id)", s.AddSigningKey(ctx, dup, store.Event{}), store.ErrConflict)
 
 	keys, err = s.SigningKeys(ctx)
 	if err != nil {
@@ -323,16 +323,16 @@ func testZeroEventTime(t *testing.T, s store.Store) {
 	wantUnconsumed(t, s, rt0.Hash)
 	wantGone(t, s, "rt1")
 
-	if _, err := s.RevokeGrant(ctx, "g1", zero); err == nil {
+	if _, err := s.RevokeGrant(ctx, "g1", zero, store.Event{}); err == nil {
 		t.Error("RevokeGrant(zero at): err = nil")
 	}
-	if _, err := s.RevokeGrants(ctx, store.GrantFilter{ClientID: "client-a"}, zero); err == nil {
+	if _, err := s.RevokeGrants(ctx, store.GrantFilter{ClientID: "client-a"}, zero, store.Event{}); err == nil {
 		t.Error("RevokeGrants(zero at): err = nil")
 	}
-	if _, err := s.RevokeGrantOrTombstone(ctx, tombstoneFor("g1"), zero); err == nil {
+	if _, err := s.RevokeGrantOrTombstone(ctx, tombstoneFor("g1"), zero, store.Event{}); err == nil {
 		t.Error("RevokeGrantOrTombstone(zero at): err = nil")
 	}
-	if _, err := s.RevokeGrantOrTombstone(ctx, tombstoneFor("g-tomb"), zero); err == nil {
+	if _, err := s.RevokeGrantOrTombstone(ctx, tombstoneFor("g-tomb"), zero, store.Event{}); err == nil {
 		t.Error("RevokeGrantOrTombstone(zero at, no grant): err = nil")
 	}
 	if mustGrant(t, s, "g1").Revoked() {

@@ -24,7 +24,7 @@ func testCancelledContext(t *testing.T, s store.Store) {
 		t.Fatal(err)
 	}
 	sess := newSession("sess-1", "sid-1")
-	if err := s.CreateSession(bg, sess); err != nil {
+	if err := s.CreateSession(bg, sess, store.Event{}); err != nil {
 		t.Fatal(err)
 	}
 	consent := newConsent("alice", "client-a")
@@ -37,7 +37,7 @@ func testCancelledContext(t *testing.T, s store.Store) {
 	g2, rt2 := newGrant("g2", "client-a", "alice")
 	later := at(time.Hour)
 	calls := map[string]func() error{
-		"CreateGrant": func() error { return s.CreateGrant(ctx, g2, rt2) },
+		"CreateGrant": func() error { return s.CreateGrant(ctx, g2, rt2, store.Event{}) },
 		"GrantChain":  func() error { _, _, err := s.GrantChain(ctx, "g1"); return err },
 		"RefreshToken": func() error {
 			_, _, err := s.RefreshToken(ctx, rt0.Hash)
@@ -47,13 +47,13 @@ func testCancelledContext(t *testing.T, s store.Store) {
 			return s.RotateRefreshToken(ctx, rt0.Hash, at(time.Minute), newToken("rt1", "g1", 1))
 		},
 		"ExtendRefreshToken": func() error { return s.ExtendRefreshToken(ctx, rt0.Hash, at(99*time.Hour)) },
-		"RevokeGrant":        func() error { _, err := s.RevokeGrant(ctx, "g1", at(time.Minute)); return err },
+		"RevokeGrant":        func() error { _, err := s.RevokeGrant(ctx, "g1", at(time.Minute), store.Event{}); return err },
 		"RevokeGrants": func() error {
-			_, err := s.RevokeGrants(ctx, store.GrantFilter{ClientID: "client-a"}, at(time.Minute))
+			_, err := s.RevokeGrants(ctx, store.GrantFilter{ClientID: "client-a"}, at(time.Minute), store.Event{})
 			return err
 		},
 		"RevokeGrantOrTombstone": func() error {
-			_, err := s.RevokeGrantOrTombstone(ctx, tombstoneFor("g-tomb"), at(time.Minute))
+			_, err := s.RevokeGrantOrTombstone(ctx, tombstoneFor("g-tomb"), at(time.Minute), store.Event{})
 			return err
 		},
 		"CreateAuthCode": func() error { return s.CreateAuthCode(ctx, newCode("code-2")) },
@@ -70,7 +70,7 @@ func testCancelledContext(t *testing.T, s store.Store) {
 		"Ping":        func() error { return s.Ping(ctx) },
 		"SigningKeys": func() error { _, err := s.SigningKeys(ctx); return err },
 		"AddSigningKey": func() error {
-			return s.AddSigningKey(ctx, store.SigningKey{ID: "k1", Algorithm: "RS256", Sealed: []byte{1}, CreatedAt: at(0)})
+			return s.AddSigningKey(ctx, store.SigningKey{ID: "k1", Algorithm: "RS256", Sealed: []byte{1}, CreatedAt: at(0)}, store.Event{})
 		},
 		"CreateAuthRequest": func() error { return s.CreateAuthRequest(ctx, newAuthRequest("ar-2")) },
 		"AuthRequest":       func() error { _, err := s.AuthRequest(ctx, "ar-1"); return err },
@@ -78,7 +78,7 @@ func testCancelledContext(t *testing.T, s store.Store) {
 			_, err := s.ConsumeAuthRequest(ctx, "ar-1", at(time.Second))
 			return err
 		},
-		"CreateSession": func() error { return s.CreateSession(ctx, newSession("sess-2", "sid-2")) },
+		"CreateSession": func() error { return s.CreateSession(ctx, newSession("sess-2", "sid-2"), store.Event{}) },
 		"Session":       func() error { _, err := s.Session(ctx, "sess-1"); return err },
 		"DeleteSession": func() error { return s.DeleteSession(ctx, "sess-1") },
 		"SaveConsent": func() error {

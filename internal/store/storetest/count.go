@@ -34,13 +34,13 @@ func testCountLiveGrants(t *testing.T, s store.Store) {
 		t.Fatal(err)
 	}
 	count("after a rotation", at(2*time.Minute), 4)
-	if _, err := s.RevokeGrant(ctx, "g2", at(3*time.Minute)); err != nil {
+	if _, err := s.RevokeGrant(ctx, "g2", at(3*time.Minute), store.Event{}); err != nil {
 		t.Fatal(err)
 	}
 	count("one revoked", at(3*time.Minute), 3)
 	// A tombstone (code replay before its grant exists) is no live grant.
 	tomb := store.Grant{ID: "tomb", ClientID: "client-a", Subject: "alice", CreatedAt: at(0), ExpiresAt: at(2 * time.Hour)}
-	if _, err := s.RevokeGrantOrTombstone(ctx, tomb, at(4*time.Minute)); err != nil {
+	if _, err := s.RevokeGrantOrTombstone(ctx, tomb, at(4*time.Minute), store.Event{}); err != nil {
 		t.Fatal(err)
 	}
 	count("with a tombstone", at(4*time.Minute), 3)

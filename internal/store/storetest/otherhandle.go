@@ -45,7 +45,7 @@ func testOtherHandleSeenAtOnce(t *testing.T, b Backend, s store.Store) {
 		}
 	}
 
-	if ok, err := other.RevokeGrant(ctx, "g1", at(2*time.Minute)); err != nil || !ok {
+	if ok, err := other.RevokeGrant(ctx, "g1", at(2*time.Minute), store.Event{}); err != nil || !ok {
 		t.Fatalf("other: RevokeGrant = %v, %v", ok, err)
 	}
 	b1 := newToken("rt1-g2", "g2", 1)

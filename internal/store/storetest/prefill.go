@@ -63,7 +63,7 @@ func RunPrefill(t *testing.T, s store.Prefiller) {
 		CreatedAt: at, ExpiresAt: at.Add(time.Hour)}); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := s.RevokeGrant(ctx, ids[1], at); err != nil {
+	if _, err := s.RevokeGrant(ctx, ids[1], at, store.Event{}); err != nil {
 		t.Fatal(err)
 	}
 	if live, err = s.LiveTokens(ctx, ids); err != nil {

@@ -40,19 +40,19 @@ func testCreateGrantConflict(t *testing.T, s store.Store) {
 	mustCreateGrant(t, s, g, rt)
 
 	dupID, _ := newGrant("g1", "client-b", "bob")
-	err := s.CreateGrant(ctx, dupID, newToken("rt-other", "g1", 0))
+	err := s.CreateGrant(ctx, dupID, newToken("rt-other", "g1", 0), store.Event{})
 	wantErr(t, "CreateGrant(duplicate id)", err, store.ErrConflict)
 	wantGone(t, s, "rt-other")
 	checkGrant(t, "grant after duplicate", mustGrant(t, s, "g1"), g)
 
 	g2, _ := newGrant("g2", "client-a", "alice")
-	err = s.CreateGrant(ctx, g2, newToken(rt.Hash, "g2", 0))
+	err = s.CreateGrant(ctx, g2, newToken(rt.Hash, "g2", 0), store.Event{})
 	wantErr(t, "CreateGrant(duplicate token hash)", err, store.ErrConflict)
 	_, _, err = s.GrantChain(ctx, "g2")
 	wantErr(t, "Grant after failed CreateGrant", err, store.ErrNotFound)
 
 	g3, _ := newGrant("g3", "client-a", "alice")
-	if err := s.CreateGrant(ctx, g3, newToken("rt-g3", "g1", 0)); err == nil {
+	if err := s.CreateGrant(ctx, g3, newToken("rt-g3", "g1", 0), store.Event{}); err == nil {
 		t.Error("CreateGrant with first.GrantID of another grant: err = nil")
 	}
 	_, _, err = s.GrantChain(ctx, "g3")
@@ -110,7 +110,7 @@ func testRotateRevoked(t *testing.T, s store.Store) {
 	ctx := context.Background()
 	g, rt0 := newGrant("g1", "client-a", "alice")
 	mustCreateGrant(t, s, g, rt0)
-	if _, err := s.RevokeGrant(ctx, "g1", at(time.Second)); err != nil {
+	if _, err := s.RevokeGrant(ctx, "g1", at(time.Second), store.Event{}); err != nil {
 		t.Fatalf("RevokeGrant: %v", err)
 	}
 	err := s.RotateRefreshToken(ctx, rt0.Hash, at(time.Minute), newToken("rt1", "g1", 1))
@@ -212,7 +212,7 @@ func testExtend(t *testing.T, s store.Store) {
 		t.Errorf("consumed token's expiry moved to %v", got.ExpiresAt)
 	}
 
-	if _, err := s.RevokeGrant(ctx, "g1", at(2*time.Minute)); err != nil {
+	if _, err := s.RevokeGrant(ctx, "g1", at(2*time.Minute), store.Event{}); err != nil {
 		t.Fatalf("RevokeGrant: %v", err)
 	}
 	err = s.ExtendRefreshToken(ctx, "rt1", at(72*time.Hour))

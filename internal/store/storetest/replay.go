@@ -58,23 +58,23 @@ func testReplayBeforeGrantExists(t *testing.T, s store.Store) {
 	}
 	replayed, err := s.ConsumeAuthCode(ctx, "code-1", at(2*time.Second), "g-replay")
 	wantErr(t, "ConsumeAuthCode(replay)", err, store.ErrConflict)
-	out, err := s.RevokeGrantOrTombstone(ctx, tombstoneFor(replayed.GrantID), at(2*time.Second))
+	out, err := s.RevokeGrantOrTombstone(ctx, tombstoneFor(replayed.GrantID), at(2*time.Second), store.Event{})
 	if err != nil || out != store.Tombstoned {
 		t.Fatalf("RevokeGrantOrTombstone(no grant yet) = %v, %v; want tombstoned", out, err)
 	}
 	// The first redemption now tries to create its grant: refused.
 	g, rt := newGrant("g1", "client-a", "alice")
-	wantErr(t, "CreateGrant after the tombstone", s.CreateGrant(ctx, g, rt), store.ErrConflict)
+	wantErr(t, "CreateGrant after the tombstone", s.CreateGrant(ctx, g, rt, store.Event{}), store.ErrConflict)
 	wantGone(t, s, rt.Hash)
 	if got := mustGrant(t, s, "g1"); !got.Revoked() || !sameTime(got.RevokedAt, at(2*time.Second)) {
 		t.Errorf("tombstone: revoked at %v, want %v", got.RevokedAt, at(2*time.Second))
 	}
 	// A second replay finds it revoked and changes nothing; a bulk
 	// revocation does not count it.
-	if out, err := s.RevokeGrantOrTombstone(ctx, tombstoneFor("g1"), at(3*time.Second)); err != nil || out != store.AlreadyRevoked {
+	if out, err := s.RevokeGrantOrTombstone(ctx, tombstoneFor("g1"), at(3*time.Second), store.Event{}); err != nil || out != store.AlreadyRevoked {
 		t.Errorf("RevokeGrantOrTombstone(tombstone) = %v, %v; want already revoked", out, err)
 	}
-	if n, err := s.RevokeGrants(ctx, store.GrantFilter{ClientID: "client-a"}, at(4*time.Second)); err != nil || n != 0 {
+	if n, err := s.RevokeGrants(ctx, store.GrantFilter{ClientID: "client-a"}, at(4*time.Second), store.Event{}); err != nil || n != 0 {
 		t.Errorf("RevokeGrants over a tombstone = %d, %v; want 0", n, err)
 	}
 	if got := mustGrant(t, s, "g1"); !sameTime(got.RevokedAt, at(2*time.Second)) {
@@ -97,7 +97,7 @@ func testReplayAfterGrantExists(t *testing.T, s store.Store) {
 	ctx := context.Background()
 	g, rt0 := newGrant("g1", "client-a", "alice")
 	mustCreateGrant(t, s, g, rt0)
-	out, err := s.RevokeGrantOrTombstone(ctx, tombstoneFor("g1"), at(time.Minute))
+	out, err := s.RevokeGrantOrTombstone(ctx, tombstoneFor("g1"), at(time.Minute), store.Event{})
 	if err != nil || out != store.Revoked {
 		t.Fatalf("RevokeGrantOrTombstone(live grant) = %v, %v; want revoked", out, err)
 	}
@@ -105,7 +105,7 @@ func testReplayAfterGrantExists(t *testing.T, s store.Store) {
 	want.RevokedAt = at(time.Minute)
 	checkGrant(t, "revoked grant (not overwritten by the tombstone)", mustGrant(t, s, "g1"), want)
 	wantErr(t, "RotateRefreshToken(revoked)", s.RotateRefreshToken(ctx, rt0.Hash, at(2*time.Minute), newToken("rt1", "g1", 1)), store.ErrConflict)
-	if out, err := s.RevokeGrantOrTombstone(ctx, tombstoneFor("g1"), at(2*time.Minute)); err != nil || out != store.AlreadyRevoked {
+	if out, err := s.RevokeGrantOrTombstone(ctx, tombstoneFor("g1"), at(2*time.Minute), store.Event{}); err != nil || out != store.AlreadyRevoked {
 		t.Errorf("second RevokeGrantOrTombstone = %v, %v; want already revoked", out, err)
 	}
 }
@@ -125,8 +125,11 @@ func testReplayRace(t *testing.T, s store.Store) {
 			wg        sync.WaitGroup
 		)
 		start := make(chan struct{})
-		wg.Go(func() { <-start; createErr = s.CreateGrant(ctx, g, rt) })
-		wg.Go(func() { <-start; out, revErr = s.RevokeGrantOrTombstone(ctx, tombstoneFor(id), at(time.Minute)) })
+		wg.Go(func() { <-start; createErr = s.CreateGrant(ctx, g, rt, store.Event{}) })
+		wg.Go(func() {
+			<-start
+			out, revErr = s.RevokeGrantOrTombstone(ctx, tombstoneFor(id), at(time.Minute), store.Event{})
+		})
 		close(start)
 		wg.Wait()
 		if revErr != nil {

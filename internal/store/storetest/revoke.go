@@ -14,7 +14,7 @@ func testRevokeGrant(t *testing.T, s store.Store) {
 	g, rt0 := newGrant("g1", "client-a", "alice")
 	mustCreateGrant(t, s, g, rt0)
 
-	ok, err := s.RevokeGrant(ctx, "g1", at(time.Minute))
+	ok, err := s.RevokeGrant(ctx, "g1", at(time.Minute), store.Event{})
 	if err != nil || !ok {
 		t.Fatalf("first RevokeGrant = %v, %v; want true, nil", ok, err)
 	}
@@ -29,13 +29,13 @@ func testRevokeGrant(t *testing.T, s store.Store) {
 	_, viaToken := mustToken(t, s, rt0.Hash)
 	checkGrant(t, "revoked grant via token", viaToken, want)
 
-	ok, err = s.RevokeGrant(ctx, "g1", at(time.Hour))
+	ok, err = s.RevokeGrant(ctx, "g1", at(time.Hour), store.Event{})
 	if err != nil || ok {
 		t.Errorf("second RevokeGrant = %v, %v; want false, nil", ok, err)
 	}
 	checkGrant(t, "grant revoked twice keeps the first time", mustGrant(t, s, "g1"), want)
 
-	_, err = s.RevokeGrant(ctx, "nope", at(time.Minute))
+	_, err = s.RevokeGrant(ctx, "nope", at(time.Minute), store.Event{})
 	wantErr(t, "RevokeGrant(unknown)", err, store.ErrNotFound)
 }
 
@@ -50,7 +50,7 @@ func testRevokeGrants(t *testing.T, s store.Store) {
 		gr, rt := newGrant(g[0], g[1], g[2])
 		mustCreateGrant(t, s, gr, rt)
 	}
-	if _, err := s.RevokeGrant(ctx, "gone", at(time.Second)); err != nil {
+	if _, err := s.RevokeGrant(ctx, "gone", at(time.Second), store.Event{}); err != nil {
 		t.Fatal(err)
 	}
 	revoked := map[string]time.Time{"gone": at(time.Second)}
@@ -68,7 +68,7 @@ func testRevokeGrants(t *testing.T, s store.Store) {
 		{store.GrantFilter{ClientID: "client-x"}, at(4 * time.Minute), 0, nil},
 	}
 	for _, st := range steps {
-		n, err := s.RevokeGrants(ctx, st.f, st.when)
+		n, err := s.RevokeGrants(ctx, st.f, st.when, store.Event{})
 		if err != nil || n != st.want {
 			t.Errorf("RevokeGrants(%+v) = %d, %v; want %d, nil", st.f, n, err, st.want)
 		}
@@ -77,7 +77,7 @@ func testRevokeGrants(t *testing.T, s store.Store) {
 		}
 	}
 
-	if _, err := s.RevokeGrants(ctx, store.GrantFilter{}, at(time.Hour)); err == nil {
+	if _, err := s.RevokeGrants(ctx, store.GrantFilter{}, at(time.Hour), store.Event{}); err == nil {
 		t.Error("RevokeGrants(empty filter): err = nil, want an error")
 	}
 	for _, id := range []string{"a1", "a2", "b1", "b2", "b3", "c1", "gone"} {
@@ -111,14 +111,14 @@ func testRevokeGrantsMany(t *testing.T, s store.Store) {
 		g, rt := newGrant(id, client, subject)
 		mustCreateGrant(t, s, g, rt)
 		if client == "client-a" && i%13 == 0 {
-			if _, err := s.RevokeGrant(ctx, id, at(time.Second)); err != nil {
+			if _, err := s.RevokeGrant(ctx, id, at(time.Second), store.Event{}); err != nil {
 				t.Fatal(err)
 			}
 		} else if client == "client-a" && subject == "alice" {
 			wantLive++
 		}
 	}
-	got, err := s.RevokeGrants(ctx, store.GrantFilter{ClientID: "client-a", Subject: "alice"}, at(time.Hour))
+	got, err := s.RevokeGrants(ctx, store.GrantFilter{ClientID: "client-a", Subject: "alice"}, at(time.Hour), store.Event{})
 	if err != nil || got != wantLive {
 		t.Fatalf("RevokeGrants(client-a, alice) = %d, %v; want %d, nil", got, err, wantLive)
 	}
@@ -140,11 +140,11 @@ func testRevokeGrantsMany(t *testing.T, s store.Store) {
 			t.Fatalf("grant %s (%s, %s): revoked at %v, want %v", id, g.ClientID, g.Subject, g.RevokedAt, want)
 		}
 	}
-	again, err := s.RevokeGrants(ctx, store.GrantFilter{ClientID: "client-a", Subject: "alice"}, at(2*time.Hour))
+	again, err := s.RevokeGrants(ctx, store.GrantFilter{ClientID: "client-a", Subject: "alice"}, at(2*time.Hour), store.Event{})
 	if err != nil || again != 0 {
 		t.Errorf("RevokeGrants again = %d, %v; want 0, nil", again, err)
 	}
-	bob, err := s.RevokeGrants(ctx, store.GrantFilter{ClientID: "client-a"}, at(3*time.Hour))
+	bob, err := s.RevokeGrants(ctx, store.GrantFilter{ClientID: "client-a"}, at(3*time.Hour), store.Event{})
 	if err != nil || bob == 0 {
 		t.Errorf("RevokeGrants(client-a) after alice's = %d, %v; want bob's grants, nil", bob, err)
 	}

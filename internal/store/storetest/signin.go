@@ -110,7 +110,7 @@ func testAuthRequestConcurrent(t *testing.T, s store.Store) {
 func testSession(t *testing.T, s store.Store) {
 	ctx := context.Background()
 	sess := newSession("sess-1", "sid-1")
-	if err := s.CreateSession(ctx, sess); err != nil {
+	if err := s.CreateSession(ctx, sess, store.Event{}); err != nil {
 		t.Fatalf("CreateSession: %v", err)
 	}
 	got, err := s.Session(ctx, "sess-1")
@@ -122,9 +122,9 @@ func testSession(t *testing.T, s store.Store) {
 	// Duplicate ID, or duplicate SID: refused, and nothing changes.
 	dupID := newSession("sess-1", "sid-2")
 	dupID.Subject = "mallory"
-	wantErr(t, "CreateSession(duplicate ID)", s.CreateSession(ctx, dupID), store.ErrConflict)
+	wantErr(t, "CreateSession(duplicate ID)", s.CreateSession(ctx, dupID, store.Event{}), store.ErrConflict)
 	dupSID := newSession("sess-2", "sid-1")
-	wantErr(t, "CreateSession(duplicate SID)", s.CreateSession(ctx, dupSID), store.ErrConflict)
+	wantErr(t, "CreateSession(duplicate SID)", s.CreateSession(ctx, dupSID, store.Event{}), store.ErrConflict)
 	wantSessionGone(t, s, "sess-2")
 	if got, err := s.Session(ctx, "sess-1"); err != nil {
 		t.Errorf("Session after duplicates: %v", err)
@@ -132,7 +132,7 @@ func testSession(t *testing.T, s store.Store) {
 		checkSession(t, "Session after duplicates", got, sess)
 	}
 	// The SID refused with sess-1's ID is free: the failed insert left no trace.
-	if err := s.CreateSession(ctx, newSession("sess-3", "sid-2")); err != nil {
+	if err := s.CreateSession(ctx, newSession("sess-3", "sid-2"), store.Event{}); err != nil {
 		t.Errorf("CreateSession(SID of a refused duplicate): %v", err)
 	}
 
@@ -142,7 +142,7 @@ func testSession(t *testing.T, s store.Store) {
 	// An expired session is returned: the caller decides.
 	old := newSession("sess-old", "sid-old")
 	old.CreatedAt, old.ExpiresAt = at(-9*time.Hour), at(-time.Hour)
-	if err := s.CreateSession(ctx, old); err != nil {
+	if err := s.CreateSession(ctx, old, store.Event{}); err != nil {
 		t.Fatalf("CreateSession(expired): %v", err)
 	}
 	if got, err := s.Session(ctx, "sess-old"); err != nil {
@@ -168,7 +168,7 @@ func testSession(t *testing.T, s store.Store) {
 	// The deleted session's ID and SID are free again.
 	again := newSession("sess-1", "sid-1")
 	again.Subject = "bob"
-	if err := s.CreateSession(ctx, again); err != nil {
+	if err := s.CreateSession(ctx, again, store.Event{}); err != nil {
 		t.Fatalf("CreateSession(deleted ID and SID): %v", err)
 	}
 	if got, err := s.Session(ctx, "sess-1"); err != nil {
@@ -179,7 +179,7 @@ func testSession(t *testing.T, s store.Store) {
 
 	// Optional fields left empty round-trip as empty.
 	bare := store.Session{ID: "sess-bare", SID: "sid-bare", Subject: "carol", CreatedAt: at(0), ExpiresAt: at(time.Hour)}
-	if err := s.CreateSession(ctx, bare); err != nil {
+	if err := s.CreateSession(ctx, bare, store.Event{}); err != nil {
 		t.Fatalf("CreateSession(bare): %v", err)
 	}
 	if got, err := s.Session(ctx, "sess-bare"); err != nil {
@@ -310,7 +310,7 @@ func testRevokeGrantsBySession(t *testing.T, s store.Store) {
 		{store.GrantFilter{SessionID: "sid-x"}, at(6 * time.Minute), 0, nil},
 	}
 	for _, st := range steps {
-		n, err := s.RevokeGrants(ctx, st.f, st.when)
+		n, err := s.RevokeGrants(ctx, st.f, st.when, store.Event{})
 		if err != nil || n != st.want {
 			t.Errorf("RevokeGrants(%+v) = %d, %v; want %d, nil", st.f, n, err, st.want)
 		}
@@ -356,7 +356,7 @@ func testDeleteExpiredSignIn(t *testing.T, s store.Store) {
 	for id, exp := range map[string]time.Time{"old": past, "new": future, "edge": now, "forever": {}} {
 		sess := newSession("sess-"+id, "sid-"+id)
 		sess.ExpiresAt = exp
-		if err := s.CreateSession(ctx, sess); err != nil {
+		if err := s.CreateSession(ctx, sess, store.Event{}); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -401,7 +401,7 @@ func testDeleteExpiredSignIn(t *testing.T, s store.Store) {
 	}
 	mustGrant(t, s, "g1")
 	// The deleted session's SID is free again.
-	if err := s.CreateSession(ctx, newSession("sess-old", "sid-old")); err != nil {
+	if err := s.CreateSession(ctx, newSession("sess-old", "sid-old"), store.Event{}); err != nil {
 		t.Errorf("CreateSession(ID and SID of a deleted expired session): %v", err)
 	}
 

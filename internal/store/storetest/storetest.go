@@ -209,7 +209,7 @@ func newConsent(subject, clientID string) store.Consent {
 
 func mustCreateGrant(t *testing.T, s store.Store, g store.Grant, rt store.RefreshToken) {
 	t.Helper()
-	if err := s.CreateGrant(context.Background(), g, rt); err != nil {
+	if err := s.CreateGrant(context.Background(), g, rt, store.Event{}); err != nil {
 		t.Fatalf("CreateGrant(%s): %v", g.ID, err)
 	}
 }
