@@ -71,14 +71,14 @@ func (s *Server) introspect(w http.ResponseWriter, r *http.Request) error {
 		if err != nil && !refresh.IsRejection(err) {
 			return oautherr.Server(err)
 		}
-		if err == nil && a.Grant.ClientID == client.ID && stands(grant.RefreshStanding(s.registered(a.Grant.ClientID), s.Config, a.Grant)) {
+		if err == nil && a.Grant.ClientID == client.ID && stands(grant.RefreshStanding(r.Context(), s.registered(a.Grant.ClientID), s.Grants.Users, a.Grant)) {
 			out = introspection{Active: true, ClientID: a.Grant.ClientID, Subject: a.Grant.Subject,
 				Scope: strings.Join(a.Grant.Scopes, " "), Expires: a.Token.ExpiresAt.Unix(),
 				IssuedAt: a.Token.CreatedAt.Unix(), TokenType: "refresh_token", Issuer: s.issuer,
 				Cnf: confirmation(a.Grant.DPoPJKT)}
 		}
 	} else if c, err := s.Minter.VerifyAccessToken(tok, s.Now()); err == nil &&
-		stands(grant.AccessStanding(s.registered(c.ClientID), s.Config, c.Subject)) {
+		stands(grant.AccessStanding(r.Context(), s.registered(c.ClientID), s.Grants.Users, c.Subject)) {
 		out = introspection{Active: true, ClientID: c.ClientID, Subject: c.Subject,
 			Scope: strings.Join(c.Scopes, " "), Expires: c.ExpiresAt.Unix(), IssuedAt: c.IssuedAt.Unix(),
 			TokenType: "Bearer", Issuer: s.issuer, Audience: c.Audience, JTI: c.ID, Cnf: confirmation(c.JKT)}
