@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"flag"
 	"fmt"
+	"io"
 	"net/http"
 	"net/url"
 	"os"
@@ -154,16 +155,17 @@ func cmdUsers(args []string) error {
 // parseNamed parses flags given before or after the one NAME argument
 // (users show alice --json, users show --json alice).
 func parseNamed(fs *flag.FlagSet, args []string, named bool) (string, error) {
-	if err := parseFlags(fs, args); err != nil {
-		return "", err
+	if !named {
+		return "", parseFlags(fs, args)
+	}
+	// The flags before NAME: fs.Parse stops at it.
+	fs.SetOutput(io.Discard)
+	err := fs.Parse(args)
+	fs.SetOutput(os.Stderr)
+	if err != nil {
+		return "", parseFlags(fs, args) // says it as every verb does (-h: usage, exit 0)
 	}
 	rest := fs.Args()
-	if !named {
-		if len(rest) > 0 {
-			return "", &usageError{verb: fs.Name(), msg: fmt.Sprintf("unexpected argument %q", rest[0])}
-		}
-		return "", nil
-	}
 	if len(rest) == 0 || rest[0] == "" {
 		return "", &usageError{verb: fs.Name(), msg: "say which user: " + fs.Name() + " NAME"}
 	}
