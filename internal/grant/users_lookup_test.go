@@ -7,9 +7,12 @@ import (
 	"testing"
 
 	"github.com/tollgate-oidc/tollgate/internal/config"
+	"github.com/tollgate-oidc/tollgate/internal/directory"
 	"github.com/tollgate-oidc/tollgate/internal/grant"
 	"github.com/tollgate-oidc/tollgate/internal/oautherr"
+	"github.com/tollgate-oidc/tollgate/internal/secret"
 	"github.com/tollgate-oidc/tollgate/internal/store"
+	"github.com/tollgate-oidc/tollgate/internal/store/memstore"
 )
 
 // downUsers is a directory whose store cannot be reached.
@@ -45,3 +48,49 @@ func TestRefreshWhileTheUserLookupFails(t *testing.T) {
 		t.Errorf("ActiveUser with the store down: %v", err)
 	}
 }
+
+// TestPasswordChecksOfStoreUsers: a store user's password goes through the
+// same checks as a file user's (grant.Passwords: throttle, equal cost); a
+// wrong password and a disabled user get the one neutral refusal; a store
+// that cannot answer is its error, not a failed sign-in counted against
+// the name.
+func TestPasswordChecksOfStoreUsers(t *testing.T) {
+	f := newFixture(t)
+	ctx := context.Background()
+	st := memstore.New()
+	const pw = "a store user's passphrase"
+	h, err := secret.HashPassword(pw)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := st.CreateUser(ctx, store.User{Username: "dora", Subject: "sub-dora", PasswordHash: h}, store.Event{}); err != nil {
+		t.Fatal(err)
+	}
+	p := passwords(t, f.cfg, f.clk.Now)
+	if err := p.UseStore(directory.NewUsers(f.cfg, st)); err != nil {
+		t.Fatal(err)
+	}
+	check := func(pw string) (*config.User, error) {
+		return p.Check(ctx, grant.Attempt{Username: "dora", Password: pw, RemoteIP: "192.0.2.1", Via: "test"})
+	}
+	if u, err := check(pw); err != nil || u == nil || u.Subject != "sub-dora" {
+		t.Fatalf("store user, right password: %v, %v", u, err)
+	}
+	if _, err := check("not the passphrase"); !errors.Is(err, grant.ErrBadCredentials) {
+		t.Errorf("store user, wrong password: %v", err)
+	}
+	if _, err := st.UpdateUser(ctx, "dora", store.UserUpdate{Disabled: ptrTo(true)}, f.clk.Now(), store.Event{}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := check(pw); !errors.Is(err, grant.ErrBadCredentials) {
+		t.Errorf("disabled store user: %v, want the neutral refusal", err)
+	}
+	if err := p.UseStore(downUsers{}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := check(pw); !errors.Is(err, store.ErrUnavailable) {
+		t.Errorf("store down: %v, want ErrUnavailable", err)
+	}
+}
+
+func ptrTo[T any](v T) *T { return &v }
