@@ -20,8 +20,10 @@ type downUsers struct{ grant.Users }
 
 var errUsersDown = fmt.Errorf("postgres: user by subject: %w", store.ErrUnavailable)
 
-func (downUsers) UserBySubject(context.Context, string) (*config.User, error) { return nil, errUsersDown }
-func (downUsers) User(context.Context, string) (*config.User, error)          { return nil, errUsersDown }
+func (downUsers) UserBySubject(context.Context, string) (*config.User, error) {
+	return nil, errUsersDown
+}
+func (downUsers) User(context.Context, string) (*config.User, error) { return nil, errUsersDown }
 
 // TestRefreshWhileTheUserLookupFails: a store that cannot say whether the
 // user is active is not a disabled user. The refresh is refused as server
