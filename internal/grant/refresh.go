@@ -47,6 +47,7 @@ func (h *Handler) refreshToken(ctx context.Context, req Request) (*Response, err
 	check := func(g store.Grant) error {
 		u, err := ActiveUser(ctx, h.Users, g.Subject)
 		if err != nil {
+			got.refused = refresh.OutcomeError // the store could not say
 			if errors.Is(err, ErrUserInactive) {
 				got.refused = refresh.OutcomeUserDisabled
 			}

@@ -26,7 +26,8 @@ func (downUsers) UserBySubject(context.Context, string) (*config.User, error) {
 func (downUsers) User(context.Context, string) (*config.User, error) { return nil, errUsersDown }
 
 // TestRefreshWhileTheUserLookupFails: a store that cannot say whether the
-// user is active is not a disabled user. The refresh is refused as server
+// user is active is not a disabled user (the outcome is error, not
+// user_disabled). The refresh is refused as server
 // trouble carrying store.ErrUnavailable (503 temporarily_unavailable at
 // the endpoint), never invalid_grant, which would make the client drop a
 // good token and send its user to sign in; the token stays unused, so the
@@ -34,6 +35,8 @@ func (downUsers) User(context.Context, string) (*config.User, error) { return ni
 func TestRefreshWhileTheUserLookupFails(t *testing.T) {
 	f := newFixture(t)
 	rt := f.mustRedeem().RefreshToken
+	h := &heard{}
+	f.h.Observe = h
 	users := f.h.Users
 	f.h.Users = downUsers{users}
 	_, err := f.refresh("app", rt)
@@ -44,6 +47,10 @@ func TestRefreshWhileTheUserLookupFails(t *testing.T) {
 	f.h.Users = users
 	if _, err := f.refresh("app", rt); err != nil {
 		t.Fatalf("the same refresh once the store answers: %v", err)
+	}
+	// Counted as the store failing, not as a disabled user.
+	if want := "[refresh error app refresh ok app issued refresh_token app]"; fmt.Sprint(*h) != want {
+		t.Errorf("outcomes %v, want %s", *h, want)
 	}
 	f.h.Users = downUsers{users}
 	if _, err := grant.ActiveUser(context.Background(), f.h.Users, "sub-alice"); !errors.Is(err, store.ErrUnavailable) || errors.Is(err, grant.ErrUserInactive) {
