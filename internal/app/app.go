@@ -14,6 +14,7 @@ import (
 	"github.com/tollgate-oidc/tollgate/internal/certreload"
 	"github.com/tollgate-oidc/tollgate/internal/clientauth"
 	"github.com/tollgate-oidc/tollgate/internal/config"
+	"github.com/tollgate-oidc/tollgate/internal/directory"
 	"github.com/tollgate-oidc/tollgate/internal/dpop"
 	"github.com/tollgate-oidc/tollgate/internal/grant"
 	"github.com/tollgate-oidc/tollgate/internal/keys"
@@ -33,6 +34,7 @@ type App struct {
 	Keys    *keys.Set
 	Minter  *mint.Minter
 	Refresh *refresh.Service
+	Users   *directory.Users // the file's users, then the store's
 	// Notify tells clients of grants revoked for theft or reuse (SET push,
 	// back-channel logout); Serve runs its workers.
 	Notify *notify.Notifier
@@ -128,6 +130,11 @@ func Open(ctx context.Context, cfg *config.Config, o Options) (*App, error) {
 		return nil, err
 	}
 	passwords, err := grant.NewPasswords(cfg, o.Now, audit)
+	if err == nil {
+		// Users: the file's, then the store's, read at each request.
+		a.Users = directory.NewUsers(cfg, hot)
+		err = passwords.UseStore(a.Users)
+	}
 	if err != nil {
 		st.Close()
 		return nil, err
@@ -139,7 +146,7 @@ func Open(ctx context.Context, cfg *config.Config, o Options) (*App, error) {
 			MaxLifetime: cfg.ClientAssertion.MaxLifetime,
 		},
 		Grants: &grant.Handler{
-			Users: cfg, Passwords: passwords, Refresh: a.Refresh, Minter: a.Minter, Codes: hot, Now: o.Now,
+			Users: a.Users, Passwords: passwords, Refresh: a.Refresh, Minter: a.Minter, Codes: hot, Now: o.Now,
 			Audience: oauth.AccessTokenAudience(issuer), Log: audit, Observe: a.operate.metrics,
 		},
 		Refresh: a.Refresh, Minter: a.Minter, Keys: ks, Store: st, Pages: pages,

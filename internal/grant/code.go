@@ -72,7 +72,7 @@ func (h *Handler) authorizationCode(ctx context.Context, req Request) (*Response
 	if !now.Before(code.ExpiresAt) {
 		return nil, oautherr.New(oautherr.InvalidGrant, "the authorization code has expired")
 	}
-	u, err := ActiveUser(h.Users, code.Subject)
+	u, err := ActiveUser(ctx, h.Users, code.Subject)
 	if err != nil {
 		return nil, standingError(err, "authorization code")
 	}

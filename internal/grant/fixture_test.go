@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"github.com/tollgate-oidc/tollgate/internal/config"
+	"github.com/tollgate-oidc/tollgate/internal/directory"
 	"github.com/tollgate-oidc/tollgate/internal/grant"
 	"github.com/tollgate-oidc/tollgate/internal/keys"
 	"github.com/tollgate-oidc/tollgate/internal/mint"
@@ -92,7 +93,7 @@ func newFixture(t *testing.T) *fixture {
 	f.cfg = newConfig(t, nil)
 	audit := slog.New(slog.NewTextHandler(f.logs, nil))
 	f.h = &grant.Handler{
-		Users: f.cfg, Passwords: passwords(t, f.cfg, f.clk.Now), Refresh: refresh.New(f.st, mint.NewRefreshKeys(systemSecret), f.clk.Now, audit), Minter: m,
+		Users: directory.NewUsers(f.cfg, nil), Passwords: passwords(t, f.cfg, f.clk.Now), Refresh: refresh.New(f.st, mint.NewRefreshKeys(systemSecret), f.clk.Now, audit), Minter: m,
 		Codes: f.st, Now: f.clk.Now, Audience: []string{issuer + "/resources"}, Log: audit,
 	}
 	return f
@@ -101,7 +102,7 @@ func newFixture(t *testing.T) *fixture {
 // reconfigure is an operator's restart with a changed configuration.
 func (f *fixture) reconfigure(edit func(*config.Config)) {
 	f.cfg = newConfig(f.t, edit)
-	f.h.Users = f.cfg
+	f.h.Users = directory.NewUsers(f.cfg, nil)
 	f.h.Passwords = passwords(f.t, f.cfg, f.clk.Now)
 }
 

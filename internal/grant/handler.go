@@ -85,10 +85,13 @@ type Handler struct {
 	Observe Observer
 }
 
-// Users finds local users.
+// Users finds local users: those of the configuration file and those of
+// the store (directory.Users). Each returns nil and no error when there is
+// no such user, and the store's error (store.ErrUnavailable: 503 at the
+// token endpoint) when it could not tell.
 type Users interface {
-	User(username string) (*config.User, bool)
-	UserBySubject(sub string) (*config.User, bool)
+	User(ctx context.Context, username string) (*config.User, error)
+	UserBySubject(ctx context.Context, sub string) (*config.User, error)
 }
 
 // Exchange is the one pipeline every grant goes through.

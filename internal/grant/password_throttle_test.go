@@ -18,6 +18,7 @@ import (
 	"golang.org/x/crypto/bcrypt"
 
 	"github.com/tollgate-oidc/tollgate/internal/config"
+	"github.com/tollgate-oidc/tollgate/internal/directory"
 	"github.com/tollgate-oidc/tollgate/internal/oautherr"
 )
 
@@ -46,6 +47,7 @@ func (c *pwClock) add(d time.Duration) {
 
 type pwFixture struct {
 	h    *Handler
+	cfg  *config.Config
 	p    *Passwords
 	clk  *pwClock
 	logs *bytes.Buffer
@@ -80,7 +82,7 @@ func newPwFixture(t *testing.T, edit func(*config.Throttle)) *pwFixture {
 	if err != nil {
 		t.Fatal(err)
 	}
-	return &pwFixture{h: &Handler{Users: cfg, Passwords: p, Now: clk.now, Log: slog.New(slog.DiscardHandler)}, p: p, clk: clk, logs: logs}
+	return &pwFixture{cfg: cfg, h: &Handler{Users: directory.NewUsers(cfg, nil), Passwords: p, Now: clk.now, Log: slog.New(slog.DiscardHandler)}, p: p, clk: clk, logs: logs}
 }
 
 func (f *pwFixture) check(user, pw, ip string) error {
@@ -175,7 +177,7 @@ func TestUnknownUsernameIsThrottledExactlyAsAKnownOne(t *testing.T) {
 }
 
 func (f *pwFixture) client(t *testing.T) *config.Client {
-	c, ok := f.h.Users.(*config.Config).Client("app")
+	c, ok := f.cfg.Client("app")
 	if !ok {
 		t.Fatal("no client app")
 	}

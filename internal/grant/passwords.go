@@ -6,10 +6,12 @@ import (
 	"fmt"
 	"log/slog"
 	"runtime"
+	"slices"
 	"sync/atomic"
 	"time"
 
 	"github.com/tollgate-oidc/tollgate/internal/config"
+	"github.com/tollgate-oidc/tollgate/internal/directory"
 	"github.com/tollgate-oidc/tollgate/internal/secret"
 	"github.com/tollgate-oidc/tollgate/internal/throttle"
 )
@@ -29,6 +31,7 @@ import (
 // is counted, throttled and answered exactly as a known one.
 type Passwords struct {
 	users  Users
+	hashes []string // the configuration's users' hashes (UseStore)
 	equal  *secret.Equaliser
 	gate   *throttle.Gate
 	byUser *throttle.Backoff
@@ -65,11 +68,29 @@ func NewPasswords(cfg *config.Config, now func() time.Time, log *slog.Logger) (*
 		now = time.Now
 	}
 	return &Passwords{
-		users: cfg, equal: eq, now: now, log: log,
+		users: directory.NewUsers(cfg, nil), hashes: hashes, equal: eq, now: now, log: log,
 		gate:   throttle.NewGate(slots, t.PasswordChecks.Queue, t.PasswordChecks.QueueWait),
 		byUser: backoff(t.Failures.PerUsername),
 		byIP:   backoff(t.Failures.PerIP),
 	}, nil
+}
+
+// UseStore makes the checks find users in users, the configuration's and
+// the store's (directory.Users), instead of the configuration's alone.
+// Store users are hashed by secret.HashPassword, so its cost class joins
+// the equaliser: checking a store user, a file user or an unknown name
+// computes the same hashes (an unknown name still costs one of each).
+func (p *Passwords) UseStore(users Users) error {
+	h, err := secret.HashPassword(secret.Generate())
+	if err != nil {
+		return fmt.Errorf("password checks: %w", err)
+	}
+	eq, err := secret.NewEqualiser(append(slices.Clone(p.hashes), h))
+	if err != nil {
+		return fmt.Errorf("password checks: %w", err)
+	}
+	p.users, p.equal = users, eq
+	return nil
 }
 
 // PasswordChecks returns h.Passwords; a Handler wired without them is an
@@ -127,7 +148,16 @@ func (p *Passwords) Check(ctx context.Context, a Attempt) (*config.User, error) 
 		p.shedding(ctx)
 		return nil, &Throttled{RetryAfter: p.gate.Wait(), Busy: true}
 	}
-	u, known := p.users.User(a.Username)
+	u, err := p.users.User(ctx, a.Username)
+	if err != nil {
+		// The store could not tell: not the user's failure, so nothing is
+		// counted against the name or the address.
+		release()
+		p.byUser.Release(a.Username)
+		p.byIP.Release(ip)
+		return nil, err
+	}
+	known := u != nil
 	hash := ""
 	if known {
 		hash = u.PasswordHash

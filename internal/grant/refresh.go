@@ -45,9 +45,12 @@ func (h *Handler) refreshToken(ctx context.Context, req Request) (*Response, err
 	// included. With the client's part of RefreshStanding asked above, what
 	// is left of it (and of what introspection asks) is the user.
 	check := func(g store.Grant) error {
-		u, err := ActiveUser(h.Users, g.Subject)
+		u, err := ActiveUser(ctx, h.Users, g.Subject)
 		if err != nil {
-			got.refused = refresh.OutcomeUserDisabled
+			got.refused = refresh.OutcomeError // the store could not say
+			if errors.Is(err, ErrUserInactive) {
+				got.refused = refresh.OutcomeUserDisabled
+			}
 			return standingError(err, "refresh token")
 		}
 		// RFC 6749 §6: the scope may be narrowed for the new access token.

@@ -1,6 +1,7 @@
 package grant
 
 import (
+	"context"
 	"errors"
 
 	"github.com/tollgate-oidc/tollgate/internal/config"
@@ -25,10 +26,14 @@ var (
 // now).
 
 // ActiveUser returns the user whose sub is sub if they exist and are not
-// disabled, else ErrUserInactive.
-func ActiveUser(users Users, sub string) (*config.User, error) {
-	u, ok := users.UserBySubject(sub)
-	if !ok || u.Disabled {
+// disabled, else ErrUserInactive, or the lookup's own error when the
+// store could not tell (not the user's fault: the caller answers 503).
+func ActiveUser(ctx context.Context, users Users, sub string) (*config.User, error) {
+	u, err := users.UserBySubject(ctx, sub)
+	if err != nil {
+		return nil, err
+	}
+	if u == nil || u.Disabled {
 		return nil, ErrUserInactive
 	}
 	return u, nil
@@ -51,11 +56,11 @@ func MayRefresh(c *config.Client) error {
 // RefreshStanding tells whether the refresh tokens of grant g may still be
 // used: its client (c, as registered now, nil if gone) may refresh, and its
 // user is active. It returns that user.
-func RefreshStanding(c *config.Client, users Users, g store.Grant) (*config.User, error) {
+func RefreshStanding(ctx context.Context, c *config.Client, users Users, g store.Grant) (*config.User, error) {
 	if err := MayRefresh(c); err != nil {
 		return nil, err
 	}
-	return ActiveUser(users, g.Subject)
+	return ActiveUser(ctx, users, g.Subject)
 }
 
 // AccessStanding tells whether an access token issued to client c (as
@@ -63,14 +68,21 @@ func RefreshStanding(c *config.Client, users Users, g store.Grant) (*config.User
 // own token (client credentials: sub is the client id, which no user's
 // subject may equal, see config) needs only its client; a user's token also
 // needs an active user, whom it returns.
-func AccessStanding(c *config.Client, users Users, subject string) (*config.User, error) {
+func AccessStanding(ctx context.Context, c *config.Client, users Users, subject string) (*config.User, error) {
 	if c == nil {
 		return nil, ErrClientGone
 	}
 	if subject == c.ID {
 		return nil, nil
 	}
-	return ActiveUser(users, subject)
+	return ActiveUser(ctx, users, subject)
+}
+
+// NoLongerStands reports whether err is one of the reasons above (the
+// user, the client or its right to refresh is gone), as opposed to a
+// lookup that failed (a store that could not tell).
+func NoLongerStands(err error) bool {
+	return errors.Is(err, ErrUserInactive) || errors.Is(err, ErrClientGone) || errors.Is(err, ErrNoOfflineAccess)
 }
 
 // standingError is the token endpoint's answer when a grant no longer

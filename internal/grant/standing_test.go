@@ -1,6 +1,7 @@
 package grant_test
 
 import (
+	"context"
 	"errors"
 	"testing"
 
@@ -11,6 +12,7 @@ import (
 
 // The one rule the refresh grant, userinfo and introspection share.
 func TestStanding(t *testing.T) {
+	ctx := context.Background()
 	f := newFixture(t)
 	app := f.client("app")
 	g := store.Grant{ID: "g1", ClientID: "app", Subject: "sub-alice"}
@@ -33,27 +35,27 @@ func TestStanding(t *testing.T) {
 		{"user removed", app, "sub-removed", grant.ErrUserInactive},
 	} {
 		g.Subject = tc.sub
-		u, err := grant.RefreshStanding(tc.client, f.cfg, g)
+		u, err := grant.RefreshStanding(ctx, tc.client, f.h.Users, g)
 		if !errors.Is(err, tc.want) || (err == nil) != (u != nil) {
 			t.Errorf("RefreshStanding, %s: %v, %v; want %v", tc.name, u, err, tc.want)
 		}
 	}
 	f.user("alice").Disabled = true
 	g.Subject = "sub-alice"
-	if _, err := grant.RefreshStanding(app, f.cfg, g); !errors.Is(err, grant.ErrUserInactive) {
+	if _, err := grant.RefreshStanding(ctx, app, f.h.Users, g); !errors.Is(err, grant.ErrUserInactive) {
 		t.Errorf("RefreshStanding, user disabled: %v", err)
 	}
-	if _, err := grant.AccessStanding(app, f.cfg, "sub-alice"); !errors.Is(err, grant.ErrUserInactive) {
+	if _, err := grant.AccessStanding(ctx, app, f.h.Users, "sub-alice"); !errors.Is(err, grant.ErrUserInactive) {
 		t.Errorf("AccessStanding, user disabled: %v", err)
 	}
-	if u, err := grant.AccessStanding(app, f.cfg, "sub-bob"); err != nil || u == nil || u.Subject != "sub-bob" {
+	if u, err := grant.AccessStanding(ctx, app, f.h.Users, "sub-bob"); err != nil || u == nil || u.Subject != "sub-bob" {
 		t.Errorf("AccessStanding, live user: %v, %v", u, err)
 	}
 	// A client's own token (client credentials) needs only its client.
-	if u, err := grant.AccessStanding(app, f.cfg, "app"); err != nil || u != nil {
+	if u, err := grant.AccessStanding(ctx, app, f.h.Users, "app"); err != nil || u != nil {
 		t.Errorf("AccessStanding, client token: %v, %v", u, err)
 	}
-	if _, err := grant.AccessStanding(nil, f.cfg, "sub-bob"); !errors.Is(err, grant.ErrClientGone) {
+	if _, err := grant.AccessStanding(ctx, nil, f.h.Users, "sub-bob"); !errors.Is(err, grant.ErrClientGone) {
 		t.Errorf("AccessStanding, client removed: %v", err)
 	}
 }

@@ -18,6 +18,7 @@ import (
 
 	"github.com/tollgate-oidc/tollgate/internal/clientauth"
 	"github.com/tollgate-oidc/tollgate/internal/config"
+	"github.com/tollgate-oidc/tollgate/internal/directory"
 	"github.com/tollgate-oidc/tollgate/internal/grant"
 	"github.com/tollgate-oidc/tollgate/internal/keys"
 	"github.com/tollgate-oidc/tollgate/internal/mint"
@@ -118,7 +119,7 @@ func newFixtureAt(t *testing.T, issuer string) *fixture {
 	f.srv, err = oauth.New(oauth.Deps{
 		Config: cfg,
 		Auth:   &clientauth.Authenticator{Clients: cfg, JTI: f.fault, Issuer: issuer, Now: f.Now},
-		Grants: &grant.Handler{Users: cfg, Passwords: passwords, Refresh: ref, Minter: minter, Codes: f.fault, Now: f.Now,
+		Grants: &grant.Handler{Users: directory.NewUsers(cfg, f.fault), Passwords: passwords, Refresh: ref, Minter: minter, Codes: f.fault, Now: f.Now,
 			Audience: oauth.AccessTokenAudience(issuer), Log: slog.New(slog.DiscardHandler)},
 		Refresh: ref, Minter: minter, Keys: ks, Store: f.fault, Pages: pages,
 		CSRF: &web.CSRF{Key: []byte(strings.Repeat("c", 32)), Secure: true},

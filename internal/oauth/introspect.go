@@ -71,19 +71,30 @@ func (s *Server) introspect(w http.ResponseWriter, r *http.Request) error {
 		if err != nil && !refresh.IsRejection(err) {
 			return oautherr.Server(err)
 		}
-		if err == nil && a.Grant.ClientID == client.ID && stands(grant.RefreshStanding(s.registered(a.Grant.ClientID), s.Config, a.Grant)) {
+		live := err == nil && a.Grant.ClientID == client.ID
+		if live {
+			if live, err = stands(grant.RefreshStanding(r.Context(), s.registered(a.Grant.ClientID), s.Grants.Users, a.Grant)); err != nil {
+				return err
+			}
+		}
+		if live {
 			out = introspection{Active: true, ClientID: a.Grant.ClientID, Subject: a.Grant.Subject,
 				Scope: strings.Join(a.Grant.Scopes, " "), Expires: a.Token.ExpiresAt.Unix(),
 				IssuedAt: a.Token.CreatedAt.Unix(), TokenType: "refresh_token", Issuer: s.issuer,
 				Cnf: confirmation(a.Grant.DPoPJKT)}
 		}
-	} else if c, err := s.Minter.VerifyAccessToken(tok, s.Now()); err == nil &&
-		stands(grant.AccessStanding(s.registered(c.ClientID), s.Config, c.Subject)) {
-		out = introspection{Active: true, ClientID: c.ClientID, Subject: c.Subject,
-			Scope: strings.Join(c.Scopes, " "), Expires: c.ExpiresAt.Unix(), IssuedAt: c.IssuedAt.Unix(),
-			TokenType: "Bearer", Issuer: s.issuer, Audience: c.Audience, JTI: c.ID, Cnf: confirmation(c.JKT)}
-		if c.JKT != "" {
-			out.TokenType = "DPoP" // RFC 9449 §6.2
+	} else if c, err := s.Minter.VerifyAccessToken(tok, s.Now()); err == nil {
+		live, err := stands(grant.AccessStanding(r.Context(), s.registered(c.ClientID), s.Grants.Users, c.Subject))
+		if err != nil {
+			return err
+		}
+		if live {
+			out = introspection{Active: true, ClientID: c.ClientID, Subject: c.Subject,
+				Scope: strings.Join(c.Scopes, " "), Expires: c.ExpiresAt.Unix(), IssuedAt: c.IssuedAt.Unix(),
+				TokenType: "Bearer", Issuer: s.issuer, Audience: c.Audience, JTI: c.ID, Cnf: confirmation(c.JKT)}
+			if c.JKT != "" {
+				out.TokenType = "DPoP" // RFC 9449 §6.2
+			}
 		}
 	}
 	writeJSON(w, http.StatusOK, out)
@@ -96,5 +107,13 @@ func (s *Server) registered(id string) *config.Client {
 	return c
 }
 
-// stands reports whether a grant.*Standing check passed.
-func stands(_ *config.User, err error) bool { return err == nil }
+// stands reports whether a grant.*Standing check passed; a lookup that
+// failed (the store could not say whether the user is active) is its
+// error, answered 503, not "inactive", which would make a resource server
+// refuse a good token.
+func stands(_ *config.User, err error) (bool, error) {
+	if err != nil && !grant.NoLongerStands(err) {
+		return false, err
+	}
+	return err == nil, nil
+}

@@ -46,8 +46,11 @@ func (s *Server) currentSession(r *http.Request) (*store.Session, *config.User, 
 	if !s.Now().Before(sess.ExpiresAt) {
 		return nil, nil, nil
 	}
-	u, ok := s.Config.UserBySubject(sess.Subject)
-	if !ok || u.Disabled {
+	u, err := s.Grants.Users.UserBySubject(r.Context(), sess.Subject)
+	if err != nil {
+		return nil, nil, err
+	}
+	if u == nil || u.Disabled {
 		return nil, nil, nil
 	}
 	return &sess, u, nil

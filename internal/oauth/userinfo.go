@@ -43,7 +43,10 @@ func (s *Server) userinfo(w http.ResponseWriter, r *http.Request) error {
 	if !slices.Contains(c.Scopes, grant.ScopeOpenID) {
 		return refuse(oautherr.New(oautherr.InsufficientScope, "the access token was not granted the openid scope"))
 	}
-	u, err := grant.AccessStanding(s.registered(c.ClientID), s.Config, c.Subject)
+	u, err := grant.AccessStanding(r.Context(), s.registered(c.ClientID), s.Grants.Users, c.Subject)
+	if err != nil && !grant.NoLongerStands(err) {
+		return err // the store could not tell: 503, the token may be fine
+	}
 	if err != nil || u == nil {
 		return refuse(oautherr.New(oautherr.InvalidToken, "the user or the client of this access token no longer exists or is disabled"))
 	}

@@ -35,6 +35,7 @@ type Store struct {
 	sids     map[string]string        // session SID to ID, for uniqueness
 	consents map[consentKey]store.Consent
 	leases   map[string]lease
+	users    userTable // users.go; made on first use
 }
 
 // lease is who holds a named lease, and until when.

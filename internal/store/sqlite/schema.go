@@ -154,6 +154,19 @@ var migrations = []string{
 	// 5: signing-key rotation. When a key may start signing, decided by the
 	// node that created it; NULL (every key before this) means at creation.
 	`ALTER TABLE signing_keys ADD COLUMN activates_at INTEGER;`,
+
+	// 6: users managed at runtime (store.UserStore). The username is the
+	// key of every change; the subject is unique, and no row is ever
+	// deleted, so a subject is never reused. claims is a JSON object.
+	`CREATE TABLE users (
+		username      TEXT PRIMARY KEY,
+		subject       TEXT NOT NULL UNIQUE,
+		password_hash TEXT NOT NULL,
+		claims        TEXT NOT NULL,
+		disabled      INTEGER NOT NULL,
+		created_at    INTEGER,
+		updated_at    INTEGER
+	) STRICT, WITHOUT ROWID;`,
 }
 
 // migrate brings the schema up to len(migrations). Each migration runs in its
