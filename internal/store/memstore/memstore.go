@@ -35,6 +35,7 @@ type Store struct {
 	sids     map[string]string        // session SID to ID, for uniqueness
 	consents map[consentKey]store.Consent
 	leases   map[string]lease
+	clients  map[string]store.ClientRecord // clients.go; made on first write
 }
 
 // lease is who holds a named lease, and until when.

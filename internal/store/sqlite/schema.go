@@ -154,6 +154,19 @@ var migrations = []string{
 	// 5: signing-key rotation. When a key may start signing, decided by the
 	// node that created it; NULL (every key before this) means at creation.
 	`ALTER TABLE signing_keys ADD COLUMN activates_at INTEGER;`,
+
+	// 6: clients registered at run time (store.ClientStore). settings is
+	// the JSON document of the client's settings, never its secret;
+	// version counts writes, for optimistic updates.
+	`CREATE TABLE clients (
+		id          TEXT PRIMARY KEY,
+		settings    TEXT NOT NULL,
+		secret_hash TEXT NOT NULL,
+		disabled    INTEGER NOT NULL,
+		created_at  INTEGER,
+		updated_at  INTEGER,
+		version     INTEGER NOT NULL
+	) STRICT, WITHOUT ROWID;`,
 }
 
 // migrate brings the schema up to len(migrations). Each migration runs in its

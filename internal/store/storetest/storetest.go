@@ -78,6 +78,7 @@ func RunBackend(t *testing.T, b Backend) {
 		{"ZeroEventTime", testZeroEventTime},
 		{"TakeLease", testTakeLease},
 		{"CancelledContext", testCancelledContext},
+		{"Clients", testClients}, {"ListClients", testListClients}, // clients.go
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -112,6 +113,7 @@ var backendTests = []struct {
 	{"RotateRaceHandles", testRotateRaceHandles},
 	{"ChainRows", testChainRows},
 	{"OtherHandleSeenAtOnce", testOtherHandleSeenAtOnce},
+	{"UpdateClientConcurrent", testUpdateClientConcurrent}, // clients.go
 }
 
 // t0 is the fixtures' reference time: now, in a zone other than UTC (a
