@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"io"
+	"net/url"
 	"slices"
 	"strconv"
 	"strings"
@@ -190,4 +191,20 @@ func ClientDocument(cl *Client) (json.RawMessage, error) {
 	delete(m, "secret")
 	delete(m, "secret_hash")
 	return json.Marshal(m)
+}
+
+// Origins are the browser origins (scheme://host[:port], host in lower
+// case) of the client's redirect URIs: where its pages may call the token,
+// revocation and userinfo endpoints from (CORS), as Keycloak's "+" web
+// origin allows.
+func (cl *Client) Origins() []string {
+	var out []string
+	for _, ru := range cl.RedirectURIs {
+		u, err := url.Parse(ru)
+		if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
+			continue
+		}
+		out = append(out, u.Scheme+"://"+strings.ToLower(u.Host))
+	}
+	return out
 }

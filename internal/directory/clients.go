@@ -46,8 +46,10 @@ type Clients struct {
 }
 
 type clientSnapshot struct {
-	at   time.Time // when the store was read
-	byID map[string]*config.Client
+	at      time.Time // when the store was read
+	byID    map[string]*config.Client
+	list    []*config.Client // byID's values, in id order
+	origins map[string]bool  // the origins of their redirect URIs (CORS)
 }
 
 // NewClients returns the lookup over cfg's clients and src's. It holds an
@@ -85,6 +87,15 @@ func (d *Clients) Client(id string) (*config.Client, bool) {
 	cl, ok := s.byID[id]
 	return cl, ok
 }
+
+// Stored returns the store's enabled clients, as the snapshot holds them
+// (no reload): for walks over every client, such as a logout's.
+func (d *Clients) Stored() []*config.Client { return d.snap.Load().list }
+
+// AllowsOrigin reports whether origin is the origin of a redirect URI of
+// a store client in the snapshot (no reload): CORS for browser apps
+// registered at run time.
+func (d *Clients) AllowsOrigin(origin string) bool { return d.snap.Load().origins[origin] }
 
 // Reload reads the store now, so a change this node made is in force here
 // at once. It returns the store's error; the previous snapshot stays.
@@ -139,7 +150,7 @@ func (d *Clients) load(ctx context.Context, now time.Time) error {
 		d.log.Warn("directory: cannot reload the store's clients; serving the previous snapshot", "err", err)
 		return err
 	}
-	byID := make(map[string]*config.Client, len(recs))
+	next := &clientSnapshot{at: now, byID: make(map[string]*config.Client, len(recs)), origins: map[string]bool{}}
 	for _, r := range recs {
 		if r.Disabled {
 			continue
@@ -149,9 +160,13 @@ func (d *Clients) load(ctx context.Context, now time.Time) error {
 			d.log.Warn("directory: a stored client fails the configuration's rules; it is refused until fixed", "client_id", r.ID, "err", err)
 			continue
 		}
-		byID[r.ID] = cl
+		next.byID[r.ID] = cl
+		next.list = append(next.list, cl)
+		for _, o := range cl.Origins() {
+			next.origins[o] = true
+		}
 	}
-	d.snap.Store(&clientSnapshot{at: now, byID: byID})
+	d.snap.Store(next)
 	return nil
 }
 
