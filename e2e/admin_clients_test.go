@@ -13,7 +13,6 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
-	"time"
 
 	"golang.org/x/oauth2"
 	"golang.org/x/oauth2/clientcredentials"
@@ -253,4 +252,4 @@ func regexpLine(out string, words ...string) bool {
 	return false
 }
 
-var _ = time.Second
+

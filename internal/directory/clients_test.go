@@ -3,6 +3,7 @@ package directory
 import (
 	"context"
 	"errors"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -56,7 +57,10 @@ func fixture(t *testing.T) (*Clients, *counted, *clock) {
 
 func createClient(t *testing.T, s store.ClientStore, id, settings string) {
 	t.Helper()
-	r := store.ClientRecord{ID: id, Settings: []byte(settings), SecretHash: secret.HashClientSecret(secret.Generate())}
+	r := store.ClientRecord{ID: id, Settings: []byte(settings)}
+	if !strings.Contains(settings, `"public"`) {
+		r.SecretHash = secret.HashClientSecret(secret.Generate())
+	}
 	if err := s.CreateClient(context.Background(), r, store.Event{}); err != nil {
 		t.Fatal(err)
 	}
@@ -173,5 +177,24 @@ func TestStoredClientFailingRulesLeftOut(t *testing.T) {
 	}
 	if _, ok := d.Client("svc"); !ok {
 		t.Error("one bad client hid the others")
+	}
+}
+
+// TestStoredOriginsAndList: a store client's redirect URI origins are
+// allowed for CORS, and it is among Stored, once loaded; a disabled one
+// is neither.
+func TestStoredOriginsAndList(t *testing.T) {
+	d, src, _ := fixture(t)
+	createClient(t, src, "spa", `{"id":"spa","type":"public","redirect_uris":["https://SPA.example:8443/cb"]}`)
+	createClient(t, src, "off", `{"id":"off","type":"public","redirect_uris":["https://off.example/cb"]}`)
+	setDisabled(t, src, "off", true)
+	if err := d.Reload(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	if !d.AllowsOrigin("https://spa.example:8443") || d.AllowsOrigin("https://off.example") || d.AllowsOrigin("https://evil.example") {
+		t.Error("origins: want the enabled store client's only")
+	}
+	if l := d.Stored(); len(l) != 1 || l[0].ID != "spa" {
+		t.Errorf("Stored = %v, want [spa]", l)
 	}
 }
