@@ -90,8 +90,9 @@ func (c *Config) NeedsSecret(cl *Client) bool {
 // an *Error whose fields are the client's keys ("redirect_uris[0]",
 // "tokens.access_token_lifetime"), and cl must not be used.
 //
-// Two rules are added for a client outside the file: its id must not be a
-// client of the file's (those stay read-only), and its access and ID
+// Three rules are added for a client outside the file: its id must not be
+// a client of the file's (those stay read-only), it may not hold the
+// tollgate:admin scope (admin power stays in the file), and its access and ID
 // tokens may not outlive the longest the file allows (LongestTokenLifetime),
 // because that bounds how long a retired signing key stays published.
 func (c *Config) FinishClient(cl *Client) error {
@@ -104,6 +105,12 @@ func (c *Config) FinishClient(cl *Client) error {
 	cl.validate(&ck, path)
 	if _, ok := c.Client(cl.ID); ok && cl.ID != "" {
 		ck.add(path+".id", "is a client of the configuration file; those are read-only")
+	}
+	// The admin API's own power stays rooted in the file: a client created
+	// through it cannot be given the scope that calls it (the admin
+	// listener accepts that scope only from the file's clients).
+	if cl.AllowsScope(ScopeAdmin) {
+		ck.add(path+".scopes", "%q is only for clients of the configuration file", ScopeAdmin)
 	}
 	if p := cl.TokensOverride; p != nil {
 		checkAlg(&ck, path+".tokens.signing_alg", deref(p.SigningAlg))

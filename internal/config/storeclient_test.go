@@ -39,6 +39,7 @@ func TestFinishClientRefusesWhatTheFileRefuses(t *testing.T) {
 		{"a file client's id", `{"id":"svc","grant_types":["client_credentials"],"secret_hash":"` + testSecretHash + `"}`, "id", "configuration file"},
 		{"a user's subject", `{"id":"sub-bob","grant_types":["client_credentials"],"secret_hash":"` + testSecretHash + `"}`, "id", "RFC 9068"},
 		{"token outliving the keys", `{"id":"x","grant_types":["client_credentials"],"secret_hash":"` + testSecretHash + `","tokens":{"access_token_lifetime":"24h"}}`, "tokens.access_token_lifetime", "longest"},
+		{"the admin scope", `{"id":"x","grant_types":["client_credentials"],"scopes":["tollgate:admin"],"secret_hash":"` + testSecretHash + `"}`, "scopes", "configuration file"},
 		{"unknown key", `{"id":"x","alow_offline_access":true}`, "client", `"alow_offline_access"`},
 		{"not an object", `[1,2]`, "client", "object"},
 	} {
