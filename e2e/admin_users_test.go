@@ -28,8 +28,8 @@ const (
 	userScope = "openid profile email offline_access"
 )
 
-// adminCall sends one admin API request with the admin token.
-func adminCall(t *testing.T, base, method, path, body string) (int, string) {
+// adminRaw sends one admin API request with the admin token.
+func adminRaw(t *testing.T, base, method, path, body string) (int, string) {
 	t.Helper()
 	req, err := http.NewRequest(method, base+path, strings.NewReader(body))
 	if err != nil {
@@ -87,7 +87,7 @@ func wantInvalidGrant(t *testing.T, what string, err error) {
 func TestAdminUsersLifecycle(t *testing.T) {
 	e, base := startAdmin(t)
 	e.secrets = append(e.secrets, doraPW, doraPW2)
-	code, out := adminCall(t, base, "POST", "/api/v1/users", `{"username":"dora","password":"`+doraPW+`","claims":{"name":"Dora Dahl"}}`)
+	code, out := adminRaw(t, base, "POST", "/api/v1/users", `{"username":"dora","password":"`+doraPW+`","claims":{"name":"Dora Dahl"}}`)
 	if code != http.StatusCreated {
 		t.Fatalf("create: %d %s", code, out)
 	}
@@ -114,7 +114,7 @@ func TestAdminUsersLifecycle(t *testing.T) {
 	}
 
 	// New claims: in the ID token of the very next refresh.
-	if code, out := adminCall(t, base, "PUT", "/api/v1/users/dora/claims", `{"claims":{"name":"Dora D. Dahl","email":"dora@example.no"}}`); code != http.StatusOK {
+	if code, out := adminRaw(t, base, "PUT", "/api/v1/users/dora/claims", `{"claims":{"name":"Dora D. Dahl","email":"dora@example.no"}}`); code != http.StatusOK {
 		t.Fatalf("set claims: %d %s", code, out)
 	}
 	if rt, claims, err = refreshedClaims(t, e, conf, rt); err != nil || claims["name"] != "Dora D. Dahl" || claims["email"] != "dora@example.no" {
@@ -122,7 +122,7 @@ func TestAdminUsersLifecycle(t *testing.T) {
 	}
 
 	// A new password: the old is refused, the new works, at once.
-	if code, out := adminCall(t, base, "PUT", "/api/v1/users/dora/password", `{"password":"`+doraPW2+`"}`); code != http.StatusOK {
+	if code, out := adminRaw(t, base, "PUT", "/api/v1/users/dora/password", `{"password":"`+doraPW2+`"}`); code != http.StatusOK {
 		t.Fatalf("set password: %d %s", code, out)
 	}
 	_, err = conf.PasswordCredentialsToken(ctx, "dora", doraPW)
@@ -132,7 +132,7 @@ func TestAdminUsersLifecycle(t *testing.T) {
 	}
 
 	// Disabled: the next refresh and the next sign-in are refused.
-	if code, out := adminCall(t, base, "POST", "/api/v1/users/dora/disable", ""); code != http.StatusOK {
+	if code, out := adminRaw(t, base, "POST", "/api/v1/users/dora/disable", ""); code != http.StatusOK {
 		t.Fatalf("disable: %d %s", code, out)
 	}
 	_, _, err = refreshedClaims(t, e, conf, rt)
@@ -144,7 +144,7 @@ func TestAdminUsersLifecycle(t *testing.T) {
 	}
 
 	// Enabled again: signs in.
-	if code, out := adminCall(t, base, "POST", "/api/v1/users/dora/enable", ""); code != http.StatusOK {
+	if code, out := adminRaw(t, base, "POST", "/api/v1/users/dora/enable", ""); code != http.StatusOK {
 		t.Fatalf("enable: %d %s", code, out)
 	}
 	if _, err := conf.PasswordCredentialsToken(ctx, "dora", doraPW2); err != nil {
@@ -152,10 +152,10 @@ func TestAdminUsersLifecycle(t *testing.T) {
 	}
 
 	// The file's users are read-only here; the listing shows both kinds.
-	if code, out := adminCall(t, base, "POST", "/api/v1/users/alice/disable", ""); code != http.StatusConflict || !strings.Contains(out, "configuration file") {
+	if code, out := adminRaw(t, base, "POST", "/api/v1/users/alice/disable", ""); code != http.StatusConflict || !strings.Contains(out, "configuration file") {
 		t.Fatalf("disable a file user: %d %s, want 409", code, out)
 	}
-	if code, out := adminCall(t, base, "GET", "/api/v1/users", ""); code != http.StatusOK ||
+	if code, out := adminRaw(t, base, "GET", "/api/v1/users", ""); code != http.StatusOK ||
 		!strings.Contains(out, `"source": "config"`) || !strings.Contains(out, `"username": "dora"`) {
 		t.Fatalf("list: %d %s", code, out)
 	}

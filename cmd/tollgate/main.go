@@ -8,6 +8,7 @@
 //	tollgate janitor --config F              delete expired records once
 //	tollgate keys list|rotate --config F     list the signing keys, or start a rotation
 //	tollgate users list|show|create|...      manage the users of the store (admin API)
+//	tollgate clients list|show|create|update|disable|enable|rotate-secret|set-keys
 //	tollgate secret                      print a fresh client secret and its hash
 //	tollgate hash-password               prompt for a password (stdin when not a terminal), print its argon2id hash
 //	tollgate check --config F            validate a configuration, print its warnings
@@ -32,6 +33,7 @@ commands:
   version        print the version, the commit it was built from, and the Go version
   keys           list the signing keys (list [--json]) or start a rotation (rotate [--alg ES256])
   users          manage users: list, show, create, disable, enable, set-password, set-claims
+  clients        list, show, create, update, disable, enable, rotate-secret, set-keys
 
 Run 'tollgate <command> -h' for the flags of a command.
 `
@@ -50,8 +52,9 @@ func run(args []string) int {
 		"check":         cmdCheck,
 		"migrate":       cmdMigrate,
 		"janitor":       cmdJanitor,
-		"keys":          cmdKeys,  // keys.go
-		"users":         cmdUsers, // users.go
+		"keys":          cmdKeys,    // keys.go
+		"users":         cmdUsers,   // users.go
+		"clients":       cmdClients, // clients.go
 		"version":       cmdVersion,
 	}
 	if len(args) == 0 {

@@ -24,11 +24,12 @@ const PathAPI = "/api/v1"
 // adds its routes in its own file through routes below, so that the
 // OpenAPI document (openapi.yaml) can be checked against one list.
 type API struct {
-	Store  store.Store
-	Config *config.Config
-	Now    func() time.Time
-	Node   string // this node's name, recorded in the audit trail
-	Log    *slog.Logger
+	Store   store.Store
+	Config  *config.Config
+	Now     func() time.Time
+	Node    string // this node's name, recorded in the audit trail
+	Log     *slog.Logger
+	Clients ClientDirectory // clients.go: reloaded after a change; nil: none
 }
 
 // route is one operation of the API: a ServeMux pattern ("GET
@@ -43,6 +44,7 @@ type route struct {
 func (a *API) routes() []route {
 	rs := []route{{"GET " + PathAPI + "/openapi.yaml", nil}}
 	rs = append(rs, a.userRoutes()...)
+	rs = append(rs, a.clientRoutes()...)
 	return rs
 }
 

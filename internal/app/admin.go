@@ -79,7 +79,8 @@ func (a *App) openAdmin(issuer string) error {
 // what the admin listener serves, and what the command line runs in
 // process when it opens the store with --config.
 func (a *App) AdminAPI() *admin.API {
-	return &admin.API{Store: a.Store, Config: a.Config, Now: a.now, Node: a.NodeID, Log: a.Log}
+	return &admin.API{Store: a.Store, Config: a.Config, Now: a.now, Node: a.NodeID, Log: a.Log,
+		Clients: a.Clients}
 }
 
 // listenAdmin opens the admin listener, if there is one: before the main

@@ -39,7 +39,10 @@ type App struct {
 	// back-channel logout); Serve runs its workers.
 	Notify *notify.Notifier
 	Server *oauth.Server
-	Log    *slog.Logger
+	// Clients looks clients up over the file's and the store's, from a
+	// snapshot Serve keeps reloaded (internal/directory).
+	Clients *directory.Clients
+	Log     *slog.Logger
 	// NodeID names this process among the nodes sharing the store: it
 	// holds the janitor lease, and every log line carries it.
 	NodeID string
@@ -117,11 +120,15 @@ func Open(ctx context.Context, cfg *config.Config, o Options) (*App, error) {
 		}
 	}
 	a.Minter = mint.NewMinter(ks, cfg.Issuer)
+	// The store's clients beside the file's, for every lookup at request
+	// time; the store read (not hot) is enough, and metrics count them
+	// under "other" (the client label is the file's closed set).
+	a.Clients = directory.NewClients(cfg, st, o.Now, o.Log)
 	audit := o.Log.With(slog.Bool("audit", true))
 	a.Refresh = refresh.New(hot, mint.NewRefreshKeys(sys), o.Now, audit)
 	a.Refresh.SetObserver(a.operate.metrics)
 	issuer := strings.TrimSuffix(cfg.Issuer, "/")
-	a.Notify = notify.New(notify.Options{Issuer: issuer, Clients: cfg, Signers: ks, Now: o.Now, Log: audit,
+	a.Notify = notify.New(notify.Options{Issuer: issuer, Clients: a.Clients, Signers: ks, Now: o.Now, Log: audit,
 		Observe: a.operate.metrics.NotifyOutcome})
 	a.Refresh.SetNotifier(a.Notify)
 	pages, err := web.NewRenderer()
@@ -142,7 +149,7 @@ func Open(ctx context.Context, cfg *config.Config, o Options) (*App, error) {
 	a.Server, err = oauth.New(oauth.Deps{
 		Config: cfg,
 		Auth: &clientauth.Authenticator{
-			Clients: cfg, JTI: hot, Issuer: issuer, Now: o.Now,
+			Clients: a.Clients, JTI: hot, Issuer: issuer, Now: o.Now,
 			MaxLifetime: cfg.ClientAssertion.MaxLifetime,
 		},
 		Grants: &grant.Handler{
@@ -153,7 +160,7 @@ func Open(ctx context.Context, cfg *config.Config, o Options) (*App, error) {
 		DPoP: newDPoP(cfg, hot, sys, o.Now),
 		CSRF: &web.CSRF{Key: derive(sys, "tollgate/csrf/v1"), Secure: strings.HasPrefix(issuer, "https://"), Path: cookiePath(issuer)},
 		Now:  o.Now, Log: o.Log,
-		Logout: a.Notify,
+		Logout: a.Notify, Clients: a.Clients,
 		Around: a.operate.metrics.Instrument,
 	})
 	if err != nil {
@@ -201,6 +208,7 @@ func (a *App) Serve(ctx context.Context, l net.Listener) error {
 		defer func() { <-adminDone }()
 	}
 	go a.runJanitor(ctx)
+	go a.Clients.Run(ctx)
 	go a.Keys.Run(ctx, a.sweep.keysEvery)
 	go a.runKeyRotation(ctx) // keyrotation.go
 	notified := make(chan struct{})

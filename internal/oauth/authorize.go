@@ -52,7 +52,7 @@ func (s *Server) authorizeEndpoint(w http.ResponseWriter, r *http.Request) error
 		}
 		pushed = true
 	}
-	c, redirectURI, perr := authorize.ParseClient(params, s.Config)
+	c, redirectURI, perr := authorize.ParseClient(params, s.Clients)
 	if perr != nil {
 		return s.pageError(w, r, params.Get("ui_locales"), perr)
 	}

@@ -2,8 +2,6 @@ package oauth
 
 import (
 	"net/http"
-	"net/url"
-	"strings"
 
 	"github.com/tollgate-oidc/tollgate/internal/config"
 )
@@ -15,13 +13,9 @@ import (
 // the browser was redirected to.
 func corsOrigins(clients []config.Client) map[string]bool {
 	out := map[string]bool{}
-	for _, c := range clients {
-		for _, ru := range c.RedirectURIs {
-			u, err := url.Parse(ru)
-			if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
-				continue
-			}
-			out[u.Scheme+"://"+strings.ToLower(u.Host)] = true
+	for i := range clients {
+		for _, o := range clients[i].Origins() {
+			out[o] = true
 		}
 	}
 	return out
@@ -33,7 +27,8 @@ func corsOrigins(clients []config.Client) map[string]bool {
 func (s *Server) cors(methods string, h http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		origin := r.Header.Get("Origin")
-		allowed := origin != "" && s.origins[origin]
+		// The store's clients (internal/directory) add theirs.
+		allowed := origin != "" && (s.origins[origin] || s.Clients.AllowsOrigin(origin))
 		if allowed {
 			hd := w.Header()
 			hd.Set("Access-Control-Allow-Origin", origin)

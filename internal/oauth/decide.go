@@ -55,7 +55,7 @@ func (s *Server) parkedRequest(r *http.Request, handle string) (authorize.Reques
 	if err != nil {
 		return req, nil, nil, err
 	}
-	c, ok := s.Config.Client(req.ClientID)
+	c, ok := s.Clients.Client(req.ClientID)
 	if !ok { // the client was removed from the configuration meanwhile
 		return req, nil, nil, errStale
 	}

@@ -53,7 +53,7 @@ func (s *Server) endSessionEndpoint(w http.ResponseWriter, r *http.Request) erro
 	var c *config.Client
 	if clientID != "" {
 		var ok bool
-		if c, ok = s.Config.Client(clientID); !ok {
+		if c, ok = s.Clients.Client(clientID); !ok {
 			return bad("there is no client " + clientID)
 		}
 	}
@@ -134,8 +134,7 @@ type SessionNotifier interface {
 func (s *Server) signOut(w http.ResponseWriter, r *http.Request, sess *store.Session, hint *mint.IDTokenHint) error {
 	ctx := r.Context()
 	var tell []*config.Client
-	for i := range s.Config.Clients {
-		cl := &s.Config.Clients[i]
+	for _, cl := range s.everyClient() {
 		inSession := hint != nil && hint.ClientID == cl.ID
 		if cl.RevokeOnLogout {
 			n, err := s.Refresh.RevokeMatchingBy(ctx, store.GrantFilter{ClientID: cl.ID, SessionID: sess.SID}, refresh.ByLogout)

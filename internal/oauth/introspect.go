@@ -103,7 +103,7 @@ func (s *Server) introspect(w http.ResponseWriter, r *http.Request) error {
 
 // registered returns the client registered as id now, nil if there is none.
 func (s *Server) registered(id string) *config.Client {
-	c, _ := s.Config.Client(id)
+	c, _ := s.Clients.Client(id)
 	return c
 }
 

@@ -58,7 +58,7 @@ func (s *Server) par(w http.ResponseWriter, r *http.Request) error {
 		return oautherr.New(oautherr.InvalidRequest, "request_uri cannot be pushed (RFC 9126 §2.1)")
 	}
 	params.Set("client_id", client.ID)
-	c, redirectURI, perr := authorize.ParseClient(params, s.Config)
+	c, redirectURI, perr := authorize.ParseClient(params, s.Clients)
 	if perr != nil {
 		return oautherr.New(perr.Code, "%s", perr.Message)
 	}

@@ -39,7 +39,7 @@ func (s *Server) authorizeRequestObject(ctx context.Context, p url.Values) (para
 		}
 		return p, nil
 	}
-	c, ok := s.Config.Client(p.Get("client_id"))
+	c, ok := s.Clients.Client(p.Get("client_id"))
 	if !ok {
 		return p, nil // ParseClient shows the page for an unknown or missing client
 	}
@@ -60,7 +60,7 @@ func (s *Server) requestObjectError(w http.ResponseWriter, r *http.Request, para
 	if params == nil {
 		return s.pageError(w, r, "", err)
 	}
-	c, redirectURI, perr := authorize.ParseClient(params, s.Config)
+	c, redirectURI, perr := authorize.ParseClient(params, s.Clients)
 	if perr != nil {
 		return s.pageError(w, r, params.Get("ui_locales"), perr)
 	}

@@ -75,6 +75,10 @@ type Deps struct {
 	Now     func() time.Time
 	Log     *slog.Logger
 
+	// Clients looks clients up at request time: the file's and the
+	// store's (internal/directory). nil: the file's only (clients.go).
+	Clients Clients
+
 	// Logout sends back-channel logout tokens when a session ends
 	// (endsession.go; notify.Notifier); nil sends none.
 	Logout SessionNotifier
@@ -120,6 +124,9 @@ func New(d Deps) (*Server, error) {
 	}
 	if d.Log == nil {
 		d.Log = slog.New(slog.DiscardHandler)
+	}
+	if d.Clients == nil {
+		d.Clients = fileClients{d.Config}
 	}
 	s := &Server{Deps: d, issuer: strings.TrimSuffix(d.Config.Issuer, "/"), prefix: strings.TrimSuffix(u.Path, "/")}
 	s.origins = corsOrigins(d.Config.Clients)

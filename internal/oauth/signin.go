@@ -30,7 +30,7 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return s.pageError(w, r, "", err)
 	}
-	c, _ := s.Config.Client(req.ClientID)
+	c, _ := s.Clients.Client(req.ClientID)
 	// RedirectURI: the form's POST may end in a redirect to the client, and
 	// browsers hold that redirect to the page's CSP form-action.
 	page := web.LoginPage{Lang: s.lang(r, req.UILocales), ClientName: clientName(c), Action: s.prefix + PathLogin,

@@ -191,7 +191,8 @@ type Consent struct {
 
 // Store is the storage contract. Every method takes the request's context.
 type Store interface {
-	UserStore // users.go
+	UserStore   // users.go
+	ClientStore // clients.go: clients registered at run time
 	// CreateGrant writes a grant and its first refresh token in one transaction.
 	CreateGrant(ctx context.Context, g Grant, first RefreshToken, ev Event) error
 	// GrantChain returns a grant by id and the generation of its newest

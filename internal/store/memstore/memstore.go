@@ -35,7 +35,8 @@ type Store struct {
 	sids     map[string]string        // session SID to ID, for uniqueness
 	consents map[consentKey]store.Consent
 	leases   map[string]lease
-	users    userTable // users.go; made on first use
+	users    userTable                     // users.go; made on first use
+	clients  map[string]store.ClientRecord // clients.go; made on first write
 }
 
 // lease is who holds a named lease, and until when.

@@ -167,6 +167,19 @@ var migrations = []string{
 		created_at    INTEGER,
 		updated_at    INTEGER
 	) STRICT, WITHOUT ROWID;`,
+
+	// 7: clients registered at run time (store.ClientStore). settings is
+	// the JSON document of the client's settings, never its secret;
+	// version counts writes, for optimistic updates.
+	`CREATE TABLE clients (
+		id          TEXT PRIMARY KEY,
+		settings    TEXT NOT NULL,
+		secret_hash TEXT NOT NULL,
+		disabled    INTEGER NOT NULL,
+		created_at  INTEGER,
+		updated_at  INTEGER,
+		version     INTEGER NOT NULL
+	) STRICT, WITHOUT ROWID;`,
 }
 
 // migrate brings the schema up to len(migrations). Each migration runs in its

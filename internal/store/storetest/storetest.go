@@ -79,6 +79,7 @@ func RunBackend(t *testing.T, b Backend) {
 		{"TakeLease", testTakeLease},
 		{"CancelledContext", testCancelledContext},
 		{"Users", testUsers},
+		{"Clients", testClients}, {"ListClients", testListClients}, // clients.go
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -113,6 +114,7 @@ var backendTests = []struct {
 	{"RotateRaceHandles", testRotateRaceHandles},
 	{"ChainRows", testChainRows},
 	{"OtherHandleSeenAtOnce", testOtherHandleSeenAtOnce},
+	{"UpdateClientConcurrent", testUpdateClientConcurrent}, // clients.go
 }
 
 // t0 is the fixtures' reference time: now, in a zone other than UTC (a
