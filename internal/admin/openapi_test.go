@@ -51,3 +51,51 @@ func TestOpenAPIMatchesRoutes(t *testing.T) {
 		}
 	}
 }
+
+// TestOpenAPIRefsResolve: every local $ref of the document points at
+// something it holds (a schema filed under parameters would not).
+func TestOpenAPIRefsResolve(t *testing.T) {
+	var doc map[string]any
+	if err := yaml.Unmarshal(admin.OpenAPI(), &doc); err != nil {
+		t.Fatal(err)
+	}
+	var refs []string
+	var walk func(v any)
+	walk = func(v any) {
+		switch v := v.(type) {
+		case map[string]any:
+			for k, x := range v {
+				if s, ok := x.(string); ok && k == "$ref" {
+					refs = append(refs, s)
+				}
+				walk(x)
+			}
+		case []any:
+			for _, x := range v {
+				walk(x)
+			}
+		}
+	}
+	walk(doc)
+	if len(refs) == 0 {
+		t.Fatal("no $ref at all: the walk is broken")
+	}
+	for _, ref := range refs {
+		if !strings.HasPrefix(ref, "#/") {
+			t.Errorf("$ref %q is not local", ref)
+			continue
+		}
+		var at any = doc
+		for _, part := range strings.Split(ref[2:], "/") {
+			m, ok := at.(map[string]any)
+			if !ok {
+				at = nil
+				break
+			}
+			at = m[part]
+		}
+		if at == nil {
+			t.Errorf("$ref %q points at nothing", ref)
+		}
+	}
+}
