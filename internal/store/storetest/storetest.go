@@ -78,6 +78,7 @@ func RunBackend(t *testing.T, b Backend) {
 		{"ZeroEventTime", testZeroEventTime},
 		{"TakeLease", testTakeLease},
 		{"CancelledContext", testCancelledContext},
+		{"GrantLineage", testGrantLineage}, {"ListGrants", testListGrants}, {"ListGrantsPaging", testListGrantsPaging},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -148,6 +149,9 @@ func newToken(hash, grantID string, gen int) store.RefreshToken {
 		CreatedAt:  at(time.Duration(gen) * time.Minute),
 		ExpiresAt:  at(time.Duration(gen)*time.Minute + 24*time.Hour),
 		ProofKey:   fmt.Sprintf("jkt-%s-%d", grantID, gen),
+		Node:       fmt.Sprintf("node-%d", gen%2),
+		RemoteAddr: fmt.Sprintf("192.0.2.%d", gen+1),
+		UserAgent:  fmt.Sprintf("storetest/%d (%s)", gen, grantID),
 	}
 }
 
