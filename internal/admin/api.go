@@ -12,7 +12,9 @@ import (
 	"time"
 
 	"github.com/tollgate-oidc/tollgate/internal/config"
+	"github.com/tollgate-oidc/tollgate/internal/keys"
 	"github.com/tollgate-oidc/tollgate/internal/oautherr"
+	"github.com/tollgate-oidc/tollgate/internal/refresh"
 	"github.com/tollgate-oidc/tollgate/internal/store"
 )
 
@@ -29,6 +31,10 @@ type API struct {
 	Now    func() time.Time
 	Node   string // this node's name, recorded in the audit trail
 	Log    *slog.Logger
+	// Refresh revokes grants (counted by source, audited); Keys lists and
+	// rotates the signing keys.
+	Refresh *refresh.Service
+	Keys    *keys.Set
 }
 
 // route is one operation of the API: a ServeMux pattern ("GET
@@ -42,6 +48,8 @@ type route struct {
 // describes them. One line per area.
 func (a *API) routes() []route {
 	rs := []route{{"GET " + PathAPI + "/openapi.yaml", nil}}
+	rs = append(rs, a.grantRoutes()...)
+	rs = append(rs, a.keyRoutes()...)
 	return rs
 }
 

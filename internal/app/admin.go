@@ -58,7 +58,10 @@ func openOperate(cfg *config.Config, st store.Store, o Options) (*operate, store
 // what the admin listener serves, and what the command line runs in
 // process when it opens the store with --config.
 func (a *App) AdminAPI() *admin.API {
-	return &admin.API{Store: a.Store, Config: a.Config, Now: a.now, Node: a.NodeID, Log: a.Log}
+	return &admin.API{Store: a.Store, Config: a.Config, Now: a.now, Node: a.NodeID, Log: a.Log,
+		Refresh: a.Refresh,
+		Keys:    a.Keys,
+	}
 }
 
 // listenAdmin opens the admin listener, if there is one: before the main
