@@ -35,4 +35,6 @@ const (
 
 // ListGrantsQuery is the statement and arguments of a grant listing, for
 // the plan test.
-func ListGrantsQuery(q store.GrantQuery, after string) (string, []any) { return listGrantsQuery(q, after) }
+func ListGrantsQuery(q store.GrantQuery, after string) (string, []any) {
+	return listGrantsQuery(q, after)
+}
