@@ -104,7 +104,7 @@ func TestCLIUsageMistakesExit2(t *testing.T) {
 // TestCLIKeysSubcommands: each keys subcommand's -h exits 0 and lists its
 // own flags and no other, as every verb's does.
 func TestCLIKeysSubcommands(t *testing.T) {
-	for sub, want := range map[string][]string{"list": {"config", "json"}, "rotate": {"alg", "config"}} {
+	for sub, want := range map[string][]string{"list": {"admin-token-file", "admin-url", "config", "json"}, "rotate": {"admin-token-file", "admin-url", "alg", "config"}} {
 		r := runTollgate(t, "", "keys", sub, "-h")
 		var got []string
 		for _, m := range flagLine.FindAllStringSubmatch(r.stdout, -1) {
