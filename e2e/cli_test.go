@@ -87,7 +87,13 @@ func TestCLIUsageMistakesExit2(t *testing.T) {
 		{[]string{"version", "--short"}, "-short"},
 		{[]string{"keys"}, "say list or rotate (run 'tollgate keys -h'"},
 		{[]string{"keys", "purge"}, `unknown keys command "purge"`},
-		{[]string{"keys", "list"}, "say which configuration: --config"},
+		{[]string{"keys", "list"}, "say where the admin API is: --admin-url"},
+		{[]string{"grants"}, "say list, show or revoke (run 'tollgate grants -h'"},
+		{[]string{"grants", "show"}, "say which grant"},
+		{[]string{"grants", "revoke", "--config", "x.yaml"}, "say what to revoke"},
+		{[]string{"grants", "revoke", "g1", "--client", "app"}, "cannot be combined"},
+		{[]string{"grants", "list", "--limit", "0"}, "--limit 0"},
+		{[]string{"grants", "list", "--config", "x.yaml", "--admin-url", "http://127.0.0.1:1"}, "not both"},
 		{[]string{"keys", "rotate", "--alg", "HS256", "--config", "x.yaml"}, `--alg "HS256"`},
 		{[]string{"keys", "list", "--jsn"}, "-jsn (run 'tollgate keys list -h' for its flags)"},
 	} {
@@ -104,7 +110,7 @@ func TestCLIUsageMistakesExit2(t *testing.T) {
 // TestCLIKeysSubcommands: each keys subcommand's -h exits 0 and lists its
 // own flags and no other, as every verb's does.
 func TestCLIKeysSubcommands(t *testing.T) {
-	for sub, want := range map[string][]string{"list": {"config", "json"}, "rotate": {"alg", "config"}} {
+	for sub, want := range map[string][]string{"list": {"admin-token-file", "admin-url", "config", "json"}, "rotate": {"admin-token-file", "admin-url", "alg", "config"}} {
 		r := runTollgate(t, "", "keys", sub, "-h")
 		var got []string
 		for _, m := range flagLine.FindAllStringSubmatch(r.stdout, -1) {

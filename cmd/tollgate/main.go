@@ -9,6 +9,7 @@
 //	tollgate keys list|rotate --config F     list the signing keys, or start a rotation
 //	tollgate users list|show|create|...      manage the users of the store (admin API)
 //	tollgate clients list|show|create|update|disable|enable|rotate-secret|set-keys
+//	tollgate grants list|show|revoke ...     find, inspect and revoke grants (admin API or --config)
 //	tollgate secret                      print a fresh client secret and its hash
 //	tollgate hash-password               prompt for a password (stdin when not a terminal), print its argon2id hash
 //	tollgate check --config F            validate a configuration, print its warnings
@@ -34,6 +35,7 @@ commands:
   keys           list the signing keys (list [--json]) or start a rotation (rotate [--alg ES256])
   users          manage users: list, show, create, disable, enable, set-password, set-claims
   clients        list, show, create, update, disable, enable, rotate-secret, set-keys
+  grants         list, show (with lineage) or revoke grants: list|show|revoke, through the admin API or --config
 
 Run 'tollgate <command> -h' for the flags of a command.
 `
@@ -55,6 +57,7 @@ func run(args []string) int {
 		"keys":          cmdKeys,    // keys.go
 		"users":         cmdUsers,   // users.go
 		"clients":       cmdClients, // clients.go
+		"grants":        cmdGrants,  // grants.go
 		"version":       cmdVersion,
 	}
 	if len(args) == 0 {

@@ -12,7 +12,9 @@ import (
 	"time"
 
 	"github.com/tollgate-oidc/tollgate/internal/config"
+	"github.com/tollgate-oidc/tollgate/internal/keys"
 	"github.com/tollgate-oidc/tollgate/internal/oautherr"
+	"github.com/tollgate-oidc/tollgate/internal/refresh"
 	"github.com/tollgate-oidc/tollgate/internal/store"
 )
 
@@ -30,6 +32,10 @@ type API struct {
 	Node    string // this node's name, recorded in the audit trail
 	Log     *slog.Logger
 	Clients ClientDirectory // clients.go: reloaded after a change; nil: none
+	// Refresh revokes grants (counted by source, audited); Keys lists and
+	// rotates the signing keys.
+	Refresh *refresh.Service
+	Keys    *keys.Set
 }
 
 // route is one operation of the API: a ServeMux pattern ("GET
@@ -45,6 +51,8 @@ func (a *API) routes() []route {
 	rs := []route{{"GET " + PathAPI + "/openapi.yaml", nil}}
 	rs = append(rs, a.userRoutes()...)
 	rs = append(rs, a.clientRoutes()...)
+	rs = append(rs, a.grantRoutes()...)
+	rs = append(rs, a.keyRoutes()...)
 	return rs
 }
 

@@ -80,7 +80,7 @@ func (a *App) openAdmin(issuer string) error {
 // process when it opens the store with --config.
 func (a *App) AdminAPI() *admin.API {
 	return &admin.API{Store: a.Store, Config: a.Config, Now: a.now, Node: a.NodeID, Log: a.Log,
-		Clients: a.Clients}
+		Clients: a.Clients, Refresh: a.Refresh, Keys: a.Keys}
 }
 
 // listenAdmin opens the admin listener, if there is one: before the main

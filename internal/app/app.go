@@ -127,6 +127,7 @@ func Open(ctx context.Context, cfg *config.Config, o Options) (*App, error) {
 	audit := o.Log.With(slog.Bool("audit", true))
 	a.Refresh = refresh.New(hot, mint.NewRefreshKeys(sys), o.Now, audit)
 	a.Refresh.SetObserver(a.operate.metrics)
+	a.Refresh.SetNode(o.NodeID)
 	issuer := strings.TrimSuffix(cfg.Issuer, "/")
 	a.Notify = notify.New(notify.Options{Issuer: issuer, Clients: a.Clients, Signers: ks, Now: o.Now, Log: audit,
 		Observe: a.operate.metrics.NotifyOutcome})

@@ -96,8 +96,8 @@ func (s *Service) RevokeMatching(ctx context.Context, f store.GrantFilter) (int,
 // RevokeMatchingBy is RevokeMatching on behalf of by (ByOperator, ByLogout
 // for a sign-out with revoke_on_logout).
 func (s *Service) RevokeMatchingBy(ctx context.Context, f store.GrantFilter, by string) (int, error) {
-	if f.ClientID == "" && f.Subject == "" {
-		return 0, errors.New("refresh: a client id or a subject is required")
+	if f == (store.GrantFilter{}) {
+		return 0, errors.New("refresh: a client id, a subject or a session is required")
 	}
 	n, err := s.store.RevokeGrants(ctx, f, s.now(), store.Event{})
 	if err != nil {

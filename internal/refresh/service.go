@@ -36,6 +36,7 @@ type Service struct {
 	// observer hears of every revocation committed (SetObserver,
 	// observe.go); nil: nobody.
 	observer Observer
+	node     string // SetNode (operator.go): recorded on every token issued
 }
 
 // New returns a lifecycle service. keys (mint.NewRefreshKeys of the system
@@ -91,6 +92,7 @@ func (s *Service) Issue(ctx context.Context, g store.Grant, proof Proof, p Polic
 		ExpiresAt: p.idleExpiry(now, g.ExpiresAt),
 		ProofKey:  proof.Key(),
 	}
+	s.lineage(ctx, &first)
 	err = s.store.CreateGrant(ctx, g, first, store.Event{})
 	if preset && errors.Is(err, store.ErrConflict) {
 		s.audit.LogAttrs(ctx, slog.LevelWarn, "grant not created: its id was revoked first",
@@ -219,6 +221,7 @@ func (s *Service) rotate(ctx context.Context, pt presentation, tok store.Refresh
 		ExpiresAt:  p.idleExpiry(now, g.ExpiresAt),
 		ProofKey:   proof.Key(),
 	}
+	s.lineage(ctx, &next)
 	err = s.store.RotateRefreshToken(ctx, pt.hash, now, next)
 	if errors.Is(err, store.ErrConflict) {
 		// Consumed concurrently, or the grant was revoked meanwhile. (Its

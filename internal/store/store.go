@@ -85,6 +85,13 @@ type RefreshToken struct {
 	// assertion; "" when it proved no key. A retry of the predecessor that
 	// proves another key is theft, not a retry.
 	ProofKey string
+	// Lineage: where the request that issued this token came from. Node is
+	// the name of the node that issued it, RemoteAddr the client's address
+	// (trusted-proxy rules), UserAgent its User-Agent (cut to 256 bytes).
+	// They are written on issue and on every rotation and read back by
+	// GrantLineage and ListGrants (the operator's tools); the refresh
+	// lookup (RefreshToken) leaves them empty: the hot path never needs them.
+	Node, RemoteAddr, UserAgent string
 }
 
 // Consumed reports whether the token was consumed by a rotation.
@@ -193,6 +200,7 @@ type Consent struct {
 type Store interface {
 	UserStore   // users.go
 	ClientStore // clients.go: clients registered at run time
+	GrantLister // grantlist.go: the operator's listing of grants
 	// CreateGrant writes a grant and its first refresh token in one transaction.
 	CreateGrant(ctx context.Context, g Grant, first RefreshToken, ev Event) error
 	// GrantChain returns a grant by id and the generation of its newest

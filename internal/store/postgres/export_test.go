@@ -4,6 +4,8 @@ import (
 	"context"
 
 	"github.com/jackc/pgx/v5/pgxpool"
+
+	"github.com/tollgate-oidc/tollgate/internal/store"
 )
 
 // Retries is how many times db retried a statement or transaction.
@@ -30,3 +32,9 @@ const (
 	RotateSQL = rotateSQL
 	LookupSQL = lookupSQL
 )
+
+// ListGrantsQuery is the statement and arguments of a grant listing, for
+// the plan test.
+func ListGrantsQuery(q store.GrantQuery, after string) (string, []any) {
+	return listGrantsQuery(q, after)
+}

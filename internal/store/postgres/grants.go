@@ -22,11 +22,12 @@ func (db *DB) CreateGrant(ctx context.Context, g store.Grant, first store.Refres
 		return fmt.Errorf("postgres: create grant: first token's grant %q is not %q", first.GrantID, g.ID)
 	}
 	args := append(grantArgs(g), first.Hash, first.Generation, ts(first.CreatedAt), ts(first.ExpiresAt),
-		ts(first.ConsumedAt), first.SuccessorHash, first.ProofKey)
+		ts(first.ConsumedAt), first.SuccessorHash, first.ProofKey, first.Node, first.RemoteAddr, first.UserAgent)
 	return db.do(ctx, "create grant", func(ctx context.Context) error {
 		_, err := db.pool.Exec(ctx, `WITH g AS (`+grantInsert+` RETURNING id)
-			INSERT INTO refresh_tokens (hash, grant_id, generation, created_at, expires_at, consumed_at, successor_hash, proof_key)
-			SELECT $13, g.id, $14, $15, $16, $17, $18, $19 FROM g`, args...)
+			INSERT INTO refresh_tokens (hash, grant_id, generation, created_at, expires_at, consumed_at, successor_hash, proof_key,
+				node, remote_addr, user_agent)
+			SELECT $13, g.id, $14, $15, $16, $17, $18, $19, $20, $21, $22 FROM g`, args...)
 		return err
 	})
 }

@@ -81,7 +81,7 @@ func TestHotPathPlans(t *testing.T) {
 	for _, mode := range []string{"force_custom_plan", "force_generic_plan"} {
 		exec(`SET plan_cache_mode = ` + mode)
 		for name, args := range map[string]string{
-			"rotate": `(` + ts + `, 'g7-rt21', 'g7-rt20', 'g7', 21, ` + ts + `, ` + ts + `, NULL, '', '')`,
+			"rotate": `(` + ts + `, 'g7-rt21', 'g7-rt20', 'g7', 21, ` + ts + `, ` + ts + `, NULL, '', '', '', '', '')`,
 			"lookup": `('g7-rt20')`,
 		} {
 			var out []byte

@@ -46,13 +46,14 @@ const rotateSQL = `WITH old AS (
 		RETURNING t.hash, t.grant_id, t.generation
 	), reused AS (
 		UPDATE refresh_tokens p SET hash = $2, generation = $5, created_at = $6, expires_at = $7,
-			consumed_at = $8, successor_hash = $9, proof_key = $10
+			consumed_at = $8, successor_hash = $9, proof_key = $10, node = $11, remote_addr = $12, user_agent = $13
 		FROM old
 		WHERE p.grant_id = old.grant_id AND p.generation = old.generation - 1 AND p.successor_hash = old.hash
 		RETURNING 1
 	), next AS (
-		INSERT INTO refresh_tokens (hash, grant_id, generation, created_at, expires_at, consumed_at, successor_hash, proof_key)
-		SELECT $2, old.grant_id, $5, $6, $7, $8, $9, $10 FROM old WHERE NOT EXISTS (SELECT 1 FROM reused)
+		INSERT INTO refresh_tokens (hash, grant_id, generation, created_at, expires_at, consumed_at, successor_hash, proof_key,
+			node, remote_addr, user_agent)
+		SELECT $2, old.grant_id, $5, $6, $7, $8, $9, $10, $11, $12, $13 FROM old WHERE NOT EXISTS (SELECT 1 FROM reused)
 		RETURNING 1
 	)
 	SELECT (SELECT count(*) FROM reused) + (SELECT count(*) FROM next)`
@@ -69,7 +70,8 @@ func (db *DB) RotateRefreshToken(ctx context.Context, oldHash string, consumedAt
 	return db.do(ctx, "rotate", func(ctx context.Context) error {
 		var n int
 		err := db.pool.QueryRow(ctx, rotateSQL, consumedAt, next.Hash, oldHash, next.GrantID, next.Generation,
-			ts(next.CreatedAt), ts(next.ExpiresAt), ts(next.ConsumedAt), next.SuccessorHash, next.ProofKey).Scan(&n)
+			ts(next.CreatedAt), ts(next.ExpiresAt), ts(next.ConsumedAt), next.SuccessorHash, next.ProofKey,
+			next.Node, next.RemoteAddr, next.UserAgent).Scan(&n)
 		if sqlState(err) == "23503" {
 			// foreign_key_violation: DeleteExpired removed the grant while
 			// this ran; the retry finds the token gone (ErrNotFound).

@@ -21,7 +21,10 @@ const (
 		revoked_at, dpop_jkt, resources)`
 	// tokenInsertCols are the columns a token's insert binds: grant_id and
 	// seq, then tokenArgs.
-	tokenInsertCols = `(grant_id, seq, hash, generation, created_at, expires_at, consumed_at, successor_hash, proof_key)`
+	tokenInsertCols = `(grant_id, seq, hash, generation, created_at, expires_at, consumed_at, successor_hash, proof_key,
+		node, remote_addr, user_agent)`
+	// tokenInsertN is how many columns tokenInsertCols names.
+	tokenInsertN = 12
 	// tokenCols are a token's columns but hash and grant_id, which a
 	// lookup by hash knows already (tokenDest).
 	tokenCols = `t.generation, t.created_at, t.expires_at, t.consumed_at, t.successor_hash, t.proof_key`
@@ -45,7 +48,8 @@ func grantDest(g *store.Grant) []any {
 
 // tokenArgs binds the columns after grant_id and seq, which the store sets.
 func tokenArgs(t store.RefreshToken) []any {
-	return []any{t.Hash, t.Generation, micros(t.CreatedAt), micros(t.ExpiresAt), micros(t.ConsumedAt), t.SuccessorHash, t.ProofKey}
+	return []any{t.Hash, t.Generation, micros(t.CreatedAt), micros(t.ExpiresAt), micros(t.ConsumedAt), t.SuccessorHash, t.ProofKey,
+		t.Node, t.RemoteAddr, t.UserAgent}
 }
 
 func tokenDest(t *store.RefreshToken) []any {

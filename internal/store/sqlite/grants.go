@@ -23,7 +23,7 @@ func (db *DB) CreateGrant(ctx context.Context, g store.Grant, first store.Refres
 			return unique(err)
 		}
 		_, err := tx.ExecContext(ctx, `INSERT INTO refresh_tokens `+tokenInsertCols+`
-			VALUES (?, 0, ?, ?, ?, ?, ?, ?, ?)`, append([]any{g.ID}, tokenArgs(first)...)...)
+			VALUES (?, 0, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`, append([]any{g.ID}, tokenArgs(first)...)...)
 		return unique(err)
 	})
 }

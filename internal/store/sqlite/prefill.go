@@ -35,7 +35,7 @@ func (db *DB) Prefill(ctx context.Context, n int, row store.PrefillRow, progress
 		return fmt.Errorf("sqlite: prefill: %w", err)
 	}
 	defer gStmt.Close()
-	tStmt, err := db.w.PrepareContext(ctx, multiRow(`INSERT INTO refresh_tokens `+tokenInsertCols+` VALUES `, 9, prefillPerStmt))
+	tStmt, err := db.w.PrepareContext(ctx, multiRow(`INSERT INTO refresh_tokens `+tokenInsertCols+` VALUES `, tokenInsertN, prefillPerStmt))
 	if err != nil {
 		return fmt.Errorf("sqlite: prefill: %w", err)
 	}
@@ -58,7 +58,7 @@ func (db *DB) Prefill(ctx context.Context, n int, row store.PrefillRow, progress
 	perTx := max(prefillPerTx, (n+prefillTxs-1)/prefillTxs)
 	batch := make([]pair, 0, min(n, perTx))
 	gArgs := make([]any, 0, 12*prefillPerStmt)
-	tArgs := make([]any, 0, 9*prefillPerStmt)
+	tArgs := make([]any, 0, tokenInsertN*prefillPerStmt)
 	for done := 0; done < n; {
 		end := min(n, done+perTx)
 		batch = batch[:0]
@@ -86,7 +86,7 @@ func (db *DB) Prefill(ctx context.Context, n int, row store.PrefillRow, progress
 					if gs, err = tx.PrepareContext(ctx, multiRow(`INSERT INTO grants `+grantInsertCols+` VALUES `, 12, k)); err != nil {
 						return err
 					}
-					if ts, err = tx.PrepareContext(ctx, multiRow(`INSERT INTO refresh_tokens `+tokenInsertCols+` VALUES `, 9, k)); err != nil {
+					if ts, err = tx.PrepareContext(ctx, multiRow(`INSERT INTO refresh_tokens `+tokenInsertCols+` VALUES `, tokenInsertN, k)); err != nil {
 						return err
 					}
 				}

@@ -180,6 +180,17 @@ var migrations = []string{
 		updated_at  INTEGER,
 		version     INTEGER NOT NULL
 	) STRICT, WITHOUT ROWID;`,
+
+	// 8: grant lineage. Where the request that issued each refresh token
+	// came from: the node, the client's address and its User-Agent, for
+	// the operator's grant listing (grantlist.go). The listings by client,
+	// subject and session walk grants_client_id, grants_subject and
+	// grants_session_id: on a WITHOUT ROWID table each index entry ends
+	// with the primary key, so they are (column, id) already, the keyset
+	// order, and need no new index.
+	`ALTER TABLE refresh_tokens ADD COLUMN node TEXT NOT NULL DEFAULT '';
+	ALTER TABLE refresh_tokens ADD COLUMN remote_addr TEXT NOT NULL DEFAULT '';
+	ALTER TABLE refresh_tokens ADD COLUMN user_agent TEXT NOT NULL DEFAULT '';`,
 }
 
 // migrate brings the schema up to len(migrations). Each migration runs in its

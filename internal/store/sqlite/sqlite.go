@@ -172,7 +172,7 @@ func (db *DB) prepare(ctx context.Context) error {
 		// free; the single writer serialises it, so of any number of racing
 		// rotations of one token exactly one matches.
 		{&db.insertSuccessor, db.w, `INSERT INTO refresh_tokens ` + tokenInsertCols + `
-			SELECT t.grant_id, t.seq + 1, ?, ?, ?, ?, ?, ?, ?
+			SELECT t.grant_id, t.seq + 1, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?
 			FROM refresh_tokens t JOIN grants g ON g.id = t.grant_id
 			WHERE t.hash = ? AND t.grant_id = ? AND t.consumed_at IS NULL AND g.revoked_at IS NULL
 			ON CONFLICT DO NOTHING`},

@@ -21,7 +21,8 @@ func RunPrefill(t *testing.T, s store.Prefiller) {
 		id := fmt.Sprintf("g%05d", i)
 		g := store.Grant{ID: id, ClientID: "bench", Subject: "sub", Scopes: []string{"openid", "offline_access"},
 			AuthTime: now, AMR: []string{"pwd"}, CreatedAt: now, ExpiresAt: now.Add(time.Hour)}
-		return g, store.RefreshToken{Hash: "h-" + id, GrantID: id, CreatedAt: now, ExpiresAt: now.Add(time.Hour)}
+		return g, store.RefreshToken{Hash: "h-" + id, GrantID: id, CreatedAt: now, ExpiresAt: now.Add(time.Hour),
+			Node: "prefill", RemoteAddr: "198.51.100.7", UserAgent: "prefill/" + id}
 	}
 	row := func(i int) (store.Grant, store.RefreshToken, error) { g, tok := mk(i); return g, tok, nil }
 	const n = 250
@@ -44,6 +45,11 @@ func RunPrefill(t *testing.T, s store.Prefiller) {
 			tok.Generation != 0 || tok.Consumed() || !tok.ExpiresAt.Equal(wantT.ExpiresAt) {
 			t.Fatalf("row %d reads back as %+v %+v", i, g, tok)
 		}
+	}
+	// The lineage columns are written too.
+	if _, ts, err := s.GrantLineage(ctx, ids[3]); err != nil || len(ts) != 1 || ts[0].Node != "prefill" ||
+		ts[0].RemoteAddr != "198.51.100.7" || ts[0].UserAgent != "prefill/"+ids[3] {
+		t.Errorf("GrantLineage of a prefilled grant: %+v, %v", ts, err)
 	}
 	if _, newest, err := s.GrantChain(ctx, ids[7]); err != nil || newest != 0 {
 		t.Errorf("GrantChain: newest %d, %v; want 0", newest, err)

@@ -80,6 +80,7 @@ func RunBackend(t *testing.T, b Backend) {
 		{"CancelledContext", testCancelledContext},
 		{"Users", testUsers},
 		{"Clients", testClients}, {"ListClients", testListClients}, // clients.go
+		{"GrantLineage", testGrantLineage}, {"ListGrants", testListGrants}, {"ListGrantsPaging", testListGrantsPaging},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -151,6 +152,9 @@ func newToken(hash, grantID string, gen int) store.RefreshToken {
 		CreatedAt:  at(time.Duration(gen) * time.Minute),
 		ExpiresAt:  at(time.Duration(gen)*time.Minute + 24*time.Hour),
 		ProofKey:   fmt.Sprintf("jkt-%s-%d", grantID, gen),
+		Node:       fmt.Sprintf("node-%d", gen%2),
+		RemoteAddr: fmt.Sprintf("192.0.2.%d", gen+1),
+		UserAgent:  fmt.Sprintf("storetest/%d (%s)", gen, grantID),
 	}
 }
 
