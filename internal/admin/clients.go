@@ -206,6 +206,14 @@ func (a *API) createClient(r *http.Request) (any, error) {
 	if err != nil {
 		return nil, err
 	}
+	// RFC 9068 §5: the client's own tokens will carry its id as sub, so it
+	// may not be a user's subject (FinishClient checks the file's users).
+	switch _, err := a.Store.UserBySubject(r.Context(), cl.ID); {
+	case err == nil:
+		return nil, Conflict("client id %q is the subject of a user: the client's own access tokens would pass for that user's (RFC 9068 §5)", cl.ID)
+	case !errors.Is(err, store.ErrNotFound):
+		return nil, err
+	}
 	now := a.Now()
 	rec := store.ClientRecord{ID: cl.ID, Settings: doc, SecretHash: cl.SecretHash, CreatedAt: now, UpdatedAt: now, Version: 1}
 	if err := a.Store.CreateClient(r.Context(), rec, a.clientEvent(r, store.ClientCreated, cl.ID)); err != nil {

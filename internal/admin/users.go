@@ -184,6 +184,12 @@ func (a *API) createUser(r *http.Request) (any, error) {
 	if _, ok := a.Config.Client(u.Subject); ok {
 		return nil, Conflict("subject %q is the id of a client: its own access tokens would pass for this user's (RFC 9068 §5)", u.Subject)
 	}
+	switch _, err := a.Store.StoredClient(r.Context(), u.Subject); {
+	case err == nil:
+		return nil, Conflict("subject %q is the id of a client: its own access tokens would pass for this user's (RFC 9068 §5)", u.Subject)
+	case !errors.Is(err, store.ErrNotFound):
+		return nil, err
+	}
 	now := a.Now()
 	u.CreatedAt, u.UpdatedAt = now, now
 	if err := a.Store.CreateUser(r.Context(), u, a.userEvent(r.Context(), store.UserCreated, u.Subject)); err != nil {
