@@ -191,6 +191,8 @@ type Consent struct {
 
 // Store is the storage contract. Every method takes the request's context.
 type Store interface {
+	AuditLog // the audit trail (audit.go)
+
 	// CreateGrant writes a grant and its first refresh token in one transaction.
 	CreateGrant(ctx context.Context, g Grant, first RefreshToken, ev Event) error
 	// GrantChain returns a grant by id and the generation of its newest
