@@ -125,5 +125,6 @@ func (ev Event) Prepared(at time.Time, g Grant) Event {
 func (f EventFilter) Matches(ev Event) bool {
 	return (f.ClientID == "" || ev.ClientID == f.ClientID) && (f.Subject == "" || ev.Subject == f.Subject) &&
 		(f.GrantID == "" || ev.GrantID == f.GrantID) && (f.Kind == "" || ev.Kind == f.Kind) &&
-		(f.Since.IsZero() || !ev.Time.Before(f.Since)) && (f.Until.IsZero() || ev.Time.Before(f.Until))
+		(f.Since.IsZero() || ev.Time.UnixMicro() >= f.Since.UnixMicro()) &&
+		(f.Until.IsZero() || ev.Time.UnixMicro() < f.Until.UnixMicro()) // microseconds, as the SQL backends keep
 }

@@ -87,6 +87,6 @@ func (s *Store) DeleteEvents(ctx context.Context, before time.Time) (int, error)
 	}
 	defer s.mu.Unlock()
 	n := len(s.events)
-	s.events = slices.DeleteFunc(s.events, func(ev store.Event) bool { return ev.Time.Before(before) })
+	s.events = slices.DeleteFunc(s.events, func(ev store.Event) bool { return ev.Time.UnixMicro() < before.UnixMicro() })
 	return n - len(s.events), nil
 }

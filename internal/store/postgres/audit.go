@@ -26,20 +26,21 @@ func eventDest(ev *store.Event) []any {
 
 // eventSelect is the select list that writes an event bound from $n on,
 // the client, subject, grant and session taken from the row alias g where
-// the event leaves them empty (g "": none). perGrant (a bulk revocation)
-// takes them from the row always, and the id is the batch event's and the
-// grant's.
+// the event leaves them empty (g "": none). perGrant (a bulk revocation,
+// whose event leaves them all empty) makes the id the batch event's and
+// the grant's.
 func eventSelect(n int, g string, perGrant bool) string {
-	p := func(i int) string { return "$" + strconv.Itoa(n+i) }
+	// Every parameter typed: a bulk revocation leaves some unused, and
+	// PostgreSQL must know the type of each.
+	p := func(i int) string { return "$" + strconv.Itoa(n+i) + "::text" }
 	id, fill := p(1), func(i int, col string) string { return p(i) }
 	if g != "" {
 		fill = func(i int, col string) string { return "COALESCE(NULLIF(" + p(i) + ", ''), " + g + "." + col + ")" }
 	}
 	if perGrant {
 		id = p(1) + " || '-' || " + g + ".id"
-		fill = func(i int, col string) string { return g + "." + col }
 	}
-	return strings.Join([]string{p(0) + "::timestamptz", id, p(2), p(3), p(4), p(5), p(6),
+	return strings.Join([]string{"$" + strconv.Itoa(n) + "::timestamptz", id, p(2), p(3), p(4), p(5), p(6),
 		fill(7, "client_id"), fill(8, "subject"), fill(9, "id"), fill(10, "session_id"), p(11), p(12), p(13)}, ", ")
 }
 

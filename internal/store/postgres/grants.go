@@ -204,6 +204,7 @@ func (db *DB) RevokeGrants(ctx context.Context, f store.GrantFilter, at time.Tim
 		returning = "g.id, g.client_id, g.subject, g.session_id"
 		events = `, e AS (INSERT INTO audit_events (` + eventCols + `) SELECT ` +
 			eventSelect(len(args)+1, "u", true) + ` FROM u)`
+		ev.GrantID, ev.ClientID, ev.Subject, ev.SessionID = "", "", "", "" // each grant's own
 		args = append(args, eventArgs(ev.Prepared(at, store.Grant{}))...)
 	}
 	q := `WITH b AS (

@@ -78,6 +78,7 @@ func RunBackend(t *testing.T, b Backend) {
 		{"ZeroEventTime", testZeroEventTime},
 		{"TakeLease", testTakeLease},
 		{"CancelledContext", testCancelledContext},
+		{"Audit", testAudit},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
