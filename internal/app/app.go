@@ -95,7 +95,7 @@ func Open(ctx context.Context, cfg *config.Config, o Options) (*App, error) {
 		st.Close()
 		return nil, err
 	}
-	ks, err := keys.Open(ctx, st, sys, keys.Options{Now: o.Now, Log: o.Log, Policy: KeyPolicy(cfg, o.KeyReloadEvery)})
+	ks, err := keys.Open(ctx, st, sys, keys.Options{Now: o.Now, Log: o.Log, Policy: KeyPolicy(cfg, o.KeyReloadEvery), Node: o.NodeID})
 	if err != nil {
 		st.Close()
 		return nil, err
@@ -153,6 +153,7 @@ func Open(ctx context.Context, cfg *config.Config, o Options) (*App, error) {
 		st.Close()
 		return nil, err
 	}
+	a.wireAudit(hot, passwords)
 	if a.operate.admin != nil {
 		a.AdminAPI().Register(a.operate.admin)
 	}

@@ -74,6 +74,7 @@ type Deps struct {
 	CSRF    *web.CSRF
 	Now     func() time.Time
 	Log     *slog.Logger
+	Node    string // this node's name, for the audit trail's events
 
 	// Logout sends back-channel logout tokens when a session ends
 	// (endsession.go; notify.Notifier); nil sends none.
