@@ -8,7 +8,6 @@ import (
 	"fmt"
 	"slices"
 	"time"
-
 )
 
 // ErrPending refuses a rotation while the algorithm already has a next
