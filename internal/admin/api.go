@@ -42,6 +42,7 @@ type route struct {
 // describes them. One line per area.
 func (a *API) routes() []route {
 	rs := []route{{"GET " + PathAPI + "/openapi.yaml", nil}}
+	rs = append(rs, a.auditRoutes()...)
 	return rs
 }
 
