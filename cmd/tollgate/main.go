@@ -7,6 +7,7 @@
 //	tollgate migrate --config F [--status]   apply (or list) the PostgreSQL schema migrations
 //	tollgate janitor --config F              delete expired records once
 //	tollgate keys list|rotate --config F     list the signing keys, or start a rotation
+//	tollgate audit --config F [--subject S] [--since 24h] [--json]   read the audit trail
 //	tollgate secret                      print a fresh client secret and its hash
 //	tollgate hash-password               prompt for a password (stdin when not a terminal), print its argon2id hash
 //	tollgate check --config F            validate a configuration, print its warnings
@@ -30,6 +31,7 @@ commands:
   check          load and validate a configuration file, report every problem and warning
   version        print the version, the commit it was built from, and the Go version
   keys           list the signing keys (list [--json]) or start a rotation (rotate [--alg ES256])
+  audit          read the audit trail: --subject, --client, --grant, --kind, --since 24h [--json]
 
 Run 'tollgate <command> -h' for the flags of a command.
 `
@@ -48,7 +50,8 @@ func run(args []string) int {
 		"check":         cmdCheck,
 		"migrate":       cmdMigrate,
 		"janitor":       cmdJanitor,
-		"keys":          cmdKeys, // keys.go
+		"keys":          cmdKeys,  // keys.go
+		"audit":         cmdAudit, // audit.go
 		"version":       cmdVersion,
 	}
 	if len(args) == 0 {
