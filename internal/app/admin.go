@@ -6,11 +6,13 @@ import (
 	"fmt"
 	"log/slog"
 	"net"
+	"slices"
 	"sync/atomic"
 
 	"github.com/tollgate-oidc/tollgate/internal/admin"
 	"github.com/tollgate-oidc/tollgate/internal/config"
 	"github.com/tollgate-oidc/tollgate/internal/metrics"
+	"github.com/tollgate-oidc/tollgate/internal/oauth"
 	"github.com/tollgate-oidc/tollgate/internal/store"
 )
 
@@ -18,40 +20,59 @@ import (
 type operate struct {
 	metrics *metrics.Metrics
 	admin   *admin.Server // nil: the admin listener is off
+	token   string        // the admin token, "" when none was found
 	addr    atomic.Pointer[string]
 }
 
-// openOperate builds the metrics over st and, when admin.listen is set and
-// a token is found, the admin listener's handler. It returns the store the
-// hot paths should use: st with its round trips timed.
+// openOperate builds the metrics over st and finds the admin token. It
+// returns the store the hot paths should use: st with its round trips
+// timed. The admin listener itself is built by openAdmin, once the
+// services its API and its client authorization need exist.
 func openOperate(cfg *config.Config, st store.Store, o Options) (*operate, store.Store, error) {
 	ids := make([]string, len(cfg.Clients))
 	for i, c := range cfg.Clients {
 		ids[i] = c.ID
 	}
 	op := &operate{metrics: metrics.New(metrics.Options{Clients: ids, Grants: st, Now: o.Now, Log: o.Log})}
-	if !cfg.Admin.Enabled() {
-		return op, op.metrics.Store(st), nil
-	}
-	tok, err := admin.LoadToken(cfg.Admin.TokenFile)
-	switch {
-	case errors.Is(err, admin.ErrNoToken) && cfg.Admin.Loopback():
-		// config.checkAdmin refuses this off loopback.
-		o.Log.LogAttrs(context.Background(), slog.LevelInfo, "admin listener off: no token ("+admin.EnvToken+" or admin.token_file)",
-			slog.String("admin_listen", cfg.Admin.Listen))
-		return op, op.metrics.Store(st), nil
-	case err != nil:
-		return nil, nil, err
-	}
-	op.admin, err = admin.New(admin.Options{
-		Authorizers: []admin.Authorizer{admin.NewToken(tok)},
-		Metrics:     op.metrics.Handler(),
-		Log:         o.Log,
-	})
-	if err != nil {
-		return nil, nil, err
+	if cfg.Admin.Enabled() {
+		tok, err := admin.LoadToken(cfg.Admin.TokenFile)
+		if err != nil && !errors.Is(err, admin.ErrNoToken) {
+			return nil, nil, err
+		}
+		op.token = tok // config.checkAdmin refuses no token off loopback
 	}
 	return op, op.metrics.Store(st), nil
+}
+
+// openAdmin builds the admin listener's handler, when admin.listen is set
+// and someone can be authorized on it: the admin token, and clients with
+// the tollgate:admin scope through client credentials.
+func (a *App) openAdmin(issuer string) error {
+	cfg := a.Config
+	if !cfg.Admin.Enabled() {
+		return nil
+	}
+	var auth []admin.Authorizer
+	if a.operate.token != "" {
+		auth = append(auth, admin.NewToken(a.operate.token))
+	}
+	if slices.ContainsFunc(cfg.Clients, func(c config.Client) bool { return c.AllowsScope(config.ScopeAdmin) }) {
+		auth = append(auth, &admin.ClientScope{Verify: a.Minter.VerifyAccessToken, Clients: cfg,
+			Audience: oauth.AccessTokenAudience(issuer), Now: a.now})
+	}
+	if len(auth) == 0 {
+		a.Log.LogAttrs(context.Background(), slog.LevelInfo, "admin listener off: no token ("+admin.EnvToken+
+			" or admin.token_file) and no client with the "+config.ScopeAdmin+" scope",
+			slog.String("admin_listen", cfg.Admin.Listen))
+		return nil
+	}
+	srv, err := admin.New(admin.Options{Authorizers: auth, Metrics: a.operate.metrics.Handler(), Log: a.Log})
+	if err != nil {
+		return err
+	}
+	a.AdminAPI().Register(srv)
+	a.operate.admin = srv
+	return nil
 }
 
 // AdminAPI is the admin API over this node's store, services and keys:

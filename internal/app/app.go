@@ -154,8 +154,9 @@ func Open(ctx context.Context, cfg *config.Config, o Options) (*App, error) {
 		return nil, err
 	}
 	a.wireAudit(hot, passwords)
-	if a.operate.admin != nil {
-		a.AdminAPI().Register(a.operate.admin)
+	if err := a.openAdmin(issuer); err != nil {
+		st.Close()
+		return nil, err
 	}
 	return a, nil
 }

@@ -156,6 +156,9 @@ const (
 const (
 	ScopeOpenID        = "openid"         // OIDC Core §3.1.2.1
 	ScopeOfflineAccess = "offline_access" // OIDC Core §11: ask for a refresh token
+	// ScopeAdmin lets a client call the admin API (the admin listener)
+	// with an access token from the client credentials grant.
+	ScopeAdmin = "tollgate:admin"
 )
 
 // Client authentication methods (RFC 7591 §2 names).

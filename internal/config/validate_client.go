@@ -32,6 +32,7 @@ func (cl *Client) validate(ck *checker, path string) {
 	cl.checkAuthMethod(ck, path)
 	cl.checkGrants(ck, path)
 	checkScopes(ck, path, cl.Scopes)
+	cl.checkAdminScope(ck, path)
 
 	// Seed: a client must be configured to receive refresh tokens, and only
 	// a client that can keep a secret may be: a stolen refresh token from a

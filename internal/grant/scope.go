@@ -17,7 +17,7 @@ const (
 // rules: the requested scopes, each registered for the client, or, when the
 // parameter is absent, the client's registered scopes without offline_access
 // (RFC 6749 §3.3 lets the server apply a default; a refresh token must be
-// asked for explicitly, as HelseID's page says).
+// asked for explicitly, as HelseID's page says) and without tollgate:admin.
 //
 // offline_access follows HelseID's rules: a confidential client not
 // configured for refresh tokens that asks for it gets invalid_scope; a public
@@ -30,7 +30,9 @@ func RequestedScope(c *config.Client, scope []string, given bool) ([]string, err
 
 func requestedScope(c *config.Client, req Request) ([]string, error) {
 	if !req.ScopeGiven {
-		return slices.DeleteFunc(slices.Clone(c.Scopes), func(s string) bool { return s == ScopeOfflineAccess }), nil
+		// Nor tollgate:admin: the admin API's power is held only by a
+		// token that asked for it by name.
+		return slices.DeleteFunc(slices.Clone(c.Scopes), func(s string) bool { return s == ScopeOfflineAccess || s == config.ScopeAdmin }), nil
 	}
 	out := make([]string, 0, len(req.Scope))
 	for _, s := range req.Scope {

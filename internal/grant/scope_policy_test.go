@@ -50,6 +50,8 @@ func TestRequestedScopePolicy(t *testing.T) {
 	}{
 		{"absent: registered minus offline_access", polConfidential, nil, false, []string{"openid", "profile", "api"}, ""},
 		{"absent public", polPublic, nil, false, []string{"openid", "profile"}, ""},
+		{"absent: never the admin scope", &config.Client{ID: "ops", Type: config.ClientConfidential, Scopes: []string{"api", config.ScopeAdmin}}, nil, false, []string{"api"}, ""},
+		{"the admin scope by name", &config.Client{ID: "ops", Type: config.ClientConfidential, Scopes: []string{"api", config.ScopeAdmin}}, []string{config.ScopeAdmin}, true, []string{config.ScopeAdmin}, ""},
 		{"absent, client lists offline only", &config.Client{ID: "o", Scopes: []string{"offline_access"}}, nil, false, []string{}, ""},
 		{"given empty stays empty", polConfidential, []string{}, true, []string{}, ""},
 		{"subset in request order", polConfidential, []string{"api", "openid"}, true, []string{"api", "openid"}, ""},
