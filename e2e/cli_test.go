@@ -27,6 +27,7 @@ var verbFlags = map[string][]string{
 	"hash-password": nil,
 	"version":       nil,
 	"keys":          nil, // its subcommands' flags: TestCLIKeysSubcommands
+	"audit":         {"admin-token-file", "admin-url", "after", "client", "config", "grant", "json", "kind", "limit", "since", "subject", "until"},
 }
 
 var flagLine = regexp.MustCompile(`(?m)^  -([a-z-]+)`)
@@ -96,6 +97,8 @@ func TestCLIUsageMistakesExit2(t *testing.T) {
 		{[]string{"grants", "list", "--config", "x.yaml", "--admin-url", "http://127.0.0.1:1"}, "not both"},
 		{[]string{"keys", "rotate", "--alg", "HS256", "--config", "x.yaml"}, `--alg "HS256"`},
 		{[]string{"keys", "list", "--jsn"}, "-jsn (run 'tollgate keys list -h' for its flags)"},
+		{[]string{"audit", "--config", "x.yaml", "--since", "last week"}, `--since: "last week" is neither a duration`},
+		{[]string{"audit", "--config", "x.yaml", "--kind", "login"}, `--kind "login" is not one of`},
 	} {
 		r := runTollgate(t, "", tc.args...)
 		if r.code != 2 || r.stdout != "" || !strings.Contains(r.stderr, tc.want) {

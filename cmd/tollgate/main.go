@@ -10,6 +10,7 @@
 //	tollgate users list|show|create|...      manage the users of the store (admin API)
 //	tollgate clients list|show|create|update|disable|enable|rotate-secret|set-keys
 //	tollgate grants list|show|revoke ...     find, inspect and revoke grants (admin API or --config)
+//	tollgate audit --config F [--subject S] [--since 24h] [--json]   read the audit trail
 //	tollgate secret                      print a fresh client secret and its hash
 //	tollgate hash-password               prompt for a password (stdin when not a terminal), print its argon2id hash
 //	tollgate check --config F            validate a configuration, print its warnings
@@ -36,6 +37,7 @@ commands:
   users          manage users: list, show, create, disable, enable, set-password, set-claims
   clients        list, show, create, update, disable, enable, rotate-secret, set-keys
   grants         list, show (with lineage) or revoke grants: list|show|revoke, through the admin API or --config
+  audit          read the audit trail: --subject, --client, --grant, --kind, --since 24h [--json]
 
 Run 'tollgate <command> -h' for the flags of a command.
 `
@@ -58,6 +60,7 @@ func run(args []string) int {
 		"users":         cmdUsers,   // users.go
 		"clients":       cmdClients, // clients.go
 		"grants":        cmdGrants,  // grants.go
+		"audit":         cmdAudit,   // audit.go
 		"version":       cmdVersion,
 	}
 	if len(args) == 0 {

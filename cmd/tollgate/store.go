@@ -127,6 +127,11 @@ func janitor(ctx context.Context, out io.Writer, cfg *config.Config, now func() 
 	defer st.Close()
 	start := time.Now()
 	n, err := st.DeleteExpired(ctx, now())
+	if err == nil {
+		var m int // and the audit trail's events past audit.retention
+		m, err = st.DeleteEvents(ctx, now().Add(-cfg.Audit.Retention))
+		n += m
+	}
 	if err != nil {
 		if n > 0 {
 			fmt.Fprintf(out, "deleted %d expired record(s) before the failure\n", n)

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/tollgate-oidc/tollgate/internal/app"
+	"github.com/tollgate-oidc/tollgate/internal/audit"
 	"github.com/tollgate-oidc/tollgate/internal/mint"
 	"github.com/tollgate-oidc/tollgate/internal/refresh"
 	"github.com/tollgate-oidc/tollgate/internal/secret"
@@ -50,7 +51,8 @@ func cmdRevoke(args []string) error {
 			return fmt.Errorf("no user with subject %q in the configuration; nothing revoked", f.Subject)
 		}
 	}
-	ctx := context.Background()
+	// The audit trail names the operator's account as the actor.
+	ctx := audit.WithActor(context.Background(), audit.ActorOperator, operatorName())
 	st, err := app.OpenExistingStore(ctx, cfg)
 	if err != nil {
 		return err

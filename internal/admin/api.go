@@ -53,6 +53,7 @@ func (a *API) routes() []route {
 	rs = append(rs, a.clientRoutes()...)
 	rs = append(rs, a.grantRoutes()...)
 	rs = append(rs, a.keyRoutes()...)
+	rs = append(rs, a.auditRoutes()...)
 	return rs
 }
 

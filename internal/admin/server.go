@@ -59,7 +59,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("X-Content-Type-Options", "nosniff")
 	for _, a := range s.auth {
 		if who, ok := a.Authorize(r); ok {
-			s.mux.ServeHTTP(w, r.WithContext(WithCaller(r.Context(), who)))
+			s.mux.ServeHTTP(w, r.WithContext(who.withActor(WithCaller(r.Context(), who))))
 			return
 		}
 	}

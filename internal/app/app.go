@@ -100,7 +100,7 @@ func Open(ctx context.Context, cfg *config.Config, o Options) (*App, error) {
 		st.Close()
 		return nil, err
 	}
-	ks, err := keys.Open(ctx, st, sys, keys.Options{Now: o.Now, Log: o.Log, Policy: KeyPolicy(cfg, o.KeyReloadEvery)})
+	ks, err := keys.Open(ctx, st, sys, keys.Options{Now: o.Now, Log: o.Log, Policy: KeyPolicy(cfg, o.KeyReloadEvery), Node: o.NodeID})
 	if err != nil {
 		st.Close()
 		return nil, err
@@ -168,6 +168,7 @@ func Open(ctx context.Context, cfg *config.Config, o Options) (*App, error) {
 		st.Close()
 		return nil, err
 	}
+	a.wireAudit(hot, passwords)
 	if err := a.openAdmin(issuer); err != nil {
 		st.Close()
 		return nil, err

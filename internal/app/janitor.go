@@ -42,7 +42,8 @@ func newSweepPlan(every, keysEvery time.Duration) sweepPlan {
 
 // SweepOnce is one turn of the in-process janitor: if this node holds (or
 // can take) the janitor lease, it renews it and deletes expired records;
-// otherwise another node sweeps and this one does nothing. It reports
+// otherwise another node sweeps and this one does nothing. The audit
+// trail's events older than audit.retention go in the same turn. It reports
 // whether this node swept, and how many rows went.
 //
 // Every node runs it on a schedule, so the sweeping goes on when any node
@@ -57,7 +58,11 @@ func (a *App) SweepOnce(ctx context.Context) (swept bool, n int, err error) {
 		return false, 0, err
 	}
 	n, err = a.Store.DeleteExpired(ctx, a.now())
-	return true, n, err
+	if err != nil {
+		return true, n, err
+	}
+	m, err := a.Store.DeleteEvents(ctx, a.now().Add(-a.Config.Audit.Retention)) // audit.retention
+	return true, n + m, err
 }
 
 // runJanitor calls SweepOnce every sweep interval until ctx ends.

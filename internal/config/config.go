@@ -44,6 +44,7 @@ type Config struct {
 
 	// Admin is the admin listener: /metrics, later the admin API (admin.go).
 	Admin Admin `yaml:"admin"`
+	Audit Audit `yaml:"audit"` // the audit trail (audit.go)
 
 	// Resources are the protected resources (APIs) clients may name with
 	// the resource parameter (RFC 8707); see resource.go.

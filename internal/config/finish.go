@@ -132,6 +132,7 @@ func Default() *Config {
 		ClientAssertion:   ClientAssertion{MaxLifetime: DefaultClientAssertionMaxLifetime},
 		RequestObject:     RequestObject{MaxLifetime: DefaultRequestObjectMaxLifetime},
 		Admin:             Admin{Listen: DefaultAdminListen},
+		Audit:             Audit{Retention: DefaultAuditRetention},
 		explicitDurations: true,
 	}
 }
@@ -198,6 +199,7 @@ func (c *Config) applyDefaults() {
 	c.applyDPoPDefaults()
 	if !c.explicitDurations {
 		c.Keys.applyDefaults()
+		setDuration(&c.Audit.Retention, DefaultAuditRetention)
 	}
 }
 

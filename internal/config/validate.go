@@ -78,6 +78,7 @@ func (c *Config) validate(ck *checker) {
 	c.checkKeys(ck)   // keys.go
 	c.checkSigned(ck) // signed.go
 	c.checkAdmin(ck)  // admin.go
+	c.checkAudit(ck)  // audit.go
 }
 
 func clientPath(i int, id string) string {

@@ -32,7 +32,7 @@ func (h *Handler) password(ctx context.Context, req Request) (*Response, error) 
 		return nil, oautherr.Server(err)
 	}
 	u, err := checks.Check(ctx, Attempt{Username: req.Username, Password: req.Password,
-		RemoteIP: req.RemoteIP, ClientID: c.ID, Via: "password_grant"})
+		RemoteIP: req.RemoteIP, ClientID: c.ID, Via: ViaPasswordGrant})
 	var th *Throttled
 	switch {
 	case errors.As(err, &th):

@@ -7,9 +7,11 @@ import (
 	"log/slog"
 	"runtime"
 	"slices"
+	"strings"
 	"sync/atomic"
 	"time"
 
+	"github.com/tollgate-oidc/tollgate/internal/audit"
 	"github.com/tollgate-oidc/tollgate/internal/config"
 	"github.com/tollgate-oidc/tollgate/internal/directory"
 	"github.com/tollgate-oidc/tollgate/internal/secret"
@@ -40,6 +42,9 @@ type Passwords struct {
 	log    *slog.Logger
 
 	lastBusyLog atomic.Int64 // unix seconds of the last "shedding" warning
+
+	trail audit.Recorder // SetTrail (trail.go); nil: no audit trail
+	node  string
 }
 
 // NewPasswords builds the checker for cfg's users and throttle settings.
@@ -180,6 +185,10 @@ func (p *Passwords) Check(ctx context.Context, a Attempt) (*config.User, error) 
 		p.byUser.Forget(a.Username)
 		// A success proves nothing about an address many people may share.
 		p.byIP.Release(ip)
+		if a.Via == ViaPasswordGrant {
+			// The login page's sign-in goes in with its session (oauth).
+			p.signInEvent(ctx, a, u, "")
+		}
 		return u, nil
 	}
 	now = p.now()
@@ -192,6 +201,10 @@ func (p *Passwords) Check(ctx context.Context, a Attempt) (*config.User, error) 
 		attrs = append(attrs, slog.String("client_id", a.ClientID))
 	}
 	p.log.LogAttrs(ctx, slog.LevelInfo, "sign-in failed", attrs...)
+	if !known {
+		u = nil
+	}
+	p.signInEvent(ctx, a, u, strings.ReplaceAll(reason, " ", "_"))
 	if d := max(dUser, dIP); d > 0 {
 		p.log.LogAttrs(ctx, slog.LevelWarn, "sign-ins throttled after repeated failures",
 			slog.String("username", logName(a.Username)), slog.String("remote_ip", a.RemoteIP),

@@ -23,6 +23,7 @@ func (h *Handler) refreshToken(ctx context.Context, req Request) (*Response, err
 	// configuration, not the token.
 	if MayRefresh(c) != nil {
 		h.refreshOutcome(c.ID, refresh.OutcomeClientNotAllowed)
+		h.Refresh.Refused(ctx, req.RefreshToken, c.ID, refresh.OutcomeClientNotAllowed.String())
 		return nil, oautherr.New(oautherr.UnauthorizedClient, "client %q is not configured for refresh tokens (allow_offline_access)", c.ID)
 	}
 	// RFC 8707 §2.2: the resource is checked against the client here, and
@@ -75,17 +76,22 @@ func (h *Handler) refreshToken(ctx context.Context, req Request) (*Response, err
 		return nil
 	}
 	iss, err := h.Refresh.Refresh(ctx, req.RefreshToken, c.ID, req.proof(), refresh.PolicyFor(c), check)
-	if h.Observe != nil {
+	if h.Observe != nil || err != nil {
 		o := refresh.OutcomeOf(iss, err)
 		// Refresh returns check's refusal as is: an *oautherr.Error, where
 		// a store failure is a wrapped error.
 		if _, ok := err.(*oautherr.Error); ok && o == refresh.OutcomeError {
 			o = got.refused
 		}
-		h.Observe.RefreshOutcome(c.ID, o)
-	}
-	if err != nil {
-		return nil, RefreshError(err)
+		if h.Observe != nil {
+			h.Observe.RefreshOutcome(c.ID, o)
+		}
+		if err != nil {
+			if trailed(o) {
+				h.Refresh.Refused(ctx, req.RefreshToken, c.ID, o.String())
+			}
+			return nil, RefreshError(err)
+		}
 	}
 	g := iss.Grant
 	return h.respond(ctx, issue{
@@ -95,6 +101,20 @@ func (h *Handler) refreshToken(ctx context.Context, req Request) (*Response, err
 		// A proof binds the new access token, whether or not the grant is bound.
 		proof: req.proof(),
 	}, &iss)
+}
+
+// trailed reports whether a refusal goes to the audit trail as
+// refresh_refused (issue 8: "refresh refused (and why)"). Not an unknown
+// token (anyone can send junk), a store failure, or a request refused for
+// its own parameters (scope, resource); not reuse or theft either, whose
+// revocation the trail records as reuse_detected, in its transaction.
+func trailed(o refresh.Outcome) bool {
+	switch o {
+	case refresh.OutcomeExpiredIdle, refresh.OutcomeExpiredMax, refresh.OutcomeRevoked, refresh.OutcomeWrongClient,
+		refresh.OutcomeUserDisabled, refresh.OutcomeClientNotAllowed, refresh.OutcomeDPoP:
+		return true
+	}
+	return false
 }
 
 // refreshErrors describes each lifecycle sentinel for the client developer.

@@ -53,6 +53,8 @@ type Options struct {
 	// Policy fixes how long a new key is published before it signs and a
 	// retired one after (policy.go); each zero field takes its default.
 	Policy Policy
+	// Node names this node in the audit trail's key_changed events.
+	Node string
 }
 
 // Load is Open with now stamping new keys, and the wall clock pacing reloads.
@@ -103,7 +105,7 @@ func open(ctx context.Context, st Store, systemSecret []byte, now time.Time, o O
 		missing := snap.missing()
 		if len(missing) == 0 {
 			set := &Set{st: st, sealer: s, now: o.Now, gap: o.ReloadGap, log: o.Log,
-				policy: o.Policy, cacheControl: o.Policy.cacheControl()}
+				policy: o.Policy, cacheControl: o.Policy.cacheControl(), node: o.Node}
 			set.cur.Store(snap)
 			return set, nil
 		}
@@ -116,7 +118,7 @@ func open(ctx context.Context, st Store, systemSecret []byte, now time.Time, o O
 			if err != nil {
 				return nil, err
 			}
-			err = st.AddSigningKey(ctx, row, store.Event{})
+			err = st.AddSigningKey(ctx, row, keyEvent(ctx, now, o.Node, "created", kid, alg))
 			if err != nil && !errors.Is(err, store.ErrConflict) {
 				return nil, fmt.Errorf("keys: storing a new %s key: %w", alg, err)
 			}

@@ -8,8 +8,6 @@ import (
 	"fmt"
 	"slices"
 	"time"
-
-	"github.com/tollgate-oidc/tollgate/internal/store"
 )
 
 // ErrPending refuses a rotation while the algorithm already has a next
@@ -44,7 +42,7 @@ func (s *Set) Rotate(ctx context.Context, alg string) (Info, error) {
 		return Info{}, err
 	}
 	row.ActivatesAt = now.Add(s.policy.PublishDelay())
-	if err := s.st.AddSigningKey(ctx, row, store.Event{}); err != nil {
+	if err := s.st.AddSigningKey(ctx, row, keyEvent(ctx, now, s.node, "rotated", kid, alg)); err != nil {
 		return Info{}, fmt.Errorf("keys: storing a new %s key: %w", alg, err)
 	}
 	if err := s.Reload(ctx); err != nil {

@@ -28,6 +28,7 @@ type Set struct {
 	log          *slog.Logger
 	policy       Policy
 	cacheControl string
+	node         string // for the audit trail (Options.Node)
 
 	mu       sync.Mutex    // guards the two fields below
 	inflight chan struct{} // closed when the running reload ends; nil when none runs

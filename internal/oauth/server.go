@@ -74,6 +74,7 @@ type Deps struct {
 	CSRF    *web.CSRF
 	Now     func() time.Time
 	Log     *slog.Logger
+	Node    string // this node's name, for the audit trail's events
 
 	// Clients looks clients up at request time: the file's and the
 	// store's (internal/directory). nil: the file's only (clients.go).

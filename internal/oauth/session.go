@@ -6,8 +6,10 @@ import (
 	"net/http"
 	"strings"
 
+	"github.com/tollgate-oidc/tollgate/internal/audit"
 	"github.com/tollgate-oidc/tollgate/internal/config"
 	"github.com/tollgate-oidc/tollgate/internal/mint"
+	"github.com/tollgate-oidc/tollgate/internal/reqlog"
 	"github.com/tollgate-oidc/tollgate/internal/secret"
 	"github.com/tollgate-oidc/tollgate/internal/store"
 )
@@ -71,7 +73,10 @@ func (s *Server) startSession(ctx context.Context, w http.ResponseWriter, r *htt
 		ID: mint.HashToken(val), SID: mint.NewID(), Subject: u.Subject,
 		AuthTime: now, AMR: amr, CreatedAt: now, ExpiresAt: now.Add(s.Config.Session.Lifetime),
 	}
-	if err := s.Store.CreateSession(ctx, sess, store.Event{}); err != nil {
+	// The trail's sign_in, written with the session (one transaction).
+	ev := audit.Event(ctx, now, s.Node, store.EventSignIn)
+	ev.ClientID = reqlog.ClientID(ctx)
+	if err := s.Store.CreateSession(ctx, sess, audit.By(ctx, ev, audit.ActorUser, u.Subject)); err != nil {
 		return sess, err
 	}
 	http.SetCookie(w, &http.Cookie{

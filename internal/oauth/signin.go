@@ -11,6 +11,7 @@ import (
 	"github.com/tollgate-oidc/tollgate/internal/config"
 	"github.com/tollgate-oidc/tollgate/internal/grant"
 	"github.com/tollgate-oidc/tollgate/internal/oautherr"
+	"github.com/tollgate-oidc/tollgate/internal/reqlog"
 	"github.com/tollgate-oidc/tollgate/internal/store"
 	"github.com/tollgate-oidc/tollgate/internal/web"
 )
@@ -39,6 +40,7 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request) error {
 		if !s.CSRF.Valid(r, "login:"+handle, form.Get("csrf")) {
 			return s.pageError(w, r, req.UILocales, errForm)
 		}
+		reqlog.SetClient(r.Context(), req.ClientID) // the client the user signs in to: log lines, audit trail
 		u, err := s.checkPassword(r, req.ClientID, form.Get("username"), form.Get("password"))
 		var th *grant.Throttled
 		switch {

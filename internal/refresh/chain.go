@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"time"
 
+	"github.com/tollgate-oidc/tollgate/internal/audit"
 	"github.com/tollgate-oidc/tollgate/internal/mint"
 	"github.com/tollgate-oidc/tollgate/internal/store"
 )
@@ -176,7 +177,10 @@ func (s *Service) revokeFor(ctx context.Context, g store.Grant, generation int, 
 	if sig.Theft() {
 		verdict, event, msg = ErrStolen, "refresh_token_theft", "refresh token presented without its holder's key; grant revoked"
 	}
-	revoked, err := s.store.RevokeGrant(ctx, g.ID, now, store.Event{})
+	// The trail's reuse_detected: Tollgate itself acted, on the signal.
+	ev := audit.Event(ctx, now, s.node, store.EventReuseDetected)
+	ev.Reason, ev.Actor, ev.ActorID = string(sig), audit.ActorSystem, ""
+	revoked, err := s.store.RevokeGrant(ctx, g.ID, now, ev)
 	if err != nil && !errors.Is(err, store.ErrNotFound) {
 		return fmt.Errorf("refresh: revoke grant (%s): %w", sig, err)
 	}

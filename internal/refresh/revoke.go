@@ -46,7 +46,7 @@ func (s *Service) Revoke(ctx context.Context, presented, clientID string) (bool,
 
 // RevokeGrant revokes one grant by id; by names who asked (client, operator).
 func (s *Service) RevokeGrant(ctx context.Context, grantID, by string) (bool, error) {
-	ok, err := s.store.RevokeGrant(ctx, grantID, s.now(), store.Event{})
+	ok, err := s.store.RevokeGrant(ctx, grantID, s.now(), s.revocationEvent(ctx, by))
 	if errors.Is(err, store.ErrNotFound) {
 		return false, nil
 	}
@@ -73,7 +73,7 @@ func (s *Service) RevokeReplayed(ctx context.Context, grantID, clientID, subject
 	now := s.now()
 	tomb := store.Grant{ID: grantID, ClientID: clientID, Subject: subject, CreatedAt: now,
 		ExpiresAt: now.Add(max(p.MaxLifetime, time.Hour))}
-	out, err := s.store.RevokeGrantOrTombstone(ctx, tomb, now, store.Event{})
+	out, err := s.store.RevokeGrantOrTombstone(ctx, tomb, now, s.revocationEvent(ctx, ByCodeReuse))
 	if err != nil {
 		return out, fmt.Errorf("refresh: revoke replayed grant: %w", err)
 	}
@@ -99,7 +99,7 @@ func (s *Service) RevokeMatchingBy(ctx context.Context, f store.GrantFilter, by 
 	if f == (store.GrantFilter{}) {
 		return 0, errors.New("refresh: a client id, a subject or a session is required")
 	}
-	n, err := s.store.RevokeGrants(ctx, f, s.now(), store.Event{})
+	n, err := s.store.RevokeGrants(ctx, f, s.now(), s.revocationEvent(ctx, by))
 	if err != nil {
 		s.revoked(by, n) // those revoked before the failure stay revoked
 		return 0, fmt.Errorf("refresh: revoke grants: %w", err)

@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"time"
 
+	"github.com/tollgate-oidc/tollgate/internal/audit"
 	"github.com/tollgate-oidc/tollgate/internal/config"
 	"github.com/tollgate-oidc/tollgate/internal/mint"
 	"github.com/tollgate-oidc/tollgate/internal/store"
@@ -36,7 +37,10 @@ type Service struct {
 	// observer hears of every revocation committed (SetObserver,
 	// observe.go); nil: nobody.
 	observer Observer
-	node     string // SetNode (operator.go): recorded on every token issued
+	// trail receives the refusals of known grants (SetTrail, trail.go);
+	// node names this process in the events.
+	trail audit.Recorder
+	node  string
 }
 
 // New returns a lifecycle service. keys (mint.NewRefreshKeys of the system
@@ -93,7 +97,8 @@ func (s *Service) Issue(ctx context.Context, g store.Grant, proof Proof, p Polic
 		ProofKey:  proof.Key(),
 	}
 	s.lineage(ctx, &first)
-	err = s.store.CreateGrant(ctx, g, first, store.Event{})
+	ev := audit.Event(ctx, now, s.node, store.EventGrantCreated)
+	err = s.store.CreateGrant(ctx, g, first, audit.By(ctx, ev, audit.ActorClient, g.ClientID))
 	if preset && errors.Is(err, store.ErrConflict) {
 		s.audit.LogAttrs(ctx, slog.LevelWarn, "grant not created: its id was revoked first",
 			slog.String("event", "grant_tombstoned"), slog.String("grant_id", g.ID), slog.String("client_id", g.ClientID))

@@ -3,7 +3,6 @@ package store
 import (
 	"context"
 	"encoding/base64"
-	"errors"
 	"time"
 )
 
@@ -53,9 +52,6 @@ type GrantSummary struct {
 	RemoteAddr string
 	UserAgent  string
 }
-
-// ErrBadCursor: a cursor that no listing returned.
-var ErrBadCursor = errors.New("store: not a cursor this listing returned")
 
 // GrantCursor is the opaque cursor after the grant with id: base64url of
 // the id, so a client treats it as a token, not as a grant id to edit.

@@ -104,6 +104,7 @@ func (s *Store) AddSigningKey(ctx context.Context, k store.SigningKey, ev store.
 	k.CreatedAt = norm(k.CreatedAt)
 	k.ActivatesAt = norm(k.ActivatesAt)
 	s.keys = append(s.keys, k)
+	s.record(ev, k.CreatedAt, store.Grant{})
 	return nil
 }
 

@@ -37,6 +37,7 @@ type Store struct {
 	leases   map[string]lease
 	users    userTable                     // users.go; made on first use
 	clients  map[string]store.ClientRecord // clients.go; made on first write
+	events   []store.Event                 // the audit trail, in insertion order (audit.go)
 }
 
 // lease is who holds a named lease, and until when.
@@ -135,6 +136,7 @@ func (s *Store) CreateGrant(ctx context.Context, g store.Grant, first store.Refr
 	}
 	s.grants[g.ID] = copyGrant(g)
 	s.tokens[first.Hash] = copyToken(first)
+	s.record(ev, g.CreatedAt, g)
 	return nil
 }
 
@@ -247,6 +249,7 @@ func (s *Store) RevokeGrant(ctx context.Context, id string, at time.Time, ev sto
 	}
 	g.RevokedAt = norm(at)
 	s.grants[id] = g
+	s.record(ev, at, g)
 	return true, nil
 }
 
@@ -266,12 +269,14 @@ func (s *Store) RevokeGrantOrTombstone(ctx context.Context, tomb store.Grant, at
 	case !ok:
 		tomb.RevokedAt = at
 		s.grants[tomb.ID] = copyGrant(tomb)
+		s.record(ev, at, tomb)
 		return store.Tombstoned, nil
 	case g.Revoked():
 		return store.AlreadyRevoked, nil
 	}
 	g.RevokedAt = norm(at)
 	s.grants[tomb.ID] = g
+	s.record(ev, at, g)
 	return store.Revoked, nil
 }
 
@@ -295,6 +300,9 @@ func (s *Store) RevokeGrants(ctx context.Context, f store.GrantFilter, at time.T
 		}
 		g.RevokedAt = norm(at)
 		s.grants[id] = g
+		e := ev // one event per grant, its own id, its fields from the grant's row
+		e.ID, e.GrantID, e.ClientID, e.Subject, e.SessionID = "", "", "", "", ""
+		s.record(e, at, g)
 		n++
 	}
 	return n, nil

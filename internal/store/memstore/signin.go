@@ -91,6 +91,7 @@ func (s *Store) CreateSession(ctx context.Context, ss store.Session, ev store.Ev
 	}
 	s.sessions[ss.ID] = copySession(ss)
 	s.sids[ss.SID] = ss.ID
+	s.record(ev, ss.CreatedAt, store.Grant{Subject: ss.Subject, SessionID: ss.SID})
 	return nil
 }
 

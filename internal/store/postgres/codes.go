@@ -117,8 +117,12 @@ func (db *DB) SigningKeys(ctx context.Context) ([]store.SigningKey, error) {
 
 // AddSigningKey implements store.Store.
 func (db *DB) AddSigningKey(ctx context.Context, k store.SigningKey, ev store.Event) error {
-	return db.exec(ctx, "add signing key", `INSERT INTO signing_keys (id, algorithm, sealed, created_at, activates_at)
-		VALUES ($1, $2, $3, $4, $5)`, k.ID, k.Algorithm, blob(k.Sealed), ts(k.CreatedAt), ts(k.ActivatesAt))
+	q, args := `INSERT INTO signing_keys (id, algorithm, sealed, created_at, activates_at)
+		VALUES ($1, $2, $3, $4, $5)`, []any{k.ID, k.Algorithm, blob(k.Sealed), ts(k.CreatedAt), ts(k.ActivatesAt)}
+	if ev.Recorded() {
+		q, args = withEvent(q+` RETURNING 1`, args, ev.Prepared(k.CreatedAt, store.Grant{}), "")
+	}
+	return db.exec(ctx, "add signing key", q, args...)
 }
 
 // exec runs one statement in its own (implicit) transaction under do.

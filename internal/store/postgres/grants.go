@@ -23,11 +23,23 @@ func (db *DB) CreateGrant(ctx context.Context, g store.Grant, first store.Refres
 	}
 	args := append(grantArgs(g), first.Hash, first.Generation, ts(first.CreatedAt), ts(first.ExpiresAt),
 		ts(first.ConsumedAt), first.SuccessorHash, first.ProofKey, first.Node, first.RemoteAddr, first.UserAgent)
-	return db.do(ctx, "create grant", func(ctx context.Context) error {
-		_, err := db.pool.Exec(ctx, `WITH g AS (`+grantInsert+` RETURNING id)
+	q := `WITH g AS (` + grantInsert + ` RETURNING id)
 			INSERT INTO refresh_tokens (hash, grant_id, generation, created_at, expires_at, consumed_at, successor_hash, proof_key,
 				node, remote_addr, user_agent)
-			SELECT $13, g.id, $14, $15, $16, $17, $18, $19, $20, $21, $22 FROM g`, args...)
+			SELECT $13, g.id, $14, $15, $16, $17, $18, $19, $20, $21, $22 FROM g`
+	if ev.Recorded() {
+		// The event goes in with the token, from the rows it wrote: the same
+		// statement, so a conflict writes neither.
+		// (A data-modifying WITH must be at the top level: one more CTE.)
+		q = `WITH g AS (` + grantInsert + ` RETURNING id), t AS (
+			INSERT INTO refresh_tokens (hash, grant_id, generation, created_at, expires_at, consumed_at, successor_hash, proof_key,
+				node, remote_addr, user_agent)
+			SELECT $13, g.id, $14, $15, $16, $17, $18, $19, $20, $21, $22 FROM g RETURNING 1)
+			INSERT INTO audit_events (` + eventCols + `) SELECT ` + eventSelect(len(args)+1, "", false) + ` FROM t`
+		args = append(args, eventArgs(ev.Prepared(g.CreatedAt, g))...)
+	}
+	return db.do(ctx, "create grant", func(ctx context.Context) error {
+		_, err := db.pool.Exec(ctx, q, args...)
 		return err
 	})
 }
@@ -76,11 +88,21 @@ func (db *DB) RevokeGrant(ctx context.Context, id string, at time.Time, ev store
 		return false, fmt.Errorf("postgres: revoke grant: %w", errZeroTime)
 	}
 	var revoked, exists bool
-	err := db.do(ctx, "revoke grant", func(ctx context.Context) error {
-		return db.pool.QueryRow(ctx, `WITH u AS (
+	q, args := `WITH u AS (
 				UPDATE grants SET revoked_at = $2 WHERE id = $1 AND revoked_at IS NULL RETURNING 1)
-			SELECT EXISTS (SELECT 1 FROM u), EXISTS (SELECT 1 FROM grants WHERE id = $1)`, id, at).
-			Scan(&revoked, &exists)
+			SELECT EXISTS (SELECT 1 FROM u), EXISTS (SELECT 1 FROM grants WHERE id = $1)`, []any{id, at}
+	if ev.Recorded() {
+		// The event is written from the row the UPDATE revoked, in its
+		// statement: none when it revoked nothing.
+		q, args = `WITH u AS (
+				UPDATE grants SET revoked_at = $2 WHERE id = $1 AND revoked_at IS NULL
+				RETURNING id, client_id, subject, session_id),
+			e AS (INSERT INTO audit_events (`+eventCols+`) SELECT `+eventSelect(3, "u", false)+` FROM u)
+			SELECT EXISTS (SELECT 1 FROM u), EXISTS (SELECT 1 FROM grants WHERE id = $1)`,
+			append(args, eventArgs(ev.Prepared(at, store.Grant{}))...)
+	}
+	err := db.do(ctx, "revoke grant", func(ctx context.Context) error {
+		return db.pool.QueryRow(ctx, q, args...).Scan(&revoked, &exists)
 	})
 	switch {
 	case err != nil:
@@ -105,21 +127,39 @@ func (db *DB) RevokeGrantOrTombstone(ctx context.Context, tomb store.Grant, at t
 	tomb.RevokedAt = at
 	const revoke = `UPDATE grants SET revoked_at = $2 WHERE id = $1 AND revoked_at IS NULL`
 	var out store.Revocation
+	ev = ev.Prepared(at, store.Grant{})
+	// record writes the event from the grant's row (revoked or tombstone),
+	// in the transaction, once something changed.
+	record := func(ctx context.Context, tx pgx.Tx) error {
+		if !ev.Recorded() {
+			return nil
+		}
+		_, err := tx.Exec(ctx, `INSERT INTO audit_events (`+eventCols+`) SELECT `+eventSelect(2, "g", false)+
+			` FROM grants g WHERE g.id = $1`, append([]any{tomb.ID}, eventArgs(ev)...)...)
+		return err
+	}
 	err := db.tx(ctx, "revoke grant or tombstone", func(ctx context.Context, tx pgx.Tx) error {
 		out = store.AlreadyRevoked
 		tag, err := tx.Exec(ctx, revoke, tomb.ID, at)
 		if err != nil || tag.RowsAffected() == 1 {
 			out = store.Revoked
-			return err
+			if err != nil {
+				return err
+			}
+			return record(ctx, tx)
 		}
 		tag, err = tx.Exec(ctx, grantInsert+` ON CONFLICT (id) DO NOTHING`, grantArgs(tomb)...)
 		if err != nil || tag.RowsAffected() == 1 {
 			out = store.Tombstoned
-			return err
+			if err != nil {
+				return err
+			}
+			return record(ctx, tx)
 		}
 		tag, err = tx.Exec(ctx, revoke, tomb.ID, at)
 		if err == nil && tag.RowsAffected() == 1 {
 			out = store.Revoked
+			return record(ctx, tx)
 		}
 		return err
 	})
@@ -159,13 +199,23 @@ func (db *DB) RevokeGrants(ctx context.Context, f store.GrantFilter, at time.Tim
 	if at.IsZero() {
 		return 0, fmt.Errorf("postgres: revoke grants: %w", errZeroTime)
 	}
+	// With an event, each grant the batch revokes writes its own row, from
+	// the UPDATE's RETURNING, in the batch's statement.
+	returning, events := "1", ""
+	if ev.Recorded() {
+		returning = "g.id, g.client_id, g.subject, g.session_id"
+		events = `, e AS (INSERT INTO audit_events (` + eventCols + `) SELECT ` +
+			eventSelect(len(args)+1, "u", true) + ` FROM u)`
+		ev.GrantID, ev.ClientID, ev.Subject, ev.SessionID = "", "", "", "" // each grant's own
+		args = append(args, eventArgs(ev.Prepared(at, store.Grant{}))...)
+	}
 	q := `WITH b AS (
 			SELECT id FROM grants WHERE ` + lead + ` = $2 AND id > $3 ORDER BY id LIMIT ` + strconv.Itoa(revokeBatch) + `
 		), u AS (
 			UPDATE grants g SET revoked_at = $1 FROM b
 			WHERE g.id = b.id AND g.revoked_at IS NULL` + strings.Join(rest, "") + `
-			RETURNING 1
-		)
+			RETURNING ` + returning + `
+		)` + events + `
 		SELECT COALESCE(max(b.id), ''), count(*), (SELECT count(*) FROM u) FROM b`
 	total := 0
 	for {

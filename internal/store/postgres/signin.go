@@ -49,8 +49,11 @@ func (db *DB) ConsumeAuthRequest(ctx context.Context, id string, at time.Time) (
 // CreateSession implements store.Store. The primary key on id and the
 // unique constraint on sid both map to ErrConflict.
 func (db *DB) CreateSession(ctx context.Context, s store.Session, ev store.Event) error {
-	return db.exec(ctx, "create session", `INSERT INTO sessions (`+sessionCols+`)
-		VALUES ($1, $2, $3, $4, $5, $6, $7)`, sessionArgs(s)...)
+	q, args := `INSERT INTO sessions (`+sessionCols+`) VALUES ($1, $2, $3, $4, $5, $6, $7)`, sessionArgs(s)
+	if ev.Recorded() {
+		q, args = withEvent(q+` RETURNING 1`, args, ev.Prepared(s.CreatedAt, store.Grant{Subject: s.Subject, SessionID: s.SID}), "")
+	}
+	return db.exec(ctx, "create session", q, args...)
 }
 
 // Session implements store.Store.

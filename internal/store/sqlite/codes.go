@@ -97,9 +97,17 @@ func (db *DB) SigningKeys(ctx context.Context) ([]store.SigningKey, error) {
 
 // AddSigningKey implements store.Store.
 func (db *DB) AddSigningKey(ctx context.Context, k store.SigningKey, ev store.Event) error {
-	_, err := db.exec(ctx, "add signing key", `INSERT INTO signing_keys (id, algorithm, sealed, created_at, activates_at) VALUES (?, ?, ?, ?, ?)`,
-		k.ID, k.Algorithm, k.Sealed, micros(k.CreatedAt), micros(k.ActivatesAt))
-	return err
+	const q = `INSERT INTO signing_keys (id, algorithm, sealed, created_at, activates_at) VALUES (?, ?, ?, ?, ?)`
+	if !ev.Recorded() {
+		_, err := db.exec(ctx, "add signing key", q, k.ID, k.Algorithm, k.Sealed, micros(k.CreatedAt), micros(k.ActivatesAt))
+		return err
+	}
+	return db.write(ctx, "add signing key", func(tx *sql.Tx) error {
+		if _, err := tx.ExecContext(ctx, q, k.ID, k.Algorithm, k.Sealed, micros(k.CreatedAt), micros(k.ActivatesAt)); err != nil {
+			return unique(err)
+		}
+		return recordTx(ctx, tx, ev, k.CreatedAt, store.Grant{})
+	})
 }
 
 // sweepBatch bounds the rows one DeleteExpired transaction removes from a

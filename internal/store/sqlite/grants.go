@@ -22,9 +22,11 @@ func (db *DB) CreateGrant(ctx context.Context, g store.Grant, first store.Refres
 			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`, grantArgs(g)...); err != nil {
 			return unique(err)
 		}
-		_, err := tx.ExecContext(ctx, `INSERT INTO refresh_tokens `+tokenInsertCols+`
-			VALUES (?, 0, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`, append([]any{g.ID}, tokenArgs(first)...)...)
-		return unique(err)
+		if _, err := tx.ExecContext(ctx, `INSERT INTO refresh_tokens `+tokenInsertCols+`
+			VALUES (?, 0, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`, append([]any{g.ID}, tokenArgs(first)...)...); err != nil {
+			return unique(err)
+		}
+		return recordTx(ctx, tx, ev, g.CreatedAt, g)
 	})
 }
 
@@ -91,7 +93,10 @@ func (db *DB) RevokeGrant(ctx context.Context, id string, at time.Time, ev store
 			`UPDATE grants SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL`, micros(at), id))
 		if err != nil || n == 1 {
 			revoked = n == 1
-			return err
+			if err != nil {
+				return err
+			}
+			return recordGrantTx(ctx, tx, ev, at, id)
 		}
 		var exists bool
 		if err := tx.QueryRowContext(ctx, `SELECT EXISTS (SELECT 1 FROM grants WHERE id = ?)`, id).Scan(&exists); err != nil {
@@ -117,17 +122,21 @@ func (db *DB) RevokeGrantOrTombstone(ctx context.Context, tomb store.Grant, at t
 	err := db.write(ctx, "revoke grant or tombstone", func(tx *sql.Tx) error {
 		n, err := affected(tx.ExecContext(ctx,
 			`UPDATE grants SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL`, micros(at), tomb.ID))
-		if err != nil || n == 1 {
-			out = store.Revoked
+		if err != nil {
 			return err
+		}
+		if n == 1 {
+			out = store.Revoked
+			return recordGrantTx(ctx, tx, ev, at, tomb.ID)
 		}
 		tomb.RevokedAt = at
 		n, err = affected(tx.ExecContext(ctx, `INSERT INTO grants `+grantInsertCols+`
 			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO NOTHING`, grantArgs(tomb)...))
-		if n == 1 {
-			out = store.Tombstoned
+		if err != nil || n == 0 {
+			return err
 		}
-		return err
+		out = store.Tombstoned
+		return recordGrantTx(ctx, tx, ev, at, tomb.ID)
 	})
 	if err != nil {
 		return store.AlreadyRevoked, err
@@ -152,10 +161,16 @@ func (db *DB) RevokeGrants(ctx context.Context, f store.GrantFilter, at time.Tim
 		return 0, errors.New("sqlite: revoke grants: empty filter")
 	}
 	lead, leadVal := cols[0].Column, cols[0].Value
-	var rest []string
+	var rest, restCols []string
 	var restArgs []any
 	for _, c := range cols[1:] {
 		rest, restArgs = append(rest, " AND "+c.Column+" = ?"), append(restArgs, c.Value)
+		restCols = append(restCols, c.Column)
+	}
+	var events string
+	var evArgs []any
+	if ev.Recorded() {
+		events, evArgs = bulkRevokeEvents(lead, restCols), eventArgs(ev.Prepared(at, store.Grant{}))
 	}
 	if at.IsZero() {
 		return 0, fmt.Errorf("sqlite: revoke grants: %w", errZeroTime)
@@ -172,6 +187,12 @@ func (db *DB) RevokeGrants(ctx context.Context, f store.GrantFilter, at time.Tim
 		err := db.write(ctx, "revoke grants", func(tx *sql.Tx) error {
 			if err := tx.QueryRowContext(ctx, pick, leadVal, after).Scan(&last, &seen); err != nil || seen == 0 {
 				return err
+			}
+			if events != "" {
+				args := append(append(evArgs[:14:14], leadVal, after, last), restArgs...)
+				if _, err := tx.ExecContext(ctx, events, args...); err != nil {
+					return err
+				}
 			}
 			var err error
 			n, err = affected(tx.ExecContext(ctx, revoke, append([]any{micros(at), leadVal, after, last}, restArgs...)...))

@@ -191,6 +191,31 @@ var migrations = []string{
 	`ALTER TABLE refresh_tokens ADD COLUMN node TEXT NOT NULL DEFAULT '';
 	ALTER TABLE refresh_tokens ADD COLUMN remote_addr TEXT NOT NULL DEFAULT '';
 	ALTER TABLE refresh_tokens ADD COLUMN user_agent TEXT NOT NULL DEFAULT '';`,
+
+	// 9: the audit trail (store.AuditLog). Keyed by (time, random id), not
+	// by a sequence; each filter of Events has an index that ends in the
+	// time, so a filtered page newest first is one index range.
+	`CREATE TABLE audit_events (
+		at          INTEGER NOT NULL,
+		id          TEXT NOT NULL,
+		kind        TEXT NOT NULL,
+		reason      TEXT NOT NULL,
+		actor       TEXT NOT NULL,
+		actor_id    TEXT NOT NULL,
+		node        TEXT NOT NULL,
+		client_id   TEXT NOT NULL,
+		subject     TEXT NOT NULL,
+		grant_id    TEXT NOT NULL,
+		session_id  TEXT NOT NULL,
+		remote_addr TEXT NOT NULL,
+		user_agent  TEXT NOT NULL,
+		request_id  TEXT NOT NULL,
+		PRIMARY KEY (at, id)
+	) STRICT, WITHOUT ROWID;
+	CREATE INDEX audit_events_client ON audit_events (client_id, at);
+	CREATE INDEX audit_events_subject ON audit_events (subject, at);
+	CREATE INDEX audit_events_grant ON audit_events (grant_id, at);
+	CREATE INDEX audit_events_kind ON audit_events (kind, at);`,
 }
 
 // migrate brings the schema up to len(migrations). Each migration runs in its

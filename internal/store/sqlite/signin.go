@@ -53,9 +53,17 @@ func (db *DB) ConsumeAuthRequest(ctx context.Context, id string, at time.Time) (
 // CreateSession implements store.Store. The primary key on id and the
 // unique constraint on sid both map to ErrConflict.
 func (db *DB) CreateSession(ctx context.Context, s store.Session, ev store.Event) error {
-	_, err := db.exec(ctx, "create session", `INSERT INTO sessions (`+sessionCols+`)
-		VALUES (?, ?, ?, ?, ?, ?, ?)`, sessionArgs(s)...)
-	return err
+	const q = `INSERT INTO sessions (` + sessionCols + `) VALUES (?, ?, ?, ?, ?, ?, ?)`
+	if !ev.Recorded() {
+		_, err := db.exec(ctx, "create session", q, sessionArgs(s)...)
+		return err
+	}
+	return db.write(ctx, "create session", func(tx *sql.Tx) error {
+		if _, err := tx.ExecContext(ctx, q, sessionArgs(s)...); err != nil {
+			return unique(err)
+		}
+		return recordTx(ctx, tx, ev, s.CreatedAt, store.Grant{Subject: s.Subject, SessionID: s.SID})
+	})
 }
 
 // Session implements store.Store.

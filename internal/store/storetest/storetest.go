@@ -81,6 +81,7 @@ func RunBackend(t *testing.T, b Backend) {
 		{"Users", testUsers},
 		{"Clients", testClients}, {"ListClients", testListClients}, // clients.go
 		{"GrantLineage", testGrantLineage}, {"ListGrants", testListGrants}, {"ListGrantsPaging", testListGrantsPaging},
+		{"Audit", testAudit},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
