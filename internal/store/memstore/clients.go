@@ -29,6 +29,7 @@ func (s *Store) CreateClient(ctx context.Context, c store.ClientRecord, ev store
 	c = copyClient(c)
 	c.Version = 1
 	s.clients[c.ID] = c
+	s.record(ev, c.CreatedAt, store.Grant{ClientID: c.ID})
 	return nil
 }
 
@@ -48,6 +49,7 @@ func (s *Store) UpdateClient(ctx context.Context, c store.ClientRecord, ev store
 	c = copyClient(c)
 	c.CreatedAt, c.Version = old.CreatedAt, old.Version+1
 	s.clients[c.ID] = c
+	s.record(ev, c.UpdatedAt, store.Grant{ClientID: c.ID})
 	return nil
 }
 

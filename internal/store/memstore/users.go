@@ -49,6 +49,7 @@ func (s *Store) CreateUser(ctx context.Context, u store.User, ev store.Event) er
 	}
 	s.users.byName[u.Username] = copyUser(u)
 	s.users.bySub[u.Subject] = u.Username
+	s.record(ev, u.CreatedAt, store.Grant{Subject: u.Subject})
 	return nil
 }
 
@@ -119,5 +120,6 @@ func (s *Store) UpdateUser(ctx context.Context, username string, up store.UserUp
 	u.UpdatedAt = at
 	u = copyUser(u)
 	s.users.byName[username] = u
+	s.record(ev, at, store.Grant{Subject: u.Subject})
 	return copyUser(u), nil
 }

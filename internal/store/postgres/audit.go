@@ -7,6 +7,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/jackc/pgx/v5"
 	"github.com/tollgate-oidc/tollgate/internal/store"
 )
 
@@ -52,6 +53,17 @@ func eventSelect(n int, g string, perGrant bool) string {
 func withEvent(write string, args []any, ev store.Event, g string) (string, []any) {
 	return `WITH c AS (` + write + `) INSERT INTO audit_events (` + eventCols + `) SELECT ` +
 		eventSelect(len(args)+1, g, false) + ` FROM c`, append(args, eventArgs(ev)...)
+}
+
+// recordTx writes ev (if it is to be recorded) in tx, prepared with at and
+// g: the event of a change made in the same transaction.
+func recordTx(ctx context.Context, tx pgx.Tx, ev store.Event, at time.Time, g store.Grant) error {
+	if !ev.Recorded() {
+		return nil
+	}
+	_, err := tx.Exec(ctx, `INSERT INTO audit_events (`+eventCols+`) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)`,
+		eventArgs(ev.Prepared(at, g))...)
+	return err
 }
 
 // RecordEvent implements store.AuditLog.

@@ -18,7 +18,10 @@ func (db *DB) CreateClient(ctx context.Context, c store.ClientRecord, ev store.E
 	return db.tx(ctx, "create client", func(ctx context.Context, tx pgx.Tx) error {
 		_, err := tx.Exec(ctx, `INSERT INTO clients (`+clientCols+`) VALUES ($1, $2, $3, $4, $5, $6, 1)`,
 			c.ID, string(c.Settings), c.SecretHash, c.Disabled, ts(c.CreatedAt), ts(c.UpdatedAt))
-		return err
+		if err != nil {
+			return err
+		}
+		return recordTx(ctx, tx, ev, c.CreatedAt, store.Grant{ClientID: c.ID})
 	})
 }
 
@@ -31,8 +34,11 @@ func (db *DB) UpdateClient(ctx context.Context, c store.ClientRecord, ev store.E
 		tag, err := tx.Exec(ctx, `UPDATE clients SET settings = $1, secret_hash = $2, disabled = $3, updated_at = $4,
 			version = version + 1 WHERE id = $5 AND version = $6`,
 			string(c.Settings), c.SecretHash, c.Disabled, ts(c.UpdatedAt), c.ID, c.Version)
-		if err != nil || tag.RowsAffected() == 1 {
+		if err != nil {
 			return err
+		}
+		if tag.RowsAffected() == 1 {
+			return recordTx(ctx, tx, ev, c.UpdatedAt, store.Grant{ClientID: c.ID})
 		}
 		var one int
 		if err := tx.QueryRow(ctx, `SELECT 1 FROM clients WHERE id = $1`, c.ID).Scan(&one); errors.Is(err, pgx.ErrNoRows) {

@@ -34,7 +34,10 @@ func (db *DB) CreateUser(ctx context.Context, u store.User, ev store.Event) erro
 	return db.tx(ctx, "create user", func(ctx context.Context, tx pgx.Tx) error {
 		_, err := tx.Exec(ctx, `INSERT INTO users (`+userCols+`) VALUES ($1, $2, $3, $4, $5, $6, $7)`,
 			u.Username, u.Subject, u.PasswordHash, claimsText(u.Claims), u.Disabled, ts(u.CreatedAt), ts(u.UpdatedAt))
-		return err
+		if err != nil {
+			return err
+		}
+		return recordTx(ctx, tx, ev, u.CreatedAt, store.Grant{Subject: u.Subject})
 	})
 }
 
@@ -99,11 +102,14 @@ func (db *DB) UpdateUser(ctx context.Context, username string, up store.UserUpda
 		claimsArg = &c
 	}
 	err := db.tx(ctx, "update user", func(ctx context.Context, tx pgx.Tx) error {
-		return found(tx.QueryRow(ctx, `UPDATE users SET
+		if err := found(tx.QueryRow(ctx, `UPDATE users SET
 			disabled = COALESCE($1, disabled), password_hash = COALESCE($2, password_hash),
 			claims = COALESCE($3, claims), updated_at = $4
 			WHERE username = $5 RETURNING `+userCols,
-			up.Disabled, up.PasswordHash, claimsArg, ts(at), username).Scan(userDest(&u, &claims)...))
+			up.Disabled, up.PasswordHash, claimsArg, ts(at), username).Scan(userDest(&u, &claims)...)); err != nil {
+			return err
+		}
+		return recordTx(ctx, tx, ev, at, store.Grant{Subject: u.Subject})
 	})
 	if err != nil {
 		return store.User{}, err

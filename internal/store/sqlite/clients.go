@@ -17,7 +17,10 @@ func (db *DB) CreateClient(ctx context.Context, c store.ClientRecord, ev store.E
 	return db.write(ctx, "create client", func(tx *sql.Tx) error {
 		_, err := tx.ExecContext(ctx, `INSERT INTO clients (`+clientCols+`) VALUES (?, ?, ?, ?, ?, ?, 1)`,
 			c.ID, string(c.Settings), c.SecretHash, c.Disabled, micros(c.CreatedAt), micros(c.UpdatedAt))
-		return unique(err)
+		if err != nil {
+			return unique(err)
+		}
+		return recordTx(ctx, tx, ev, c.CreatedAt, store.Grant{ClientID: c.ID})
 	})
 }
 
@@ -29,8 +32,11 @@ func (db *DB) UpdateClient(ctx context.Context, c store.ClientRecord, ev store.E
 		n, err := affected(tx.ExecContext(ctx, `UPDATE clients SET settings = ?, secret_hash = ?, disabled = ?, updated_at = ?,
 			version = version + 1 WHERE id = ? AND version = ?`,
 			string(c.Settings), c.SecretHash, c.Disabled, micros(c.UpdatedAt), c.ID, c.Version))
-		if err != nil || n == 1 {
+		if err != nil {
 			return err
+		}
+		if n == 1 {
+			return recordTx(ctx, tx, ev, c.UpdatedAt, store.Grant{ClientID: c.ID})
 		}
 		var one int
 		if err := tx.QueryRowContext(ctx, `SELECT 1 FROM clients WHERE id = ?`, c.ID).Scan(&one); errors.Is(err, sql.ErrNoRows) {

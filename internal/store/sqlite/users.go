@@ -36,7 +36,10 @@ func (db *DB) CreateUser(ctx context.Context, u store.User, ev store.Event) erro
 	return db.write(ctx, "create user", func(tx *sql.Tx) error {
 		_, err := tx.ExecContext(ctx, `INSERT INTO users (`+userCols+`) VALUES (?, ?, ?, ?, ?, ?, ?)`,
 			u.Username, u.Subject, u.PasswordHash, claimsText(u.Claims), u.Disabled, micros(u.CreatedAt), micros(u.UpdatedAt))
-		return unique(err)
+		if err != nil {
+			return unique(err)
+		}
+		return recordTx(ctx, tx, ev, u.CreatedAt, store.Grant{Subject: u.Subject})
 	})
 }
 
@@ -93,11 +96,14 @@ func (db *DB) UpdateUser(ctx context.Context, username string, up store.UserUpda
 		claimsArg = claimsText(up.Claims)
 	}
 	err := db.write(ctx, "update user", func(tx *sql.Tx) error {
-		return noRows(tx.QueryRowContext(ctx, `UPDATE users SET
+		if err := noRows(tx.QueryRowContext(ctx, `UPDATE users SET
 			disabled = COALESCE(?, disabled), password_hash = COALESCE(?, password_hash),
 			claims = COALESCE(?, claims), updated_at = ?
 			WHERE username = ? RETURNING `+userCols,
-			up.Disabled, up.PasswordHash, claimsArg, micros(at), username).Scan(userDest(&u, &claims)...))
+			up.Disabled, up.PasswordHash, claimsArg, micros(at), username).Scan(userDest(&u, &claims)...)); err != nil {
+			return err
+		}
+		return recordTx(ctx, tx, ev, at, store.Grant{Subject: u.Subject})
 	})
 	if err != nil {
 		return store.User{}, err

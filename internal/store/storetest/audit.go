@@ -26,6 +26,7 @@ func testAudit(t *testing.T, s store.Store) {
 		{"BulkRevocation", testAuditBulkRevocation},
 		{"Filters", testAuditFilters},
 		{"Paging", testAuditPaging},
+		{"Directory", testAuditDirectory}, // auditdir.go
 	} {
 		t.Run(c.name, func(t *testing.T) { c.fn(t, s) })
 	}
