@@ -32,10 +32,10 @@ func (a *API) disableClient(r *http.Request) (any, error) {
 		return out, err
 	}
 	// Disabled first, so no new grant can start while the old ones go;
-	// RevokeGrants may go in batches, and calling it again finishes.
-	ev := a.clientEvent(r, "client_disabled", out.ID)
-	ev.Kind = store.EventRevoked
-	n, err := a.Store.RevokeGrants(r.Context(), store.GrantFilter{ClientID: out.ID}, a.Now(), ev)
+	// the revocation may go in batches, and calling it again finishes. It
+	// goes through the refresh service, as every admin revocation does:
+	// counted under source "admin", each grant's event naming the caller.
+	n, err := a.Refresh.RevokeMatchingBy(r.Context(), store.GrantFilter{ClientID: out.ID}, ByAdmin)
 	if err != nil {
 		return nil, err
 	}

@@ -8,9 +8,9 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/tollgate-oidc/tollgate/internal/audit"
 	"github.com/tollgate-oidc/tollgate/internal/config"
 	"github.com/tollgate-oidc/tollgate/internal/oautherr"
-	"github.com/tollgate-oidc/tollgate/internal/reqlog"
 	"github.com/tollgate-oidc/tollgate/internal/secret"
 	"github.com/tollgate-oidc/tollgate/internal/store"
 )
@@ -297,10 +297,9 @@ func (a *API) change(r *http.Request, reason string, fn func(rec *store.ClientRe
 }
 
 func (a *API) clientEvent(r *http.Request, reason, clientID string) store.Event {
-	ctx := r.Context()
-	who := CallerFrom(ctx)
-	return store.Event{Time: a.Now(), Kind: store.EventClientChanged, Reason: reason, Actor: "admin", ActorID: who.Kind + ":" + who.ID,
-		Node: a.Node, ClientID: clientID, RemoteAddr: reqlog.RemoteAddr(ctx), UserAgent: reqlog.UserAgent(ctx), RequestID: reqlog.RequestID(ctx)}
+	ev := audit.Event(r.Context(), a.Now(), a.Node, store.EventClientChanged)
+	ev.Reason, ev.ClientID = reason, clientID
+	return ev
 }
 
 // reloadClients puts a change in force on this node at once; the other

@@ -17,6 +17,8 @@ import (
 	"github.com/tollgate-oidc/tollgate/internal/admin"
 	"github.com/tollgate-oidc/tollgate/internal/config"
 	"github.com/tollgate-oidc/tollgate/internal/directory"
+	"github.com/tollgate-oidc/tollgate/internal/mint"
+	"github.com/tollgate-oidc/tollgate/internal/refresh"
 	"github.com/tollgate-oidc/tollgate/internal/secret"
 	"github.com/tollgate-oidc/tollgate/internal/store"
 	"github.com/tollgate-oidc/tollgate/internal/store/memstore"
@@ -44,7 +46,7 @@ func newClientsAPI(t *testing.T) *clientsAPI {
 	if err != nil {
 		t.Fatal(err)
 	}
-	(&admin.API{Store: st, Config: cfg, Clients: dir}).Register(srv)
+	(&admin.API{Store: st, Config: cfg, Clients: dir, Refresh: refresh.New(st, mint.NewRefreshKeys(make([]byte, 32)), time.Now, nil)}).Register(srv)
 	return &clientsAPI{t: t, srv: srv, st: st, dir: dir}
 }
 

@@ -13,9 +13,9 @@ import (
 	"unicode"
 	"unicode/utf8"
 
+	"github.com/tollgate-oidc/tollgate/internal/audit"
 	"github.com/tollgate-oidc/tollgate/internal/config"
 	"github.com/tollgate-oidc/tollgate/internal/directory"
-	"github.com/tollgate-oidc/tollgate/internal/reqlog"
 	"github.com/tollgate-oidc/tollgate/internal/secret"
 	"github.com/tollgate-oidc/tollgate/internal/store"
 )
@@ -220,9 +220,8 @@ func (a *API) disableUser(r *http.Request) (any, error) {
 	}
 	// The user is refused at their next refresh anyway; revoking also ends
 	// the grants for introspection and keeps them from coming back on enable.
-	ev := a.userEvent(r.Context(), "user_disabled", v.Subject)
-	ev.Kind = store.EventRevoked
-	n, err := a.Store.RevokeGrants(r.Context(), store.GrantFilter{Subject: v.Subject}, a.Now(), ev)
+	// Through the refresh service, as every admin revocation (source "admin").
+	n, err := a.Refresh.RevokeMatchingBy(r.Context(), store.GrantFilter{Subject: v.Subject}, ByAdmin)
 	v.GrantsRevoked = &n
 	return v, err
 }
@@ -291,14 +290,9 @@ func (a *API) updateUser(r *http.Request, reason string, up store.UserUpdate) (U
 
 // userEvent is the audit entry of a change to the user subject.
 func (a *API) userEvent(ctx context.Context, reason, subject string) store.Event {
-	who := CallerFrom(ctx)
-	actor := "admin"
-	if who.Kind == CallerOperator {
-		actor = "operator"
-	}
-	return store.Event{Time: a.Now(), Kind: store.EventUserChanged, Reason: reason, Actor: actor, ActorID: who.ID,
-		Node: a.Node, Subject: subject, RemoteAddr: reqlog.RemoteAddr(ctx), UserAgent: reqlog.UserAgent(ctx),
-		RequestID: reqlog.RequestID(ctx)}
+	ev := audit.Event(ctx, a.Now(), a.Node, store.EventUserChanged)
+	ev.Reason, ev.Subject = reason, subject
+	return ev
 }
 
 // checkUsername: set, at most 255 bytes of UTF-8, no control character,

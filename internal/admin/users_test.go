@@ -11,6 +11,8 @@ import (
 
 	"github.com/tollgate-oidc/tollgate/internal/admin"
 	"github.com/tollgate-oidc/tollgate/internal/config"
+	"github.com/tollgate-oidc/tollgate/internal/mint"
+	"github.com/tollgate-oidc/tollgate/internal/refresh"
 	"github.com/tollgate-oidc/tollgate/internal/secret"
 	"github.com/tollgate-oidc/tollgate/internal/store"
 	"github.com/tollgate-oidc/tollgate/internal/store/memstore"
@@ -36,7 +38,8 @@ func newUsersFixture(t *testing.T) *usersFixture {
 	if err != nil {
 		t.Fatal(err)
 	}
-	(&admin.API{Store: st, Config: cfg, Now: func() time.Time { return time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC) }}).Register(srv)
+	now := func() time.Time { return time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC) }
+	(&admin.API{Store: st, Config: cfg, Now: now, Refresh: refresh.New(st, mint.NewRefreshKeys(make([]byte, 32)), now, nil)}).Register(srv)
 	return &usersFixture{t: t, srv: srv, st: st}
 }
 
