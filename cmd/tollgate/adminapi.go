@@ -164,3 +164,31 @@ func (c *adminConn) call(ctx context.Context, method, path string, query url.Val
 	}
 	return json.Unmarshal(raw, out) // a *json.RawMessage takes the body as it is (--json)
 }
+
+// listAll reads every page of the listing at path ({"items", "next"}),
+// following the cursor, a thousand at a time.
+func listAll[T any](ctx context.Context, conn *adminConn, path string) ([]T, error) {
+	all := []T{}
+	q := url.Values{"limit": {"1000"}}
+	for {
+		var page struct {
+			Items []T    `json:"items"`
+			Next  string `json:"next"`
+		}
+		if err := conn.call(ctx, http.MethodGet, path, q, nil, &page); err != nil {
+			return nil, err
+		}
+		all = append(all, page.Items...)
+		if page.Next == "" {
+			return all, nil
+		}
+		q.Set("after", page.Next)
+	}
+}
+
+// printJSON writes v to standard output as indented JSON (--json).
+func printJSON(v any) error {
+	enc := json.NewEncoder(os.Stdout)
+	enc.SetIndent("", "  ")
+	return enc.Encode(v)
+}

@@ -204,29 +204,12 @@ func readDoc(path string) (any, error) {
 }
 
 func listClients(ctx context.Context, conn *adminConn, asJSON bool) error {
-	var all []admin.ClientView
-	q := url.Values{"limit": {"1000"}}
-	for {
-		var page struct {
-			Items []admin.ClientView `json:"items"`
-			Next  string             `json:"next"`
-		}
-		if err := conn.call(ctx, http.MethodGet, "/clients", q, nil, &page); err != nil {
-			return err
-		}
-		all = append(all, page.Items...)
-		if page.Next == "" {
-			break
-		}
-		q.Set("after", page.Next)
+	all, err := listAll[admin.ClientView](ctx, conn, "/clients")
+	if err != nil {
+		return err
 	}
 	if asJSON {
-		if all == nil {
-			all = []admin.ClientView{}
-		}
-		enc := json.NewEncoder(os.Stdout)
-		enc.SetIndent("", "  ")
-		return enc.Encode(all)
+		return printJSON(all)
 	}
 	tw := tabwriter.NewWriter(os.Stdout, 0, 0, 2, ' ', 0)
 	fmt.Fprintln(tw, "ID\tSOURCE\tSTATE\tVERSION\tUPDATED")

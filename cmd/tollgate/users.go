@@ -201,26 +201,11 @@ func readClaims(path string) (json.RawMessage, error) {
 }
 
 func listUsers(ctx context.Context, conn *adminConn, asJSON bool) error {
-	var all []admin.UserView
-	q := url.Values{"limit": {"1000"}}
-	for {
-		var page struct {
-			Items []admin.UserView `json:"items"`
-			Next  string           `json:"next"`
-		}
-		if err := conn.call(ctx, http.MethodGet, "/users", q, nil, &page); err != nil {
-			return err
-		}
-		all = append(all, page.Items...)
-		if page.Next == "" {
-			break
-		}
-		q.Set("after", page.Next)
+	all, err := listAll[admin.UserView](ctx, conn, "/users")
+	if err != nil {
+		return err
 	}
 	if asJSON {
-		if all == nil {
-			all = []admin.UserView{}
-		}
 		return printJSON(all)
 	}
 	tw := tabwriter.NewWriter(os.Stdout, 0, 0, 2, ' ', 0)
@@ -258,10 +243,4 @@ func userState(u admin.UserView) string {
 		return "disabled"
 	}
 	return "enabled"
-}
-
-func printJSON(v any) error {
-	enc := json.NewEncoder(os.Stdout)
-	enc.SetIndent("", "  ")
-	return enc.Encode(v)
 }
