@@ -49,6 +49,31 @@ func TestFindUnknown(t *testing.T) {
 	}
 }
 
+// counting counts the store's lookups.
+type counting struct {
+	authcode.Store
+	n int
+}
+
+func (c *counting) AuthCode(ctx context.Context, hash string) (store.AuthCode, error) {
+	c.n++
+	return c.Store.AuthCode(ctx, hash)
+}
+
+// A value that is no code of ours is not even looked up.
+func TestFindMalformedNotLookedUp(t *testing.T) {
+	st, v := issue(t)
+	cs := &counting{Store: st}
+	for _, bad := range []string{"", "nonsense", v[len(mint.CodePrefix):]} {
+		if _, err := authcode.Find(context.Background(), cs, bad); !errors.Is(err, authcode.ErrUnknown) {
+			t.Errorf("%q: %v", bad, err)
+		}
+	}
+	if cs.n != 0 {
+		t.Errorf("%d lookups of malformed values", cs.n)
+	}
+}
+
 // A code is usable until ExpiresAt, not at it, and never once consumed.
 func TestUsable(t *testing.T) {
 	c := store.AuthCode{ExpiresAt: t0.Add(authcode.TTL)}

@@ -29,6 +29,10 @@ func TestHintProves(t *testing.T) {
 			t.Errorf("%s: %v", tc.name, got)
 		}
 	}
+	// A hint without sid never matches, not even a session without one.
+	if signin.HintProves(&mint.IDTokenHint{Subject: "sub-alice"}, &store.Session{Subject: "sub-alice"}) {
+		t.Error("an empty sid proved an empty sid")
+	}
 }
 
 // issueGrant gives client a live grant of session sid for alice.
