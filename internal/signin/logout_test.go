@@ -66,9 +66,9 @@ func TestSignOut(t *testing.T) {
 	clients := []*config.Client{
 		{ID: "strict", RevokeOnLogout: true, BackchannelLogoutURI: "https://strict.example/bc"},
 		{ID: "strict-idle", RevokeOnLogout: true, BackchannelLogoutURI: "https://idle.example/bc"}, // no grant of this session
-		{ID: "lax", BackchannelLogoutURI: "https://lax.example/bc"},                               // not revoked, not named
-		{ID: "named", BackchannelLogoutURI: "https://named.example/bc"},                           // the hint's client
-		{ID: "quiet", RevokeOnLogout: true},                                                       // no back-channel URI
+		{ID: "lax", BackchannelLogoutURI: "https://lax.example/bc"},                                // not revoked, not named
+		{ID: "named", BackchannelLogoutURI: "https://named.example/bc"},                            // the hint's client
+		{ID: "quiet", RevokeOnLogout: true},                                                        // no back-channel URI
 	}
 	strict := f.issueGrant(t, "strict", sess.SID)
 	strictOther := f.issueGrant(t, "strict", "another-sid")
