@@ -65,8 +65,8 @@ type accountView struct {
 
 type accountItem struct {
 	AccountApp
-	Described               []scopeItem
-	GrantedText, UsedText   string
+	Described             []scopeItem
+	GrantedText, UsedText string
 	ShowClientID          bool
 }
 
