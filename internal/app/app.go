@@ -11,6 +11,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/tollgate-oidc/tollgate/internal/account"
 	"github.com/tollgate-oidc/tollgate/internal/certreload"
 	"github.com/tollgate-oidc/tollgate/internal/clientauth"
 	"github.com/tollgate-oidc/tollgate/internal/config"
@@ -167,6 +168,16 @@ func Open(ctx context.Context, cfg *config.Config, o Options) (*App, error) {
 	if err != nil {
 		st.Close()
 		return nil, err
+	}
+	if cfg.Account.On() { // /account, a person's own page (internal/account)
+		a.Server.Account, err = account.New(account.Deps{Config: cfg,
+			Service: &account.Service{Store: st, Revoke: a.Refresh, Clients: a.Clients, Now: o.Now},
+			Grants:  a.Server.Grants, Keys: ks, Users: a.Users, Pages: pages, CSRF: a.Server.CSRF,
+			CookieKey: derive(sys, "tollgate/account-cookie/v1"), Now: o.Now, Log: o.Log})
+		if err != nil {
+			st.Close()
+			return nil, err
+		}
 	}
 	a.wireAudit(hot, passwords)
 	if err := a.openAdmin(issuer); err != nil {

@@ -45,16 +45,19 @@ type Config struct {
 	// Admin is the admin listener: /metrics, later the admin API (admin.go).
 	Admin Admin `yaml:"admin"`
 	Audit Audit `yaml:"audit"` // the audit trail (audit.go)
+	// Account is the person's own page, /account (account.go).
+	Account Account `yaml:"account"`
 
 	// Resources are the protected resources (APIs) clients may name with
 	// the resource parameter (RFC 8707); see resource.go.
 	Resources []Resource `yaml:"resources"`
 
 	// Filled by Finish; never read from the file.
-	clientsByID map[string]*Client
-	usersByName map[string]*User
-	usersBySub  map[string]*User
-	warnings    []string
+	clientsByID   map[string]*Client
+	accountClient *Client // account.go: the built-in client of /account
+	usersByName   map[string]*User
+	usersBySub    map[string]*User
+	warnings      []string
 	// storageKeys: the keys of storage_options in the file (nil when the
 	// file had no storage_options, or the Config was built in code).
 	storageKeys map[string]bool

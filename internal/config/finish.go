@@ -52,6 +52,7 @@ func (c *Config) Finish() error {
 	c.applyDefaults()
 	var ck checker
 	c.validate(&ck)
+	c.checkAccount(&ck) // account.go
 	c.warnings = ck.warnings
 	if len(ck.problems) > 0 {
 		return &Error{Problems: ck.problems}
@@ -84,6 +85,7 @@ func (c *Config) Finish() error {
 		c.clientsByID[c.Clients[i].ID] = &c.Clients[i]
 	}
 	c.linkResources()
+	c.buildAccountClient() // account.go: not in Clients, found by Client
 	c.usersByName = make(map[string]*User, len(c.Users))
 	c.usersBySub = make(map[string]*User, len(c.Users))
 	for i := range c.Users {

@@ -112,7 +112,7 @@ func New(o Options) *Metrics {
 		}
 		m.clients[id] = cs
 	}
-	for _, src := range []string{refresh.ByClient, refresh.ByOperator, refresh.ByLogout, refresh.ByReuse, refresh.ByTheft, refresh.ByCodeReuse} {
+	for _, src := range []string{refresh.ByClient, refresh.ByOperator, refresh.ByLogout, refresh.ByReuse, refresh.ByTheft, refresh.ByCodeReuse, refresh.ByUser} {
 		m.revoked.WithLabelValues(src) // present at 0 from the start
 	}
 	if o.Grants != nil {

@@ -85,6 +85,10 @@ type Deps struct {
 	// (endsession.go; notify.Notifier); nil sends none.
 	Logout SessionNotifier
 
+	// Account serves a person's own page, /account and below
+	// (internal/account); nil: not served.
+	Account http.Handler
+
 	// Around wraps the router itself (metrics.Instrument: latency by route
 	// pattern). It sits inside the access log, whose request carries the
 	// request id in a new context: only a wrapper that holds the very
@@ -168,6 +172,10 @@ func (s *Server) Handler() http.Handler {
 	mux.Handle(p+PathEndSession, s.serve(s.browser(s.endSessionEndpoint)))
 	mux.Handle(p+PathLogin, s.serve(s.browser(s.login)))
 	mux.Handle(p+PathConsent, s.serve(s.browser(s.consent)))
+	if s.Account != nil { // internal/account: its pages set their own CSP
+		mux.Handle(p+"/account", s.Account)
+		mux.Handle(p+"/account/", s.Account)
+	}
 	// Probes answer at the root, where a load balancer looks for them, and
 	// below the issuer's path too, where a proxy that forwards only that
 	// path lets them through.

@@ -82,6 +82,7 @@ const (
 	ByReuse     = "reuse"      // a consumed refresh token came back (RFC 9700 §4.14.2)
 	ByTheft     = "theft"      // a refresh token without its holder's key (issue 11)
 	ByCodeReuse = "code_reuse" // an authorization code presented twice (RFC 6749 §4.1.2)
+	ByUser      = "user"       // the person, on their account page (internal/account)
 )
 
 // Observer hears of the grants the lifecycle revokes, once each revocation

@@ -29,6 +29,9 @@ func (s *Service) revocationEvent(ctx context.Context, by string) store.Event {
 		return audit.By(ctx, ev, audit.ActorLogout, "")
 	case ByOperator:
 		return audit.By(ctx, ev, audit.ActorOperator, "")
+	case ByUser:
+		// The person on their account page; ctx names their subject.
+		return audit.By(ctx, ev, audit.ActorUser, "")
 	}
 	ev.Actor, ev.ActorID = audit.ActorSystem, "" // reuse, theft, code replay: Tollgate itself
 	return ev

@@ -198,10 +198,11 @@ type Consent struct {
 
 // Store is the storage contract. Every method takes the request's context.
 type Store interface {
-	UserStore   // users.go
-	ClientStore // clients.go: clients registered at run time
-	GrantLister // grantlist.go: the operator's listing of grants
-	AuditLog    // the audit trail (audit.go)
+	UserStore     // users.go
+	ClientStore   // clients.go: clients registered at run time
+	GrantLister   // grantlist.go: the operator's listing of grants
+	AuditLog      // the audit trail (audit.go)
+	ConsentLister // consents.go: a person's consents, listed and forgotten
 	// CreateGrant writes a grant and its first refresh token in one transaction.
 	CreateGrant(ctx context.Context, g Grant, first RefreshToken, ev Event) error
 	// GrantChain returns a grant by id and the generation of its newest

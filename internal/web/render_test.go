@@ -45,6 +45,10 @@ func samples(r *Renderer, l Lang) []samplePage {
 		{"formpost", 200, true, func(w http.ResponseWriter) error {
 			return r.FormPost(w, FormPostPage{Lang: l, Action: "https://journal.example/cb", Params: map[string]string{"code": "c", "state": "s"}})
 		}},
+		{"account", 200, false, func(w http.ResponseWriter) error { return r.Account(w, sampleAccount(l)) }}, // account_test.go
+		{"accountout", 200, false, func(w http.ResponseWriter) error {
+			return r.AccountSignedOut(w, AccountSignedOutPage{Lang: l, AccountURL: "/account", EndSession: "/connect/endsession"})
+		}},
 		{"unavailable", 503, false, func(w http.ResponseWriter) error {
 			return r.Unavailable(w, UnavailablePage{Lang: l, RetryAfter: 3, RetryURL: "/connect/authorize?client_id=journal"})
 		}},
