@@ -29,6 +29,10 @@ func (s *Service) revocationEvent(ctx context.Context, by string) store.Event {
 		return audit.By(ctx, ev, audit.ActorLogout, "")
 	case ByOperator:
 		return audit.By(ctx, ev, audit.ActorOperator, "")
+	case ByAdmin:
+		// The admin API and the console: the caller ctx names ("token",
+		// the admin client, "console:<name>").
+		return audit.By(ctx, ev, audit.ActorAdmin, "")
 	}
 	ev.Actor, ev.ActorID = audit.ActorSystem, "" // reuse, theft, code replay: Tollgate itself
 	return ev
