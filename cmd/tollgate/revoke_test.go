@@ -12,6 +12,7 @@ import (
 	"github.com/tollgate-oidc/tollgate/internal/app"
 	"github.com/tollgate-oidc/tollgate/internal/config"
 	"github.com/tollgate-oidc/tollgate/internal/refresh"
+	"github.com/tollgate-oidc/tollgate/internal/store"
 )
 
 // writeRelativeConfig writes a tollgate.yaml in dir/etc whose storage and
@@ -123,6 +124,28 @@ func TestRevokeNamesSomethingThatExists(t *testing.T) {
 	// A known client with no grants is fine: zero is the true answer.
 	if out := captureStdout(t, func() error { return cmdRevoke([]string{"--config", path, "--client", "c2"}) }); strings.TrimSpace(out) != "revoked 0 grant(s)" {
 		t.Errorf("client without grants: %q", out)
+	}
+	// So are a client and a user created at run time, in the store.
+	cfg, _, err := (&configFlags{path: path}).load()
+	if err != nil {
+		t.Fatal(err)
+	}
+	st, err := app.OpenExistingStore(context.Background(), cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	err = st.CreateClient(context.Background(), store.ClientRecord{ID: "made-at-runtime", Settings: []byte(`{"id":"made-at-runtime"}`)}, store.Event{})
+	if err == nil {
+		err = st.CreateUser(context.Background(), store.User{Username: "dora", Subject: "sub-dora"}, store.Event{})
+	}
+	st.Close()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, args := range [][]string{{"--client", "made-at-runtime"}, {"--subject", "sub-dora"}} {
+		if out := captureStdout(t, func() error { return cmdRevoke(append([]string{"--config", path}, args...)) }); strings.TrimSpace(out) != "revoked 0 grant(s)" {
+			t.Errorf("revoke %v (in the store): %q", args, out)
+		}
 	}
 	out := captureStdout(t, func() error { return cmdRevoke([]string{"--config", path, "--grant", ids[0]}) })
 	if strings.TrimSpace(out) != "revoked 1 grant(s)" {

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -39,18 +40,6 @@ func cmdRevoke(args []string) error {
 	if err != nil {
 		return err
 	}
-	// A name that matches nothing is a mistake (a typo, the wrong
-	// configuration), not "0 revoked": say so and fail.
-	if f.ClientID != "" {
-		if _, ok := cfg.Client(f.ClientID); !ok {
-			return fmt.Errorf("no client %q in the configuration; nothing revoked", f.ClientID)
-		}
-	}
-	if f.Subject != "" {
-		if _, ok := cfg.UserBySubject(f.Subject); !ok {
-			return fmt.Errorf("no user with subject %q in the configuration; nothing revoked", f.Subject)
-		}
-	}
 	// The audit trail names the operator's account as the actor.
 	ctx := audit.WithActor(context.Background(), audit.ActorOperator, operatorName())
 	st, err := app.OpenExistingStore(ctx, cfg)
@@ -58,6 +47,19 @@ func cmdRevoke(args []string) error {
 		return err
 	}
 	defer st.Close()
+	// A name that matches nothing is a mistake (a typo, the wrong
+	// configuration), not "0 revoked": say so and fail. Clients and users
+	// are the file's or the store's (created at run time).
+	if f.ClientID != "" {
+		if ok, err := known(ctx, cfg.Client, st.StoredClient, f.ClientID); err != nil || !ok {
+			return cmp.Or(err, fmt.Errorf("no client %q in the configuration or the store; nothing revoked", f.ClientID))
+		}
+	}
+	if f.Subject != "" {
+		if ok, err := known(ctx, cfg.UserBySubject, st.UserBySubject, f.Subject); err != nil || !ok {
+			return cmp.Or(err, fmt.Errorf("no user with subject %q in the configuration or the store; nothing revoked", f.Subject))
+		}
+	}
 	log := newLogger(cfg).With("audit", true)
 	rs := refresh.New(st, mint.RefreshKeys{}, time.Now, log) // revokes only: mints nothing
 	if grantID != "" {
@@ -107,4 +109,20 @@ func cmdSecret(args []string) error {
 	fmt.Printf("secret:      %s\nsecret_hash: %s\n", s, secret.HashClientSecret(s))
 	fmt.Println("Give the secret to the client; put either line in its configuration (secret_hash keeps the file free of it).")
 	return nil
+}
+
+// known reports whether key names a record of the file (inFile) or of the
+// store (inStore); an error only when the store could not say.
+func known[F, S any](ctx context.Context, inFile func(string) (F, bool), inStore func(context.Context, string) (S, error), key string) (bool, error) {
+	if _, ok := inFile(key); ok {
+		return true, nil
+	}
+	switch _, err := inStore(ctx, key); {
+	case err == nil:
+		return true, nil
+	case errors.Is(err, store.ErrNotFound):
+		return false, nil
+	default:
+		return false, err
+	}
 }

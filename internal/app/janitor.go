@@ -62,7 +62,11 @@ func (a *App) SweepOnce(ctx context.Context) (swept bool, n int, err error) {
 		return true, n, err
 	}
 	m, err := a.Store.DeleteEvents(ctx, a.now().Add(-a.Config.Audit.Retention)) // audit.retention
-	return true, n + m, err
+	if err != nil {
+		return true, n + m, err
+	}
+	gone, err := a.Keys.DeleteGone(ctx) // signing keys no token can need any more
+	return true, n + m + len(gone), err
 }
 
 // runJanitor calls SweepOnce every sweep interval until ctx ends.

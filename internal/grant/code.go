@@ -9,8 +9,8 @@ import (
 	"log/slog"
 	"slices"
 
+	"github.com/tollgate-oidc/tollgate/internal/authcode"
 	"github.com/tollgate-oidc/tollgate/internal/config"
-	"github.com/tollgate-oidc/tollgate/internal/mint"
 	"github.com/tollgate-oidc/tollgate/internal/oautherr"
 	"github.com/tollgate-oidc/tollgate/internal/refresh"
 	"github.com/tollgate-oidc/tollgate/internal/store"
@@ -35,14 +35,12 @@ func (h *Handler) authorizationCode(ctx context.Context, req Request) (*Response
 	// One answer for a code that is unknown or another client's: neither
 	// tells a stranger whether the code exists.
 	invalid := oautherr.New(oautherr.InvalidGrant, "the authorization code is invalid, expired or already used")
-	if !mint.WellFormed(mint.CodePrefix, req.Code) {
-		return nil, invalid
-	}
-	hash := mint.HashToken(req.Code)
 	now := h.Now()
-	code, err := h.Codes.AuthCode(ctx, hash)
+	// The code's life (its lookup, state and consumption) is authcode's;
+	// who may present it is checked here, before it is used up.
+	code, err := authcode.Find(ctx, h.Codes, req.Code)
 	switch {
-	case errors.Is(err, store.ErrNotFound):
+	case errors.Is(err, authcode.ErrUnknown):
 		return nil, invalid
 	case err != nil:
 		return nil, oautherr.Server(err)
@@ -65,11 +63,10 @@ func (h *Handler) authorizationCode(ctx context.Context, req Request) (*Response
 	if code.DPoPJKT != "" && code.DPoPJKT != req.DPoPJKT {
 		return nil, oautherr.New(oautherr.InvalidGrant, "the authorization code is bound to a DPoP key (dpop_jkt); send a DPoP proof signed by that key (RFC 9449 §10)")
 	}
-	if !code.ConsumedAt.IsZero() {
+	switch err := authcode.Usable(code, now); {
+	case errors.Is(err, authcode.ErrReplayed):
 		return h.codeReplay(ctx, c, code)
-	}
-	// The code lives until ExpiresAt, not at it.
-	if !now.Before(code.ExpiresAt) {
+	case errors.Is(err, authcode.ErrExpired):
 		return nil, oautherr.New(oautherr.InvalidGrant, "the authorization code has expired")
 	}
 	u, err := ActiveUser(ctx, h.Users, code.Subject)
@@ -96,11 +93,11 @@ func (h *Handler) authorizationCode(ctx context.Context, req Request) (*Response
 	if mayHaveRefreshToken(c, TypeAuthorizationCode, scopes) {
 		grantID = refresh.NewGrantID()
 	}
-	consumed, err := h.Codes.ConsumeAuthCode(ctx, hash, now, grantID)
+	consumed, err := authcode.Consume(ctx, h.Codes, code, now, grantID)
 	switch {
-	case errors.Is(err, store.ErrConflict): // another redemption of it won the race
+	case errors.Is(err, authcode.ErrReplayed): // another redemption of it won the race
 		return h.codeReplay(ctx, c, consumed)
-	case errors.Is(err, store.ErrNotFound): // swept since it was read
+	case errors.Is(err, authcode.ErrUnknown): // swept since it was read
 		return nil, invalid
 	case err != nil:
 		return nil, oautherr.Server(err)

@@ -25,6 +25,8 @@ type Store interface {
 	SigningKeys(ctx context.Context) ([]store.SigningKey, error)
 	// AddSigningKey stores a key; store.ErrConflict if the id exists.
 	AddSigningKey(ctx context.Context, k store.SigningKey, ev store.Event) error
+	// DeleteSigningKey removes a key; store.ErrNotFound if there is none.
+	DeleteSigningKey(ctx context.Context, id string, ev store.Event) error
 }
 
 var _ Store = store.Store(nil)

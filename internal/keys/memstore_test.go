@@ -3,6 +3,7 @@ package keys
 import (
 	"bytes"
 	"context"
+	"slices"
 	"sync"
 
 	"github.com/tollgate-oidc/tollgate/internal/store"
@@ -55,6 +56,18 @@ func (m *memStore) SigningKeys(ctx context.Context) ([]store.SigningKey, error) 
 		<-m.arrived
 	}
 	return out, nil
+}
+
+func (m *memStore) DeleteSigningKey(ctx context.Context, id string, ev store.Event) error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	i := slices.IndexFunc(m.rows, func(k store.SigningKey) bool { return k.ID == id })
+	if i < 0 {
+		return store.ErrNotFound
+	}
+	m.rows = slices.Delete(m.rows, i, i+1)
+	delete(m.byID, id)
+	return nil
 }
 
 func (m *memStore) AddSigningKey(ctx context.Context, k store.SigningKey, ev store.Event) error {

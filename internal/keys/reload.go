@@ -99,20 +99,29 @@ func (s *Set) reload(ctx context.Context, force bool) (bool, error) {
 	if err != nil {
 		return false, fmt.Errorf("keys: reading signing keys: %w", err)
 	}
-	// Keys are only ever added. A read that lacks a key in use (a store
-	// restored from an old backup, a replica behind) must not make this
-	// node stop verifying tokens it signed: keep what we have.
+	// A key leaves the store only once it is gone (DeleteGone): no token
+	// it signed can still be valid. A read that lacks a key still in use
+	// (a store restored from an old backup, a replica behind) must not
+	// make this node stop verifying tokens it signed: keep what we have.
 	prev := s.cur.Load()
 	stored := make(map[string]bool, len(rows))
 	for _, r := range rows {
 		stored[r.ID] = true
 	}
+	gone := map[string]bool{}
+	for _, in := range s.view().infos { // the states at now
+		gone[in.KID] = in.State == StateGone
+	}
+	dropped := false
 	for kid := range prev.all {
 		if !stored[kid] {
-			return false, fmt.Errorf("keys: the store no longer holds signing key %q; keeping the loaded set", kid)
+			if !gone[kid] {
+				return false, fmt.Errorf("keys: the store no longer holds signing key %q; keeping the loaded set", kid)
+			}
+			dropped = true
 		}
 	}
-	if len(stored) == len(prev.all) {
+	if !dropped && len(stored) == len(prev.all) {
 		return false, nil // nothing new: keep the snapshot and its cached signers, unseal nothing
 	}
 	// Keys already loaded keep their entries (and cached signers); only

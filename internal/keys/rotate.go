@@ -8,6 +8,8 @@ import (
 	"fmt"
 	"slices"
 	"time"
+
+	"github.com/tollgate-oidc/tollgate/internal/store"
 )
 
 // ErrPending refuses a rotation while the algorithm already has a next
@@ -82,6 +84,36 @@ func (s *Set) RotateDue(ctx context.Context, every time.Duration) ([]Info, error
 		added = append(added, in)
 	}
 	return added, nil
+}
+
+// DeleteGone deletes the stored rows of the keys that are gone: retired
+// for longer than the retention, so no token they signed can still be
+// valid, and neither published nor used to verify by any node. Until now
+// their sealed private keys stayed in the store for ever. It reloads first,
+// so the timeline is the store's, and returns the keys it deleted; a key
+// another node deleted first is not an error. The janitor calls it on one
+// node at a time (app: the janitor lease).
+func (s *Set) DeleteGone(ctx context.Context) ([]Info, error) {
+	if err := s.Reload(ctx); err != nil {
+		return nil, err
+	}
+	now := s.now()
+	var gone []Info
+	for _, in := range s.List() {
+		if in.State != StateGone {
+			continue
+		}
+		err := s.st.DeleteSigningKey(ctx, in.KID, keyEvent(ctx, now, s.node, "deleted", in.KID, in.Algorithm))
+		if err != nil && !errors.Is(err, store.ErrNotFound) {
+			return gone, fmt.Errorf("keys: deleting gone %s key %q: %w", in.Algorithm, in.KID, err)
+		}
+		gone = append(gone, in)
+		s.log.Info("gone signing key deleted", "kid", in.KID, "alg", in.Algorithm, "gone_at", in.GoneAt)
+	}
+	if len(gone) == 0 {
+		return nil, nil
+	}
+	return gone, s.Reload(ctx)
 }
 
 // randomKID is the kid of a rotated key: 128 random bits, base64url.

@@ -201,3 +201,58 @@ func TestCacheControl(t *testing.T) {
 		t.Fatalf("publish delay %v is shorter than a cached JWKS can live", got)
 	}
 }
+
+// TestDeleteGone: a gone key's row is deleted, and only a gone key's: not
+// while it is retired (still published, still verifying), not the active
+// or the next key, not another algorithm's.
+func TestDeleteGone(t *testing.T) {
+	clk := &clock{t: t0.Add(time.Hour)}
+	st := seeded(t)
+	set := openAt(t, st, clk, testPolicy)
+	ctx := context.Background()
+	oldES := signingKID(t, set, "ES256")
+	next, err := set.Rotate(ctx, "ES256")
+	if err != nil {
+		t.Fatal(err)
+	}
+	other := openAt(t, st, clk, testPolicy) // a second node on the same store
+	clk.advance(testPolicy.PublishDelay())  // next signs, old is retired
+	retention := testPolicy.TokenLifetime + 2*testPolicy.Skew
+	clk.advance(retention - time.Nanosecond)
+	if gone, err := set.DeleteGone(ctx); err != nil || len(gone) != 0 {
+		t.Fatalf("DeleteGone while the old key is retired = %v, %v; want nothing", gone, err)
+	}
+	rows := len(st.rows)
+	clk.advance(time.Nanosecond)
+	gone, err := set.DeleteGone(ctx)
+	if err != nil || len(gone) != 1 || gone[0].KID != oldES {
+		t.Fatalf("DeleteGone after the retention = %+v, %v; want the old ES256 key", gone, err)
+	}
+	if len(st.rows) != rows-1 {
+		t.Fatalf("store rows %d, want %d", len(st.rows), rows-1)
+	}
+	for _, in := range set.List() {
+		if in.KID == oldES {
+			t.Fatal("the deleted key is still listed")
+		}
+	}
+	if kid := signingKID(t, set, "ES256"); kid != next.KID {
+		t.Fatalf("ES256 signs with %q after the delete, want %q", kid, next.KID)
+	}
+	if _, err := set.JWSSigner("RS256", ""); err != nil {
+		t.Fatalf("RS256 lost its key: %v", err)
+	}
+	if gone, err := set.DeleteGone(ctx); err != nil || len(gone) != 0 {
+		t.Fatalf("a second DeleteGone = %v, %v; want nothing", gone, err)
+	}
+	// The other node lets the deleted key go at its next reload: a key
+	// missing from the store is refused only while it is still in use.
+	if err := other.Reload(ctx); err != nil {
+		t.Fatalf("the other node's reload after the delete: %v", err)
+	}
+	for _, in := range other.List() {
+		if in.KID == oldES {
+			t.Fatal("the other node still lists the deleted key")
+		}
+	}
+}

@@ -10,32 +10,8 @@ import (
 	jose "github.com/go-jose/go-jose/v4"
 
 	"github.com/tollgate-oidc/tollgate/internal/keys"
-	"github.com/tollgate-oidc/tollgate/internal/store"
+	"github.com/tollgate-oidc/tollgate/internal/store/memstore"
 )
-
-// memKeys is an in-memory keys.Store.
-type memKeys struct {
-	mu   sync.Mutex
-	rows []store.SigningKey
-}
-
-func (m *memKeys) SigningKeys(context.Context) ([]store.SigningKey, error) {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	return append([]store.SigningKey(nil), m.rows...), nil
-}
-
-func (m *memKeys) AddSigningKey(_ context.Context, k store.SigningKey, ev store.Event) error {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	for _, r := range m.rows {
-		if r.ID == k.ID {
-			return store.ErrConflict
-		}
-	}
-	m.rows = append(m.rows, k)
-	return nil
-}
 
 const issuer = "https://auth.example.com"
 
@@ -51,7 +27,7 @@ var (
 func testMinter(tb testing.TB) *Minter {
 	tb.Helper()
 	setOnce.Do(func() {
-		testKS, setErr = keys.Load(context.Background(), &memKeys{}, []byte("0123456789abcdef0123456789abcdef"), now)
+		testKS, setErr = keys.Load(context.Background(), memstore.New(), []byte("0123456789abcdef0123456789abcdef"), now)
 	})
 	if setErr != nil {
 		tb.Fatal(setErr)

@@ -1,23 +1,19 @@
 package oauth
 
 import (
-	"errors"
 	"log/slog"
 	"net/http"
 	"net/url"
 	"slices"
 	"strconv"
 	"strings"
-	"time"
 
 	"github.com/tollgate-oidc/tollgate/internal/authorize"
 	"github.com/tollgate-oidc/tollgate/internal/config"
 	"github.com/tollgate-oidc/tollgate/internal/grant"
-	"github.com/tollgate-oidc/tollgate/internal/mint"
 	"github.com/tollgate-oidc/tollgate/internal/oautherr"
 	"github.com/tollgate-oidc/tollgate/internal/reqlog"
-	"github.com/tollgate-oidc/tollgate/internal/store"
-	"github.com/tollgate-oidc/tollgate/internal/web"
+	"github.com/tollgate-oidc/tollgate/internal/signin"
 )
 
 // Paths of the browser sign-in.
@@ -28,108 +24,88 @@ const (
 	PathEndSession = "/connect/endsession"
 	PathLogin      = "/account/login"
 	PathConsent    = "/account/consent"
-	codeTTL        = 60 * time.Second
 )
 
 // authorizeEndpoint is the authorization endpoint (RFC 6749 §3.1, OIDC Core
 // §3.1.2), by GET or POST.
-func (s *Server) authorizeEndpoint(w http.ResponseWriter, r *http.Request) error {
+func (s *Server) authorizeEndpoint(w http.ResponseWriter, r *http.Request) (reply, error) {
 	params, err := browserForm(w, r)
 	if err != nil {
-		return s.pageError(w, r, "", err)
+		return nil, onPage("", err)
 	}
 	ctx := r.Context()
 	// RFC 9101: a signed request object's parameters are the request.
 	if params, err = s.authorizeRequestObject(ctx, params); err != nil {
-		return s.requestObjectError(w, r, params, err)
+		return nil, s.requestObjectError(params, err)
 	}
 	pushed := false
 	if uri := params.Get("request_uri"); uri != "" {
 		// RFC 9126 §4: the pushed parameters replace the request's, and
 		// the client_id must be the pushing client's.
-		if params, err = s.pushed(ctx, uri, params.Get("client_id")); err != nil {
-			return s.pageError(w, r, params.Get("ui_locales"), err)
+		if params, err = s.signin.Pushed(ctx, uri, params.Get("client_id")); err != nil {
+			return nil, onPage(params.Get("ui_locales"), err)
 		}
 		pushed = true
 	}
 	c, redirectURI, perr := authorize.ParseClient(params, s.Clients)
 	if perr != nil {
-		return s.pageError(w, r, params.Get("ui_locales"), perr)
+		return nil, onPage(params.Get("ui_locales"), perr)
 	}
 	reqlog.SetClient(ctx, c.ID) // a registered client, for the access and error lines
 	req, err := authorize.Validate(params, c, redirectURI, pushed)
 	if err != nil {
-		return s.redirectError(w, r, req, err)
+		return nil, backToClient(req, err)
 	}
-	step, sess, user, err := s.decide(r, req, c, nil)
+	d, err := s.signin.Decide(ctx, sessionCookieValue(r), req, c, nil)
 	if err != nil {
-		return s.stepError(w, r, req, err)
+		return nil, stepFailure(req, err)
 	}
-	if step == authorize.StepComplete {
-		return s.complete(w, r, req, c, sess, user)
+	if d.Step == authorize.StepComplete {
+		return s.complete(r, req, c, d)
 	}
-	handle, err := s.park(w, r, req)
+	handle, err := s.signin.Park(ctx, req, s.admit(w, r, req.ClientID))
 	if err != nil {
-		return s.pageError(w, r, req.UILocales, err)
+		return nil, onPage(req.UILocales, err)
 	}
-	return s.sendTo(w, r, step, handle)
+	return s.sendTo(d.Step, handle), nil
 }
 
 // resume continues a parked request after the login form: it decides
 // afresh, and completes the request only when nothing is left to ask.
-func (s *Server) resume(w http.ResponseWriter, r *http.Request) error {
+func (s *Server) resume(w http.ResponseWriter, r *http.Request) (reply, error) {
 	if r.Method != http.MethodGet {
 		w.Header().Set("Allow", http.MethodGet)
-		return errMethod("GET")
+		return nil, errMethod("GET")
 	}
 	q, err := browserForm(w, r)
 	if err != nil {
-		return s.pageError(w, r, "", err)
+		return nil, onPage("", err)
 	}
 	handle := q.Get("request")
 	req, c, rec, err := s.parkedRequest(r, handle)
 	if err != nil {
-		return s.pageError(w, r, req.UILocales, err)
+		return nil, onPage(req.UILocales, err)
 	}
-	step, sess, user, err := s.decide(r, req, c, rec)
+	d, err := s.signin.Decide(r.Context(), sessionCookieValue(r), req, c, rec)
 	if err != nil {
-		return s.stepError(w, r, req, err)
+		return nil, stepFailure(req, err)
 	}
-	if step != authorize.StepComplete {
-		return s.sendTo(w, r, step, handle)
+	if d.Step != authorize.StepComplete {
+		return s.sendTo(d.Step, handle), nil
 	}
-	if err := s.finishParked(r.Context(), handle); err != nil {
-		return s.pageError(w, r, req.UILocales, err)
+	if err := s.signin.Finish(r.Context(), handle); err != nil {
+		return nil, onPage(req.UILocales, err)
 	}
-	return s.complete(w, r, req, c, sess, user)
+	return s.complete(r, req, c, d)
 }
 
-// stepError answers a failed decision: the client hears of a refusal it can
-// act on (prompt=none: login_required, consent_required); a failure of our
-// own is a page the user can retry from.
-func (s *Server) stepError(w http.ResponseWriter, r *http.Request, req authorize.Request, err error) error {
-	if oautherr.As(err).Status >= 500 {
-		return s.pageError(w, r, req.UILocales, err)
-	}
-	return s.redirectError(w, r, req, err)
-}
-
-// complete answers the client: a code bound to the client, redirect URI,
-// PKCE challenge, nonce and session (RFC 6749 §4.1.2), plus the hybrid
+// complete answers the client: a code (signin.Code), plus the hybrid
 // flow's front-channel tokens, with the issuer (RFC 9207).
-func (s *Server) complete(w http.ResponseWriter, r *http.Request, req authorize.Request, c *config.Client, sess *store.Session, u *config.User) error {
-	now := s.Now()
-	code := mint.NewCode()
-	err := s.Store.CreateAuthCode(r.Context(), store.AuthCode{
-		Hash: mint.HashToken(code), ClientID: c.ID, RedirectURI: req.RedirectURI,
-		CodeChallenge: req.CodeChallenge, CodeChallengeMethod: req.CodeChallengeMethod,
-		Subject: u.Subject, Scopes: req.Scopes, Nonce: req.Nonce, SessionID: sess.SID, AMR: sess.AMR,
-		AuthTime: sess.AuthTime, CreatedAt: now, ExpiresAt: now.Add(codeTTL),
-		Resources: req.Resources, // RFC 8707 §2.1
-		DPoPJKT:   req.DPoPJKT,
-	})
+func (s *Server) complete(r *http.Request, req authorize.Request, c *config.Client, d signin.Decision) (reply, error) {
+	sess, u := d.Session, d.User
+	code, err := s.signin.Code(r.Context(), req, c, sess, u)
 	if err != nil {
-		return s.redirectError(w, r, req, oautherr.Server(err))
+		return nil, backToClient(req, err)
 	}
 	params := url.Values{"code": {code}, "iss": {s.issuer}}
 	if req.State != "" {
@@ -142,7 +118,7 @@ func (s *Server) complete(w http.ResponseWriter, r *http.Request, req authorize.
 			Client: c, User: u, Scopes: req.Scopes, AuthTime: sess.AuthTime, SessionID: sess.SID, AMR: sess.AMR, Nonce: req.Nonce,
 		}, code, wantAT, wantID)
 		if err != nil {
-			return s.redirectError(w, r, req, err)
+			return nil, backToClient(req, err)
 		}
 		if wantAT {
 			params.Set("access_token", ft.AccessToken)
@@ -156,61 +132,7 @@ func (s *Server) complete(w http.ResponseWriter, r *http.Request, req authorize.
 	}
 	s.Log.LogAttrs(r.Context(), slog.LevelInfo, "authorization granted",
 		slog.String("client_id", c.ID), slog.String("subject", u.Subject), slog.String("response_type", req.ResponseType))
-	return s.deliver(w, r, req, params)
-}
-
-// redirectError sends an error back to the client (RFC 6749 §4.1.2.1).
-func (s *Server) redirectError(w http.ResponseWriter, r *http.Request, req authorize.Request, err error) error {
-	// An unreachable store goes back to the client as temporarily_unavailable
-	// (RFC 6749 §4.1.2.1: the code exists because a redirect cannot carry a
-	// 503), so the app can start the sign-in again.
-	e := asError(err)
-	s.logFailure(r, "authorization failed", e)
-	if req.ResponseMode == "" {
-		req.ResponseMode = authorize.ModeQuery
-		if req.ResponseType != "" && req.ResponseType != config.ResponseCode {
-			req.ResponseMode = authorize.ModeFragment
-		}
-	}
-	return s.deliver(w, r, req, authorize.ErrorParams(e.Code, e.Description, req.State, s.issuer))
-}
-
-// deliver returns params to the client in the request's response mode.
-func (s *Server) deliver(w http.ResponseWriter, r *http.Request, req authorize.Request, params url.Values) error {
-	noStore(w)
-	if req.ResponseMode == authorize.ModeFormPost {
-		flat := make(map[string]string, len(params))
-		for k := range params {
-			flat[k] = params.Get(k)
-		}
-		return s.Pages.FormPost(w, web.FormPostPage{Lang: s.lang(r, req.UILocales), Action: req.RedirectURI, Params: flat})
-	}
-	http.Redirect(w, r, authorize.RedirectURL(req.RedirectURI, req.ResponseMode, params), http.StatusFound)
-	return nil
-}
-
-// pageError shows an error page: the request cannot be answered by a
-// redirect. A store that cannot be reached gets the "try again shortly"
-// page instead (503).
-func (s *Server) pageError(w http.ResponseWriter, r *http.Request, uiLocales string, err error) error {
-	var pe *authorize.PageError
-	status := http.StatusBadRequest
-	if !errors.As(err, &pe) {
-		e := asError(err)
-		s.logFailure(r, "sign-in page failed", e)
-		if e.Status == http.StatusServiceUnavailable {
-			return s.unavailablePage(w, r, uiLocales, e)
-		}
-		pe, status = &authorize.PageError{Code: e.Code, Message: e.Description}, e.Status
-	} else {
-		s.logFailure(r, "sign-in page failed", &oautherr.Error{Code: pe.Code, Description: pe.Message, Status: status})
-	}
-	noStore(w)
-	return s.Pages.Error(w, status, web.ErrorPage{Lang: s.lang(r, uiLocales), Code: pe.Code, Message: pe.Message})
-}
-
-func (s *Server) lang(r *http.Request, uiLocales string) web.Lang {
-	return web.PickLang(uiLocales, r.Header.Get("Accept-Language"))
+	return toClient{req: req, params: params}, nil
 }
 
 // browserForm reads the parameters of a browser request: the query for

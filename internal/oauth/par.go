@@ -5,9 +5,7 @@ import (
 	"net/url"
 
 	"github.com/tollgate-oidc/tollgate/internal/authorize"
-	"github.com/tollgate-oidc/tollgate/internal/mint"
 	"github.com/tollgate-oidc/tollgate/internal/oautherr"
-	"github.com/tollgate-oidc/tollgate/internal/store"
 )
 
 type parResponse struct {
@@ -65,18 +63,11 @@ func (s *Server) par(w http.ResponseWriter, r *http.Request) error {
 	if _, err := authorize.Validate(params, c, redirectURI, true); err != nil {
 		return err
 	}
-	stored := []byte(params.Encode())
-	if e := s.admitStored(r, c.ID, len(stored)); e != nil {
-		return e
-	}
-	handle := randomValue()
-	now := s.Now()
-	if err := s.Store.CreateAuthRequest(r.Context(), store.AuthRequest{
-		ID: mint.HashToken(handle), ClientID: c.ID, Params: stored, CreatedAt: now, ExpiresAt: now.Add(pushedTTL),
-	}); err != nil {
-		return oautherr.Server(err)
+	requestURI, ttl, err := s.signin.Push(r.Context(), c.ID, params, s.admit(w, r, c.ID))
+	if err != nil {
+		return err
 	}
 	noStore(w)
-	writeJSON(w, http.StatusCreated, parResponse{RequestURI: requestURIPrefix + handle, ExpiresIn: int(pushedTTL.Seconds())})
+	writeJSON(w, http.StatusCreated, parResponse{RequestURI: requestURI, ExpiresIn: int(ttl.Seconds())})
 	return nil
 }

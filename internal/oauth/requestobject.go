@@ -2,7 +2,6 @@ package oauth
 
 import (
 	"context"
-	"net/http"
 	"net/url"
 
 	"github.com/tollgate-oidc/tollgate/internal/authorize"
@@ -56,18 +55,18 @@ func (s *Server) authorizeRequestObject(ctx context.Context, p url.Values) (para
 
 // requestObjectError answers a failed authorizeRequestObject: a page, or a
 // redirect to the client once its redirect URI checks out.
-func (s *Server) requestObjectError(w http.ResponseWriter, r *http.Request, params url.Values, err error) error {
+func (s *Server) requestObjectError(params url.Values, err error) error {
 	if params == nil {
-		return s.pageError(w, r, "", err)
+		return onPage("", err)
 	}
 	c, redirectURI, perr := authorize.ParseClient(params, s.Clients)
 	if perr != nil {
-		return s.pageError(w, r, params.Get("ui_locales"), perr)
+		return onPage(params.Get("ui_locales"), perr)
 	}
 	// Validate only for what the redirect needs (state, response mode);
 	// the error to send is err.
 	req, _ := authorize.Validate(params, c, redirectURI, false)
-	return s.redirectError(w, r, req, err)
+	return backToClient(req, err)
 }
 
 // pushedRequestObject unwraps a request object pushed by an authenticated

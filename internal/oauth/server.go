@@ -22,6 +22,7 @@ import (
 	"github.com/tollgate-oidc/tollgate/internal/refresh"
 	"github.com/tollgate-oidc/tollgate/internal/reqlog"
 	"github.com/tollgate-oidc/tollgate/internal/requestobject"
+	"github.com/tollgate-oidc/tollgate/internal/signin"
 	"github.com/tollgate-oidc/tollgate/internal/store"
 	"github.com/tollgate-oidc/tollgate/internal/web"
 )
@@ -109,6 +110,7 @@ type Server struct {
 	clientEndpoints map[string]string
 	requestObjects  *requestobject.Verifier // requestobject.go
 	access          *reqlog.Access          // request ids and the access line (Handler)
+	signin          *signin.Service         // the sign-in flow's rules (newSignin)
 }
 
 // AccessTokenAudience is the aud of every access token: the issuer's
@@ -140,6 +142,7 @@ func New(d Deps) (*Server, error) {
 		return nil, fmt.Errorf("trusted_proxies: %w", err)
 	}
 	s.stored = newStoredLimits(d.Config.Throttle)
+	s.signin = s.newSignin()
 	s.access = reqlog.NewAccess(d.Log, s.proxies, isProbe)
 	if s.discovery, s.metadata, err = s.renderDiscovery(); err != nil {
 		return nil, err
@@ -159,12 +162,12 @@ func (s *Server) Handler() http.Handler {
 	mux.Handle(p+PathRevocation, s.cors("POST", s.serve(s.revocation)))
 	mux.Handle(p+PathIntrospect, s.serve(s.introspect))
 	mux.Handle(p+PathUserinfo, s.cors("GET, POST", s.serve(bearerProtected(s.userinfo))))
-	mux.Handle(p+PathAuthorize, s.serve(s.authorizeEndpoint))
-	mux.Handle(p+PathResume, s.serve(s.resume))
+	mux.Handle(p+PathAuthorize, s.serve(s.browser(s.authorizeEndpoint)))
+	mux.Handle(p+PathResume, s.serve(s.browser(s.resume)))
 	mux.Handle(p+PathPAR, s.serve(s.par))
-	mux.Handle(p+PathEndSession, s.serve(s.endSessionEndpoint))
-	mux.Handle(p+PathLogin, s.serve(s.login))
-	mux.Handle(p+PathConsent, s.serve(s.consent))
+	mux.Handle(p+PathEndSession, s.serve(s.browser(s.endSessionEndpoint)))
+	mux.Handle(p+PathLogin, s.serve(s.browser(s.login)))
+	mux.Handle(p+PathConsent, s.serve(s.browser(s.consent)))
 	// Probes answer at the root, where a load balancer looks for them, and
 	// below the issuer's path too, where a proxy that forwards only that
 	// path lets them through.

@@ -306,6 +306,10 @@ type Store interface {
 	SigningKeys(ctx context.Context) ([]SigningKey, error)
 	// AddSigningKey stores a key; ErrConflict if the id exists.
 	AddSigningKey(ctx context.Context, k SigningKey, ev Event) error
+	// DeleteSigningKey removes a key for good (package keys: only once it
+	// is gone, when no token it signed can still be valid), with its event
+	// in the same transaction; ErrNotFound if there is no such key.
+	DeleteSigningKey(ctx context.Context, id string, ev Event) error
 
 	// DeleteExpired removes refresh tokens, grants, codes, assertion ids,
 	// parked requests, sessions and consents whose expiry is before

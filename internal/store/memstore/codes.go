@@ -108,6 +108,21 @@ func (s *Store) AddSigningKey(ctx context.Context, k store.SigningKey, ev store.
 	return nil
 }
 
+// DeleteSigningKey implements store.Store.
+func (s *Store) DeleteSigningKey(ctx context.Context, id string, ev store.Event) error {
+	if err := s.lock(ctx, "delete signing key"); err != nil {
+		return err
+	}
+	defer s.mu.Unlock()
+	i := slices.IndexFunc(s.keys, func(k store.SigningKey) bool { return k.ID == id })
+	if i < 0 {
+		return notFound("delete signing key")
+	}
+	s.keys = slices.Delete(s.keys, i, i+1)
+	s.record(ev, time.Now(), store.Grant{})
+	return nil
+}
+
 // DeleteExpired implements store.Store. A grant that expired takes all its
 // tokens with it; a zero expiry never passes.
 func (s *Store) DeleteExpired(ctx context.Context, before time.Time) (int, error) {

@@ -125,6 +125,22 @@ func (db *DB) AddSigningKey(ctx context.Context, k store.SigningKey, ev store.Ev
 	return db.exec(ctx, "add signing key", q, args...)
 }
 
+// DeleteSigningKey implements store.Store: the delete and its event in one
+// statement (no row deleted, no event).
+func (db *DB) DeleteSigningKey(ctx context.Context, id string, ev store.Event) error {
+	q, args := `DELETE FROM signing_keys WHERE id = $1 RETURNING id`, []any{id}
+	if ev.Recorded() {
+		q, args = withEvent(q, args, ev.Prepared(time.Now(), store.Grant{}), "")
+	}
+	return db.do(ctx, "delete signing key", func(ctx context.Context) error {
+		tag, err := db.pool.Exec(ctx, q, args...)
+		if err == nil && tag.RowsAffected() == 0 {
+			return store.ErrNotFound
+		}
+		return err
+	})
+}
+
 // exec runs one statement in its own (implicit) transaction under do.
 func (db *DB) exec(ctx context.Context, op, query string, args ...any) error {
 	return db.do(ctx, op, func(ctx context.Context) error {

@@ -110,6 +110,17 @@ func (db *DB) AddSigningKey(ctx context.Context, k store.SigningKey, ev store.Ev
 	})
 }
 
+// DeleteSigningKey implements store.Store.
+func (db *DB) DeleteSigningKey(ctx context.Context, id string, ev store.Event) error {
+	return db.write(ctx, "delete signing key", func(tx *sql.Tx) error {
+		var gone string
+		if err := tx.QueryRowContext(ctx, `DELETE FROM signing_keys WHERE id = ? RETURNING id`, id).Scan(&gone); err != nil {
+			return noRows(err)
+		}
+		return recordTx(ctx, tx, ev, time.Now(), store.Grant{})
+	})
+}
+
 // sweepBatch bounds the rows one DeleteExpired transaction removes from a
 // table (for grants: the grants, plus their two tokens at most each).
 const sweepBatch = 1000

@@ -82,6 +82,7 @@ func RunBackend(t *testing.T, b Backend) {
 		{"Clients", testClients}, {"ListClients", testListClients}, // clients.go
 		{"GrantLineage", testGrantLineage}, {"ListGrants", testListGrants}, {"ListGrantsPaging", testListGrantsPaging},
 		{"Audit", testAudit},
+		{"DeleteSigningKey", testDeleteSigningKey}, // keydelete.go
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
