@@ -398,3 +398,42 @@ func TestDisableClient(t *testing.T) {
 		t.Errorf("no client_changed disabled event by console:ana: %+v", evs)
 	}
 }
+
+// TestRevokeOneGrantAndAUser: a grant's own form revokes it alone (a
+// second time says it was revoked already); a user's revoke-all takes
+// every grant of the subject; both as console:ana.
+func TestRevokeOneGrantAndAUser(t *testing.T) {
+	g := newRig(t)
+	b := browser(t)
+	g.signIn(b, "ana")
+	sums, _, _ := g.st.ListGrants(context.Background(), store.GrantQuery{GrantFilter: store.GrantFilter{ClientID: "evil"}})
+	id := sums[0].ID
+	path := "/admin/grants/" + url.PathEscape(id) + "/revoke"
+	_, page := g.do(b, "GET", "/admin/grants/"+url.PathEscape(id), nil)
+	tok := forms(page)[path]
+	if tok == "" {
+		t.Fatalf("no revoke form for %s on its page: %s", path, page)
+	}
+	resp, _ := g.do(b, "POST", path, url.Values{"csrf": {tok}, "confirm": {"yes"}})
+	if resp.StatusCode != http.StatusSeeOther || g.live(store.GrantFilter{ClientID: "evil"}) != 0 || g.live(store.GrantFilter{ClientID: "file-app"}) != 2 {
+		t.Fatalf("revoke one grant: %d; live evil %d, file-app %d", resp.StatusCode, g.live(store.GrantFilter{ClientID: "evil"}), g.live(store.GrantFilter{ClientID: "file-app"}))
+	}
+	resp, _ = g.do(b, "POST", path, url.Values{"csrf": {tok}, "confirm": {"yes"}})
+	if _, page = g.do(b, "GET", resp.Header.Get("Location"), nil); !strings.Contains(page, "revoked already") {
+		t.Errorf("a second revoke of the grant does not say it was revoked already")
+	}
+	_, page = g.do(b, "GET", "/admin/users/sub-mallory", nil)
+	resp, _ = g.do(b, "POST", "/admin/users/sub-mallory/revoke", url.Values{"csrf": {forms(page)["/admin/users/sub-mallory/revoke"]}, "confirm": {"yes"}})
+	if resp.StatusCode != http.StatusSeeOther || g.live(store.GrantFilter{Subject: "sub-mallory"}) != 0 {
+		t.Fatalf("revoke the user's grants: %d, %d left", resp.StatusCode, g.live(store.GrantFilter{Subject: "sub-mallory"}))
+	}
+	evs, _, _ := g.st.Events(context.Background(), store.EventFilter{Kind: store.EventRevoked, Subject: "sub-mallory"})
+	if len(evs) != 3 {
+		t.Fatalf("%d revoked events, want 3", len(evs))
+	}
+	for _, ev := range evs {
+		if ev.ActorID != "console:ana" {
+			t.Errorf("revocation by %q", ev.ActorID)
+		}
+	}
+}
