@@ -11,7 +11,7 @@ import (
 
 // ByAdmin is the source the admin API's revocations are counted under
 // (/metrics tollgate_revocations_total{source="admin"}).
-const ByAdmin = "admin"
+const ByAdmin = refresh.ByAdmin
 
 // grantRoutes are the grants area: list, show with lineage, revoke one,
 // revoke by client, subject or session, revoke the grant of a token value.

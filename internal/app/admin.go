@@ -11,9 +11,11 @@ import (
 
 	"github.com/tollgate-oidc/tollgate/internal/admin"
 	"github.com/tollgate-oidc/tollgate/internal/config"
+	"github.com/tollgate-oidc/tollgate/internal/console"
 	"github.com/tollgate-oidc/tollgate/internal/metrics"
 	"github.com/tollgate-oidc/tollgate/internal/oauth"
 	"github.com/tollgate-oidc/tollgate/internal/store"
+	"github.com/tollgate-oidc/tollgate/internal/web"
 )
 
 // operate is the metrics and the admin listener of one node.
@@ -47,14 +49,23 @@ func openOperate(cfg *config.Config, st store.Store, o Options) (*operate, store
 // openAdmin builds the admin listener's handler, when admin.listen is set
 // and someone can be authorized on it: the admin token, and clients with
 // the tollgate:admin scope through client credentials.
-func (a *App) openAdmin(issuer string) error {
+func (a *App) openAdmin(issuer string, sys []byte) error {
 	cfg := a.Config
 	if !cfg.Admin.Enabled() {
 		return nil
 	}
-	var auth []admin.Authorizer
+	var (
+		auth []admin.Authorizer
+		err  error
+	)
+	var con *console.Console // the operator's console (/admin): only with the admin token
 	if a.operate.token != "" {
-		auth = append(auth, admin.NewToken(a.operate.token))
+		tok := admin.NewToken(a.operate.token)
+		auth = append(auth, tok)
+		if con, err = a.openConsole(tok, sys); err != nil {
+			return err
+		}
+		auth = append(auth, con.Authorizers()...)
 	}
 	if slices.ContainsFunc(cfg.Clients, func(c config.Client) bool { return c.AllowsScope(config.ScopeAdmin) }) {
 		auth = append(auth, &admin.ClientScope{Verify: a.Minter.VerifyAccessToken, Clients: cfg,
@@ -71,8 +82,25 @@ func (a *App) openAdmin(issuer string) error {
 		return err
 	}
 	a.AdminAPI().Register(srv)
+	if con != nil {
+		con.Register(srv)
+	}
 	a.operate.admin = srv
 	return nil
+}
+
+// openConsole builds the operator's console over this node's store and
+// services: its session cookie MAC'd, and its CSRF tokens keyed, with keys
+// derived from the system secret, so every node accepts every other's.
+func (a *App) openConsole(tok *admin.Token, sys []byte) (*console.Console, error) {
+	pages, err := web.NewConsole()
+	if err != nil {
+		return nil, err
+	}
+	return &console.Console{Store: a.Store, Config: a.Config, Refresh: a.Refresh, Keys: a.Keys, Users: a.Users,
+		API: a.AdminAPI(), Token: tok, Sealer: console.Sealer{Key: derive(sys, "tollgate/console-session/v1")},
+		CSRF:  &web.CSRF{Key: derive(sys, "tollgate/console-csrf/v1"), Path: console.Path},
+		Pages: pages, Now: a.now, Log: a.Log}, nil
 }
 
 // AdminAPI is the admin API over this node's store, services and keys:

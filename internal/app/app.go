@@ -180,7 +180,7 @@ func Open(ctx context.Context, cfg *config.Config, o Options) (*App, error) {
 		}
 	}
 	a.wireAudit(hot, passwords)
-	if err := a.openAdmin(issuer); err != nil {
+	if err := a.openAdmin(issuer, sys); err != nil {
 		st.Close()
 		return nil, err
 	}

@@ -78,6 +78,7 @@ func OutcomeOf(iss Issued, err error) Outcome {
 const (
 	ByClient    = "client"     // the client at the revocation endpoint (RFC 7009)
 	ByOperator  = "operator"   // an operator (CLI, admin API)
+	ByAdmin     = "admin"      // the admin API and the console (admin.ByAdmin)
 	ByLogout    = "logout"     // a sign-out with revoke_on_logout
 	ByReuse     = "reuse"      // a consumed refresh token came back (RFC 9700 §4.14.2)
 	ByTheft     = "theft"      // a refresh token without its holder's key (issue 11)

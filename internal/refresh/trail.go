@@ -32,6 +32,10 @@ func (s *Service) revocationEvent(ctx context.Context, by string) store.Event {
 	case ByUser:
 		// The person on their account page; ctx names their subject.
 		return audit.By(ctx, ev, audit.ActorUser, "")
+	case ByAdmin:
+		// The admin API and the console: the caller ctx names ("token",
+		// the admin client, "console:<name>").
+		return audit.By(ctx, ev, audit.ActorAdmin, "")
 	}
 	ev.Actor, ev.ActorID = audit.ActorSystem, "" // reuse, theft, code replay: Tollgate itself
 	return ev
