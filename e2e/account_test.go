@@ -16,6 +16,7 @@ import (
 	"golang.org/x/oauth2"
 
 	"github.com/tollgate-oidc/tollgate/internal/config"
+	"github.com/tollgate-oidc/tollgate/internal/mint"
 	"github.com/tollgate-oidc/tollgate/internal/store"
 )
 
@@ -190,6 +191,28 @@ func TestChromiumAccount(t *testing.T) {
 	}
 	if !found {
 		t.Fatalf("no audit event of the removal by the user: %+v", evs)
+	}
+
+	// Signing out of Tollgate ends the account page at once, not when its
+	// own cookie expires: the browser's Tollgate session is gone.
+	if res := browserRequest(t, ctx, e, http.MethodGet, "/account", nil); res.StatusCode != http.StatusOK {
+		t.Fatalf("GET /account while signed in: %d", res.StatusCode)
+	}
+	jar, err := chromedp.Call(ctx, network.GetCookies, network.GetCookiesParams{URLs: []string{e.issuer + "/"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ended := false
+	for _, c := range jar.Cookies {
+		if c.Name == "tollgate_session" {
+			ended = e.app.Store.DeleteSession(context.Background(), mint.HashToken(c.Value)) == nil
+		}
+	}
+	if !ended {
+		t.Fatal("the browser holds no Tollgate session to end")
+	}
+	if res := browserRequest(t, ctx, e, http.MethodGet, "/account", nil); res.StatusCode == http.StatusOK {
+		t.Fatal("GET /account after the Tollgate session ended: 200, want a new sign-in")
 	}
 }
 

@@ -55,8 +55,13 @@ type Deps struct {
 	// CookieKey MACs the account cookies: a key derived from the system
 	// secret for this purpose alone (>= 32 bytes, else no one signs in).
 	CookieKey []byte
-	Now       func() time.Time
-	Log       *slog.Logger
+	// Live reports whether the browser's Tollgate session is still the one
+	// the account cookie was made in (its sid), so that signing out of
+	// Tollgate, anywhere, ends the account page at its next request too.
+	// Nil: the account cookie alone decides (tests of the page alone).
+	Live func(r *http.Request, sid string) (bool, error)
+	Now  func() time.Time
+	Log  *slog.Logger
 }
 
 // Handler serves /account and below.
@@ -141,8 +146,19 @@ func binding(who signedIn) string { return "account:" + who.Sub + ":" + who.SID 
 
 func (h *Handler) signedIn(r *http.Request) (signedIn, bool) {
 	var s signedIn
-	ok := h.cookies.get(r, cookieName, &s, h.Now())
-	return s, ok && s.Sub != ""
+	if !h.cookies.get(r, cookieName, &s, h.Now()) || s.Sub == "" {
+		return s, false
+	}
+	if h.Live == nil {
+		return s, true
+	}
+	live, err := h.Live(r, s.SID)
+	if err != nil {
+		// The store cannot say: treat the person as signed out; signing
+		// in again meets the store's trouble on the usual try-again page.
+		h.Log.Warn("account: the Tollgate session could not be checked", "error", err)
+	}
+	return s, live && err == nil
 }
 
 // page shows the person's applications and consents, or starts the sign-in.

@@ -173,7 +173,11 @@ func Open(ctx context.Context, cfg *config.Config, o Options) (*App, error) {
 		a.Server.Account, err = account.New(account.Deps{Config: cfg,
 			Service: &account.Service{Store: st, Revoke: a.Refresh, Clients: a.Clients, Now: o.Now},
 			Grants:  a.Server.Grants, Keys: ks, Users: a.Users, Pages: pages, CSRF: a.Server.CSRF,
-			CookieKey: derive(sys, "tollgate/account-cookie/v1"), Now: o.Now, Log: o.Log})
+			CookieKey: derive(sys, "tollgate/account-cookie/v1"), Now: o.Now, Log: o.Log,
+			Live: func(r *http.Request, sid string) (bool, error) {
+				sess, err := a.Server.BrowserSession(r)
+				return sess != nil && sess.SID == sid, err
+			}})
 		if err != nil {
 			st.Close()
 			return nil, err

@@ -4,6 +4,8 @@ import (
 	"net/http"
 	"strings"
 	"time"
+
+	"github.com/tollgate-oidc/tollgate/internal/store"
 )
 
 // sessionCookie holds the session's cookie value (signin.Service.Start):
@@ -40,4 +42,13 @@ func (s *Server) setSessionCookie(w http.ResponseWriter, value string, expires t
 		ck.Expires, ck.MaxAge = time.Time{}, -1
 	}
 	http.SetCookie(w, ck)
+}
+
+// BrowserSession is the live Tollgate session of the browser that sent r
+// (its session cookie), or nil when it has none, it ended or its user was
+// disabled: for pages of the server's own, such as /account, whose
+// sign-in must end when the person signs out of Tollgate.
+func (s *Server) BrowserSession(r *http.Request) (*store.Session, error) {
+	sess, _, err := s.signin.Session(r.Context(), sessionCookieValue(r))
+	return sess, err
 }
