@@ -95,6 +95,7 @@ func (c *Console) page(h func(q *req) error) http.Handler {
 		name, ok := signedIn(r.Context())
 		if !ok {
 			if r.Method == http.MethodGet {
+				c.lang(w, r) // a ui_locales asked for is kept for the sign-in page
 				http.Redirect(w, r, Path+"/signin", http.StatusSeeOther)
 				return
 			}

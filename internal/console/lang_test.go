@@ -61,6 +61,14 @@ func TestConsoleInBokmal(t *testing.T) {
 		!strings.Contains(page, web.Text(web.NB, "console_admin_token")) {
 		t.Errorf("the sign-in page in bokmål: %s", page)
 	}
+	// A ui_locales on the way in is kept across the redirect to the sign-in.
+	nb := browser(t)
+	if resp, _ := g.do(nb, "GET", "/admin/?ui_locales=nb", nil); resp.StatusCode != http.StatusSeeOther {
+		t.Errorf("GET /admin/ signed out: %d", resp.StatusCode)
+	}
+	if _, page := g.do(nb, "GET", "/admin/signin", nil, "Accept-Language", "en"); !strings.Contains(page, `<html lang="nb">`) {
+		t.Errorf("the sign-in page after /admin/?ui_locales=nb is not in bokmål")
+	}
 	g.signIn(b, "ana")
 	_, page := g.do(b, "GET", "/admin/clients/file-app", nil)
 	revokeAll := forms(page)["/admin/clients/file-app/revoke"]
