@@ -25,7 +25,11 @@ import (
 
 	"github.com/tollgate-oidc/tollgate/internal/app"
 	"github.com/tollgate-oidc/tollgate/internal/config"
+	"github.com/tollgate-oidc/tollgate/internal/testclock"
 )
+
+// clock is the injected clock the tests move by hand.
+type clock = testclock.Clock
 
 // Secrets of the test clients (>= 32 characters, as Tollgate requires).
 const (
@@ -37,19 +41,6 @@ const (
 	secretWeb   = "web-secret-0123456789abcdefghijklmnopqrstuvw"
 	alicePW     = "correct horse battery staple"
 )
-
-// clock is the server's injected clock; tests move it forward by hand.
-type clock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func (c *clock) Now() time.Time { c.mu.Lock(); defer c.mu.Unlock(); return c.t }
-func (c *clock) Add(d time.Duration) {
-	c.mu.Lock()
-	c.t = c.t.Add(d)
-	c.mu.Unlock()
-}
 
 // syncBuffer collects the server's log lines, to check no secret leaks.
 type syncBuffer struct {
@@ -143,7 +134,7 @@ func startWith(t testing.TB, edit func(*config.Config)) *env {
 	if err != nil {
 		t.Fatal(err)
 	}
-	e := &env{t: t, dir: t.TempDir(), jwtKey: key, clk: &clock{t: time.Now().Truncate(time.Second)}}
+	e := &env{t: t, dir: t.TempDir(), jwtKey: key, clk: testclock.At(time.Now().Truncate(time.Second))}
 	e.secrets = []string{secretApp, secretApp2, secretNoOff, secretReuse, secretShort, secretWeb, alicePW}
 	e.run(edit)
 	t.Cleanup(e.stop)

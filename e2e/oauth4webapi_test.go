@@ -78,7 +78,7 @@ func nodeAtLeast20(node string) error {
 func followWallClock(t *testing.T, c *clock) {
 	done := make(chan struct{})
 	stopped := make(chan struct{})
-	set := func() { c.mu.Lock(); c.t = time.Now(); c.mu.Unlock() }
+	set := func() { c.Set(time.Now()) }
 	set()
 	go func() {
 		defer close(stopped)

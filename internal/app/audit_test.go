@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/tollgate-oidc/tollgate/internal/store"
+	"github.com/tollgate-oidc/tollgate/internal/testclock"
 )
 
 // TestJanitorAuditRetention: a sweep deletes the events older than
@@ -15,7 +16,7 @@ func TestJanitorAuditRetention(t *testing.T) {
 	t.Setenv(EnvSystemSecret, "")
 	cfg := testConfig(t, t.TempDir())
 	cfg.Audit.Retention = 30 * 24 * time.Hour
-	clk := &testClock{t: time.Date(2026, 5, 1, 8, 0, 0, 0, time.UTC)}
+	clk := testclock.At(time.Date(2026, 5, 1, 8, 0, 0, 0, time.UTC))
 	a := openNode(t, cfg, "node-a", clk, time.Minute)
 	ctx := context.Background()
 	for _, c := range []struct {
@@ -48,7 +49,7 @@ func TestJanitorAuditRetention(t *testing.T) {
 func TestJanitorDeletesGoneKeys(t *testing.T) {
 	t.Setenv(EnvSystemSecret, "")
 	cfg := testConfig(t, t.TempDir())
-	clk := &testClock{t: time.Date(2026, 5, 1, 8, 0, 0, 0, time.UTC)}
+	clk := testclock.At(time.Date(2026, 5, 1, 8, 0, 0, 0, time.UTC))
 	a := openNode(t, cfg, "node-a", clk, time.Minute)
 	ctx := context.Background()
 	before, err := a.Store.SigningKeys(ctx)
@@ -58,7 +59,7 @@ func TestJanitorDeletesGoneKeys(t *testing.T) {
 	if _, err := a.Keys.Rotate(ctx, "ES256"); err != nil {
 		t.Fatal(err)
 	}
-	clk.advance(24 * time.Hour) // the old ES256 key retired, then gone
+	clk.Add(24 * time.Hour) // the old ES256 key retired, then gone
 	if swept, _, err := a.SweepOnce(ctx); err != nil || !swept {
 		t.Fatalf("SweepOnce = %v, %v", swept, err)
 	}

@@ -4,26 +4,16 @@ import (
 	"context"
 	"errors"
 	"net"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/tollgate-oidc/tollgate/internal/config"
 	"github.com/tollgate-oidc/tollgate/internal/store"
+	"github.com/tollgate-oidc/tollgate/internal/testclock"
 )
 
-// testClock is a settable clock shared by the nodes of a test.
-type testClock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func (c *testClock) Now() time.Time { c.mu.Lock(); defer c.mu.Unlock(); return c.t }
-func (c *testClock) advance(d time.Duration) {
-	c.mu.Lock()
-	c.t = c.t.Add(d)
-	c.mu.Unlock()
-}
+// testClock is the injected clock the tests move by hand.
+type testClock = testclock.Clock
 
 // openNode opens one node of cfg with a name, a clock and a sweep interval.
 func openNode(t *testing.T, cfg *config.Config, id string, clk *testClock, every time.Duration) *App {
@@ -53,7 +43,7 @@ func parkExpired(t *testing.T, st store.Store, id string, at time.Time) {
 func TestJanitorLease(t *testing.T) {
 	t.Setenv(EnvSystemSecret, "")
 	cfg := testConfig(t, t.TempDir())
-	clk := &testClock{t: time.Date(2026, 5, 1, 8, 0, 0, 0, time.UTC)}
+	clk := testclock.At(time.Date(2026, 5, 1, 8, 0, 0, 0, time.UTC))
 	const every = time.Minute
 	a := openNode(t, cfg, "node-a", clk, every)
 	b := openNode(t, cfg, "node-b", clk, every)
@@ -78,7 +68,7 @@ func TestJanitorLease(t *testing.T) {
 		if _, err := b.Store.AuthRequest(ctx, "expired-"+string(rune('a'+i))); !errors.Is(err, store.ErrNotFound) {
 			t.Fatalf("interval %d: the holder's sweep left an expired row (%v)", i, err)
 		}
-		clk.advance(every)
+		clk.Add(every)
 	}
 	// Node a stops (or is merely late). Its lease outlasts a renewal or
 	// two that come late, so node b does not sweep one or two intervals
@@ -87,10 +77,10 @@ func TestJanitorLease(t *testing.T) {
 		if sweep(b) {
 			t.Fatalf("b swept %d interval(s) after a's last renewal, inside a's lease", i)
 		}
-		clk.advance(every)
+		clk.Add(every)
 	}
 	// ... but takes over once the lease has lapsed, within a few intervals.
-	clk.advance(every)
+	clk.Add(every)
 	if !sweep(b) {
 		t.Fatal("b did not take over 4 intervals after a's last renewal")
 	}

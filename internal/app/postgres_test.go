@@ -13,6 +13,7 @@ import (
 
 	"github.com/tollgate-oidc/tollgate/internal/config"
 	"github.com/tollgate-oidc/tollgate/internal/store/postgres/pgtest"
+	"github.com/tollgate-oidc/tollgate/internal/testclock"
 )
 
 // pgStorage returns a postgres:// storage for one test: a schema of its own
@@ -41,7 +42,7 @@ func TestPostgresNodes(t *testing.T) {
 	t.Setenv(EnvSystemSecret, strings.Repeat("s", 32)) // every node of a cluster shares it
 	t.Setenv(EnvStoragePassword, "")
 	cfg := pgTestConfig(t, t.TempDir())
-	clk := &testClock{t: time.Date(2026, 5, 1, 8, 0, 0, 0, time.UTC)}
+	clk := testclock.At(time.Date(2026, 5, 1, 8, 0, 0, 0, time.UTC))
 	nodes := make([]*App, 3)
 	errs := make([]error, 3)
 	var wg sync.WaitGroup

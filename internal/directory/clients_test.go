@@ -12,6 +12,7 @@ import (
 	"github.com/tollgate-oidc/tollgate/internal/secret"
 	"github.com/tollgate-oidc/tollgate/internal/store"
 	"github.com/tollgate-oidc/tollgate/internal/store/memstore"
+	"github.com/tollgate-oidc/tollgate/internal/testclock"
 )
 
 // counted is a real store whose AllClients reads are counted, and can be
@@ -34,10 +35,6 @@ func (c *counted) AllClients(ctx context.Context) ([]store.ClientRecord, error) 
 	return c.Store.AllClients(ctx)
 }
 
-type clock struct{ t time.Time }
-
-func (c *clock) now() time.Time      { return c.t }
-func (c *clock) add(d time.Duration) { c.t = c.t.Add(d) }
 func fileConfig(t *testing.T) *config.Config {
 	t.Helper()
 	c := config.Default()
@@ -49,10 +46,10 @@ func fileConfig(t *testing.T) *config.Config {
 	return c
 }
 
-func fixture(t *testing.T) (*Clients, *counted, *clock) {
+func fixture(t *testing.T) (*Clients, *counted, *testclock.Clock) {
 	src := &counted{Store: memstore.New()}
-	clk := &clock{t: time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)}
-	return NewClients(fileConfig(t), src, clk.now, nil), src, clk
+	clk := testclock.At(time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC))
+	return NewClients(fileConfig(t), src, clk.Now, nil), src, clk
 }
 
 func createClient(t *testing.T, s store.ClientStore, id, settings string) {
@@ -103,13 +100,13 @@ func TestUnknownIDReloadsAtMostOnceASecond(t *testing.T) {
 	first := src.reads
 	for range 50 {
 		d.Client("nobody")
-		clk.add(10 * time.Millisecond) // 0.5 s in all
+		clk.Add(10 * time.Millisecond) // 0.5 s in all
 	}
 	if src.reads != first {
 		t.Errorf("%d store reads within a second of misses, want none after the first", src.reads-first)
 	}
 	createClient(t, src, "svc", svcDoc) // on another node
-	clk.add(ClientsMissEvery)
+	clk.Add(ClientsMissEvery)
 	if cl, ok := d.Client("svc"); !ok || cl.AuthMethod != config.AuthSecretBasic {
 		t.Fatalf("a client created elsewhere is not found on a miss a second later: %v, %v", cl, ok)
 	}
@@ -125,11 +122,11 @@ func TestChangesBoundByReloadInterval(t *testing.T) {
 		t.Fatal("svc not found")
 	}
 	setDisabled(t, src, "svc", true)
-	clk.add(ClientsReloadEvery - time.Millisecond)
+	clk.Add(ClientsReloadEvery - time.Millisecond)
 	if _, ok := d.Client("svc"); !ok {
 		t.Fatal("the snapshot was reloaded before its bound") // a hit reads nothing
 	}
-	clk.add(time.Millisecond)
+	clk.Add(time.Millisecond)
 	if _, ok := d.Client("svc"); ok {
 		t.Fatal("a disabled client is still served after the reload bound")
 	}
@@ -150,13 +147,13 @@ func TestStoreDownKeepsSnapshot(t *testing.T) {
 	createClient(t, src, "svc", svcDoc)
 	d.Client("svc")
 	src.fail = store.ErrUnavailable
-	clk.add(ClientsReloadEvery)
+	clk.Add(ClientsReloadEvery)
 	reads := src.reads
 	for range 20 {
 		if _, ok := d.Client("svc"); !ok {
 			t.Fatal("the store being down dropped a known client")
 		}
-		clk.add(10 * time.Millisecond)
+		clk.Add(10 * time.Millisecond)
 	}
 	if src.reads-reads != 1 {
 		t.Errorf("%d reads of a failing store within a second, want 1", src.reads-reads)

@@ -26,7 +26,11 @@ import (
 	"github.com/tollgate-oidc/tollgate/internal/secret"
 	"github.com/tollgate-oidc/tollgate/internal/store"
 	"github.com/tollgate-oidc/tollgate/internal/store/memstore"
+	"github.com/tollgate-oidc/tollgate/internal/testclock"
 )
+
+// clock is the injected clock the tests move by hand.
+type clock = testclock.Clock
 
 const (
 	issuer       = "https://login.example"
@@ -47,15 +51,6 @@ var minter = sync.OnceValues(func() (*mint.Minter, error) {
 })
 
 var passwordHash = sync.OnceValues(func() (string, error) { return secret.HashPassword("fixture password") })
-
-type clock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func (c *clock) Now() time.Time      { c.mu.Lock(); defer c.mu.Unlock(); return c.t }
-func (c *clock) Set(t time.Time)     { c.mu.Lock(); c.t = t; c.mu.Unlock() }
-func (c *clock) Add(d time.Duration) { c.Set(c.Now().Add(d)) }
 
 type syncBuffer struct {
 	mu sync.Mutex
@@ -89,7 +84,7 @@ func newFixture(t *testing.T) *fixture {
 		t.Fatal(err)
 	}
 	f := &fixture{t: t, ctx: context.Background(), st: memstore.New(), logs: &syncBuffer{},
-		clk: &clock{t: time.Date(2026, 11, 25, 12, 0, 0, 0, time.UTC)}}
+		clk: testclock.At(time.Date(2026, 11, 25, 12, 0, 0, 0, time.UTC))}
 	f.cfg = newConfig(t, nil)
 	audit := slog.New(slog.NewTextHandler(f.logs, nil))
 	f.h = &grant.Handler{

@@ -10,7 +10,6 @@ import (
 	"net/http"
 	"slices"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -20,6 +19,7 @@ import (
 	"github.com/tollgate-oidc/tollgate/internal/config"
 	"github.com/tollgate-oidc/tollgate/internal/directory"
 	"github.com/tollgate-oidc/tollgate/internal/oautherr"
+	"github.com/tollgate-oidc/tollgate/internal/testclock"
 )
 
 // Cheap hashes keep these tests fast; the checks are the production ones.
@@ -32,24 +32,11 @@ var (
 		base64.RawStdEncoding.EncodeToString(argon2.IDKey([]byte(pwBob), []byte("somesalt"), 1, 64, 1, 32))
 )
 
-// pwClock is a test clock.
-type pwClock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func (c *pwClock) now() time.Time { c.mu.Lock(); defer c.mu.Unlock(); return c.t }
-func (c *pwClock) add(d time.Duration) {
-	c.mu.Lock()
-	c.t = c.t.Add(d)
-	c.mu.Unlock()
-}
-
 type pwFixture struct {
 	h    *Handler
 	cfg  *config.Config
 	p    *Passwords
-	clk  *pwClock
+	clk  *testclock.Clock
 	logs *bytes.Buffer
 }
 
@@ -76,13 +63,13 @@ func newPwFixture(t *testing.T, edit func(*config.Throttle)) *pwFixture {
 	if err := cfg.Finish(); err != nil {
 		t.Fatal(err)
 	}
-	clk := &pwClock{t: time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)}
+	clk := testclock.At(time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC))
 	logs := &bytes.Buffer{}
-	p, err := NewPasswords(cfg, clk.now, slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug})))
+	p, err := NewPasswords(cfg, clk.Now, slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug})))
 	if err != nil {
 		t.Fatal(err)
 	}
-	return &pwFixture{cfg: cfg, h: &Handler{Users: directory.NewUsers(cfg, nil), Passwords: p, Now: clk.now, Log: slog.New(slog.DiscardHandler)}, p: p, clk: clk, logs: logs}
+	return &pwFixture{cfg: cfg, h: &Handler{Users: directory.NewUsers(cfg, nil), Passwords: p, Now: clk.Now, Log: slog.New(slog.DiscardHandler)}, p: p, clk: clk, logs: logs}
 }
 
 func (f *pwFixture) check(user, pw, ip string) error {
@@ -127,13 +114,13 @@ func TestPasswordFailuresThrottlePerUsernameAcrossAddresses(t *testing.T) {
 		t.Fatalf("bob: %s", got)
 	}
 	// The next failure doubles the delay.
-	f.clk.add(time.Second)
+	f.clk.Add(time.Second)
 	f.check("alice", "guess", "203.0.113.9")
 	if got := outcome(f.check("alice", "guess", "203.0.113.9")); got != "throttled 2s" {
 		t.Fatalf("after the next failure: %s, want throttled 2s", got)
 	}
 	// Once the delay is over the right password works, and clears alice.
-	f.clk.add(2 * time.Second)
+	f.clk.Add(2 * time.Second)
 	if got := outcome(f.check("alice", pwAlice, "203.0.113.9")); got != "ok" {
 		t.Fatalf("right password after the delay: %s", got)
 	}
@@ -157,7 +144,7 @@ func TestUnknownUsernameIsThrottledExactlyAsAKnownOne(t *testing.T) {
 			e := oautherr.As(err)
 			seq = append(seq, fmt.Sprintf("%d %s %q retry=%d", e.Status, e.Code, e.Description, e.RetryAfter))
 			if i%3 == 2 {
-				f.clk.add(time.Second)
+				f.clk.Add(time.Second)
 			}
 		}
 		return seq
@@ -200,7 +187,7 @@ func TestPasswordFailuresThrottlePerAddress(t *testing.T) {
 	}
 	// A success from the address does not clear it: one valid account
 	// must not let an attacker reset its address between guesses.
-	f.clk.add(time.Second)
+	f.clk.Add(time.Second)
 	if got := outcome(f.check("alice", pwAlice, "2001:db8:1:2::1")); got != "ok" {
 		t.Fatalf("alice after the delay: %s", got)
 	}

@@ -227,7 +227,7 @@ func TestJWSSignerFollowsRotation(t *testing.T) {
 	if err := b.Reload(t.Context()); err != nil {
 		t.Fatal(err)
 	}
-	clk.advance(time.Hour) // the key activates when it was created
+	clk.Add(time.Hour) // the key activates when it was created
 	after, err := b.JWSSigner("ES256", "at+jwt")
 	if err != nil {
 		t.Fatal(err)

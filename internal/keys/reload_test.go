@@ -9,26 +9,17 @@ import (
 	"time"
 
 	"github.com/tollgate-oidc/tollgate/internal/store"
+	"github.com/tollgate-oidc/tollgate/internal/testclock"
 )
 
-// clock is a settable clock for pacing tests.
-type clock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func (c *clock) Now() time.Time { c.mu.Lock(); defer c.mu.Unlock(); return c.t }
-func (c *clock) advance(d time.Duration) {
-	c.mu.Lock()
-	c.t = c.t.Add(d)
-	c.mu.Unlock()
-}
+// clock is the injected clock the tests move by hand.
+type clock = testclock.Clock
 
 // twoNodes opens two Sets over one store, as two nodes of a cluster do.
 func twoNodes(t *testing.T) (st *memStore, a, b *Set, clk *clock) {
 	t.Helper()
 	st = seeded(t)
-	clk = &clock{t: t0}
+	clk = testclock.At(t0)
 	var err error
 	if a, err = Open(context.Background(), st, secret, Options{Now: clk.Now}); err != nil {
 		t.Fatal(err)
@@ -63,7 +54,7 @@ func TestUnknownKidReloads(t *testing.T) {
 	if err := a.Reload(context.Background()); err != nil {
 		t.Fatal(err)
 	}
-	clk.advance(time.Hour) // the key activates when it was created
+	clk.Add(time.Hour) // the key activates when it was created
 	if kid := signingKID(t, a, "ES256"); kid != "es256-added-by-a" {
 		t.Fatalf("node a signs with %q after its reload", kid)
 	}
@@ -91,17 +82,17 @@ func TestUnknownKidReloadIsPaced(t *testing.T) {
 	if n := st.readCount() - before; n != 1 {
 		t.Fatalf("100 junk kids read the store %d times, want 1", n)
 	}
-	clk.advance(DefaultReloadGap - time.Millisecond)
+	clk.Add(DefaultReloadGap - time.Millisecond)
 	b.PublicKey("junk")
 	if n := st.readCount() - before; n != 1 {
 		t.Fatalf("a junk kid within the gap read the store (%d reads)", n)
 	}
-	clk.advance(time.Millisecond)
+	clk.Add(time.Millisecond)
 	b.PublicKey("junk")
 	if n := st.readCount() - before; n != 2 {
 		t.Fatalf("after the gap: %d reads, want 2", n)
 	}
-	clk.advance(time.Hour)
+	clk.Add(time.Hour)
 	b.PublicKey(strings.Repeat("x", 129))
 	b.PublicKey("")
 	if n := st.readCount() - before; n != 2 {
@@ -161,7 +152,7 @@ func TestScheduledReloadPublishes(t *testing.T) {
 	if kid := signingKID(t, b, "ES256"); kid == "es256-scheduled" {
 		t.Errorf("node b signs with %q before its activation time", kid)
 	}
-	clk.advance(time.Hour)
+	clk.Add(time.Hour)
 	if kid := signingKID(t, b, "ES256"); kid != "es256-scheduled" {
 		t.Errorf("after the reload node b signs with %q, want the newest key", kid)
 	}

@@ -6,6 +6,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/tollgate-oidc/tollgate/internal/testclock"
 )
 
 // testPolicy: a 5m JWKS cache, 30s reloads, 1m skew, 10m tokens. A new key
@@ -41,7 +43,7 @@ func stateOf(t *testing.T, set *Set, kid string) State {
 // delay, active from its activation time, the old key retired (published)
 // until the retention has passed, then gone. RS256 is untouched.
 func TestRotationLifecycle(t *testing.T) {
-	clk := &clock{t: t0.Add(time.Hour)}
+	clk := testclock.At(t0.Add(time.Hour))
 	set := openAt(t, seeded(t), clk, testPolicy)
 	oldES, oldRS := signingKID(t, set, "ES256"), signingKID(t, set, "RS256")
 
@@ -60,11 +62,11 @@ func TestRotationLifecycle(t *testing.T) {
 		t.Fatalf("signs with %q at once; the next key must wait", kid)
 	}
 
-	clk.advance(delay - time.Nanosecond) // the last instant before activation
+	clk.Add(delay - time.Nanosecond) // the last instant before activation
 	if kid := signingKID(t, set, "ES256"); kid != oldES {
 		t.Fatalf("signs with %q before the activation time", kid)
 	}
-	clk.advance(time.Nanosecond)
+	clk.Add(time.Nanosecond)
 	if kid := signingKID(t, set, "ES256"); kid != next.KID {
 		t.Fatalf("signs with %q at the activation time, want %q", kid, next.KID)
 	}
@@ -79,11 +81,11 @@ func TestRotationLifecycle(t *testing.T) {
 	}
 
 	retention := testPolicy.TokenLifetime + 2*testPolicy.Skew
-	clk.advance(retention - time.Nanosecond)
+	clk.Add(retention - time.Nanosecond)
 	if !published(set, oldES) {
 		t.Fatal("the retired key left the JWKS before its last token expired")
 	}
-	clk.advance(time.Nanosecond)
+	clk.Add(time.Nanosecond)
 	if published(set, oldES) || stateOf(t, set, oldES) != StateGone {
 		t.Fatal("the retired key is still published after the retention")
 	}
@@ -101,7 +103,7 @@ func TestRotationLifecycle(t *testing.T) {
 // with it a moment early.
 func TestOtherNodeFollowsActivationTime(t *testing.T) {
 	st := seeded(t)
-	clk := &clock{t: t0.Add(time.Hour)}
+	clk := testclock.At(t0.Add(time.Hour))
 	a := openAt(t, st, clk, testPolicy)
 	b := openAt(t, st, clk, Policy{JWKSMaxAge: time.Second, ReloadEvery: time.Second, Skew: time.Second})
 	oldES := signingKID(t, b, "ES256")
@@ -109,18 +111,18 @@ func TestOtherNodeFollowsActivationTime(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	clk.advance(testPolicy.ReloadEvery)
+	clk.Add(testPolicy.ReloadEvery)
 	if err := b.Reload(context.Background()); err != nil {
 		t.Fatal(err)
 	}
 	if !published(b, next.KID) {
 		t.Fatal("node b does not publish the key after its reload")
 	}
-	clk.t = next.ActivatesAt.Add(-time.Nanosecond)
+	clk.Set(next.ActivatesAt.Add(-time.Nanosecond))
 	if kid := signingKID(t, b, "ES256"); kid != oldES {
 		t.Fatalf("node b signs with %q before the stored activation time", kid)
 	}
-	clk.t = next.ActivatesAt
+	clk.Set(next.ActivatesAt)
 	if kid := signingKID(t, b, "ES256"); kid != next.KID {
 		t.Fatalf("node b signs with %q at the activation time, want %q", kid, next.KID)
 	}
@@ -129,25 +131,25 @@ func TestOtherNodeFollowsActivationTime(t *testing.T) {
 // TestClockBackNeverSignsEarly: a node whose clock steps back before the
 // active key's activation time signs with the key before it again.
 func TestClockBackNeverSignsEarly(t *testing.T) {
-	clk := &clock{t: t0.Add(time.Hour)}
+	clk := testclock.At(t0.Add(time.Hour))
 	set := openAt(t, seeded(t), clk, testPolicy)
 	oldES := signingKID(t, set, "ES256")
 	next, err := set.Rotate(context.Background(), "ES256")
 	if err != nil {
 		t.Fatal(err)
 	}
-	clk.t = next.ActivatesAt
+	clk.Set(next.ActivatesAt)
 	if signingKID(t, set, "ES256") != next.KID {
 		t.Fatal("not signing with the new key at its activation")
 	}
-	clk.t = next.ActivatesAt.Add(-time.Second)
+	clk.Set(next.ActivatesAt.Add(-time.Second))
 	if kid := signingKID(t, set, "ES256"); kid != oldES {
 		t.Fatalf("after the clock stepped back, signs with %q before its activation time", kid)
 	}
 }
 
 func TestRotateRefusesPendingAndUnknown(t *testing.T) {
-	clk := &clock{t: t0.Add(time.Hour)}
+	clk := testclock.At(t0.Add(time.Hour))
 	set := openAt(t, seeded(t), clk, testPolicy)
 	first, err := set.Rotate(context.Background(), "ES256")
 	if err != nil {
@@ -159,7 +161,7 @@ func TestRotateRefusesPendingAndUnknown(t *testing.T) {
 	if _, err := set.Rotate(context.Background(), "HS256"); err == nil {
 		t.Fatal("rotated an algorithm Tollgate does not sign with")
 	}
-	clk.t = first.ActivatesAt
+	clk.Set(first.ActivatesAt)
 	if _, err := set.Rotate(context.Background(), "ES256"); err != nil {
 		t.Fatalf("rotation once the next key is active: %v", err)
 	}
@@ -168,14 +170,14 @@ func TestRotateRefusesPendingAndUnknown(t *testing.T) {
 // TestRotateDue: the schedule rotates each algorithm once its newest key
 // has been active for the interval, and not again while a next key waits.
 func TestRotateDue(t *testing.T) {
-	clk := &clock{t: t0}
+	clk := testclock.At(t0)
 	set := openAt(t, seeded(t), clk, testPolicy)
 	every := 24 * time.Hour
-	clk.advance(every - time.Nanosecond)
+	clk.Add(every - time.Nanosecond)
 	if added, err := set.RotateDue(context.Background(), every); err != nil || len(added) != 0 {
 		t.Fatalf("before the interval: added %v, %v", added, err)
 	}
-	clk.advance(time.Nanosecond)
+	clk.Add(time.Nanosecond)
 	added, err := set.RotateDue(context.Background(), every)
 	if err != nil || len(added) != len(Algorithms) {
 		t.Fatalf("at the interval: added %v, %v; want one key per algorithm", added, err)
@@ -183,7 +185,7 @@ func TestRotateDue(t *testing.T) {
 	if again, err := set.RotateDue(context.Background(), every); err != nil || len(again) != 0 {
 		t.Fatalf("while next keys wait: added %v, %v", again, err)
 	}
-	clk.t = added[0].ActivatesAt.Add(every - time.Nanosecond)
+	clk.Set(added[0].ActivatesAt.Add(every - time.Nanosecond))
 	if again, err := set.RotateDue(context.Background(), every); err != nil || len(again) != 0 {
 		t.Fatalf("before the new keys' interval: added %v, %v", again, err)
 	}
@@ -193,7 +195,7 @@ func TestRotateDue(t *testing.T) {
 }
 
 func TestCacheControl(t *testing.T) {
-	set := openAt(t, seeded(t), &clock{t: t0}, testPolicy)
+	set := openAt(t, seeded(t), testclock.At(t0), testPolicy)
 	if got := set.CacheControl(); got != "public, max-age=300" {
 		t.Fatalf("Cache-Control %q", got)
 	}
@@ -206,7 +208,7 @@ func TestCacheControl(t *testing.T) {
 // while it is retired (still published, still verifying), not the active
 // or the next key, not another algorithm's.
 func TestDeleteGone(t *testing.T) {
-	clk := &clock{t: t0.Add(time.Hour)}
+	clk := testclock.At(t0.Add(time.Hour))
 	st := seeded(t)
 	set := openAt(t, st, clk, testPolicy)
 	ctx := context.Background()
@@ -216,14 +218,14 @@ func TestDeleteGone(t *testing.T) {
 		t.Fatal(err)
 	}
 	other := openAt(t, st, clk, testPolicy) // a second node on the same store
-	clk.advance(testPolicy.PublishDelay())  // next signs, old is retired
+	clk.Add(testPolicy.PublishDelay())      // next signs, old is retired
 	retention := testPolicy.TokenLifetime + 2*testPolicy.Skew
-	clk.advance(retention - time.Nanosecond)
+	clk.Add(retention - time.Nanosecond)
 	if gone, err := set.DeleteGone(ctx); err != nil || len(gone) != 0 {
 		t.Fatalf("DeleteGone while the old key is retired = %v, %v; want nothing", gone, err)
 	}
 	rows := len(st.rows)
-	clk.advance(time.Nanosecond)
+	clk.Add(time.Nanosecond)
 	gone, err := set.DeleteGone(ctx)
 	if err != nil || len(gone) != 1 || gone[0].KID != oldES {
 		t.Fatalf("DeleteGone after the retention = %+v, %v; want the old ES256 key", gone, err)

@@ -157,7 +157,7 @@ func TestOldGenerationOfADeadGrant(t *testing.T) {
 	f := newFixture(t)
 	first := f.issue(t, oneTime)
 	chain := rotateN(t, f, first.Token, 3)
-	f.clk.t = first.Grant.ExpiresAt
+	f.clk.Set(first.Grant.ExpiresAt)
 	_, err := f.refresh(chain[0], oneTime)
 	wantErr(t, err, refresh.ErrExpired)
 	wantRevoked(t, f, first.Grant.ID, false)
@@ -181,7 +181,7 @@ func TestOldGenerationOfADeadGrant(t *testing.T) {
 func TestRetryAfterTheJanitorSweptTheRow(t *testing.T) {
 	f := newFixture(t)
 	first := f.issue(t, oneTime)
-	f.clk.t = first.ExpiresAt.Add(-time.Second)
+	f.clk.Set(first.ExpiresAt.Add(-time.Second))
 	next := mustRefresh(t, f, first.Token, oneTime)
 	f.clk.Add(2 * time.Second) // past the first token's idle expiry, within grace
 	if _, err := f.st.DeleteExpired(f.ctx, f.clk.Now()); err != nil {

@@ -33,21 +33,21 @@ func TestIdleLifetimeEdges(t *testing.T) {
 	if !first.ExpiresAt.Equal(exp) {
 		t.Fatalf("handed out expiry %v, stored %v", first.ExpiresAt, exp)
 	}
-	f.clk.t = exp.Add(-time.Nanosecond)
+	f.clk.Set(exp.Add(-time.Nanosecond))
 	next := mustRefresh(t, f, first.Token, oneTime)
 
 	exp = storedExpiry(t, f, next.Token)
 	if !next.ExpiresAt.Equal(exp) {
 		t.Fatalf("successor: handed out expiry %v, stored %v", next.ExpiresAt, exp)
 	}
-	f.clk.t = exp
+	f.clk.Set(exp)
 	_, err := f.refresh(next.Token, oneTime)
 	wantErr(t, err, refresh.ErrExpired)
 	if _, err := f.svc.Inspect(f.ctx, next.Token); !errors.Is(err, refresh.ErrExpired) {
 		t.Fatalf("Inspect at expiry: %v, want ErrExpired", err)
 	}
 	// The refusal consumed nothing: a nanosecond earlier it still works.
-	f.clk.t = exp.Add(-time.Nanosecond)
+	f.clk.Set(exp.Add(-time.Nanosecond))
 	mustRefresh(t, f, next.Token, oneTime)
 }
 

@@ -48,7 +48,7 @@ func TestOutcomeOfEachDecision(t *testing.T) {
 		f.clk.Add(oneTime.IdleLifetime / 2)
 		tok = mustRefresh(t, f, tok, oneTime).Token
 	}
-	f.clk.t = c.Grant.ExpiresAt
+	f.clk.Set(c.Grant.ExpiresAt)
 	check("at the grant's cap", outcome(tok), refresh.OutcomeExpiredMax)
 
 	d := f.issue(t, oneTime)

@@ -14,20 +14,11 @@ import (
 	"github.com/tollgate-oidc/tollgate/internal/refresh"
 	"github.com/tollgate-oidc/tollgate/internal/store"
 	"github.com/tollgate-oidc/tollgate/internal/store/memstore"
+	"github.com/tollgate-oidc/tollgate/internal/testclock"
 )
 
-// clock is an injected clock the tests move by hand.
-type clock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func (c *clock) Now() time.Time { c.mu.Lock(); defer c.mu.Unlock(); return c.t }
-func (c *clock) Add(d time.Duration) {
-	c.mu.Lock()
-	c.t = c.t.Add(d)
-	c.mu.Unlock()
-}
+// clock is the injected clock the tests move by hand.
+type clock = testclock.Clock
 
 // testKeys are the fixture's refresh keys, from a fixed system secret.
 var testKeys = mint.NewRefreshKeys([]byte("0123456789abcdef0123456789abcdef"))
@@ -44,7 +35,7 @@ type fixture struct {
 
 func newFixture(t *testing.T) *fixture {
 	t.Helper()
-	clk := &clock{t: time.Date(2026, 11, 25, 12, 0, 0, 0, time.UTC)}
+	clk := testclock.At(time.Date(2026, 11, 25, 12, 0, 0, 0, time.UTC))
 	st := memstore.New()
 	logs := &syncBuffer{}
 	audit := slog.New(slog.NewTextHandler(logs, nil))
@@ -177,7 +168,7 @@ func TestMaxLifetimeIsNeverExtended(t *testing.T) {
 		}
 		tok = iss.Token
 	}
-	f.clk.t = capAt
+	f.clk.Set(capAt)
 	_, err := f.refresh(tok, oneTime)
 	wantErr(t, err, refresh.ErrExpired)
 }

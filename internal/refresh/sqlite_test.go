@@ -10,6 +10,7 @@ import (
 
 	"github.com/tollgate-oidc/tollgate/internal/refresh"
 	"github.com/tollgate-oidc/tollgate/internal/store/sqlite"
+	"github.com/tollgate-oidc/tollgate/internal/testclock"
 )
 
 // TestChainOnSQLite runs a grant through 1,000 refreshes on the real
@@ -25,7 +26,7 @@ func TestChainOnSQLite(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { st.Close() })
-	clk := &clock{t: time.Date(2026, 11, 25, 12, 0, 0, 0, time.UTC)}
+	clk := testclock.At(time.Date(2026, 11, 25, 12, 0, 0, 0, time.UTC))
 	logs := &syncBuffer{}
 	svc := refresh.New(st, testKeys, clk.Now, slog.New(slog.NewTextHandler(logs, nil)))
 	p := oneTime

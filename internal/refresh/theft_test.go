@@ -198,7 +198,7 @@ func TestReuseSignals(t *testing.T) {
 // successor's row is gone too, is reuse.
 func TestTheftAfterTheJanitorSweptTheRow(t *testing.T) {
 	f, h, first := theftFixture(t, "", refresh.Proof{})
-	f.clk.t = first.ExpiresAt.Add(-time.Second)
+	f.clk.Set(first.ExpiresAt.Add(-time.Second))
 	if _, err := f.refreshProving(first.Token, refresh.Proof{ClientKey: "ck-1"}); err != nil {
 		t.Fatal(err)
 	}

@@ -3,7 +3,6 @@ package signin_test
 import (
 	"context"
 	"log/slog"
-	"sync"
 	"testing"
 	"time"
 
@@ -12,20 +11,11 @@ import (
 	"github.com/tollgate-oidc/tollgate/internal/refresh"
 	"github.com/tollgate-oidc/tollgate/internal/signin"
 	"github.com/tollgate-oidc/tollgate/internal/store/memstore"
+	"github.com/tollgate-oidc/tollgate/internal/testclock"
 )
 
-// clock is an injected clock the tests move by hand.
-type clock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func (c *clock) Now() time.Time { c.mu.Lock(); defer c.mu.Unlock(); return c.t }
-func (c *clock) Add(d time.Duration) {
-	c.mu.Lock()
-	c.t = c.t.Add(d)
-	c.mu.Unlock()
-}
+// clock is the injected clock the tests move by hand.
+type clock = testclock.Clock
 
 // users is the configuration's users, looked up by subject.
 type users []*config.User
@@ -53,7 +43,7 @@ type fixture struct {
 
 func newFixture(t *testing.T) *fixture {
 	t.Helper()
-	clk := &clock{t: time.Date(2026, 11, 25, 12, 0, 0, 0, time.UTC)}
+	clk := testclock.At(time.Date(2026, 11, 25, 12, 0, 0, 0, time.UTC))
 	st := memstore.New()
 	alice := &config.User{Subject: "sub-alice", Username: "alice"}
 	bob := &config.User{Subject: "sub-bob", Username: "bob", Disabled: true}
