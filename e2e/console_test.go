@@ -17,6 +17,7 @@ import (
 	"golang.org/x/oauth2"
 
 	"github.com/tollgate-oidc/tollgate/internal/admin"
+	"github.com/tollgate-oidc/tollgate/internal/web"
 )
 
 // consoleRig is a real server with its admin listener, and grants made
@@ -63,14 +64,21 @@ func newConsoleRig(t *testing.T) *consoleRig {
 		t.Fatal("the replayed token was not refused")
 	}
 	r.app2Tok = grant(r.app2, "bob") // a live grant of app2, which the console must leave alone
+	// alice signs in through the browser pages too: a live session of
+	// hers the user page lists (its code is left unredeemed).
+	_, challenge := pkce()
+	if loc, _ := e.browser().walk(e.authURL(codeRequest(challenge, nil)), alice()); loc.Query().Get("code") == "" {
+		t.Fatalf("alice's browser sign-in: %v", loc)
+	}
 	return r
 }
 
-// walkConsole drives the console in Chromium as an administrator would:
+// walkConsole drives the console in Chromium as an administrator would,
+// in lang (asked for once with ui_locales, kept by the console after it):
 // sign in as ana, search client "app", revoke all its grants with the
 // confirmation ticked; then the user, grant, reuse and keys pages. shot
 // is called on each page.
-func walkConsole(t *testing.T, r *consoleRig, shot func(ctx context.Context, name string)) {
+func walkConsole(t *testing.T, r *consoleRig, lang web.Lang, shot func(ctx context.Context, name string)) {
 	ctx := chromium(t)
 	// Selectors are chromedp.CSS: a plain string is a DOM search, which also
 	// matches the text of the page's inline style ("h1 {").
@@ -80,7 +88,7 @@ func walkConsole(t *testing.T, r *consoleRig, shot func(ctx context.Context, nam
 			t.Fatalf("%s: %v", what, err)
 		}
 	}
-	must("sign-in page", steps(ctx, chromedp.Navigate(r.base+"/admin/"), chromedp.WaitVisible(chromedp.CSS(`#token`))))
+	must("sign-in page", steps(ctx, chromedp.Navigate(r.base+"/admin/signin?ui_locales="+string(lang)), chromedp.WaitVisible(chromedp.CSS(`#token`))))
 	shot(ctx, "signin")
 	must("sign in", steps(ctx, chromedp.SendKeys(chromedp.CSS(`#name`), "ana"), chromedp.SendKeys(chromedp.CSS(`#token`), adminToken),
 		chromedp.Click(chromedp.CSS(`form button[type=submit]`)), chromedp.WaitVisible(chromedp.CSS(`form.search`))))
@@ -98,11 +106,19 @@ func walkConsole(t *testing.T, r *consoleRig, shot func(ctx context.Context, nam
 		chromedp.WaitVisible(chromedp.CSS(`.done`))))
 	done, err := chromedp.Run(ctx, chromedp.Text(chromedp.CSS(`.done`)))
 	must("done note", err)
-	if !strings.Contains(done, "Revoked 3 grants") {
+	if !strings.Contains(done, web.TextWith(lang, "console_done_revoked", "3")) {
 		t.Errorf("after revoke all, the page says %q", done)
 	}
 	shot(ctx, "client-revoked")
 	must("user page", steps(ctx, chromedp.Navigate(r.base+"/admin/users/sub-alice"), chromedp.WaitVisible(chromedp.CSS(`h1`))))
+	user, err := chromedp.Run(ctx, chromedp.OuterHTML(chromedp.CSS(`html`)))
+	must("user page", err)
+	if !strings.Contains(user, `lang="`+string(lang)+`"`) || !strings.Contains(user, web.Text(lang, "console_sessions_lead")) {
+		t.Errorf("the user page is not in %s", lang)
+	}
+	if strings.Contains(user, web.Text(lang, "console_no_sessions")) {
+		t.Errorf("the user page lists no live session of alice's")
+	}
 	shot(ctx, "user")
 	must("reuse page", steps(ctx, chromedp.Navigate(r.base+"/admin/reuse"), chromedp.WaitVisible(chromedp.CSS(`table`))))
 	reuse, err := chromedp.Run(ctx, chromedp.Text(chromedp.CSS(`tbody`)))
@@ -124,7 +140,7 @@ func walkConsole(t *testing.T, r *consoleRig, shot func(ctx context.Context, nam
 // console:ana for each revocation.
 func TestChromiumConsole(t *testing.T) {
 	r := newConsoleRig(t)
-	walkConsole(t, r, func(context.Context, string) {})
+	walkConsole(t, r, web.EN, func(context.Context, string) {})
 	for i, tok := range r.appToks {
 		if !refuses(t, r.app, r.ctx, tok) {
 			t.Errorf("app's grant %d still refreshes after the console revoked them all", i)
@@ -147,23 +163,42 @@ func TestChromiumConsole(t *testing.T) {
 	}
 }
 
-// TestChromiumConsoleScreenshots writes console-*.png with the screenshot
-// switch (TOLLGATE_SCREENSHOTS).
+// TestChromiumConsoleBokmal: the same walk in bokmål, chosen once with
+// ui_locales and kept across the console's links and forms: the revoke
+// says so in bokmål, and app's grants are all refused after it.
+func TestChromiumConsoleBokmal(t *testing.T) {
+	r := newConsoleRig(t)
+	walkConsole(t, r, web.NB, func(context.Context, string) {})
+	for i, tok := range r.appToks {
+		if !refuses(t, r.app, r.ctx, tok) {
+			t.Errorf("app's grant %d still refreshes after the console revoked them all", i)
+		}
+	}
+}
+
+// TestChromiumConsoleScreenshots writes console-*.png, and console-*-nb.png
+// in bokmål, with the screenshot switch (TOLLGATE_SCREENSHOTS).
 func TestChromiumConsoleScreenshots(t *testing.T) {
 	dir := os.Getenv("TOLLGATE_SCREENSHOTS")
 	if dir == "" {
 		t.Skip("set TOLLGATE_SCREENSHOTS to a folder to write screenshots")
 	}
-	r := newConsoleRig(t)
-	walkConsole(t, r, func(ctx context.Context, name string) {
-		png, err := chromedp.Run(ctx, chromedp.FullScreenshot(100))
-		if err != nil {
-			t.Fatal(err)
+	for _, lang := range []web.Lang{web.EN, web.NB} {
+		suffix := ""
+		if lang == web.NB {
+			suffix = "-nb"
 		}
-		if err := os.WriteFile(filepath.Join(dir, "console-"+name+".png"), png, 0o644); err != nil {
-			t.Fatal(err)
-		}
-	})
+		r := newConsoleRig(t)
+		walkConsole(t, r, lang, func(ctx context.Context, name string) {
+			png, err := chromedp.Run(ctx, chromedp.FullScreenshot(100))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := os.WriteFile(filepath.Join(dir, "console-"+name+suffix+".png"), png, 0o644); err != nil {
+				t.Fatal(err)
+			}
+		})
+	}
 }
 
 // TestConsoleOnlyOnTheAdminListener: the public listener has no /admin;

@@ -27,7 +27,7 @@ func (c *Console) revokeGrant(q *req) error {
 		return err
 	}
 	if _, _, err := c.Store.GrantChain(q.r.Context(), id); errors.Is(err, store.ErrNotFound) {
-		return notFound("No grant has that id.")
+		return notFound("console_no_grant", "")
 	} else if err != nil {
 		return err
 	}
@@ -79,7 +79,7 @@ func (c *Console) disableClient(q *req) error {
 	out, err := c.API.DisableClient(r)
 	var oe *oautherr.Error
 	if errors.As(err, &oe) && oe.Status < 500 {
-		return &pageError{status: oe.Status, title: "Not disabled", err: errors.New(oe.Description)}
+		return &pageError{status: oe.Status, title: "console_err_not_disabled", raw: oe.Description}
 	}
 	if err != nil {
 		return err

@@ -70,12 +70,20 @@ func (c *Console) Register(s *admin.Server) {
 	s.Handle("GET "+Path+"/keys", c.page(c.keys))
 }
 
-// req is one signed-in request: the administrator's session.
+// req is one signed-in request: the administrator's session and the
+// language of the page.
 type req struct {
 	w    http.ResponseWriter
 	r    *http.Request
 	name string
+	lang web.Lang
 }
+
+// t is the console text key in q's language.
+func (q *req) t(key string) string { return web.Text(q.lang, key) }
+
+// tp is the text key in q's language with its "{}" filled by arg.
+func (q *req) tp(key, arg string) string { return web.TextWith(q.lang, key, arg) }
 
 // page wraps a console handler: only a request signed in with the console
 // cookie reaches it (a bearer token or the sign-in gate does not: the
@@ -87,10 +95,11 @@ func (c *Console) page(h func(q *req) error) http.Handler {
 		name, ok := signedIn(r.Context())
 		if !ok {
 			if r.Method == http.MethodGet {
+				c.lang(w, r) // a ui_locales asked for is kept for the sign-in page
 				http.Redirect(w, r, Path+"/signin", http.StatusSeeOther)
 				return
 			}
-			c.message(w, r, "", http.StatusForbidden, "Not signed in", "Sign in to the console first.", Path+"/signin")
+			c.message(w, r, c.lang(w, r), "", http.StatusForbidden, "console_err_signin", "console_err_signin_text", "", Path+"/signin")
 			return
 		}
 		if ck, err := r.Cookie(CookieName); err == nil {
@@ -100,7 +109,7 @@ func (c *Console) page(h func(q *req) error) http.Handler {
 		}
 		// The audit actor is the administrator, whatever the Server set.
 		ctx := audit.WithActor(r.Context(), audit.ActorAdmin, "console:"+name)
-		q := &req{w: w, r: r.WithContext(ctx), name: name}
+		q := &req{w: w, r: r.WithContext(ctx), name: name, lang: c.lang(w, r)}
 		if err := h(q); err != nil {
 			c.fail(q, err)
 		}
@@ -120,7 +129,11 @@ func (c *Console) setCookie(w http.ResponseWriter, r *http.Request, value string
 
 // render writes a console page for q's administrator.
 func (c *Console) render(q *req, status int, name string, data any) error {
-	return c.Pages.Render(q.w, status, name, q.name, c.token(q, signOutPurpose), data)
+	here := ""
+	if q.r.Method == http.MethodGet {
+		here = q.r.URL.Path
+	}
+	return c.Pages.Render(q.w, status, name, web.ConsoleFrame{Lang: q.lang, Who: q.name, CSRF: c.token(q, signOutPurpose), Here: here}, data)
 }
 
 // token is the CSRF token of the form for purpose (an action's), bound to
@@ -140,47 +153,55 @@ type Form struct {
 	Action, CSRF, Confirm, Label, Option string
 }
 
+// form is a's form; confirm and label are text keys.
 func (c *Console) form(q *req, a action, confirm, label string) *Form {
-	return &Form{Action: a.url, CSRF: c.token(q, a.purpose), Confirm: confirm, Label: label}
+	return &Form{Action: a.url, CSRF: c.token(q, a.purpose), Confirm: q.t(confirm), Label: q.t(label)}
 }
 
 // errNotConfirmed and errBadCSRF: an action whose form was not confirmed,
 // or came without its token. Nothing is changed.
 var (
-	errNotConfirmed = errors.New("tick the confirmation box to go ahead: nothing was changed")
-	errBadCSRF      = errors.New("the form is stale or did not come from this console (its CSRF token is missing or wrong): nothing was changed; reload the page and try again")
+	errNotConfirmed = &pageError{status: http.StatusBadRequest, title: "console_err_unconfirmed", text: "console_err_confirm"}
+	errBadCSRF      = &pageError{status: http.StatusForbidden, title: "console_err_refused", text: "console_err_csrf"}
 )
 
 // checkAction holds a POST to a's CSRF token and its confirmation.
 func (c *Console) checkAction(q *req, a action) error {
 	q.r.Body = http.MaxBytesReader(q.w, q.r.Body, 16<<10)
 	if err := q.r.ParseForm(); err != nil {
-		return badRequest("the form could not be read")
+		return badRequest("console_err_form")
 	}
 	if !c.CSRF.Valid(q.r, binding(q.name, a.purpose), q.r.PostFormValue("csrf")) {
-		return &pageError{status: http.StatusForbidden, title: "Refused", err: errBadCSRF}
+		return errBadCSRF
 	}
 	if q.r.PostFormValue("confirm") != "yes" {
-		return &pageError{status: http.StatusBadRequest, title: "Not confirmed", err: errNotConfirmed}
+		return errNotConfirmed
 	}
 	return nil
 }
 
-// pageError is an error with the page it is shown on.
+// pageError is an error with the page it is shown on: its title and text
+// are text keys, arg fills the text's "{}"; raw, when set, is shown as it
+// is instead of the text (a description from the admin API).
 type pageError struct {
-	status int
-	title  string
-	err    error
+	status      int
+	title, text string
+	arg, raw    string
 }
 
-func (e *pageError) Error() string { return e.err.Error() }
+func (e *pageError) Error() string {
+	if e.raw != "" {
+		return e.raw
+	}
+	return web.TextWith(web.EN, e.text, e.arg)
+}
 
 func badRequest(text string) error {
-	return &pageError{status: http.StatusBadRequest, title: "Bad request", err: errors.New(text)}
+	return &pageError{status: http.StatusBadRequest, title: "console_err_bad", text: text}
 }
 
-func notFound(text string) error {
-	return &pageError{status: http.StatusNotFound, title: "Not found", err: errors.New(text)}
+func notFound(text, arg string) error {
+	return &pageError{status: http.StatusNotFound, title: "console_err_not_found", text: text, arg: arg}
 }
 
 // fail shows err: a pageError as it says, a store outage as 503, anything
@@ -190,12 +211,16 @@ func (c *Console) fail(q *req, err error) {
 	switch {
 	case errors.As(err, &pe):
 	case errors.Is(err, store.ErrUnavailable):
-		pe = &pageError{status: http.StatusServiceUnavailable, title: "Store unavailable", err: errors.New("the store is unreachable; try again shortly")}
+		pe = &pageError{status: http.StatusServiceUnavailable, title: "console_err_store", text: "console_err_store_text"}
 	default:
 		c.Log.Error("console: page failed", "path", q.r.URL.Path, "err", err)
-		pe = &pageError{status: http.StatusInternalServerError, title: "Something went wrong", err: errors.New("the page could not be made; the log says why")}
+		pe = &pageError{status: http.StatusInternalServerError, title: "console_err_broken", text: "console_err_broken_text"}
 	}
-	c.message(q.w, q.r, q.name, pe.status, pe.title, pe.err.Error(), Path+"/")
+	text := pe.raw
+	if text == "" {
+		text = q.tp(pe.text, pe.arg)
+	}
+	c.message(q.w, q.r, q.lang, q.name, pe.status, pe.title, "", text, Path+"/")
 }
 
 // Message is the data of a message page.
@@ -204,12 +229,18 @@ type Message struct {
 	Alert             bool
 }
 
-func (c *Console) message(w http.ResponseWriter, r *http.Request, name string, status int, title, text, back string) {
+// message shows a message page: title and textKey are text keys; text,
+// when set, is shown instead of textKey's.
+func (c *Console) message(w http.ResponseWriter, r *http.Request, lang web.Lang, name string, status int, title, textKey, text, back string) {
 	csrf := ""
 	if name != "" {
 		csrf = c.CSRF.Token(w, r, binding(name, signOutPurpose))
 	}
-	if err := c.Pages.Render(w, status, "message", name, csrf, Message{Title: title, Text: text, Back: back, Alert: status >= 400}); err != nil {
+	if text == "" {
+		text = web.Text(lang, textKey)
+	}
+	m := Message{Title: web.Text(lang, title), Text: text, Back: back, Alert: status >= 400}
+	if err := c.Pages.Render(w, status, "message", web.ConsoleFrame{Lang: lang, Who: name, CSRF: csrf}, m); err != nil {
 		c.Log.Error("console: rendering a message failed", "err", err)
 		http.Error(w, text, status)
 	}
@@ -224,21 +255,21 @@ func done(q *req, back, kind string, n int) error {
 }
 
 // doneNote is the sentence for what done reported, "" for none.
-func doneNote(r *http.Request) string {
-	n, err := strconv.Atoi(r.URL.Query().Get("n"))
+func doneNote(q *req) string {
+	n, err := strconv.Atoi(q.r.URL.Query().Get("n"))
 	if err != nil || n < 0 {
 		return ""
 	}
-	switch r.URL.Query().Get("done") {
+	switch q.r.URL.Query().Get("done") {
 	case "revoked":
 		if n == 1 {
-			return "Revoked 1 grant. Its next refresh is refused (invalid_grant)."
+			return q.t("console_done_revoked1")
 		}
-		return "Revoked " + strconv.Itoa(n) + " grants. Their next refreshes are refused (invalid_grant)."
+		return q.tp("console_done_revoked", strconv.Itoa(n))
 	case "disabled":
-		return "The client is disabled; " + strconv.Itoa(n) + " of its grants were revoked with it."
+		return q.tp("console_done_disabled", strconv.Itoa(n))
 	case "already":
-		return "That grant was revoked already."
+		return q.t("console_done_already")
 	}
 	return ""
 }

@@ -12,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/tollgate-oidc/tollgate/internal/account"
 	"github.com/tollgate-oidc/tollgate/internal/admin"
 	"github.com/tollgate-oidc/tollgate/internal/config"
 	"github.com/tollgate-oidc/tollgate/internal/console"
@@ -336,7 +337,7 @@ func TestPagesEscapeAndForbidFraming(t *testing.T) {
 		t.Errorf("the client's name is not on its page, escaped: %s", page)
 	}
 	_, page = g.do(b, "GET", "/admin/users/sub-mallory", nil)
-	if !strings.Contains(page, "&lt;script&gt;alert(2)&lt;/script&gt;") || !strings.Contains(page, "sid-1") {
+	if !strings.Contains(page, "&lt;script&gt;alert(2)&lt;/script&gt;") || !strings.Contains(page, account.SessionLabel("sid-1")) {
 		t.Errorf("the user's name claim or session is not on the page, escaped: %s", page)
 	}
 }

@@ -2,16 +2,15 @@ package console
 
 import (
 	"errors"
-	"fmt"
 	"net/http"
 	"net/url"
-	"slices"
 	"strings"
 	"time"
 
 	"github.com/tollgate-oidc/tollgate/internal/config"
 	"github.com/tollgate-oidc/tollgate/internal/keys"
 	"github.com/tollgate-oidc/tollgate/internal/store"
+	"github.com/tollgate-oidc/tollgate/internal/web"
 )
 
 // SearchPage is the data of the search form.
@@ -31,7 +30,7 @@ func (c *Console) find(q *req) error {
 		return c.render(q, http.StatusNotFound, "search", SearchPage{Q: text, By: by, Message: msg})
 	}
 	if text == "" || len(text) > 512 {
-		return miss("Type a subject, username, client id or grant id (at most 512 characters).")
+		return miss(q.t("console_search_empty"))
 	}
 	ctx := q.r.Context()
 	switch by {
@@ -54,25 +53,25 @@ func (c *Console) find(q *req) error {
 		if len(sums) > 0 {
 			return c.goTo(q, "/users/", text)
 		}
-		return miss("No user has that subject or username, and no grant has that subject.")
+		return miss(q.t("console_search_no_user"))
 	case "client":
 		if _, _, err := c.clientInfo(q, text); err != nil {
 			var pe *pageError
 			if errors.As(err, &pe) && pe.status == http.StatusNotFound {
-				return miss(pe.Error())
+				return miss(q.tp(pe.text, pe.arg))
 			}
 			return err
 		}
 		return c.goTo(q, "/clients/", text)
 	case "grant":
 		if _, _, err := c.Store.GrantChain(ctx, text); errors.Is(err, store.ErrNotFound) {
-			return miss("No grant has that id.")
+			return miss(q.t("console_no_grant"))
 		} else if err != nil {
 			return err
 		}
 		return c.goTo(q, "/grants/", text)
 	}
-	return miss("Choose what to search by: user, client or grant.")
+	return miss(q.t("console_search_no_by"))
 }
 
 func (c *Console) goTo(q *req, prefix, id string) error {
@@ -93,14 +92,14 @@ type GrantRow struct {
 
 func (c *Console) grantRow(q *req, s store.GrantSummary, now time.Time) GrantRow {
 	g := GrantRow{ID: s.ID, ClientID: s.ClientID, Subject: s.Subject, SessionID: s.SessionID, Scopes: s.Scopes,
-		CreatedAt: s.CreatedAt, LastUsed: s.LastUsed, RemoteAddr: s.RemoteAddr, Generation: s.Generation, State: "live"}
+		CreatedAt: s.CreatedAt, LastUsed: s.LastUsed, RemoteAddr: s.RemoteAddr, Generation: s.Generation, State: q.t("console_state_live")}
 	switch {
 	case s.Revoked():
-		g.State = "revoked " + when(s.RevokedAt)
+		g.State = q.tp("console_state_revoked", when(s.RevokedAt))
 	case !now.Before(s.ExpiresAt):
-		g.State = "expired"
+		g.State = q.t("console_state_expired")
 	default:
-		g.Revoke = c.form(q, act("/grants/", s.ID, "/revoke"), "Confirm", "Revoke")
+		g.Revoke = c.form(q, act("/grants/", s.ID, "/revoke"), "console_confirm", "console_revoke")
 	}
 	return g
 }
@@ -115,7 +114,7 @@ func (c *Console) grants(q *req, f store.GrantFilter) ([]GrantRow, string, error
 	sums, next, err := c.Store.ListGrants(q.r.Context(), store.GrantQuery{GrantFilter: f, Now: now,
 		Limit: c.PageSize, After: q.r.URL.Query().Get("after")})
 	if errors.Is(err, store.ErrBadCursor) {
-		return nil, "", badRequest("that page link is not one this console made; start from the first page")
+		return nil, "", badRequest("console_bad_cursor")
 	}
 	if err != nil {
 		return nil, "", err
@@ -136,22 +135,23 @@ type UserPage struct {
 	Disabled                        bool
 	Grants                          []GrantRow
 	Next                            string
-	Sessions                        []string
+	Sessions                        []SessionRow
+	Ended                           []string // labels of sessions on this page's grants that are no longer live
 	RevokeAll                       *Form
 	Done                            string
 }
 
 func (c *Console) user(q *req) error {
 	sub := q.r.PathValue("sub")
-	p := UserPage{Subject: sub, Source: "none", Done: doneNote(q.r)}
+	p := UserPage{Subject: sub, Source: q.t("console_source_none"), Done: doneNote(q)}
 	u, err := c.Users.UserBySubject(q.r.Context(), sub)
 	if err != nil {
 		return err
 	}
 	if u != nil {
-		p.Username, p.Disabled, p.Source = u.Username, u.Disabled, "store"
+		p.Username, p.Disabled, p.Source = u.Username, u.Disabled, q.t("console_source_store")
 		if c.Users.InConfig(u.Username, u.Subject) {
-			p.Source = "configuration file"
+			p.Source = q.t("console_source_file")
 		}
 		if n, ok := u.Claims["name"].(string); ok {
 			p.Name = n
@@ -160,12 +160,10 @@ func (c *Console) user(q *req) error {
 	if p.Grants, p.Next, err = c.grants(q, store.GrantFilter{Subject: sub}); err != nil {
 		return err
 	}
-	for _, g := range p.Grants {
-		if g.SessionID != "" && !slices.Contains(p.Sessions, g.SessionID) {
-			p.Sessions = append(p.Sessions, g.SessionID)
-		}
+	if p.Sessions, p.Ended, err = c.sessions(q, sub, p.Grants); err != nil {
+		return err
 	}
-	p.RevokeAll = c.form(q, act("/users/", sub, "/revoke"), "I confirm: revoke every live grant of this user", "Revoke all grants of this user")
+	p.RevokeAll = c.form(q, act("/users/", sub, "/revoke"), "console_revoke_user_ok", "console_revoke_user_btn")
 	return c.render(q, http.StatusOK, "user", p)
 }
 
@@ -177,7 +175,7 @@ func (c *Console) clientInfo(q *req, id string) (string, store.ClientRecord, err
 	}
 	rec, err := c.Store.StoredClient(q.r.Context(), id)
 	if errors.Is(err, store.ErrNotFound) {
-		return "", rec, notFound(fmt.Sprintf("No client has the id %q.", id))
+		return "", rec, notFound("console_no_client", id)
 	}
 	if err != nil {
 		return "", rec, err
@@ -209,9 +207,9 @@ func (c *Console) client(q *req) error {
 	if err != nil {
 		return err
 	}
-	p := ClientPage{ID: id, Name: name, Source: "store", Disabled: rec.Disabled, Done: doneNote(q.r)}
+	p := ClientPage{ID: id, Name: name, Source: q.t("console_source_store"), Disabled: rec.Disabled, Done: doneNote(q)}
 	if rec.ID == "" {
-		p.Source, p.ReadOnly = "configuration file", true
+		p.Source, p.ReadOnly = q.t("console_source_file"), true
 	}
 	now := c.Now()
 	p.Since = now.Add(-24 * time.Hour)
@@ -224,10 +222,10 @@ func (c *Console) client(q *req) error {
 	if p.Grants, p.Next, err = c.grants(q, store.GrantFilter{ClientID: id}); err != nil {
 		return err
 	}
-	p.RevokeAll = c.form(q, act("/clients/", id, "/revoke"), "I confirm: revoke every live grant of this client", "Revoke all grants of this client")
+	p.RevokeAll = c.form(q, act("/clients/", id, "/revoke"), "console_revoke_client_ok", "console_revoke_client_btn")
 	if !p.ReadOnly && !p.Disabled {
-		p.Disable = c.form(q, act("/clients/", id, "/disable"), "I confirm: disable this client (it gets no new tokens)", "Disable client")
-		p.Disable.Option = "Revoke all its grants as well"
+		p.Disable = c.form(q, act("/clients/", id, "/disable"), "console_disable_ok", "console_disable_btn")
+		p.Disable.Option = q.t("console_disable_revoke")
 	}
 	return c.render(q, http.StatusOK, "client", p)
 }
@@ -251,21 +249,21 @@ func (c *Console) grant(q *req) error {
 	id := q.r.PathValue("id")
 	g, ts, err := c.Store.GrantLineage(q.r.Context(), id)
 	if errors.Is(err, store.ErrNotFound) {
-		return notFound("No grant has that id.")
+		return notFound("console_no_grant", "")
 	}
 	if err != nil {
 		return err
 	}
 	now := c.Now()
 	s := store.GrantSummary{Grant: g, Generation: -1}
-	p := GrantPage{Done: doneNote(q.r)}
+	p := GrantPage{Done: doneNote(q)}
 	for _, t := range ts {
-		state := "live"
+		state := q.t("console_state_live")
 		switch {
 		case t.Consumed():
-			state = "rotated " + when(t.ConsumedAt)
+			state = q.tp("console_state_rotated", when(t.ConsumedAt))
 		case !now.Before(t.ExpiresAt):
-			state = "expired"
+			state = q.t("console_state_expired")
 		}
 		p.Tokens = append(p.Tokens, TokenRow{Generation: t.Generation, CreatedAt: t.CreatedAt, State: state,
 			Node: t.Node, RemoteAddr: t.RemoteAddr, UserAgent: t.UserAgent})
@@ -300,14 +298,14 @@ func (c *Console) reuse(q *req) error {
 	evs, next, err := c.Store.Events(ctx, store.EventFilter{Kind: store.EventReuseDetected, Limit: c.PageSize,
 		After: q.r.URL.Query().Get("after")})
 	if errors.Is(err, store.ErrBadCursor) {
-		return badRequest("that page link is not one this console made; start from the first page")
+		return badRequest("console_bad_cursor")
 	}
 	if err != nil {
 		return err
 	}
 	p := ReusePage{Rows: make([]ReuseRow, len(evs))}
 	for i, ev := range evs {
-		row := ReuseRow{Time: ev.Time, ClientID: ev.ClientID, Subject: ev.Subject, GrantID: ev.GrantID, Replay: ev.RemoteAddr, First: "unknown"}
+		row := ReuseRow{Time: ev.Time, ClientID: ev.ClientID, Subject: ev.Subject, GrantID: ev.GrantID, Replay: ev.RemoteAddr, First: q.t("console_unknown")}
 		if ev.GrantID != "" {
 			_, ts, err := c.Store.GrantLineage(ctx, ev.GrantID)
 			if err != nil && !errors.Is(err, store.ErrNotFound) {
@@ -357,13 +355,14 @@ func (c *Console) keys(q *req) error {
 		var text string
 		switch {
 		case !waiting.IsZero():
-			text = "a next key is published and starts signing at " + when(waiting)
+			text = q.tp("console_key_waiting", when(waiting))
 		case newest.IsZero():
-			text = "no key"
+			text = q.t("console_key_none")
 		case every <= 0:
-			text = "no schedule (keys.rotate_every is 0): rotate with POST /api/v1/keys/rotate or tollgate keys rotate"
+			text = q.t("console_key_manual")
 		default:
-			text = "due at " + when(newest.Add(every)) + " (keys.rotate_every " + every.String() + " after the newest key's activation)"
+			text = web.TextWith(q.lang, "console_key_due", when(newest.Add(every)))
+			text = strings.Replace(text, "{}", every.String(), 1)
 		}
 		p.Next = append(p.Next, NextRotation{Alg: alg, Text: text})
 	}

@@ -4,6 +4,8 @@ import (
 	"log/slog"
 	"net/http"
 	"time"
+
+	"github.com/tollgate-oidc/tollgate/internal/web"
 )
 
 // SignInPage is the data of the sign-in form.
@@ -11,6 +13,7 @@ type SignInPage struct {
 	CSRF   string
 	Name   string
 	Failed bool
+	Here   string // the page's path on a GET, for the language switch
 }
 
 const signInBinding = "console-signin"
@@ -20,12 +23,12 @@ func (c *Console) signInPage(w http.ResponseWriter, r *http.Request) {
 		http.Redirect(w, r, Path+"/", http.StatusSeeOther)
 		return
 	}
-	c.showSignIn(w, r, http.StatusOK, SignInPage{})
+	c.showSignIn(w, r, http.StatusOK, SignInPage{Here: r.URL.Path})
 }
 
 func (c *Console) showSignIn(w http.ResponseWriter, r *http.Request, status int, p SignInPage) {
 	p.CSRF = c.CSRF.Token(w, r, signInBinding)
-	if err := c.Pages.Render(w, status, "signin", "", "", p); err != nil {
+	if err := c.Pages.Render(w, status, "signin", web.ConsoleFrame{Lang: c.lang(w, r), Here: p.Here}, p); err != nil {
 		c.Log.Error("console: rendering the sign-in page failed", "err", err)
 		http.Error(w, "the sign-in page could not be made", http.StatusInternalServerError)
 	}
@@ -63,7 +66,7 @@ func (c *Console) signIn(w http.ResponseWriter, r *http.Request) {
 // stays valid until its idle end; the session is not stored).
 func (c *Console) signOut(q *req) error {
 	if err := q.r.ParseForm(); err != nil || !c.CSRF.Valid(q.r, binding(q.name, signOutPurpose), q.r.PostFormValue("csrf")) {
-		return &pageError{status: http.StatusForbidden, title: "Refused", err: errBadCSRF}
+		return errBadCSRF
 	}
 	c.setCookie(q.w, q.r, "", time.Time{})
 	http.Redirect(q.w, q.r, Path+"/signin", http.StatusSeeOther)

@@ -203,6 +203,7 @@ type Store interface {
 	GrantLister   // grantlist.go: the operator's listing of grants
 	AuditLog      // the audit trail (audit.go)
 	ConsentLister // consents.go: a person's consents, listed and forgotten
+	SessionLister // sessions.go: a person's live browser sessions, for the console
 	// CreateGrant writes a grant and its first refresh token in one transaction.
 	CreateGrant(ctx context.Context, g Grant, first RefreshToken, ev Event) error
 	// GrantChain returns a grant by id and the generation of its newest

@@ -16,8 +16,8 @@ import (
 // The operator's console (internal/console) renders its pages here, with
 // the sign-in pages' layout, the same strict CSP (its one inline style
 // allowed by hash, no script) and html/template's escaping. Its texts are
-// English only and live in its templates: the console is an operator's
-// tool, and the text table is the end user's.
+// in the one text table, bokmål and English (console_text.go); times are
+// UTC in both.
 
 //go:embed templates/console/*.html
 var consoleFS embed.FS
@@ -41,18 +41,36 @@ type Console struct {
 	pages map[string]*template.Template
 }
 
-// consoleView is what a console template sees.
-type consoleView struct {
+// ConsoleFrame is what every console page shows around its own data.
+type ConsoleFrame struct {
 	Lang Lang
-	CSS  template.CSS
 	Who  string // the signed-in administrator, "" on the sign-in page
 	CSRF string // the sign-out form's token
-	P    any
+	// Here is the page's path, for the link to the same page in the other
+	// language ("" for none).
+	Here string
+}
+
+// consoleView is what a console template sees.
+type consoleView struct {
+	ConsoleFrame
+	T     map[string]string
+	Other Lang // the language the switch link offers
+	CSS   template.CSS
+	P     any
+}
+
+// consolePart is what a shared part (grants, pager) sees: the texts and
+// its own data.
+type consolePart struct {
+	T map[string]string
+	D any
 }
 
 // NewConsole parses the console's templates once.
 func NewConsole() (*Console, error) {
-	funcs := template.FuncMap{"tf": tf, "tp": tp, "when": consoleTime, "join": strings.Join, "pe": url.PathEscape}
+	funcs := template.FuncMap{"tf": tf, "tp": tp, "when": consoleTime, "join": strings.Join, "pe": url.PathEscape,
+		"part": func(t map[string]string, d any) consolePart { return consolePart{T: t, D: d} }}
 	base, err := template.New("layout").Option("missingkey=error").Funcs(funcs).
 		ParseFS(templateFS, "templates/layout.html")
 	if err != nil {
@@ -83,21 +101,26 @@ func NewConsole() (*Console, error) {
 	return c, nil
 }
 
-// Render writes the console page name with status: data as .P, who as
-// the administrator named in the header, csrf the sign-out form's token.
-// A failed render writes nothing.
-func (c *Console) Render(w http.ResponseWriter, status int, name, who, csrf string, data any) error {
+// Render writes the console page name with status: data as .P, in f's
+// language, with f's administrator named in the header. A failed render
+// writes nothing.
+func (c *Console) Render(w http.ResponseWriter, status int, name string, f ConsoleFrame, data any) error {
 	t, ok := c.pages[name]
 	if !ok {
 		return fmt.Errorf("web: no console page %q", name)
 	}
 	var buf bytes.Buffer
-	v := consoleView{Lang: EN, CSS: template.CSS(consoleCSS), Who: who, CSRF: csrf, P: data}
+	f.Lang = f.Lang.norm()
+	v := consoleView{ConsoleFrame: f, T: texts[f.Lang], Other: NB, CSS: template.CSS(consoleCSS), P: data}
+	if f.Lang == NB {
+		v.Other = EN
+	}
 	if err := t.ExecuteTemplate(&buf, "layout", v); err != nil {
 		return fmt.Errorf("web: render console %s: %w", name, err)
 	}
 	h := w.Header()
 	h.Set("Content-Type", "text/html; charset=utf-8")
+	h.Set("Content-Language", string(f.Lang))
 	h.Set("Cache-Control", "no-store")
 	h.Set("Pragma", "no-cache")
 	h.Set("X-Frame-Options", "DENY")

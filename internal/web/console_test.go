@@ -18,7 +18,7 @@ func TestConsolePages(t *testing.T) {
 		t.Fatalf("%d console pages parsed", len(c.pages))
 	}
 	w := httptest.NewRecorder()
-	if err := c.Render(w, 200, "message", "ana", "tok", struct {
+	if err := c.Render(w, 200, "message", ConsoleFrame{Lang: EN, Who: "ana", CSRF: "tok"}, struct {
 		Title, Text, Back string
 		Alert             bool
 	}{"<script>x</script>", "<img src=x onerror=alert(1)>", "/admin/", true}); err != nil {
@@ -35,7 +35,7 @@ func TestConsolePages(t *testing.T) {
 	if csp := w.Header().Get("Content-Security-Policy"); strings.Contains(csp, "script-src") || strings.Contains(csp, "unsafe") {
 		t.Errorf("console CSP admits script or unsafe: %s", csp)
 	}
-	if err := c.Render(httptest.NewRecorder(), 200, "nope", "", "", nil); err == nil {
+	if err := c.Render(httptest.NewRecorder(), 200, "nope", ConsoleFrame{}, nil); err == nil {
 		t.Error("an unknown page rendered")
 	}
 }

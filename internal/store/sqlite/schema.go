@@ -216,6 +216,11 @@ var migrations = []string{
 	CREATE INDEX audit_events_subject ON audit_events (subject, at);
 	CREATE INDEX audit_events_grant ON audit_events (grant_id, at);
 	CREATE INDEX audit_events_kind ON audit_events (kind, at);`,
+
+	// 10: a person's live browser sessions for the operator's console
+	// (store.SessionLister): one range of (subject, created_at), newest
+	// first. Sessions were read by id only until now.
+	`CREATE INDEX sessions_subject ON sessions (subject, created_at);`,
 }
 
 // migrate brings the schema up to len(migrations). Each migration runs in its

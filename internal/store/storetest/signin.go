@@ -409,3 +409,41 @@ func testDeleteExpiredSignIn(t *testing.T, s store.Store) {
 		t.Errorf("second DeleteExpired = %d, %v; want 0, nil", n, err)
 	}
 }
+
+// testListSessions: a subject's live sessions, newest first, bounded by
+// the limit; another subject's and the expired ones are not listed.
+func testListSessions(t *testing.T, s store.Store) {
+	ctx := context.Background()
+	now := at(0)
+	older := newSession("ls-old", "sid-old")
+	older.CreatedAt, older.AuthTime = at(-2*time.Hour), at(-2*time.Hour)
+	newer := newSession("ls-new", "sid-new")
+	newer.CreatedAt, newer.AuthTime, newer.AMR = at(-time.Hour), at(-time.Hour), []string{"pwd"}
+	gone := newSession("ls-gone", "sid-gone")
+	gone.CreatedAt, gone.ExpiresAt = at(-3*time.Hour), now // expires at now: not live
+	other := newSession("ls-other", "sid-other")
+	other.Subject = "bob"
+	for _, ss := range []store.Session{older, newer, gone, other} {
+		if err := s.CreateSession(ctx, ss, store.Event{}); err != nil {
+			t.Fatalf("CreateSession(%s): %v", ss.ID, err)
+		}
+	}
+	got, err := s.ListSessions(ctx, "alice", now, 0)
+	if err != nil {
+		t.Fatalf("ListSessions: %v", err)
+	}
+	if len(got) != 2 {
+		t.Fatalf("ListSessions(alice) = %d sessions, want 2 (live, alice's only): %+v", len(got), got)
+	}
+	checkSession(t, "ListSessions[0]", got[0], newer)
+	checkSession(t, "ListSessions[1]", got[1], older)
+	if got, err := s.ListSessions(ctx, "alice", now, 1); err != nil || len(got) != 1 || got[0].ID != "ls-new" {
+		t.Errorf("ListSessions(limit 1) = %+v, %v; want the newest only", got, err)
+	}
+	if got, err := s.ListSessions(ctx, "alice", at(-150*time.Minute), 0); err != nil || len(got) != 3 {
+		t.Errorf("ListSessions(before the expiry) = %d, %v; want 3", len(got), err)
+	}
+	if got, err := s.ListSessions(ctx, "nobody", now, 0); err != nil || len(got) != 0 {
+		t.Errorf("ListSessions(nobody) = %+v, %v; want none", got, err)
+	}
+}

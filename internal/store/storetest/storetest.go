@@ -72,6 +72,7 @@ func RunBackend(t *testing.T, b Backend) {
 		{"AuthRequest", testAuthRequest},
 		{"AuthRequestConcurrent", testAuthRequestConcurrent},
 		{"Session", testSession},
+		{"ListSessions", testListSessions},                           // signin.go
 		{"Consent", testConsent}, {"ListConsents", testListConsents}, // consents.go
 		{"RevokeGrantsBySession", testRevokeGrantsBySession},
 		{"DeleteExpiredSignIn", testDeleteExpiredSignIn},
