@@ -126,6 +126,8 @@ code from the address bar it lands on):
        -d redirect_uri=http://127.0.0.1:9999/callback %[5]s; echo
 
 Discovery: %[7]s/.well-known/openid-configuration
+Your account page (as %[3]s: the applications holding offline access, and
+"Remove access"): %[7]s/account
 
 `, c.ClientID, c.ClientSecret, c.Username, c.Password, tok, extract, issuer)
 }

@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"net"
+	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -62,6 +63,26 @@ func TestDevBannerSessionRuns(t *testing.T) {
 		if !strings.Contains(s, want) {
 			t.Fatalf("session output lacks %q:\n%s", want, s)
 		}
+	}
+	// The account page the banner names is served, and starts a sign-in
+	// as the built-in client.
+	var account string
+	for _, line := range strings.Split(banner, "\n") {
+		if i := strings.Index(line, cfg.Issuer+"/account"); i >= 0 {
+			account = strings.TrimSpace(line[i:])
+		}
+	}
+	if account == "" {
+		t.Fatalf("the banner names no account page:\n%s", banner)
+	}
+	noFollow := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	res, err := noFollow.Get(account)
+	if err != nil {
+		t.Fatal(err)
+	}
+	res.Body.Close()
+	if loc := res.Header.Get("Location"); res.StatusCode != http.StatusSeeOther || !strings.Contains(loc, "client_id=tollgate-account") {
+		t.Fatalf("GET %s: %d to %q, want a sign-in as tollgate-account", account, res.StatusCode, loc)
 	}
 	// A restart keeps the same demo credentials.
 	_, again, err := devConfig(filepath.Join(dir, ".tollgate"), "127.0.0.1:0")
