@@ -107,6 +107,12 @@ func TestCreateClientRefusesWhatTheFileRefuses(t *testing.T) {
 	if !strings.Contains(body, "allow_offline_access") {
 		t.Errorf("public offline client: %s", body)
 	}
+	for _, id := range []string{".", "..", "a/b"} { // path segments the router would clean or split
+		body = c.do("POST", "/api/v1/clients", `{"id":"`+id+`","grant_types":["client_credentials"]}`, http.StatusBadRequest, nil)
+		if !strings.Contains(body, "cannot be managed through the admin API") {
+			t.Errorf("client id %q: %s", id, body)
+		}
+	}
 	body = c.do("POST", "/api/v1/clients", `{"id":"file-svc","grant_types":["client_credentials"]}`, http.StatusConflict, nil)
 	if !strings.Contains(body, "configuration file") {
 		t.Errorf("file client id: %s", body)

@@ -129,6 +129,11 @@ func TestGrantsRoutes(t *testing.T) {
 	if code, _, raw := call(h, "POST", "/api/v1/keys/rotate", `{"alg":"ES256"}`); code != 409 {
 		t.Fatalf("rotate while a next key waits: %d %s, want 409", code, raw)
 	}
+	// Every algorithm while one waits: refused before anything is added,
+	// so RS256 is not rotated behind a 409.
+	if code, _, raw := call(h, "POST", "/api/v1/keys/rotate", ``); code != 409 || !strings.Contains(raw, "nothing rotated") {
+		t.Fatalf("rotate every algorithm while ES256 waits: %d %s, want 409", code, raw)
+	}
 	if code, _, raw := call(h, "GET", "/api/v1/keys", ""); code != 200 || strings.Count(raw, `"kid"`) != 3 {
 		t.Fatalf("keys: %d %s", code, raw)
 	}

@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/tollgate-oidc/tollgate/internal/keys"
 )
@@ -46,6 +47,17 @@ func (a *API) rotateKeys(r *http.Request) (any, error) {
 			return nil, BadRequest("alg %q: Tollgate signs with %s", body.Alg, strings.Join(keys.Algorithms, " and "))
 		}
 		algs = []string{body.Alg}
+	}
+	// Refuse before rotating anything: a second key waiting for one
+	// algorithm must not leave the other rotated and the answer a 409.
+	if err := a.Keys.Reload(r.Context()); err != nil {
+		return nil, err
+	}
+	for _, in := range a.Keys.List() {
+		if in.State == keys.StateNext && slices.Contains(algs, in.Algorithm) {
+			return nil, Conflict("keys: %s key %q activates at %s: %v; nothing rotated", in.Algorithm, in.KID,
+				in.ActivatesAt.UTC().Format(time.RFC3339), keys.ErrPending)
+		}
 	}
 	added := []keys.Info{}
 	for _, alg := range algs {

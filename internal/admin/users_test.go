@@ -127,6 +127,9 @@ func TestUsersAPICreateShowList(t *testing.T) {
 func TestUsersAPIRefusals(t *testing.T) {
 	f := newUsersFixture(t)
 	f.want("POST", "/users", `{"username":"bob","password":"short"}`, http.StatusBadRequest, "at least 12 characters")
+	for _, name := range []string{".", "..", "a/b"} { // path segments the router would clean or split
+		f.want("POST", "/users", `{"username":"`+name+`"}`, http.StatusBadRequest, "cannot be managed through the admin API")
+	}
 	f.want("POST", "/users", `{"username":"bob","claims":{"sub":"someone-else"}}`, http.StatusBadRequest, "claims.sub", "reserved")
 	f.want("POST", "/users", `{"username":"bob","claims":{"cnf":{}}}`, http.StatusBadRequest, "claims.cnf")
 	f.want("POST", "/users", `{"username":"bob","claims":["a"]}`, http.StatusBadRequest, "JSON object")

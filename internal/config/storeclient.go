@@ -106,6 +106,12 @@ func (c *Config) FinishClient(cl *Client) error {
 	if _, ok := c.Client(cl.ID); ok && cl.ID != "" {
 		ck.add(path+".id", "is a client of the configuration file; those are read-only")
 	}
+	// The id is a path segment of the admin API (/api/v1/clients/{id}):
+	// "/" would split it, and "." or ".." would be cleaned away by the
+	// router, leaving a client no one could change or disable.
+	if cl.ID == "." || cl.ID == ".." || strings.Contains(cl.ID, "/") {
+		ck.add(path+".id", "%q cannot be managed through the admin API: no \"/\", and not \".\" or \"..\"", cl.ID)
+	}
 	// The admin API's own power stays rooted in the file: a client created
 	// through it cannot be given the scope that calls it (the admin
 	// listener accepts that scope only from the file's clients).

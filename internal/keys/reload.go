@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"log/slog"
 	"maps"
+	"slices"
 	"time"
 
 	"github.com/tollgate-oidc/tollgate/internal/store"
@@ -101,8 +102,11 @@ func (s *Set) reload(ctx context.Context, force bool) (bool, error) {
 	}
 	// A key leaves the store only once it is gone (DeleteGone): no token
 	// it signed can still be valid. A read that lacks a key still in use
-	// (a store restored from an old backup, a replica behind) must not
-	// make this node stop verifying tokens it signed: keep what we have.
+	// here (a store restored from an old backup, a replica behind, or a
+	// node whose clock or retention says gone a little before this one's)
+	// must not make this node stop verifying tokens it signed: that key
+	// stays loaded, and the rest of the read (a new key) is taken all the
+	// same, so the node never stops following rotations.
 	prev := s.cur.Load()
 	stored := make(map[string]bool, len(rows))
 	for _, r := range rows {
@@ -113,15 +117,17 @@ func (s *Set) reload(ctx context.Context, force bool) (bool, error) {
 		gone[in.KID] = in.State == StateGone
 	}
 	dropped := false
+	var kept []string
 	for kid := range prev.all {
 		if !stored[kid] {
-			if !gone[kid] {
-				return false, fmt.Errorf("keys: the store no longer holds signing key %q; keeping the loaded set", kid)
+			if gone[kid] {
+				dropped = true
+			} else {
+				kept = append(kept, kid)
 			}
-			dropped = true
 		}
 	}
-	if !dropped && len(stored) == len(prev.all) {
+	if !dropped && len(kept) == 0 && len(stored) == len(prev.all) {
 		return false, nil // nothing new: keep the snapshot and its cached signers, unseal nothing
 	}
 	// Keys already loaded keep their entries (and cached signers); only
@@ -140,6 +146,9 @@ func (s *Set) reload(ctx context.Context, force bool) (bool, error) {
 		return false, err
 	}
 	maps.Copy(all, added.all)
+	for _, kid := range kept {
+		all[kid] = prev.all[kid]
+	}
 	next, err := view(all, now, s.policy.Retention())
 	if err != nil {
 		return false, err
@@ -148,6 +157,10 @@ func (s *Set) reload(ctx context.Context, force bool) (bool, error) {
 	for _, r := range fresh {
 		s.log.Info("signing key loaded", slog.String("kid", r.ID), slog.String("alg", r.Algorithm),
 			slog.Time("activates_at", effectiveActivation(r.CreatedAt, r.ActivatesAt)))
+	}
+	if len(kept) > 0 {
+		slices.Sort(kept)
+		return true, fmt.Errorf("keys: the store no longer holds signing key %q, still in use here; keeping it loaded", kept[0])
 	}
 	return true, nil
 }

@@ -3,6 +3,7 @@ package keys
 import (
 	"context"
 	"errors"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -240,5 +241,28 @@ func TestReloadUnderReaders(t *testing.T) {
 	wg.Wait()
 	if n := len(b.JWKS().Keys); n != len(Algorithms)+5 {
 		t.Errorf("JWKS has %d keys, want %d", n, len(Algorithms)+5)
+	}
+}
+
+// TestReloadMissingKeyStillFollowsRotation: a read that lacks a key still
+// in use here (another node deleted it as gone a little early, by its own
+// clock or retention) keeps that key loaded and still takes the new key of
+// the same read, so this node goes on following rotations.
+func TestReloadMissingKeyStillFollowsRotation(t *testing.T) {
+	st, _, b, _ := twoNodes(t)
+	old := signingKID(t, b, "RS256")
+	st.set(func(m *memStore) {
+		m.rows = slices.DeleteFunc(m.rows, func(k store.SigningKey) bool { return k.ID == old })
+	})
+	addKey(t, st, "es256-new", t0)
+	err := b.Reload(context.Background())
+	if err == nil || !strings.Contains(err.Error(), "no longer holds") {
+		t.Fatalf("Reload = %v, want the missing key reported", err)
+	}
+	if _, ok := b.PublicKey(old); !ok {
+		t.Error("the key still in use here was dropped")
+	}
+	if !published(b, "es256-new") {
+		t.Error("the new key of the same read was not taken")
 	}
 }

@@ -69,7 +69,7 @@ func (db *DB) ListUsers(ctx context.Context, after string, limit int) ([]store.U
 	var us []store.User
 	err := db.do(ctx, "list users", func(ctx context.Context) error {
 		us = us[:0]
-		rows, err := db.pool.Query(ctx, `SELECT `+userCols+` FROM users WHERE username > $1 ORDER BY username LIMIT $2`, after, limit)
+		rows, err := db.pool.Query(ctx, `SELECT `+userCols+` FROM users WHERE username COLLATE "C" > $1 ORDER BY username COLLATE "C" LIMIT $2`, after, limit)
 		if err != nil {
 			return err
 		}
