@@ -131,7 +131,7 @@ func (c *Console) setCookie(w http.ResponseWriter, r *http.Request, value string
 func (c *Console) render(q *req, status int, name string, data any) error {
 	here := ""
 	if q.r.Method == http.MethodGet {
-		here = q.r.URL.Path
+		here = q.r.URL.EscapedPath() // as sent: an id may hold "/" or "?" (encoded)
 	}
 	return c.Pages.Render(q.w, status, name, web.ConsoleFrame{Lang: q.lang, Who: q.name, CSRF: c.token(q, signOutPurpose), Here: here}, data)
 }

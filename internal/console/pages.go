@@ -124,7 +124,7 @@ func (c *Console) grants(q *req, f store.GrantFilter) ([]GrantRow, string, error
 		rows[i] = c.grantRow(q, s, now)
 	}
 	if next != "" {
-		next = q.r.URL.Path + "?after=" + url.QueryEscape(next)
+		next = q.r.URL.EscapedPath() + "?after=" + url.QueryEscape(next)
 	}
 	return rows, next, nil
 }
@@ -318,7 +318,7 @@ func (c *Console) reuse(q *req) error {
 		p.Rows[i] = row
 	}
 	if next != "" {
-		p.Next = q.r.URL.Path + "?after=" + url.QueryEscape(next)
+		p.Next = q.r.URL.EscapedPath() + "?after=" + url.QueryEscape(next)
 	}
 	return c.render(q, http.StatusOK, "reuse", p)
 }
