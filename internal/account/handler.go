@@ -186,9 +186,15 @@ func (h *Handler) page(w http.ResponseWriter, r *http.Request, lang web.Lang) {
 		h.broken(w, r, lang, err)
 		return
 	}
+	// A language asked for by ui_locales rides on the forms' actions, so
+	// the answer to a removal (and its redirect back) keeps it.
+	keep := ""
+	if q.Get("ui_locales") != "" {
+		keep = "?" + url.Values{"ui_locales": {string(lang)}}.Encode()
+	}
 	d := web.AccountPage{Lang: lang, Username: h.username(r.Context(), who.Sub),
 		Hidden:       map[string]string{"csrf": h.CSRF.Token(w, r, binding(who))},
-		RemoveAction: h.prefix + pathRemove, ForgetAction: h.prefix + pathForget, SignOutURL: h.prefix + pathSignOut}
+		RemoveAction: h.prefix + pathRemove + keep, ForgetAction: h.prefix + pathForget + keep, SignOutURL: h.prefix + pathSignOut + keep}
 	// The notices name only a client that exists: a link cannot make the
 	// page say that an invented name lost access.
 	if name, ok := h.Service.Known(q.Get("removed")); ok {
