@@ -9,6 +9,7 @@ import (
 	"slices"
 	"time"
 
+	"github.com/tollgate-oidc/tollgate/internal/audit"
 	"github.com/tollgate-oidc/tollgate/internal/config"
 	"github.com/tollgate-oidc/tollgate/internal/refresh"
 	"github.com/tollgate-oidc/tollgate/internal/store"
@@ -19,7 +20,7 @@ type Store interface {
 	ListGrants(ctx context.Context, q store.GrantQuery) ([]store.GrantSummary, string, error)
 	GrantChain(ctx context.Context, id string) (store.Grant, int, error)
 	ListConsents(ctx context.Context, subject string) ([]store.Consent, error)
-	DeleteConsent(ctx context.Context, subject, clientID string) (bool, error)
+	DeleteConsent(ctx context.Context, subject, clientID string, ev store.Event) (bool, error)
 }
 
 // Revoker revokes a grant: refresh.Service, so every revocation is counted
@@ -54,6 +55,7 @@ type Service struct {
 	Revoke  Revoker
 	Clients Clients
 	Now     func() time.Time
+	Node    string // this node's name, on the trail's consent_withdrawn
 }
 
 // App is one application holding offline access for the person.
@@ -149,7 +151,9 @@ func (s *Service) Forget(ctx context.Context, sub, clientID string) error {
 	if sub == "" {
 		return ErrNotYours
 	}
-	ok, err := s.Store.DeleteConsent(ctx, sub, clientID)
+	// On the trail as the person's own act, written with the delete.
+	ev := audit.By(ctx, audit.Event(ctx, s.Now(), s.Node, store.EventConsentWithdrawn), audit.ActorUser, sub)
+	ok, err := s.Store.DeleteConsent(ctx, sub, clientID, ev)
 	if err != nil {
 		return fmt.Errorf("account: forget consent: %w", err)
 	}

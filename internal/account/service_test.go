@@ -145,6 +145,12 @@ func TestConsentsAndForget(t *testing.T) {
 	if _, err := f.st.Consent(ctx, "bob", "journal"); err != nil {
 		t.Fatalf("bob's consent: %v", err)
 	}
+	// On the trail once, as the person's own act.
+	evs, _, err := f.st.Events(ctx, store.EventFilter{Kind: store.EventConsentWithdrawn})
+	if err != nil || len(evs) != 1 || evs[0].Subject != "alice" || evs[0].ClientID != "journal" ||
+		evs[0].Actor != audit.ActorUser || evs[0].ActorID != "alice" {
+		t.Fatalf("consent_withdrawn events %+v, %v; want one by user alice for journal", evs, err)
+	}
 }
 
 func TestSessionLabel(t *testing.T) {

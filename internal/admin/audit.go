@@ -43,7 +43,7 @@ type EventPage struct {
 // EventKinds are the kinds ?kind= accepts.
 var EventKinds = []string{store.EventSignIn, store.EventSignInFailed, store.EventGrantCreated,
 	store.EventRefreshRefused, store.EventReuseDetected, store.EventRevoked, store.EventClientChanged,
-	store.EventUserChanged, store.EventKeyChanged}
+	store.EventUserChanged, store.EventKeyChanged, store.EventConsentWithdrawn}
 
 // listAudit is GET /api/v1/audit: the events that match every filter
 // given, newest first, paged.

@@ -171,7 +171,7 @@ func Open(ctx context.Context, cfg *config.Config, o Options) (*App, error) {
 	}
 	if cfg.Account.On() { // /account, a person's own page (internal/account)
 		a.Server.Account, err = account.New(account.Deps{Config: cfg,
-			Service: &account.Service{Store: st, Revoke: a.Refresh, Clients: a.Clients, Now: o.Now},
+			Service: &account.Service{Store: st, Revoke: a.Refresh, Clients: a.Clients, Now: o.Now, Node: o.NodeID},
 			Grants:  a.Server.Grants, Keys: ks, Users: a.Users, Pages: pages, CSRF: a.Server.CSRF,
 			CookieKey: derive(sys, "tollgate/account-cookie/v1"), Now: o.Now, Log: o.Log,
 			Live: func(r *http.Request, sid string) (bool, error) {

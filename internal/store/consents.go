@@ -12,8 +12,10 @@ type ConsentLister interface {
 	// one index range.
 	ListConsents(ctx context.Context, subject string) ([]Consent, error)
 	// DeleteConsent removes the consent of subject for clientID and reports
-	// whether there was one. Another subject's consent is never touched.
-	DeleteConsent(ctx context.Context, subject, clientID string) (bool, error)
+	// whether there was one, writing ev (consent_withdrawn) in the same
+	// transaction when there was. Another subject's consent is never
+	// touched.
+	DeleteConsent(ctx context.Context, subject, clientID string, ev Event) (bool, error)
 }
 
 // MaxConsentList bounds ListConsents: one consent per client a person has

@@ -8,7 +8,8 @@ import "time"
 //
 // The store methods that change what an event records take the event and
 // write it in the same transaction as the change (CreateGrant, RevokeGrant,
-// RevokeGrants, RevokeGrantOrTombstone, AddSigningKey, CreateSession), so
+// RevokeGrants, RevokeGrantOrTombstone, AddSigningKey, DeleteSigningKey,
+// CreateSession, DeleteConsent, and the client and user writes), so
 // the trail can neither miss a change that committed nor record one that
 // did not. An Event whose Kind is "" records nothing: tests and bulk tools
 // that keep no trail pass the zero Event.
@@ -47,4 +48,7 @@ const (
 	EventClientChanged  = "client_changed"
 	EventUserChanged    = "user_changed"
 	EventKeyChanged     = "key_changed"
+	// EventConsentWithdrawn: a person forgot a remembered consent on their
+	// account page (the next sign-in to that client asks again).
+	EventConsentWithdrawn = "consent_withdrawn"
 )

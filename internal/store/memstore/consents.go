@@ -3,6 +3,7 @@ package memstore
 import (
 	"context"
 	"sort"
+	"time"
 
 	"github.com/tollgate-oidc/tollgate/internal/store"
 )
@@ -27,7 +28,7 @@ func (s *Store) ListConsents(ctx context.Context, subject string) ([]store.Conse
 }
 
 // DeleteConsent implements store.ConsentLister.
-func (s *Store) DeleteConsent(ctx context.Context, subject, clientID string) (bool, error) {
+func (s *Store) DeleteConsent(ctx context.Context, subject, clientID string, ev store.Event) (bool, error) {
 	if err := s.lock(ctx, "delete consent"); err != nil {
 		return false, err
 	}
@@ -35,5 +36,8 @@ func (s *Store) DeleteConsent(ctx context.Context, subject, clientID string) (bo
 	k := consentKey{subject, clientID}
 	_, ok := s.consents[k]
 	delete(s.consents, k)
+	if ok {
+		s.record(ev, time.Now(), store.Grant{ClientID: clientID, Subject: subject})
+	}
 	return ok, nil
 }

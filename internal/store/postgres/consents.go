@@ -2,7 +2,9 @@ package postgres
 
 import (
 	"context"
+	"time"
 
+	"github.com/jackc/pgx/v5"
 	"github.com/tollgate-oidc/tollgate/internal/store"
 )
 
@@ -34,12 +36,14 @@ func (db *DB) ListConsents(ctx context.Context, subject string) ([]store.Consent
 }
 
 // DeleteConsent implements store.ConsentLister.
-func (db *DB) DeleteConsent(ctx context.Context, subject, clientID string) (bool, error) {
+func (db *DB) DeleteConsent(ctx context.Context, subject, clientID string, ev store.Event) (bool, error) {
 	var n int64
-	err := db.do(ctx, "delete consent", func(ctx context.Context) error {
-		tag, err := db.pool.Exec(ctx, `DELETE FROM consents WHERE subject = $1 AND client_id = $2`, subject, clientID)
-		n = tag.RowsAffected()
-		return err
+	err := db.tx(ctx, "delete consent", func(ctx context.Context, tx pgx.Tx) error {
+		tag, err := tx.Exec(ctx, `DELETE FROM consents WHERE subject = $1 AND client_id = $2`, subject, clientID)
+		if n = tag.RowsAffected(); err != nil || n == 0 {
+			return err
+		}
+		return recordTx(ctx, tx, ev, time.Now(), store.Grant{ClientID: clientID, Subject: subject})
 	})
 	return n > 0, err
 }

@@ -2,7 +2,9 @@ package sqlite
 
 import (
 	"context"
+	"database/sql"
 	"fmt"
+	"time"
 
 	"github.com/tollgate-oidc/tollgate/internal/store"
 )
@@ -31,7 +33,14 @@ func (db *DB) ListConsents(ctx context.Context, subject string) ([]store.Consent
 }
 
 // DeleteConsent implements store.ConsentLister.
-func (db *DB) DeleteConsent(ctx context.Context, subject, clientID string) (bool, error) {
-	n, err := db.exec(ctx, "delete consent", `DELETE FROM consents WHERE subject = ? AND client_id = ?`, subject, clientID)
+func (db *DB) DeleteConsent(ctx context.Context, subject, clientID string, ev store.Event) (bool, error) {
+	var n int64
+	err := db.write(ctx, "delete consent", func(tx *sql.Tx) error {
+		var err error
+		if n, err = affected(tx.ExecContext(ctx, `DELETE FROM consents WHERE subject = ? AND client_id = ?`, subject, clientID)); err != nil || n == 0 {
+			return err
+		}
+		return recordTx(ctx, tx, ev, time.Now(), store.Grant{ClientID: clientID, Subject: subject})
+	})
 	return n > 0, err
 }

@@ -35,19 +35,25 @@ func testListConsents(t *testing.T, s store.Store) {
 	checkConsent(t, "second consent", got[1], b)
 
 	// Another subject's consent is not alice's to forget.
-	if ok, err := s.DeleteConsent(ctx, "alice", "client-a"); err != nil || ok {
+	withdrawn := ev(store.EventConsentWithdrawn)
+	if ok, err := s.DeleteConsent(ctx, "alice", "client-a", withdrawn); err != nil || ok {
 		t.Fatalf("DeleteConsent(alice, bob's client) = %v, %v; want false", ok, err)
 	}
 	if _, err := s.Consent(ctx, "bob", "client-a"); err != nil {
 		t.Fatalf("bob's consent after alice's delete: %v", err)
 	}
-	if ok, err := s.DeleteConsent(ctx, "alice", "client-b"); err != nil || !ok {
+	if ok, err := s.DeleteConsent(ctx, "alice", "client-b", withdrawn); err != nil || !ok {
 		t.Fatalf("DeleteConsent(alice, client-b) = %v, %v; want true", ok, err)
 	}
 	_, err = s.Consent(ctx, "alice", "client-b")
 	wantErr(t, "Consent after DeleteConsent", err, store.ErrNotFound)
-	if ok, err := s.DeleteConsent(ctx, "alice", "client-b"); err != nil || ok {
+	if ok, err := s.DeleteConsent(ctx, "alice", "client-b", withdrawn); err != nil || ok {
 		t.Fatalf("DeleteConsent again = %v, %v; want false", ok, err)
+	}
+	// One event: the delete that happened, with the consent's subject and
+	// client; none for the two that found nothing.
+	if evs := events(t, s, store.EventFilter{Subject: "alice", Kind: store.EventConsentWithdrawn}); len(evs) != 1 || evs[0].ClientID != "client-b" {
+		t.Fatalf("consent_withdrawn events %+v, want one for client-b", evs)
 	}
 	if got, err := s.ListConsents(ctx, "alice"); err != nil || len(got) != 1 || got[0].ClientID != "Client-a" {
 		t.Fatalf("ListConsents after delete = %+v, %v; want only Client-a", got, err)
