@@ -204,6 +204,20 @@ func (e *env) oauth2Config(id, secret string, scopes ...string) *oauth2.Config {
 		Endpoint: oauth2.Endpoint{TokenURL: e.tokenURL(), AuthStyle: style}}
 }
 
+// redeemApp redeems the code a browser walk brought back to the client
+// "app" (redirect https://app.example/cb) with x/oauth2, with the PKCE
+// verifier, and returns the tokens and the raw ID token.
+func (e *env) redeemApp(t *testing.T, loc *url.URL, verifier string) (*oauth2.Token, string) {
+	t.Helper()
+	conf := e.oauth2Config("app", secretApp)
+	conf.RedirectURL = "https://app.example/cb"
+	tok, err := conf.Exchange(context.Background(), loc.Query().Get("code"), oauth2.VerifierOption(verifier))
+	if err != nil {
+		t.Fatalf("exchange: %v", err)
+	}
+	return tok, tok.Extra("id_token").(string)
+}
+
 // verifier checks ID tokens through discovery and JWKS with go-oidc.
 func (e *env) verifier(clientID string) *oidc.IDTokenVerifier {
 	e.t.Helper()

@@ -7,8 +7,6 @@ import (
 	"strings"
 	"testing"
 	"time"
-
-	"golang.org/x/oauth2"
 )
 
 // TestPromptLoginCannotBeSkippedThroughConsent: a browser with an hour-old
@@ -54,13 +52,8 @@ func TestPromptLoginCannotBeSkippedThroughConsent(t *testing.T) {
 	if strings.Join(f.Seen, ",") != "login,consent" {
 		t.Fatalf("pages shown: %v", f.Seen)
 	}
-	conf := e.oauth2Config("app", secretApp)
-	conf.RedirectURL = "https://app.example/cb"
-	tok, err := conf.Exchange(ctx, loc.Query().Get("code"), oauth2.VerifierOption(verifier))
-	if err != nil {
-		t.Fatalf("exchange: %v", err)
-	}
-	id, err := e.verifier("app").Verify(ctx, tok.Extra("id_token").(string))
+	_, raw := e.redeemApp(t, loc, verifier)
+	id, err := e.verifier("app").Verify(ctx, raw)
 	if err != nil {
 		t.Fatal(err)
 	}

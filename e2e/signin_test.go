@@ -285,17 +285,10 @@ func TestPushedAuthorizationRequests(t *testing.T) {
 
 func TestEndSessionWithIDTokenHint(t *testing.T) {
 	e := start(t)
-	ctx := context.Background()
 	b := e.browser()
 	verifier, challenge := pkce()
 	loc, _ := b.walk(e.authURL(codeRequest(challenge, nil)), alice())
-	conf := e.oauth2Config("app", secretApp)
-	conf.RedirectURL = "https://app.example/cb"
-	tok, err := conf.Exchange(ctx, loc.Query().Get("code"), oauth2.VerifierOption(verifier))
-	if err != nil {
-		t.Fatal(err)
-	}
-	idt := tok.Extra("id_token").(string)
+	tok, idt := e.redeemApp(t, loc, verifier)
 	bad := b.do("GET", "/connect/endsession?"+url.Values{"id_token_hint": {idt}, "post_logout_redirect_uri": {"https://evil.example/"}}.Encode(), nil)
 	if bad.Status != 400 || bad.Location != "" {
 		t.Fatalf("unregistered post_logout_redirect_uri: %d %q", bad.Status, bad.Location)

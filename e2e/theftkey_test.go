@@ -97,22 +97,7 @@ func TestRetryByAnotherAssertionKeyIsTheft(t *testing.T) {
 	if !strings.Contains(e.logs.String(), "event=refresh_token_theft signal=client_key_mismatch") {
 		t.Fatalf("log:\n%s", e.logs.String())
 	}
-	select {
-	case <-rp.got:
-	case <-time.After(15 * time.Second):
-		t.Fatalf("no SET; log:\n%s", e.logs.String())
-	}
-	rp.mu.Lock()
-	set := rp.sets[0]
-	rp.mu.Unlock()
-	p, err := oidc.NewProvider(t.Context(), e.issuer)
-	if err != nil {
-		t.Fatal(err)
-	}
-	v, err := p.Verifier(&oidc.Config{ClientID: "jwt", SkipExpiryCheck: true, Now: e.clk.Now}).Verify(t.Context(), set)
-	if err != nil {
-		t.Fatalf("SET: %v", err)
-	}
+	v := firstSET(t, e, rp, "jwt")
 	var c struct {
 		SubID  map[string]string                     `json:"sub_id"`
 		Events map[string]map[string]json.RawMessage `json:"events"`
@@ -162,6 +147,17 @@ func TestBoundRetryWithAnotherDPoPKeyIsTheft(t *testing.T) {
 	if !strings.Contains(e.logs.String(), "event=refresh_token_theft signal=dpop_key_mismatch") {
 		t.Fatalf("log:\n%s", e.logs.String())
 	}
+	firstSET(t, e, rp, "app")
+	if !e.logged("event=notify_delivered kind=security_event client_id=app") {
+		t.Fatalf("log:\n%s", e.logs.String())
+	}
+}
+
+// firstSET waits for the first Security Event Token the client's receiver
+// got and verifies it with go-oidc against the server's JWKS, as the
+// client would (audience: the client).
+func firstSET(t *testing.T, e *env, rp *rpReceiver, clientID string) *oidc.IDToken {
+	t.Helper()
 	select {
 	case <-rp.got:
 	case <-time.After(15 * time.Second):
@@ -174,10 +170,9 @@ func TestBoundRetryWithAnotherDPoPKeyIsTheft(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := p.Verifier(&oidc.Config{ClientID: "app", SkipExpiryCheck: true, Now: e.clk.Now}).Verify(t.Context(), set); err != nil {
+	v, err := p.Verifier(&oidc.Config{ClientID: clientID, SkipExpiryCheck: true, Now: e.clk.Now}).Verify(t.Context(), set)
+	if err != nil {
 		t.Fatalf("SET: %v", err)
 	}
-	if !e.logged("event=notify_delivered kind=security_event client_id=app") {
-		t.Fatalf("log:\n%s", e.logs.String())
-	}
+	return v
 }

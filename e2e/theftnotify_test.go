@@ -90,13 +90,8 @@ func TestReuseAfterGraceNotifiesTheClient(t *testing.T) {
 	if loc == nil {
 		t.Fatalf("sign-in ended on a page: %d", last.Status)
 	}
-	conf := e.oauth2Config("app", secretApp)
-	conf.RedirectURL = "https://app.example/cb"
-	tok, err := conf.Exchange(ctx, loc.Query().Get("code"), oauth2.VerifierOption(verifier))
-	if err != nil {
-		t.Fatalf("exchange: %v", err)
-	}
-	id, err := e.verifier("app").Verify(ctx, tok.Extra("id_token").(string))
+	tok, raw := e.redeemApp(t, loc, verifier)
+	id, err := e.verifier("app").Verify(ctx, raw)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -111,6 +106,7 @@ func TestReuseAfterGraceNotifiesTheClient(t *testing.T) {
 	// the grace window: the same successor, and nothing sent.
 	consumed := tok.RefreshToken
 	tok.Expiry = time.Now().Add(-time.Minute)
+	conf := e.oauth2Config("app", secretApp)
 	fresh, err := conf.TokenSource(ctx, tok).Token()
 	if err != nil {
 		t.Fatalf("refresh: %v", err)
@@ -225,13 +221,7 @@ func TestEndSessionSendsBackchannelLogout(t *testing.T) {
 	b := e.browser()
 	verifier, challenge := pkce()
 	loc, _ := b.walk(e.authURL(codeRequest(challenge, nil)), alice())
-	conf := e.oauth2Config("app", secretApp)
-	conf.RedirectURL = "https://app.example/cb"
-	tok, err := conf.Exchange(ctx, loc.Query().Get("code"), oauth2.VerifierOption(verifier))
-	if err != nil {
-		t.Fatal(err)
-	}
-	idt := tok.Extra("id_token").(string)
+	tok, idt := e.redeemApp(t, loc, verifier)
 	out := b.do("GET", "/connect/endsession?"+url.Values{"id_token_hint": {idt}}.Encode(), nil)
 	if out.Status != http.StatusOK {
 		t.Fatalf("logout: %d", out.Status)

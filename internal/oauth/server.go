@@ -42,20 +42,13 @@ const (
 	accessTokenAudRS = "/resources"
 )
 
-// Store is the part of store.Store the browser flow and the probes use.
-// Refresh tokens, grants and client-assertion ids are reached only through
-// refresh, grant and clientauth, so a handler here cannot write them
-// behind the lifecycle's back.
+// Store is the part of store.Store the browser flow (signin.Store: parked
+// requests, sessions, consents, codes) and the probes use. Refresh tokens,
+// grants and client-assertion ids are reached only through refresh, grant
+// and clientauth, so a handler here cannot write them behind the
+// lifecycle's back.
 type Store interface {
-	CreateAuthCode(ctx context.Context, c store.AuthCode) error
-	CreateAuthRequest(ctx context.Context, r store.AuthRequest) error
-	AuthRequest(ctx context.Context, id string) (store.AuthRequest, error)
-	ConsumeAuthRequest(ctx context.Context, id string, at time.Time) (store.AuthRequest, error)
-	CreateSession(ctx context.Context, s store.Session, ev store.Event) error
-	Session(ctx context.Context, id string) (store.Session, error)
-	DeleteSession(ctx context.Context, id string) error
-	SaveConsent(ctx context.Context, c store.Consent) error
-	Consent(ctx context.Context, subject, clientID string) (store.Consent, error)
+	signin.Store
 	Ping(ctx context.Context) error
 }
 
