@@ -15,10 +15,8 @@ import (
 // The fuzz targets' own fixture: one client of each shape the authorize
 // rules tell apart. Built once; Finish applies the defaults as for a file.
 var fzClients = func() *config.Config {
-	const sec = "fz-secret-0123456789abcdefghijklmnopqrstuv"
-	all := []string{config.ResponseCode, config.ResponseCodeIDToken, config.ResponseCodeToken, config.ResponseCodeIDTokenToken}
-	cfg := &config.Config{
-		Issuer: "https://login.example.com",
+	sec, all := fzSecret, fzResponseTypes
+	return fzFinish(&config.Config{
 		Clients: []config.Client{
 			{ID: "web", Secret: sec, RedirectURIs: []string{"https://app.example.com/cb", "https://app.example.com/cb2?tenant=a", "http://127.0.0.1:9000/cb"},
 				Scopes: []string{"openid", "profile", "email", "offline_access"}, AllowOfflineAccess: true, ResponseTypes: all},
@@ -29,12 +27,23 @@ var fzClients = func() *config.Config {
 			{ID: "par", Secret: sec, RedirectURIs: []string{"https://app.example.com/cb"}, RequirePAR: true},
 			{ID: "m2m", Secret: sec, GrantTypes: []string{config.GrantClientCredentials}, Scopes: []string{"api"}},
 		},
-	}
+	})
+}()
+
+// What the fuzz fixtures share: a secret long enough for Finish, every
+// response type, and the issuer.
+const fzSecret = "fz-secret-0123456789abcdefghijklmnopqrstuv"
+
+var fzResponseTypes = []string{config.ResponseCode, config.ResponseCodeIDToken, config.ResponseCodeToken, config.ResponseCodeIDTokenToken}
+
+// fzFinish finishes a fixture's configuration as for a file, once.
+func fzFinish(cfg *config.Config) *config.Config {
+	cfg.Issuer = "https://login.example.com"
 	if err := cfg.Finish(); err != nil {
 		panic(err)
 	}
 	return cfg
-}()
+}
 
 // fzParams parses a fuzzed query, so repeated and odd parameters arrive as
 // they would from a browser; a query url.ParseQuery refuses never reaches

@@ -14,10 +14,8 @@ import (
 
 // fzResourceClients: "web" may name two resources, "none" none.
 var fzResourceClients = func() *config.Config {
-	const sec = "fz-secret-0123456789abcdefghijklmnopqrstuv"
-	all := []string{config.ResponseCode, config.ResponseCodeIDToken, config.ResponseCodeToken, config.ResponseCodeIDTokenToken}
-	cfg := &config.Config{
-		Issuer: "https://login.example.com",
+	sec, all := fzSecret, fzResponseTypes
+	return fzFinish(&config.Config{
 		Resources: []config.Resource{
 			{URI: "https://api.example/fhir", Scopes: []string{"fhir.read"}},
 			{URI: "urn:example:journal", Scopes: []string{"journal.read"}},
@@ -27,11 +25,7 @@ var fzResourceClients = func() *config.Config {
 				Scopes: []string{"openid", "fhir.read", "journal.read"}, Resources: []string{"https://api.example/fhir", "urn:example:journal"}},
 			{ID: "none", Secret: sec, RedirectURIs: []string{"https://app.example.com/cb"}, Scopes: []string{"openid"}},
 		},
-	}
-	if err := cfg.Finish(); err != nil {
-		panic(err)
-	}
-	return cfg
+	})
 }()
 
 // FuzzValidateResources: any resource parameters (RFC 8707 §2.1), any
