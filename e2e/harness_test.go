@@ -1,7 +1,6 @@
 package e2e
 
 import (
-	"bytes"
 	"context"
 	"crypto/ecdsa"
 	"crypto/elliptic"
@@ -15,7 +14,6 @@ import (
 	"net/url"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -26,6 +24,7 @@ import (
 	"github.com/tollgate-oidc/tollgate/internal/app"
 	"github.com/tollgate-oidc/tollgate/internal/config"
 	"github.com/tollgate-oidc/tollgate/internal/testclock"
+	"github.com/tollgate-oidc/tollgate/internal/testlog"
 )
 
 // clock is the injected clock the tests move by hand.
@@ -42,18 +41,8 @@ const (
 	alicePW     = "correct horse battery staple"
 )
 
-// syncBuffer collects the server's log lines, to check no secret leaks.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-func (s *syncBuffer) String() string { s.mu.Lock(); defer s.mu.Unlock(); return s.b.String() }
+// syncBuffer collects the log lines of the code under test.
+type syncBuffer = testlog.Buffer
 
 // env is one running server.
 type env struct {

@@ -5,7 +5,6 @@ package grant_test
 // server does, and a clock the tests move by hand.
 
 import (
-	"bytes"
 	"context"
 	"crypto/sha256"
 	"encoding/base64"
@@ -27,6 +26,7 @@ import (
 	"github.com/tollgate-oidc/tollgate/internal/store"
 	"github.com/tollgate-oidc/tollgate/internal/store/memstore"
 	"github.com/tollgate-oidc/tollgate/internal/testclock"
+	"github.com/tollgate-oidc/tollgate/internal/testlog"
 )
 
 // clock is the injected clock the tests move by hand.
@@ -52,17 +52,8 @@ var minter = sync.OnceValues(func() (*mint.Minter, error) {
 
 var passwordHash = sync.OnceValues(func() (string, error) { return secret.HashPassword("fixture password") })
 
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-func (s *syncBuffer) String() string { s.mu.Lock(); defer s.mu.Unlock(); return s.b.String() }
+// syncBuffer collects the log lines of the code under test.
+type syncBuffer = testlog.Buffer
 
 type fixture struct {
 	t    *testing.T

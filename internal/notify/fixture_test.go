@@ -6,7 +6,6 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
-	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -17,6 +16,7 @@ import (
 	"github.com/tollgate-oidc/tollgate/internal/refresh"
 	"github.com/tollgate-oidc/tollgate/internal/store"
 	"github.com/tollgate-oidc/tollgate/internal/store/memstore"
+	"github.com/tollgate-oidc/tollgate/internal/testlog"
 )
 
 const issuer = "https://login.example.no"
@@ -106,18 +106,8 @@ func (c *clock) waited() []time.Duration {
 	return append([]time.Duration(nil), c.waits...)
 }
 
-// syncBuffer collects log lines.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  strings.Builder
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-func (s *syncBuffer) String() string { s.mu.Lock(); defer s.mu.Unlock(); return s.b.String() }
+// syncBuffer collects the log lines of the code under test.
+type syncBuffer = testlog.Buffer
 
 type fixture struct {
 	cfg      *config.Config

@@ -1,7 +1,6 @@
 package refresh_test
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"log/slog"
@@ -15,6 +14,7 @@ import (
 	"github.com/tollgate-oidc/tollgate/internal/store"
 	"github.com/tollgate-oidc/tollgate/internal/store/memstore"
 	"github.com/tollgate-oidc/tollgate/internal/testclock"
+	"github.com/tollgate-oidc/tollgate/internal/testlog"
 )
 
 // clock is the injected clock the tests move by hand.
@@ -43,18 +43,8 @@ func newFixture(t *testing.T) *fixture {
 		ctx: context.Background(), logs: logs}
 }
 
-// syncBuffer collects log lines from concurrent requests.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-func (s *syncBuffer) String() string { s.mu.Lock(); defer s.mu.Unlock(); return s.b.String() }
+// syncBuffer collects the log lines of the code under test.
+type syncBuffer = testlog.Buffer
 
 func (f *fixture) issue(t *testing.T, p refresh.Policy) refresh.Issued {
 	t.Helper()

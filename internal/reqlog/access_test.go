@@ -9,33 +9,22 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"strings"
-	"sync"
 	"testing"
 	"unicode/utf8"
 
 	"github.com/tollgate-oidc/tollgate/internal/proxy"
 	"github.com/tollgate-oidc/tollgate/internal/reqlog"
+	"github.com/tollgate-oidc/tollgate/internal/testlog"
 )
 
 // lockedBuffer collects log lines written from the server's goroutines.
-type lockedBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
+type lockedBuffer = testlog.Buffer
 
-func (l *lockedBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
-// lines decodes the JSON lines logged so far.
-func (l *lockedBuffer) lines(t *testing.T) []map[string]any {
+// jsonLines decodes the JSON lines logged to l so far.
+func jsonLines(t *testing.T, l *lockedBuffer) []map[string]any {
 	t.Helper()
-	l.mu.Lock()
-	defer l.mu.Unlock()
 	var out []map[string]any
-	sc := bufio.NewScanner(bytes.NewReader(l.b.Bytes()))
+	sc := bufio.NewScanner(strings.NewReader(l.String()))
 	for sc.Scan() {
 		var m map[string]any
 		if err := json.Unmarshal(sc.Bytes(), &m); err != nil {
@@ -91,7 +80,7 @@ func TestAccessLine(t *testing.T) {
 	if id == "" {
 		t.Fatal("no X-Request-Id in the response")
 	}
-	lines := buf.lines(t)
+	lines := jsonLines(t, buf)
 	if len(lines) != 2 {
 		t.Fatalf("want the handler's line and one access line, got %d: %v", len(lines), lines)
 	}
@@ -109,9 +98,7 @@ func TestAccessLine(t *testing.T) {
 	if _, ok := access["duration"]; !ok {
 		t.Error("access line has no duration")
 	}
-	buf.mu.Lock()
-	all := buf.b.String()
-	buf.mu.Unlock()
+	all := buf.String()
 	for _, secret := range []string{"CODE-VALUE-123", "TOKEN-VALUE-456"} {
 		if strings.Contains(all, secret) {
 			t.Errorf("the query value %s reached the log:\n%s", secret, all)
@@ -127,7 +114,7 @@ func TestAccessLine(t *testing.T) {
 func TestProbeQuiet(t *testing.T) {
 	srv, buf := serve(t, nil)
 	get(t, srv.URL+"/healthz", nil)
-	for _, l := range buf.lines(t) {
+	for _, l := range jsonLines(t, buf) {
 		if l["msg"] == "request" {
 			t.Fatalf("probe logged at info: %v", l)
 		}
@@ -151,18 +138,16 @@ func TestIncomingRequestID(t *testing.T) {
 		}
 	}
 	// Behind a trusted proxy the remote address is the forwarded client's.
-	buf.mu.Lock()
-	buf.b.Reset()
-	buf.mu.Unlock()
+	buf.Reset()
 	get(t, trusted.URL+"/", map[string]string{"X-Forwarded-For": "203.0.113.7"})
-	lines := buf.lines(t)
+	lines := jsonLines(t, buf)
 	if last := lines[len(lines)-1]; last["remote"] != "203.0.113.7" {
 		t.Errorf("remote behind a trusted proxy = %v, want 203.0.113.7", last["remote"])
 	}
 	// An untrusted peer's X-Forwarded-For is ignored.
 	srv, ubuf := serve(t, nil)
 	get(t, srv.URL+"/", map[string]string{"X-Forwarded-For": "203.0.113.7"})
-	ul := ubuf.lines(t)
+	ul := jsonLines(t, ubuf)
 	if last := ul[len(ul)-1]; last["remote"] != "127.0.0.1" {
 		t.Errorf("remote from an untrusted peer = %v, want 127.0.0.1", last["remote"])
 	}
