@@ -97,7 +97,7 @@ func (a *Access) Wrap(next http.Handler) http.Handler {
 			slog.Int("status", status),
 			slog.Duration("duration", time.Since(start)),
 			slog.String(AttrClientID, rec.info.ClientID),
-			slog.String("remote", a.remote(r)))
+			slog.String("remote", rec.info.remoteAddr()))
 	})
 }
 

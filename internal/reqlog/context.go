@@ -19,9 +19,21 @@ type Info struct {
 	ID       string // the request id, as returned in X-Request-Id
 	ClientID string // the client the request names, once known; "" before
 	// req and access give RemoteAddr and UserAgent on demand, so a request
-	// that records neither (most refreshes) pays for neither.
-	req    *http.Request
-	access *Access
+	// that records neither pays for neither; remote keeps the address once
+	// worked out (the trusted-proxy walk), for the access line and a
+	// refresh token's lineage alike.
+	req       *http.Request
+	access    *Access
+	remote    string
+	remoteSet bool
+}
+
+// remoteAddr is the request's client address, worked out once.
+func (i *Info) remoteAddr() string {
+	if !i.remoteSet {
+		i.remote, i.remoteSet = i.access.remote(i.req), true
+	}
+	return i.remote
 }
 
 type infoKey struct{}
@@ -74,7 +86,7 @@ func ClientID(ctx context.Context) string {
 // request.
 func RemoteAddr(ctx context.Context) string {
 	if i := FromContext(ctx); i != nil && i.req != nil {
-		return i.access.remote(i.req)
+		return i.remoteAddr()
 	}
 	return ""
 }
