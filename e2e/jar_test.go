@@ -169,7 +169,7 @@ func TestSignedRequestObjectAtPARToTokens(t *testing.T) {
 
 func wantProofKey(t *testing.T, e *env, rt, want string) {
 	t.Helper()
-	got, _, err := e.app.Store.RefreshToken(context.Background(), mint.HashToken(rt))
+	got, _, err := e.app.Store.RefreshToken(context.Background(), mint.ClaimedGrantID(rt), mint.HashToken(rt))
 	if err != nil {
 		t.Fatal(err)
 	}

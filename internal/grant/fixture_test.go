@@ -216,7 +216,7 @@ func (f *fixture) refresh(client, rt string, scope ...string) (*grant.Response, 
 // grantOf returns the grant a refresh token belongs to.
 func (f *fixture) grantOf(rt string) store.Grant {
 	f.t.Helper()
-	_, g, err := f.st.RefreshToken(f.ctx, mint.HashToken(rt))
+	_, g, err := f.st.RefreshToken(f.ctx, mint.ClaimedGrantID(rt), mint.HashToken(rt))
 	if err != nil {
 		f.t.Fatalf("refresh token not stored: %v", err)
 	}

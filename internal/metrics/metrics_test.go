@@ -154,7 +154,7 @@ func TestStoreTimesHotPath(t *testing.T) {
 	m := metrics.New(metrics.Options{})
 	st := m.Store(memstore.New())
 	ctx := context.Background()
-	if _, _, err := st.RefreshToken(ctx, "nope"); err == nil {
+	if _, _, err := st.RefreshToken(ctx, "g-nope", "nope"); err == nil {
 		t.Error("RefreshToken(unknown) through the wrapper: no error")
 	}
 	if err := st.UseJTI(ctx, "app", "j1", time.Time{}, time.Now()); err != nil {

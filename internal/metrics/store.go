@@ -64,9 +64,9 @@ type timedStore struct {
 	t *storeTimes
 }
 
-func (s *timedStore) RefreshToken(ctx context.Context, hash string) (store.RefreshToken, store.Grant, error) {
+func (s *timedStore) RefreshToken(ctx context.Context, grantID, hash string) (store.RefreshToken, store.Grant, error) {
 	defer s.t.since(opRefreshToken, time.Now())
-	return s.Store.RefreshToken(ctx, hash)
+	return s.Store.RefreshToken(ctx, grantID, hash)
 }
 
 func (s *timedStore) RotateRefreshToken(ctx context.Context, oldHash string, consumedAt time.Time, next store.RefreshToken) error {
@@ -74,9 +74,9 @@ func (s *timedStore) RotateRefreshToken(ctx context.Context, oldHash string, con
 	return s.Store.RotateRefreshToken(ctx, oldHash, consumedAt, next)
 }
 
-func (s *timedStore) ExtendRefreshToken(ctx context.Context, hash string, expiresAt time.Time) error {
+func (s *timedStore) ExtendRefreshToken(ctx context.Context, grantID, hash string, expiresAt time.Time) error {
 	defer s.t.since(opExtend, time.Now())
-	return s.Store.ExtendRefreshToken(ctx, hash, expiresAt)
+	return s.Store.ExtendRefreshToken(ctx, grantID, hash, expiresAt)
 }
 
 func (s *timedStore) CreateGrant(ctx context.Context, g store.Grant, first store.RefreshToken, ev store.Event) error {

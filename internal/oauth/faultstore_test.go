@@ -73,11 +73,11 @@ func (f *faultStore) GrantChain(ctx context.Context, id string) (store.Grant, in
 	return f.Store.GrantChain(ctx, id)
 }
 
-func (f *faultStore) RefreshToken(ctx context.Context, hash string) (store.RefreshToken, store.Grant, error) {
+func (f *faultStore) RefreshToken(ctx context.Context, grantID, hash string) (store.RefreshToken, store.Grant, error) {
 	if err := f.check("RefreshToken"); err != nil {
 		return store.RefreshToken{}, store.Grant{}, err
 	}
-	return f.Store.RefreshToken(ctx, hash)
+	return f.Store.RefreshToken(ctx, grantID, hash)
 }
 
 func (f *faultStore) RotateRefreshToken(ctx context.Context, oldHash string, at time.Time, next store.RefreshToken) error {
@@ -87,11 +87,11 @@ func (f *faultStore) RotateRefreshToken(ctx context.Context, oldHash string, at 
 	return f.Store.RotateRefreshToken(ctx, oldHash, at, next)
 }
 
-func (f *faultStore) ExtendRefreshToken(ctx context.Context, hash string, exp time.Time) error {
+func (f *faultStore) ExtendRefreshToken(ctx context.Context, grantID, hash string, exp time.Time) error {
 	if err := f.check("ExtendRefreshToken"); err != nil {
 		return err
 	}
-	return f.Store.ExtendRefreshToken(ctx, hash, exp)
+	return f.Store.ExtendRefreshToken(ctx, grantID, hash, exp)
 }
 
 func (f *faultStore) RevokeGrant(ctx context.Context, id string, at time.Time, ev store.Event) (bool, error) {

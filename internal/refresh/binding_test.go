@@ -36,7 +36,7 @@ func TestBoundGrantNeedsItsKey(t *testing.T) {
 				t.Fatalf("%s: proof %+v: %v, want %v", p.Rotation, tc.proof, err, tc.want)
 			}
 		}
-		tok, g, err := f.st.RefreshToken(f.ctx, mint.HashToken(first.Token))
+		tok, g, err := f.st.RefreshToken(f.ctx, mint.ClaimedGrantID(first.Token), mint.HashToken(first.Token))
 		if err != nil || tok.Consumed() || g.Revoked() {
 			t.Fatalf("%s: after refusals: consumed %v revoked %v err %v", p.Rotation, tok.Consumed(), g.Revoked(), err)
 		}

@@ -56,7 +56,7 @@ func (s *Service) retry(ctx context.Context, pt presentation, tok store.RefreshT
 	if mint.HashToken(succ) != tok.SuccessorHash {
 		return Issued{}, s.revokeFor(ctx, g, tok.Generation, now, SignalSuccessorMismatch, since, rowGone)
 	}
-	next, _, err := s.store.RefreshToken(ctx, tok.SuccessorHash)
+	next, _, err := s.store.RefreshToken(ctx, g.ID, tok.SuccessorHash)
 	if errors.Is(err, store.ErrNotFound) {
 		return Issued{}, s.revokeFor(ctx, g, tok.Generation, now, SignalSuccessorGone, since, rowGone)
 	}
@@ -150,7 +150,7 @@ func (s *Service) rowGone(ctx context.Context, pt presentation, clientID string,
 	if err != nil {
 		return Issued{}, fmt.Errorf("refresh: successor: %w", err)
 	}
-	next, _, err := s.store.RefreshToken(ctx, mint.HashToken(succ))
+	next, _, err := s.store.RefreshToken(ctx, g.ID, mint.HashToken(succ))
 	switch {
 	case err == nil && next.GrantID == g.ID:
 		tok := store.RefreshToken{Hash: pt.hash, GrantID: g.ID, Generation: gen,

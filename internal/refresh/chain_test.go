@@ -28,7 +28,7 @@ func rotateN(t *testing.T, f *fixture, tok string, n int) []string {
 
 func wantRow(t *testing.T, f *fixture, tok string, kept bool) {
 	t.Helper()
-	_, _, err := f.st.RefreshToken(f.ctx, mint.HashToken(tok))
+	_, _, err := f.st.RefreshToken(f.ctx, mint.ClaimedGrantID(tok), mint.HashToken(tok))
 	if kept && err != nil || !kept && !errors.Is(err, store.ErrNotFound) {
 		t.Fatalf("row of %.30q...: err = %v, want kept=%v", tok, err, kept)
 	}

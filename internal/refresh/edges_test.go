@@ -14,7 +14,7 @@ import (
 // storedExpiry is a token's idle expiry as the store holds it.
 func storedExpiry(t *testing.T, f *fixture, tok string) time.Time {
 	t.Helper()
-	rt, _, err := f.st.RefreshToken(f.ctx, mint.HashToken(tok))
+	rt, _, err := f.st.RefreshToken(f.ctx, mint.ClaimedGrantID(tok), mint.HashToken(tok))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -33,7 +33,7 @@ func (s *Service) GrantOf(ctx context.Context, presented string) (store.Grant, e
 	if !ok {
 		return store.Grant{}, ErrUnknown
 	}
-	_, g, err := s.lookup(ctx, pt.hash)
+	_, g, err := s.lookup(ctx, pt)
 	if errors.Is(err, ErrUnknown) && pt.form == mint.NamedRefresh {
 		g, _, err = s.store.GrantChain(ctx, pt.name.GrantID)
 		if errors.Is(err, store.ErrNotFound) {

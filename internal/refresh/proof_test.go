@@ -23,7 +23,7 @@ func TestEveryTokenRecordsTheKeyItsRequestProved(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, c := range []struct{ token, want string }{{first.Token, "jkt-a"}, {next.Token, "client-key-2"}} {
-		tok, _, err := f.st.RefreshToken(f.ctx, mint.HashToken(c.token))
+		tok, _, err := f.st.RefreshToken(f.ctx, mint.ClaimedGrantID(c.token), mint.HashToken(c.token))
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -25,7 +25,7 @@ func (s *Service) Revoke(ctx context.Context, presented, clientID string) (bool,
 	if !ok {
 		return false, nil
 	}
-	_, g, err := s.lookup(ctx, pt.hash)
+	_, g, err := s.lookup(ctx, pt)
 	if errors.Is(err, ErrUnknown) && pt.form == mint.NamedRefresh {
 		g, _, err = s.store.GrantChain(ctx, pt.name.GrantID)
 		if errors.Is(err, store.ErrNotFound) {
@@ -127,7 +127,7 @@ func (s *Service) Inspect(ctx context.Context, presented string) (Active, error)
 	if !ok {
 		return Active{}, ErrUnknown
 	}
-	tok, g, err := s.lookup(ctx, pt.hash)
+	tok, g, err := s.lookup(ctx, pt)
 	if err != nil {
 		return Active{}, err
 	}

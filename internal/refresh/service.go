@@ -17,9 +17,9 @@ import (
 type Store interface {
 	CreateGrant(ctx context.Context, g store.Grant, first store.RefreshToken, ev store.Event) error
 	GrantChain(ctx context.Context, id string) (store.Grant, int, error)
-	RefreshToken(ctx context.Context, hash string) (store.RefreshToken, store.Grant, error)
+	RefreshToken(ctx context.Context, grantID, hash string) (store.RefreshToken, store.Grant, error)
 	RotateRefreshToken(ctx context.Context, oldHash string, consumedAt time.Time, next store.RefreshToken) error
-	ExtendRefreshToken(ctx context.Context, hash string, expiresAt time.Time) error
+	ExtendRefreshToken(ctx context.Context, grantID, hash string, expiresAt time.Time) error
 	RevokeGrant(ctx context.Context, id string, at time.Time, ev store.Event) (bool, error)
 	RevokeGrants(ctx context.Context, f store.GrantFilter, at time.Time, ev store.Event) (int, error)
 	RevokeGrantOrTombstone(ctx context.Context, tomb store.Grant, at time.Time, ev store.Event) (store.Revocation, error)
@@ -123,7 +123,7 @@ func (s *Service) Refresh(ctx context.Context, presented, clientID string, proof
 	if !ok {
 		return Issued{}, ErrUnknown
 	}
-	tok, g, err := s.lookup(ctx, pt.hash)
+	tok, g, err := s.lookup(ctx, pt)
 	if errors.Is(err, ErrUnknown) && pt.form == mint.NamedRefresh {
 		return s.rowGone(ctx, pt, clientID, proof, p, check)
 	}
@@ -233,7 +233,7 @@ func (s *Service) rotate(ctx context.Context, pt presentation, tok store.Refresh
 		// row may even be gone already, if the winner's successor was
 		// rotated too: then its name decides.)
 		owner := g.ClientID // the caller, as checked
-		tok, g, err = s.lookup(ctx, pt.hash)
+		tok, g, err = s.lookup(ctx, pt)
 		if errors.Is(err, ErrUnknown) && pt.form == mint.NamedRefresh {
 			return s.rowGone(ctx, pt, owner, proof, p, check)
 		}
@@ -254,7 +254,7 @@ func (s *Service) rotate(ctx context.Context, pt presentation, tok store.Refresh
 // slide keeps the same token (rotation: reuse) and moves its idle expiry.
 func (s *Service) slide(ctx context.Context, presented, hash string, g store.Grant, p Policy, now time.Time) (Issued, error) {
 	exp := p.idleExpiry(now, g.ExpiresAt)
-	err := s.store.ExtendRefreshToken(ctx, hash, exp)
+	err := s.store.ExtendRefreshToken(ctx, g.ID, hash, exp)
 	if errors.Is(err, store.ErrConflict) {
 		return Issued{}, ErrRevoked
 	}
@@ -264,8 +264,10 @@ func (s *Service) slide(ctx context.Context, presented, hash string, g store.Gra
 	return Issued{Token: presented, Grant: g, ExpiresAt: exp}, nil
 }
 
-func (s *Service) lookup(ctx context.Context, hash string) (store.RefreshToken, store.Grant, error) {
-	tok, g, err := s.store.RefreshToken(ctx, hash)
+// lookup finds a presented token in the store: a named token in the grant
+// it names, one in the earlier format (which names none) by hash alone.
+func (s *Service) lookup(ctx context.Context, pt presentation) (store.RefreshToken, store.Grant, error) {
+	tok, g, err := s.store.RefreshToken(ctx, pt.name.GrantID, pt.hash)
 	if errors.Is(err, store.ErrNotFound) {
 		return tok, g, ErrUnknown
 	}

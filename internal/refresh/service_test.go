@@ -88,7 +88,7 @@ func TestOneTimeRotationConsumesTheOldToken(t *testing.T) {
 	if want := f.clk.Now().Add(oneTime.IdleLifetime); !next.ExpiresAt.Equal(want) {
 		t.Fatalf("successor expires %v, want %v", next.ExpiresAt, want)
 	}
-	old, _, err := f.st.RefreshToken(f.ctx, mint.HashToken(first.Token))
+	old, _, err := f.st.RefreshToken(f.ctx, mint.ClaimedGrantID(first.Token), mint.HashToken(first.Token))
 	if err != nil || !old.Consumed() || old.SuccessorHash != mint.HashToken(next.Token) {
 		t.Fatalf("old token not consumed with successor: %+v, %v", old, err)
 	}

@@ -61,7 +61,7 @@ func (s *Service) Refused(ctx context.Context, presented, clientID, reason strin
 	if pt.form == mint.NamedRefresh {
 		g, _, err = s.store.GrantChain(ctx, pt.name.GrantID)
 	} else {
-		_, g, err = s.store.RefreshToken(ctx, pt.hash)
+		_, g, err = s.store.RefreshToken(ctx, "", pt.hash) // a legacy token names no grant
 	}
 	if err != nil {
 		return // unknown, or the store failed: the refusal stands either way

@@ -212,12 +212,31 @@ type Store interface {
 	// valid MAC but whose row is gone (package refresh decides what that
 	// means from the grant and the generation), and the operator's tools.
 	GrantChain(ctx context.Context, id string) (Grant, int, error)
-	// RefreshToken returns a refresh token by hash with its grant, or ErrNotFound.
-	RefreshToken(ctx context.Context, hash string) (RefreshToken, Grant, error)
-	// RotateRefreshToken atomically marks oldHash consumed at consumedAt with
-	// next.Hash as its successor, and inserts next. It returns ErrConflict
-	// (and changes nothing) if the old token is already consumed or its grant
-	// is revoked, and ErrNotFound if oldHash does not exist.
+	// RefreshToken returns the refresh token with this hash in grant
+	// grantID, with its grant, or ErrNotFound (also when the hash is that
+	// of another grant's token).
+	//
+	// A token is keyed by its grant and its hash, not by its hash alone: a
+	// named token (mint) says its grant, so a lookup and a rotation touch
+	// only that grant's rows, and a store needs no index over every hash
+	// (on SQLite such an index made each rotation write two pages at
+	// random, which at a million grants was most of the cost:
+	// docs/performance.md). Hashes are unique within a grant; across
+	// grants they are unique by construction, since a named token's value
+	// contains its grant id.
+	//
+	// grantID "" is for a token in the format before named tokens
+	// (mint.LegacyRefresh), which says no grant: it is looked up by hash
+	// alone. A store need find only tokens it held before it keyed tokens
+	// by grant that way (the SQLite store: those in its database when
+	// migration 11 ran); every token issued since is named.
+	RefreshToken(ctx context.Context, grantID, hash string) (RefreshToken, Grant, error)
+	// RotateRefreshToken atomically marks the token oldHash of grant
+	// next.GrantID consumed at consumedAt with next.Hash as its successor,
+	// and inserts next. It returns ErrConflict (and changes nothing) if the
+	// old token is already consumed, its grant is revoked or the grant
+	// already holds a token with next's hash, and ErrNotFound if the grant
+	// holds no token oldHash.
 	//
 	// In the same atomic write it deletes the old token's own predecessor
 	// (the token of the grant whose successor was oldHash), so a grant holds
@@ -229,9 +248,10 @@ type Store interface {
 	// Exactly one of any number of concurrent rotations of one token wins,
 	// on every node: each backend says in its doc.go why its SQL makes it so.
 	RotateRefreshToken(ctx context.Context, oldHash string, consumedAt time.Time, next RefreshToken) error
-	// ExtendRefreshToken moves an unconsumed token's idle expiry (reuse
-	// rotation); ErrConflict if it is consumed or its grant revoked.
-	ExtendRefreshToken(ctx context.Context, hash string, expiresAt time.Time) error
+	// ExtendRefreshToken moves the idle expiry of the unconsumed token hash
+	// of grant grantID (reuse rotation); ErrConflict if it is consumed or
+	// its grant revoked, ErrNotFound if the grant holds no such token.
+	ExtendRefreshToken(ctx context.Context, grantID, hash string, expiresAt time.Time) error
 	// RevokeGrant marks one grant revoked at `at`. It reports false if the
 	// grant was already revoked, and ErrNotFound if there is no such grant.
 	RevokeGrant(ctx context.Context, id string, at time.Time, ev Event) (bool, error)

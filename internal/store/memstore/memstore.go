@@ -160,22 +160,25 @@ func (s *Store) GrantChain(ctx context.Context, id string) (store.Grant, int, er
 }
 
 // RefreshToken implements store.Store.
-func (s *Store) RefreshToken(ctx context.Context, hash string) (store.RefreshToken, store.Grant, error) {
+// The map is by hash alone, which serves grantID "" (a token that names no
+// grant) as well; a named lookup must also match the grant.
+func (s *Store) RefreshToken(ctx context.Context, grantID, hash string) (store.RefreshToken, store.Grant, error) {
 	if err := s.lock(ctx, "refresh token"); err != nil {
 		return store.RefreshToken{}, store.Grant{}, err
 	}
 	defer s.mu.Unlock()
 	t, ok := s.tokens[hash]
-	if !ok {
+	if !ok || (grantID != "" && t.GrantID != grantID) {
 		return store.RefreshToken{}, store.Grant{}, notFound("refresh token")
 	}
 	return t, copyGrant(s.grants[t.GrantID]), nil
 }
 
-// usable returns the token at hash if it may still be rotated or extended.
-func (s *Store) usable(hash, op string) (store.RefreshToken, error) {
+// usable returns the token hash of grant grantID if it may still be
+// rotated or extended.
+func (s *Store) usable(grantID, hash, op string) (store.RefreshToken, error) {
 	t, ok := s.tokens[hash]
-	if !ok {
+	if !ok || t.GrantID != grantID {
 		return t, notFound(op)
 	}
 	if t.Consumed() || s.grants[t.GrantID].Revoked() {
@@ -193,12 +196,9 @@ func (s *Store) RotateRefreshToken(ctx context.Context, oldHash string, consumed
 		return err
 	}
 	defer s.mu.Unlock()
-	old, err := s.usable(oldHash, "rotate")
+	old, err := s.usable(next.GrantID, oldHash, "rotate")
 	if err != nil {
 		return err
-	}
-	if next.GrantID != old.GrantID {
-		return fmt.Errorf("memstore: rotate: successor's grant %q is not %q", next.GrantID, old.GrantID)
 	}
 	if _, ok := s.tokens[next.Hash]; ok {
 		return conflict("rotate")
@@ -217,12 +217,12 @@ func (s *Store) RotateRefreshToken(ctx context.Context, oldHash string, consumed
 }
 
 // ExtendRefreshToken implements store.Store.
-func (s *Store) ExtendRefreshToken(ctx context.Context, hash string, expiresAt time.Time) error {
+func (s *Store) ExtendRefreshToken(ctx context.Context, grantID, hash string, expiresAt time.Time) error {
 	if err := s.lock(ctx, "extend"); err != nil {
 		return err
 	}
 	defer s.mu.Unlock()
-	t, err := s.usable(hash, "extend")
+	t, err := s.usable(grantID, hash, "extend")
 	if err != nil {
 		return err
 	}

@@ -73,7 +73,7 @@ func benchRotate(b *testing.B, find bool) {
 		id, cur, gen := c.id, c.cur, c.gen
 		for pb.Next() {
 			if find {
-				rt, _, err := db.RefreshToken(ctx, cur)
+				rt, _, err := db.RefreshToken(ctx, id, cur)
 				if err != nil {
 					b.Error(err)
 					return

@@ -76,7 +76,7 @@ func TestStatementTimeout(t *testing.T) {
 		t.Errorf("rotation behind a held lock: err = %v, want ErrUnavailable", err)
 	}
 	// Readers are not blocked by the lock.
-	if rt, _, err := db.RefreshToken(ctx, rt0.Hash); err != nil || rt.Consumed() {
+	if rt, _, err := db.RefreshToken(ctx, rt0.GrantID, rt0.Hash); err != nil || rt.Consumed() {
 		t.Errorf("RefreshToken while locked = consumed %v, %v; want unconsumed", rt.Consumed(), err)
 	}
 	tx.Rollback(ctx)
@@ -182,7 +182,7 @@ func TestDatabaseGoneAndBack(t *testing.T) {
 	p.cut()
 	calls := map[string]func() error{
 		"Ping":               func() error { return db.Ping(ctx) },
-		"RefreshToken":       func() error { _, _, err := db.RefreshToken(ctx, rt0.Hash); return err },
+		"RefreshToken":       func() error { _, _, err := db.RefreshToken(ctx, rt0.GrantID, rt0.Hash); return err },
 		"RotateRefreshToken": func() error { return db.RotateRefreshToken(ctx, rt0.Hash, time.Now(), successor("g1", 1)) },
 		"RevokeGrant":        func() error { _, err := db.RevokeGrant(ctx, "g1", time.Now(), store.Event{}); return err },
 		"DeleteExpired":      func() error { _, err := db.DeleteExpired(ctx, time.Now()); return err },
@@ -206,7 +206,7 @@ func TestDatabaseGoneAndBack(t *testing.T) {
 	}
 	// Nothing was half-done while it was gone: the token is unconsumed and
 	// the grant live, so the client's retry with the same token succeeds.
-	rt, gr, err := db.RefreshToken(ctx, rt0.Hash)
+	rt, gr, err := db.RefreshToken(ctx, rt0.GrantID, rt0.Hash)
 	if err != nil || rt.Consumed() || gr.Revoked() {
 		t.Fatalf("after recovery: token consumed %v, grant revoked %v, %v; want neither", rt.Consumed(), gr.Revoked(), err)
 	}

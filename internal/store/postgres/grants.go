@@ -67,11 +67,19 @@ const lookupSQL = `SELECT ` + tokenCols + `, ` + grantCols + `
 
 // RefreshToken implements store.Store: the token and its grant in one read,
 // so a revocation committed before it is seen.
-func (db *DB) RefreshToken(ctx context.Context, hash string) (store.RefreshToken, store.Grant, error) {
+func (db *DB) RefreshToken(ctx context.Context, grantID, hash string) (store.RefreshToken, store.Grant, error) {
 	var t store.RefreshToken
 	var g store.Grant
 	err := db.do(ctx, "refresh token", func(ctx context.Context) error {
-		return found(db.pool.QueryRow(ctx, lookupSQL, hash).Scan(append(tokenDest(&t), grantDest(&g)...)...))
+		if err := found(db.pool.QueryRow(ctx, lookupSQL, hash).Scan(append(tokenDest(&t), grantDest(&g)...)...)); err != nil {
+			return err
+		}
+		// The unique index on hash finds the row; a named lookup must also
+		// be in the grant the token names (store contract).
+		if grantID != "" && g.ID != grantID {
+			return store.ErrNotFound
+		}
+		return nil
 	})
 	if err != nil {
 		return store.RefreshToken{}, store.Grant{}, err

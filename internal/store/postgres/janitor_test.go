@@ -72,7 +72,7 @@ func TestDeleteExpiredSkipsLockedRows(t *testing.T) {
 	if err != nil || n != 1 {
 		t.Errorf("DeleteExpired beside a held row = %d, %v; want 1 (the other token)", n, err)
 	}
-	if _, _, err := db.RefreshToken(ctx, rt0.Hash); err != nil {
+	if _, _, err := db.RefreshToken(ctx, rt0.GrantID, rt0.Hash); err != nil {
 		t.Errorf("held token: %v, want it kept for a later run", err)
 	}
 	tx.Rollback(ctx)

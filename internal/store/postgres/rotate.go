@@ -2,7 +2,6 @@ package postgres
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"time"
 
@@ -37,7 +36,9 @@ import (
 //     (the first rotation of a grant, or the janitor took it), only if
 //     old matched.
 //
-// A successor hash that exists fails the whole statement (unique_violation).
+// A successor hash that exists fails the whole statement (unique_violation),
+// the reused row's own included: reused skips a row whose hash is the
+// successor's, so next inserts it and the unique index refuses it.
 // It returns 1 when the rotation happened, 0 when old matched nothing.
 const rotateSQL = `WITH old AS (
 		UPDATE refresh_tokens t SET consumed_at = $1, successor_hash = $2
@@ -49,6 +50,7 @@ const rotateSQL = `WITH old AS (
 			consumed_at = $8, successor_hash = $9, proof_key = $10, node = $11, remote_addr = $12, user_agent = $13
 		FROM old
 		WHERE p.grant_id = old.grant_id AND p.generation = old.generation - 1 AND p.successor_hash = old.hash
+			AND p.hash <> $2
 		RETURNING 1
 	), next AS (
 		INSERT INTO refresh_tokens (hash, grant_id, generation, created_at, expires_at, consumed_at, successor_hash, proof_key,
@@ -57,9 +59,6 @@ const rotateSQL = `WITH old AS (
 		RETURNING 1
 	)
 	SELECT (SELECT count(*) FROM reused) + (SELECT count(*) FROM next)`
-
-// errOtherGrant: the successor names another grant than its predecessor.
-var errOtherGrant = errors.New("successor belongs to another grant")
 
 // RotateRefreshToken implements store.Store: rotateSQL, and when it matched
 // nothing, a read that says why (the cold path).
@@ -80,12 +79,8 @@ func (db *DB) RotateRefreshToken(ctx context.Context, oldHash string, consumedAt
 		if err != nil || n == 1 {
 			return err
 		}
-		grantID, err := db.whyNot(ctx, oldHash)
-		if err != nil {
+		if err := db.whyNot(ctx, next.GrantID, oldHash); err != nil {
 			return err
-		}
-		if grantID != next.GrantID {
-			return fmt.Errorf("%w: %q, not %q", errOtherGrant, next.GrantID, grantID)
 		}
 		// Live, in this grant, yet not matched: committed after the
 		// statement's snapshot. Try again.
@@ -95,38 +90,39 @@ func (db *DB) RotateRefreshToken(ctx context.Context, oldHash string, consumedAt
 
 // ExtendRefreshToken implements store.Store: one conditional UPDATE, and
 // the cold path's read when it matched nothing.
-func (db *DB) ExtendRefreshToken(ctx context.Context, hash string, expiresAt time.Time) error {
+func (db *DB) ExtendRefreshToken(ctx context.Context, grantID, hash string, expiresAt time.Time) error {
 	return db.do(ctx, "extend", func(ctx context.Context) error {
 		tag, err := db.pool.Exec(ctx, `UPDATE refresh_tokens t SET expires_at = $1
-			WHERE t.hash = $2 AND t.consumed_at IS NULL
+			WHERE t.hash = $2 AND t.grant_id || '' = $3 AND t.consumed_at IS NULL
 				AND EXISTS (SELECT 1 FROM grants g WHERE g.id = t.grant_id AND g.revoked_at IS NULL)`,
-			ts(expiresAt), hash)
+			ts(expiresAt), hash, grantID)
 		if err != nil || tag.RowsAffected() == 1 {
 			return err
 		}
-		if _, err := db.whyNot(ctx, hash); err != nil {
+		if err := db.whyNot(ctx, grantID, hash); err != nil {
 			return err
 		}
 		return errRetry
 	})
 }
 
-// whyNot explains a conditional token write that matched no row: ErrNotFound
-// if the token does not exist, ErrConflict if it is consumed or its grant
-// revoked; for a live token it returns the token's grant id for the caller
-// to judge. It reads with a snapshot taken after the write's: under READ
-// COMMITTED the write waited for any rotation holding the row, so it sees
-// that rotation's outcome.
-func (db *DB) whyNot(ctx context.Context, hash string) (string, error) {
-	var grantID string
+// whyNot explains a conditional write to the token hash of grant grantID
+// that matched no row: ErrNotFound if the grant holds no such token,
+// ErrConflict if it is consumed or its grant revoked, nil if it is live
+// (the write's snapshot predates a commit: the caller tries again). It
+// reads with a snapshot taken after the write's: under READ COMMITTED the
+// write waited for any rotation holding the row, so it sees that
+// rotation's outcome.
+func (db *DB) whyNot(ctx context.Context, grantID, hash string) error {
 	var dead bool
-	err := found(db.pool.QueryRow(ctx, `SELECT t.grant_id, t.consumed_at IS NOT NULL OR g.revoked_at IS NOT NULL
-		FROM refresh_tokens t JOIN grants g ON g.id = t.grant_id WHERE t.hash = $1`, hash).Scan(&grantID, &dead))
+	err := found(db.pool.QueryRow(ctx, `SELECT t.consumed_at IS NOT NULL OR g.revoked_at IS NOT NULL
+		FROM refresh_tokens t JOIN grants g ON g.id = t.grant_id WHERE t.hash = $1 AND t.grant_id || '' = $2`,
+		hash, grantID).Scan(&dead))
 	switch {
 	case err != nil:
-		return "", err
+		return err
 	case dead:
-		return "", store.ErrConflict
+		return store.ErrConflict
 	}
-	return grantID, nil
+	return nil
 }

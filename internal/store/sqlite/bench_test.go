@@ -55,7 +55,7 @@ func BenchmarkRotate(b *testing.B) {
 			return
 		}
 		for pb.Next() {
-			rt, _, err := db.RefreshToken(ctx, cur)
+			rt, _, err := db.RefreshToken(ctx, id, cur)
 			if err != nil {
 				b.Error(err)
 				return

@@ -45,36 +45,37 @@ func (db *DB) GrantChain(ctx context.Context, id string) (store.Grant, int, erro
 	return g, newest, nil
 }
 
-// whyNot explains a conditional token write that matched no row: ErrNotFound
-// if the token does not exist, ErrConflict if it is consumed or its grant
-// revoked; for a live token it returns the token's grant id for the caller
-// to judge. state is db.tokenState bound to the transaction.
-func whyNot(ctx context.Context, state *sql.Stmt, hash string) (string, error) {
-	var grantID string
+// whyNot explains a conditional write to the token hash of grant grantID
+// that matched no row: ErrNotFound if the grant holds no such token,
+// ErrConflict if it is consumed or its grant revoked, nil if it is live.
+// state is db.tokenState bound to the transaction.
+func whyNot(ctx context.Context, state *sql.Stmt, grantID, hash string) error {
 	var dead bool
-	err := state.QueryRowContext(ctx, hash).Scan(&grantID, &dead)
+	err := state.QueryRowContext(ctx, grantID, hash).Scan(&dead)
 	switch {
 	case errors.Is(err, sql.ErrNoRows):
-		return "", store.ErrNotFound
+		return store.ErrNotFound
 	case err != nil:
-		return "", err
+		return err
 	case dead:
-		return "", store.ErrConflict
+		return store.ErrConflict
 	}
-	return grantID, nil
+	return nil
 }
 
+// extendSQL moves a live token's idle expiry (reuse rotation).
+const extendSQL = `UPDATE refresh_tokens SET expires_at = ?
+	WHERE grant_id = ? AND hash = ? AND consumed_at IS NULL
+	AND EXISTS (SELECT 1 FROM grants g WHERE g.id = refresh_tokens.grant_id AND g.revoked_at IS NULL)`
+
 // ExtendRefreshToken implements store.Store.
-func (db *DB) ExtendRefreshToken(ctx context.Context, hash string, expiresAt time.Time) error {
+func (db *DB) ExtendRefreshToken(ctx context.Context, grantID, hash string, expiresAt time.Time) error {
 	return db.write(ctx, "extend", func(tx *sql.Tx) error {
-		n, err := affected(tx.ExecContext(ctx, `UPDATE refresh_tokens SET expires_at = ?
-			WHERE hash = ? AND consumed_at IS NULL
-			AND EXISTS (SELECT 1 FROM grants g WHERE g.id = refresh_tokens.grant_id AND g.revoked_at IS NULL)`,
-			micros(expiresAt), hash))
+		n, err := affected(tx.ExecContext(ctx, extendSQL, micros(expiresAt), grantID, hash))
 		if err != nil || n == 1 {
 			return err
 		}
-		if _, err := whyNot(ctx, tx.StmtContext(ctx, db.tokenState), hash); err != nil {
+		if err := whyNot(ctx, tx.StmtContext(ctx, db.tokenState), grantID, hash); err != nil {
 			return err
 		}
 		return errors.New("live token not updated") // unreachable: the UPDATE matches any live token

@@ -32,20 +32,21 @@ const maxLookups = 256
 
 // lookup is one RefreshToken call waiting for the rotator.
 type lookup struct {
-	ctx  context.Context
-	hash string
-	t    store.RefreshToken
-	g    store.Grant
-	err  error
-	done chan struct{} // closed once t, g and err are set
+	ctx     context.Context
+	grantID string // "" for a token that names no grant
+	hash    string
+	t       store.RefreshToken
+	g       store.Grant
+	err     error
+	done    chan struct{} // closed once t, g and err are set
 }
 
 // RefreshToken implements store.Store.
-func (db *DB) RefreshToken(ctx context.Context, hash string) (store.RefreshToken, store.Grant, error) {
+func (db *DB) RefreshToken(ctx context.Context, grantID, hash string) (store.RefreshToken, store.Grant, error) {
 	if err := ctx.Err(); err != nil {
 		return store.RefreshToken{}, store.Grant{}, fmt.Errorf("sqlite: refresh token: %w", err)
 	}
-	l := &lookup{ctx: ctx, hash: hash, done: make(chan struct{})}
+	l := &lookup{ctx: ctx, grantID: grantID, hash: hash, done: make(chan struct{})}
 	if err := handOff(ctx, db, db.lookups, l); err != nil {
 		return store.RefreshToken{}, store.Grant{}, fmt.Errorf("sqlite: refresh token: %w", err)
 	}
@@ -63,14 +64,33 @@ func (db *DB) RefreshToken(ctx context.Context, hash string) (store.RefreshToken
 	return l.t, l.g, nil
 }
 
-// answer looks up every token of batch with find (db.findToken, bound to
-// the transaction or not) and tells each caller. The statements run under
-// no caller's context; each caller's is checked before its lookup.
-func answer(find *sql.Stmt, batch []*lookup) {
+// finders are the two lookup statements (sqlite.go), bound to a
+// transaction or not: by grant and hash, and by hash alone for a token
+// that names no grant.
+type finders struct{ named, legacy *sql.Stmt }
+
+// finders returns db's lookup statements, bound to tx unless it is nil.
+func (db *DB) finders(ctx context.Context, tx *sql.Tx) finders {
+	if tx == nil {
+		return finders{db.findToken, db.findLegacyToken}
+	}
+	return finders{tx.StmtContext(ctx, db.findToken), tx.StmtContext(ctx, db.findLegacyToken)}
+}
+
+// answer looks up every token of batch and tells each caller. The
+// statements run under no caller's context; each caller's is checked
+// before its lookup.
+func answer(find finders, batch []*lookup) {
 	ctx := context.Background()
 	for _, l := range batch {
 		if l.err = l.ctx.Err(); l.err == nil {
-			l.err = find.QueryRowContext(ctx, l.hash).Scan(append(tokenDest(&l.t), grantDest(&l.g)...)...)
+			var row *sql.Row
+			if l.grantID != "" {
+				row = find.named.QueryRowContext(ctx, l.grantID, l.hash)
+			} else {
+				row = find.legacy.QueryRowContext(ctx, l.hash)
+			}
+			l.err = row.Scan(append(tokenDest(&l.t), grantDest(&l.g)...)...)
 			if errors.Is(l.err, sql.ErrNoRows) {
 				l.err = store.ErrNotFound
 			}
@@ -83,16 +103,16 @@ func answer(find *sql.Stmt, batch []*lookup) {
 // statement of its own, more in one read transaction. If BEGIN fails each
 // runs on its own, as it would unbatched.
 func (db *DB) readBatch(batch []*lookup) {
+	ctx := context.Background()
 	if len(batch) == 1 {
-		answer(db.findToken, batch)
+		answer(db.finders(ctx, nil), batch)
 		return
 	}
-	ctx := context.Background()
 	tx, err := db.w.BeginTx(ctx, &sql.TxOptions{ReadOnly: true}) // BEGIN DEFERRED: takes no write lock
 	if err != nil {
-		answer(db.findToken, batch)
+		answer(db.finders(ctx, nil), batch)
 		return
 	}
-	answer(tx.StmtContext(ctx, db.findToken), batch)
+	answer(db.finders(ctx, tx), batch)
 	tx.Rollback() // it wrote nothing
 }

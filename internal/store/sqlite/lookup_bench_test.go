@@ -112,7 +112,7 @@ func benchLookup(b *testing.B, writeEvery time.Duration) {
 		i := seq.Add(1) * 7919
 		for pb.Next() {
 			i = (i + 104729) % lookupGrants
-			if _, _, err := db.RefreshToken(ctx, benchHash(i)); err != nil {
+			if _, _, err := db.RefreshToken(ctx, "grant-"+strconv.FormatUint(i, 10), benchHash(i)); err != nil {
 				b.Error(err)
 				return
 			}

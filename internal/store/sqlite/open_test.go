@@ -119,10 +119,29 @@ func TestMigrateFromVersion1(t *testing.T) {
 	if err := db.w.QueryRowContext(ctx, `SELECT MAX(version) FROM schema_migrations`).Scan(&top); err != nil || top != len(migrations) {
 		t.Errorf("schema version after upgrade = %d, %v; want %d", top, err, len(migrations))
 	}
-	if rt, g, err := db.RefreshToken(ctx, "rt0"); err != nil {
+	if rt, g, err := db.RefreshToken(ctx, "g1", "rt0"); err != nil {
 		t.Errorf("grant written at version 1: %v", err)
 	} else if g.DPoPJKT != "" || len(g.Resources) != 0 || rt.ProofKey != "" || g.Scopes[0] != "openid" {
 		t.Errorf("version-1 rows read back as %+v, %+v; want the new columns empty", g, rt)
+	}
+	// A token stored before migration 11 may be in the format that names
+	// no grant: it is found by hash alone, and rotates within its grant.
+	// Tokens stored since are named, and found only by grant and hash.
+	if _, g, err := db.RefreshToken(ctx, "", "rt0"); err != nil || g.ID != "g1" {
+		t.Errorf("a token stored before migration 11, by hash alone: grant %q, %v; want g1", g.ID, err)
+	}
+	if err := db.RotateRefreshToken(ctx, "rt0", now, store.RefreshToken{Hash: "rt1", GrantID: "g1", Generation: 1,
+		CreatedAt: now, ExpiresAt: now.Add(time.Hour)}); err != nil {
+		t.Fatalf("rotating a token stored before migration 11: %v", err)
+	}
+	if rt, _, err := db.RefreshToken(ctx, "", "rt0"); err != nil || rt.SuccessorHash != "rt1" {
+		t.Errorf("the rotated token by hash alone: successor %q, %v; want rt1", rt.SuccessorHash, err)
+	}
+	if _, _, err := db.RefreshToken(ctx, "g1", "rt1"); err != nil {
+		t.Errorf("its successor, by grant: %v", err)
+	}
+	if _, _, err := db.RefreshToken(ctx, "", "rt1"); !errors.Is(err, store.ErrNotFound) {
+		t.Errorf("its successor by hash alone: %v, want ErrNotFound (every token stored since is named)", err)
 	}
 	if err := db.CreateSession(ctx, store.Session{ID: "s1", SID: "sid-1", Subject: "alice", CreatedAt: now}, store.Event{}); err != nil {
 		t.Errorf("CreateSession after upgrade: %v", err)

@@ -32,9 +32,6 @@ type rotation struct {
 	done       chan error // buffered: the rotator never waits on a caller
 }
 
-// errOtherGrant: the successor names another grant than its predecessor.
-var errOtherGrant = errors.New("successor belongs to another grant")
-
 // RotateRefreshToken implements store.Store.
 func (db *DB) RotateRefreshToken(ctx context.Context, oldHash string, consumedAt time.Time, next store.RefreshToken) error {
 	if consumedAt.IsZero() {
@@ -131,7 +128,7 @@ func (db *DB) commitBatch(looks []*lookup, batch []*rotation, uses []*jtiUse) {
 	}
 	err := db.write(ctx, "rotate", func(tx *sql.Tx) error {
 		if len(looks) > 0 {
-			answer(tx.StmtContext(ctx, db.findToken), looks)
+			answer(db.finders(ctx, tx), looks)
 			looks = nil
 		}
 		if len(uses) > 0 {
@@ -150,7 +147,7 @@ func (db *DB) commitBatch(looks []*lookup, batch []*rotation, uses []*jtiUse) {
 				continue
 			}
 			err := st.rotate(ctx, r)
-			if err != nil && !errors.Is(err, store.ErrNotFound) && !errors.Is(err, store.ErrConflict) && !errors.Is(err, errOtherGrant) {
+			if err != nil && !errors.Is(err, store.ErrNotFound) && !errors.Is(err, store.ErrConflict) {
 				return err
 			}
 			errs[i] = err
@@ -159,7 +156,7 @@ func (db *DB) commitBatch(looks []*lookup, batch []*rotation, uses []*jtiUse) {
 	})
 	answerJTIs(uses, useErrs, err)
 	if looks != nil { // BEGIN failed: each on its own, as unbatched
-		answer(db.findToken, looks)
+		answer(db.finders(ctx, nil), looks)
 	}
 	for i, r := range batch {
 		switch {
@@ -185,12 +182,12 @@ type txStmts struct{ insert, consume, drop, state *sql.Stmt }
 // the batch rather than commit a successor whose predecessor is still
 // usable.
 func (st txStmts) rotate(ctx context.Context, r *rotation) error {
-	n, err := affected(st.insert.ExecContext(ctx, append(tokenArgs(r.next), r.oldHash, r.next.GrantID)...))
+	n, err := affected(st.insert.ExecContext(ctx, append(tokenArgs(r.next), r.next.GrantID, r.oldHash)...))
 	if err != nil {
 		return err
 	}
 	if n == 1 {
-		n, err := affected(st.consume.ExecContext(ctx, micros(r.consumedAt), r.next.Hash, r.oldHash, r.next.GrantID))
+		n, err := affected(st.consume.ExecContext(ctx, micros(r.consumedAt), r.next.Hash, r.next.GrantID, r.oldHash))
 		if err == nil && n != 1 {
 			err = fmt.Errorf("successor inserted but %d tokens consumed", n)
 		}
@@ -201,12 +198,8 @@ func (st txStmts) rotate(ctx context.Context, r *rotation) error {
 		return err
 	}
 	// Nothing was written; say why, about the presented token first.
-	grantID, err := whyNot(ctx, st.state, r.oldHash)
-	if err != nil {
+	if err := whyNot(ctx, st.state, r.next.GrantID, r.oldHash); err != nil {
 		return err
 	}
-	if grantID != r.next.GrantID {
-		return fmt.Errorf("%w: %q, not %q", errOtherGrant, r.next.GrantID, grantID)
-	}
-	return store.ErrConflict // the old token is live, so the successor's hash is taken
+	return store.ErrConflict // the old token is live, so the grant holds the successor's hash
 }

@@ -43,8 +43,8 @@ var migrations = []string{
 	-- its successor next to the token it consumes, on the same page: one
 	-- page written where a key by hash would write two at random, and pages
 	-- written are the writer's main cost. The key also serves the foreign key
-	-- and DeleteExpired. Lookup by hash goes through refresh_tokens_hash,
-	-- which also keeps hashes unique.
+	-- and DeleteExpired, and since migration 11 every lookup: a token is
+	-- found by its grant and hash.
 	-- No ON DELETE CASCADE: DeleteExpired removes a grant's tokens itself, so
 	-- it can count them, and a grant can never vanish under a live token.
 	CREATE TABLE refresh_tokens (
@@ -221,6 +221,26 @@ var migrations = []string{
 	// (store.SessionLister): one range of (subject, created_at), newest
 	// first. Sessions were read by id only until now.
 	`CREATE INDEX sessions_subject ON sessions (subject, created_at);`,
+
+	// 11: tokens are found by grant and hash, not by hash alone (the store
+	// contract, store.Store.RefreshToken). refresh_tokens_hash put every
+	// rotation's new hash and its deleted predecessor's at two random
+	// places in an index over every token: two more pages written per
+	// rotation, and at a million grants pages spread all over the file, so
+	// the WAL and the checkpoints grew with the store (docs/performance.md).
+	// A named token says its grant, and the primary key (grant_id, seq)
+	// finds it among its grant's two rows. A token in the format before
+	// named tokens says no grant: the hashes of every token stored now are
+	// kept in legacy_refresh_hashes for those, once; tokens issued from here
+	// on are all named and never go there. A row there outlives its token
+	// harmlessly (the lookup joins the token by grant and hash), and the
+	// table only shrinks.
+	`CREATE TABLE legacy_refresh_hashes (
+		hash     TEXT PRIMARY KEY,
+		grant_id TEXT NOT NULL
+	) STRICT, WITHOUT ROWID;
+	INSERT INTO legacy_refresh_hashes (hash, grant_id) SELECT hash, grant_id FROM refresh_tokens;
+	DROP INDEX refresh_tokens_hash;`,
 }
 
 // migrate brings the schema up to len(migrations). Each migration runs in its

@@ -41,6 +41,7 @@ type DB struct {
 	// Statements of the refresh hot path, prepared once per connection
 	// instead of parsed on every call.
 	findToken       *sql.Stmt // w (lookup.go)
+	findLegacyToken *sql.Stmt // w (lookup.go)
 	findGrant       *sql.Stmt // r
 	insertSuccessor *sql.Stmt // w
 	consume         *sql.Stmt // w
@@ -151,47 +152,73 @@ func dsn(path, params string) string {
 	return (&url.URL{Scheme: "file", Path: p}).String() + "?" + params
 }
 
+// The refresh hot path's token statements (lookup.go, rotate.go). Every
+// one finds tokens by grant and hash, a range of the primary key
+// (TestTokenStatementsSearchByGrant holds them to it).
+const (
+	// A token is found by its grant and hash (store contract): a
+	// range of the primary key, the grant's two rows. The token's
+	// hash and grant id are not selected: they are the ones asked
+	// for (RefreshToken sets them). Each column costs the driver its
+	// name and type, as strings, on every query.
+	findTokenSQL = `SELECT ` + tokenCols + `, ` + grantCols + `
+		FROM refresh_tokens t JOIN grants g ON g.id = t.grant_id WHERE t.grant_id = ?1 AND t.hash = ?2`
+
+	// A token that names no grant (mint.LegacyRefresh) is found
+	// through legacy_refresh_hashes (schema.go, migration 11).
+	findLegacyTokenSQL = `SELECT ` + tokenCols + `, ` + grantCols + `
+		FROM legacy_refresh_hashes l JOIN refresh_tokens t ON t.grant_id = l.grant_id AND t.hash = l.hash
+		JOIN grants g ON g.id = t.grant_id WHERE l.hash = ?`
+
+	// Rotation (rotate.go) is this conditional INSERT, then the UPDATE
+	// below. The INSERT writes the successor, next to its predecessor
+	// (schema.go), only if the old token is unconsumed, in the
+	// successor's grant, that grant is live, and the grant holds no
+	// token with the successor's hash (?1); the single writer
+	// serialises it, so of any number of racing rotations of one token
+	// exactly one matches. Every probe is a range of the primary key
+	// within the grant, on the page the INSERT then writes.
+	insertSuccessorSQL = `INSERT INTO refresh_tokens ` + tokenInsertCols + `
+		SELECT t.grant_id, t.seq + 1, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?
+		FROM refresh_tokens t JOIN grants g ON g.id = t.grant_id
+		WHERE t.grant_id = ? AND t.hash = ? AND t.consumed_at IS NULL AND g.revoked_at IS NULL
+			AND NOT EXISTS (SELECT 1 FROM refresh_tokens x WHERE x.grant_id = t.grant_id AND x.hash = ?1)
+		ON CONFLICT DO NOTHING`
+
+	// In the same transaction, so the grant cannot have been revoked
+	// since; consumed_at IS NULL stays as the guard it must pass.
+	consumeSQL = `UPDATE refresh_tokens SET consumed_at = ?, successor_hash = ?
+		WHERE grant_id = ? AND hash = ? AND consumed_at IS NULL`
+
+	// Then the consumed token's own predecessor goes (store contract:
+	// a grant keeps its live token and the one that token replaced).
+	// It is the row just before it in the chain, found within the
+	// grant's rows the INSERT just read and wrote.
+	// (UPDATE ... RETURNING seq and a DELETE by key measured no faster
+	// and allocated more, through database/sql's Rows.)
+	dropPredecessorSQL = `DELETE FROM refresh_tokens
+		WHERE grant_id = ?1 AND seq = (SELECT seq - 1 FROM refresh_tokens WHERE grant_id = ?1 AND hash = ?2)`
+
+	// Why a conditional write matched nothing: no row, or a dead one.
+	tokenStateSQL = `SELECT t.consumed_at IS NOT NULL OR g.revoked_at IS NOT NULL
+		FROM refresh_tokens t JOIN grants g ON g.id = t.grant_id WHERE t.grant_id = ? AND t.hash = ?`
+)
+
 func (db *DB) prepare(ctx context.Context) error {
 	for _, p := range []struct {
 		dst  **sql.Stmt
 		on   *sql.DB
 		text string
 	}{
-		// The token's hash and grant id are not selected: they are the
-		// hash asked for and g.id (RefreshToken sets them). Each column
-		// costs the driver its name and type, as strings, on every query.
-		{&db.findToken, db.w, `SELECT ` + tokenCols + `, ` + grantCols + `
-			FROM refresh_tokens t JOIN grants g ON g.id = t.grant_id WHERE t.hash = ?`},
+		{&db.findToken, db.w, findTokenSQL},
+		{&db.findLegacyToken, db.w, findLegacyTokenSQL},
 		{&db.findGrant, db.r, `SELECT ` + grantCols + `,
 			COALESCE((SELECT t.generation FROM refresh_tokens t WHERE t.grant_id = g.id ORDER BY t.seq DESC LIMIT 1), -1)
 			FROM grants g WHERE g.id = ?`},
-		// Rotation (rotate.go) is this conditional INSERT, then the UPDATE
-		// below. The INSERT writes the successor, next to its predecessor
-		// (schema.go), only if the old token is unconsumed, in the
-		// successor's grant, that grant is live, and the successor's hash is
-		// free; the single writer serialises it, so of any number of racing
-		// rotations of one token exactly one matches.
-		{&db.insertSuccessor, db.w, `INSERT INTO refresh_tokens ` + tokenInsertCols + `
-			SELECT t.grant_id, t.seq + 1, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?
-			FROM refresh_tokens t JOIN grants g ON g.id = t.grant_id
-			WHERE t.hash = ? AND t.grant_id = ? AND t.consumed_at IS NULL AND g.revoked_at IS NULL
-			ON CONFLICT DO NOTHING`},
-		// In the same transaction, so the grant cannot have been revoked
-		// since; consumed_at IS NULL stays as the guard it must pass.
-		{&db.consume, db.w, `UPDATE refresh_tokens SET consumed_at = ?, successor_hash = ?
-			WHERE hash = ? AND grant_id = ? AND consumed_at IS NULL`},
-		// Then the consumed token's own predecessor goes (store contract:
-		// a grant keeps its live token and the one that token replaced).
-		// It is the row just before it in the chain: the consumed token's
-		// seq comes from the hash index (the page the UPDATE just read),
-		// then one primary-key probe, on the page the INSERT just wrote.
-		// (UPDATE ... RETURNING seq and a DELETE by key measured no faster
-		// and allocated more, through database/sql's Rows.)
-		{&db.dropPredecessor, db.w, `DELETE FROM refresh_tokens
-			WHERE grant_id = ?1 AND seq = (SELECT seq - 1 FROM refresh_tokens WHERE hash = ?2)`},
-		// Why a conditional write matched nothing: no row, or a dead one.
-		{&db.tokenState, db.w, `SELECT t.grant_id, t.consumed_at IS NOT NULL OR g.revoked_at IS NOT NULL
-			FROM refresh_tokens t JOIN grants g ON g.id = t.grant_id WHERE t.hash = ?`},
+		{&db.insertSuccessor, db.w, insertSuccessorSQL},
+		{&db.consume, db.w, consumeSQL},
+		{&db.dropPredecessor, db.w, dropPredecessorSQL},
+		{&db.tokenState, db.w, tokenStateSQL},
 		{&db.useJTI, db.w, useJTISQL},
 	} {
 		st, err := p.on.PrepareContext(ctx, p.text)
@@ -218,7 +245,7 @@ func (db *DB) Close() error {
 
 func (db *DB) closeAll() error {
 	var errs []error
-	for _, st := range []*sql.Stmt{db.findToken, db.findGrant, db.insertSuccessor, db.consume, db.dropPredecessor, db.tokenState, db.useJTI} {
+	for _, st := range []*sql.Stmt{db.findToken, db.findLegacyToken, db.findGrant, db.insertSuccessor, db.consume, db.dropPredecessor, db.tokenState, db.useJTI} {
 		if st != nil {
 			errs = append(errs, st.Close())
 		}

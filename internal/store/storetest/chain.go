@@ -80,11 +80,11 @@ func testGrantChain(t *testing.T, s store.Store) {
 	}
 }
 
-// wantPresent fails unless every hash exists.
-func wantPresent(t *testing.T, s store.Store, hashes ...string) {
+// wantPresent fails unless grant grantID holds every hash.
+func wantPresent(t *testing.T, s store.Store, grantID string, hashes ...string) {
 	t.Helper()
 	for _, h := range hashes {
-		if _, _, err := s.RefreshToken(context.Background(), h); err != nil {
+		if _, _, err := s.RefreshToken(context.Background(), grantID, h); err != nil {
 			t.Errorf("RefreshToken(%s): %v, want it kept", h, err)
 		}
 	}
@@ -102,46 +102,51 @@ func testRotateDeletesPredecessor(t *testing.T, s store.Store) {
 	rotate(t, s, b0.Hash, "b1", "g2", 1)
 
 	rotate(t, s, rt0.Hash, "rt1", "g1", 1)
-	wantPresent(t, s, rt0.Hash, "rt1", b0.Hash, "b1") // generation 0 has no predecessor
+	wantPresent(t, s, "g1", rt0.Hash, "rt1") // generation 0 has no predecessor
+	wantPresent(t, s, "g2", b0.Hash, "b1")
 
 	rotate(t, s, "rt1", "rt2", "g1", 2)
-	wantGone(t, s, rt0.Hash)
-	wantPresent(t, s, "rt1", "rt2", b0.Hash, "b1")
-	old, _ := mustToken(t, s, "rt1")
+	wantGone(t, s, rt0.GrantID, rt0.Hash)
+	wantPresent(t, s, "g1", "rt1", "rt2")
+	wantPresent(t, s, "g2", b0.Hash, "b1")
+	old, _ := mustToken(t, s, "g1", "rt1")
 	want := newToken("rt1", "g1", 1)
 	want.ConsumedAt, want.SuccessorHash = at(2*time.Minute), "rt2"
 	checkToken(t, "the replaced token, kept", old, want)
 
 	// Rotations that lose change nothing, deletions included.
-	err := s.RotateRefreshToken(ctx, "rt2", at(time.Hour), newToken("b1", "g1", 3))
-	wantErr(t, "RotateRefreshToken onto an existing hash", err, store.ErrConflict)
+	err := s.RotateRefreshToken(ctx, "rt2", at(time.Hour), newToken("rt1", "g1", 3))
+	wantErr(t, "RotateRefreshToken onto a hash the grant holds", err, store.ErrConflict)
 	if err := s.RotateRefreshToken(ctx, "rt2", at(time.Hour), newToken("rt3", "g2", 3)); err == nil {
 		t.Error("RotateRefreshToken into another grant: err = nil")
 	}
 	err = s.RotateRefreshToken(ctx, "rt1", at(time.Hour), newToken("rt2-bis", "g1", 2))
 	wantErr(t, "RotateRefreshToken(consumed)", err, store.ErrConflict)
-	wantPresent(t, s, "rt1", "rt2", b0.Hash, "b1")
-	wantUnconsumed(t, s, "rt2")
+	wantPresent(t, s, "g1", "rt1", "rt2")
+	wantPresent(t, s, "g2", b0.Hash, "b1")
+	wantUnconsumed(t, s, "g1", "rt2")
 
 	rotate(t, s, "rt2", "rt3", "g1", 3)
-	wantGone(t, s, "rt1")
-	wantPresent(t, s, "rt2", "rt3", b0.Hash, "b1")
+	wantGone(t, s, "g1", "rt1")
+	wantPresent(t, s, "g1", "rt2", "rt3")
+	wantPresent(t, s, "g2", b0.Hash, "b1")
 	// A backend may write the successor over the row it deletes; every
 	// field must still be the successor's.
-	succ, _ := mustToken(t, s, "rt3")
+	succ, _ := mustToken(t, s, "g1", "rt3")
 	checkToken(t, "a successor that replaced its grandparent", succ, newToken("rt3", "g1", 3))
 
 	rotate(t, s, "b1", "b2", "g2", 2)
-	wantGone(t, s, b0.Hash)
-	wantPresent(t, s, "rt2", "rt3", "b1", "b2")
+	wantGone(t, s, b0.GrantID, b0.Hash)
+	wantPresent(t, s, "g1", "rt2", "rt3")
+	wantPresent(t, s, "g2", "b1", "b2")
 
 	if _, err := s.RevokeGrant(ctx, "g1", at(time.Hour), store.Event{}); err != nil {
 		t.Fatal(err)
 	}
 	err = s.RotateRefreshToken(ctx, "rt3", at(time.Hour), newToken("rt4", "g1", 4))
 	wantErr(t, "RotateRefreshToken(revoked grant)", err, store.ErrConflict)
-	wantPresent(t, s, "rt2", "rt3")
-	wantGone(t, s, "rt4")
+	wantPresent(t, s, "g1", "rt2", "rt3")
+	wantGone(t, s, "g1", "rt4")
 }
 
 // Of racing rotations of a token that has a predecessor, the one that wins
@@ -155,8 +160,8 @@ func testRotateConcurrentDeletes(t *testing.T, s store.Store) {
 	winner := raceOnce(t, n, "rotation", func(i int) error {
 		return s.RotateRefreshToken(context.Background(), "rt1", at(2*time.Minute), newToken(fmt.Sprintf("rt2-%02d", i), "g1", 2))
 	})
-	wantGone(t, s, rt0.Hash)
-	wantPresent(t, s, "rt1", fmt.Sprintf("rt2-%02d", winner))
+	wantGone(t, s, rt0.GrantID, rt0.Hash)
+	wantPresent(t, s, "g1", "rt1", fmt.Sprintf("rt2-%02d", winner))
 	wantChain(t, s, "g1", 2)
 }
 
@@ -187,12 +192,12 @@ func testChainRows(t *testing.T, b Backend, s store.Store) {
 	if n := b.TokenRows(t, s, "g1"); n != 2 {
 		t.Errorf("after %d rotations: %d token rows, want 2 (the live token and its predecessor)", rotations, n)
 	}
-	wantPresent(t, s, fmt.Sprintf("rt%d", rotations-1), fmt.Sprintf("rt%d", rotations))
+	wantPresent(t, s, "g1", fmt.Sprintf("rt%d", rotations-1), fmt.Sprintf("rt%d", rotations))
 	wantChain(t, s, "g1", rotations)
 	if n := b.TokenRows(t, s, "g2"); n != 1 {
 		t.Errorf("the other grant: %d token rows, want 1", n)
 	}
-	if _, _, err := s.RefreshToken(context.Background(), "rt500"); !errors.Is(err, store.ErrNotFound) {
+	if _, _, err := s.RefreshToken(context.Background(), "g1", "rt500"); !errors.Is(err, store.ErrNotFound) {
 		t.Errorf("RefreshToken(generation 500): err = %v, want ErrNotFound", err)
 	}
 }

@@ -237,7 +237,7 @@ func testDeleteExpired(t *testing.T, s store.Store) {
 	live.ExpiresAt = future
 	liveRT.ExpiresAt = future
 	mustCreateGrant(t, s, live, liveRT)
-	if err := s.ExtendRefreshToken(ctx, liveRT.Hash, past); err != nil {
+	if err := s.ExtendRefreshToken(ctx, liveRT.GrantID, liveRT.Hash, past); err != nil {
 		t.Fatal(err)
 	}
 	if err := s.RotateRefreshToken(ctx, liveRT.Hash, now, store.RefreshToken{Hash: "live-next", GrantID: "live", Generation: 1, CreatedAt: now, ExpiresAt: future}); err != nil {
@@ -276,16 +276,16 @@ func testDeleteExpired(t *testing.T, s store.Store) {
 	if err != nil || n != 6 {
 		t.Errorf("DeleteExpired = %d, %v; want 6, nil", n, err)
 	}
-	wantGone(t, s, liveRT.Hash)
-	wantGone(t, s, deadRT.Hash)
-	wantGone(t, s, "dead-next")
+	wantGone(t, s, liveRT.GrantID, liveRT.Hash)
+	wantGone(t, s, deadRT.GrantID, deadRT.Hash)
+	wantGone(t, s, "dead", "dead-next")
 	if _, _, err := s.GrantChain(ctx, "dead"); !errors.Is(err, store.ErrNotFound) {
 		t.Errorf("Grant(expired): err = %v, want ErrNotFound", err)
 	}
 	mustGrant(t, s, "live")
-	mustToken(t, s, "live-next")
+	mustToken(t, s, "live", "live-next")
 	mustGrant(t, s, "forever")
-	mustToken(t, s, foreverRT.Hash)
+	mustToken(t, s, foreverRT.GrantID, foreverRT.Hash)
 
 	_, err = s.ConsumeAuthCode(ctx, "code-old", now, "g-old")
 	wantErr(t, "ConsumeAuthCode(expired and deleted)", err, store.ErrNotFound)
@@ -320,8 +320,8 @@ func testZeroEventTime(t *testing.T, s store.Store) {
 	if err := s.RotateRefreshToken(ctx, rt0.Hash, zero, newToken("rt1", "g1", 1)); err == nil {
 		t.Error("RotateRefreshToken(zero consumedAt): err = nil")
 	}
-	wantUnconsumed(t, s, rt0.Hash)
-	wantGone(t, s, "rt1")
+	wantUnconsumed(t, s, rt0.GrantID, rt0.Hash)
+	wantGone(t, s, "g1", "rt1")
 
 	if _, err := s.RevokeGrant(ctx, "g1", zero, store.Event{}); err == nil {
 		t.Error("RevokeGrant(zero at): err = nil")

@@ -40,13 +40,13 @@ func testCancelledContext(t *testing.T, s store.Store) {
 		"CreateGrant": func() error { return s.CreateGrant(ctx, g2, rt2, store.Event{}) },
 		"GrantChain":  func() error { _, _, err := s.GrantChain(ctx, "g1"); return err },
 		"RefreshToken": func() error {
-			_, _, err := s.RefreshToken(ctx, rt0.Hash)
+			_, _, err := s.RefreshToken(ctx, rt0.GrantID, rt0.Hash)
 			return err
 		},
 		"RotateRefreshToken": func() error {
 			return s.RotateRefreshToken(ctx, rt0.Hash, at(time.Minute), newToken("rt1", "g1", 1))
 		},
-		"ExtendRefreshToken": func() error { return s.ExtendRefreshToken(ctx, rt0.Hash, at(99*time.Hour)) },
+		"ExtendRefreshToken": func() error { return s.ExtendRefreshToken(ctx, rt0.GrantID, rt0.Hash, at(99*time.Hour)) },
 		"RevokeGrant":        func() error { _, err := s.RevokeGrant(ctx, "g1", at(time.Minute), store.Event{}); return err },
 		"RevokeGrants": func() error {
 			_, err := s.RevokeGrants(ctx, store.GrantFilter{ClientID: "client-a"}, at(time.Minute), store.Event{})
@@ -98,10 +98,10 @@ func testCancelledContext(t *testing.T, s store.Store) {
 	wantErr(t, "Grant(g2) after cancelled CreateGrant", err, store.ErrNotFound)
 	_, _, err = s.GrantChain(bg, "g-tomb")
 	wantErr(t, "Grant(g-tomb) after cancelled RevokeGrantOrTombstone", err, store.ErrNotFound)
-	got, gotG := mustToken(t, s, rt0.Hash)
+	got, gotG := mustToken(t, s, rt0.GrantID, rt0.Hash)
 	checkToken(t, "token after cancelled calls", got, rt0)
 	checkGrant(t, "grant after cancelled calls", gotG, g)
-	wantGone(t, s, "rt1")
+	wantGone(t, s, "g1", "rt1")
 	if keys, err := s.SigningKeys(bg); err != nil || len(keys) != 0 {
 		t.Errorf("SigningKeys after cancelled AddSigningKey = %d keys, %v; want 0", len(keys), err)
 	}

@@ -38,9 +38,9 @@ func testOtherHandleSeenAtOnce(t *testing.T, b Backend, s store.Store) {
 		t.Fatal(err)
 	}
 	for range 20 {
-		for _, h := range []string{a0.Hash, a1.Hash, b0.Hash} {
-			if _, _, err := s.RefreshToken(ctx, h); err != nil {
-				t.Fatalf("RefreshToken(%s): %v", h, err)
+		for _, tok := range []store.RefreshToken{a0, a1, b0} {
+			if _, _, err := s.RefreshToken(ctx, tok.GrantID, tok.Hash); err != nil {
+				t.Fatalf("RefreshToken(%s): %v", tok.Hash, err)
 			}
 		}
 	}
@@ -53,17 +53,17 @@ func testOtherHandleSeenAtOnce(t *testing.T, b Backend, s store.Store) {
 		t.Fatalf("other: RotateRefreshToken: %v", err)
 	}
 
-	if _, g, err := s.RefreshToken(ctx, a1.Hash); err != nil || g.RevokedAt.IsZero() {
+	if _, g, err := s.RefreshToken(ctx, a1.GrantID, a1.Hash); err != nil || g.RevokedAt.IsZero() {
 		t.Errorf("after a revocation elsewhere: grant RevokedAt = %v, %v; want it set", g.RevokedAt, err)
 	}
 	err := s.RotateRefreshToken(ctx, a1.Hash, at(4*time.Minute), newToken("rt2-g1", "g1", 2))
 	if !errors.Is(err, store.ErrConflict) {
 		t.Errorf("rotating a token of a grant revoked elsewhere: err = %v, want ErrConflict", err)
 	}
-	if rt, _, err := s.RefreshToken(ctx, b0.Hash); err != nil || !rt.Consumed() || rt.SuccessorHash != b1.Hash {
+	if rt, _, err := s.RefreshToken(ctx, b0.GrantID, b0.Hash); err != nil || !rt.Consumed() || rt.SuccessorHash != b1.Hash {
 		t.Errorf("after a rotation elsewhere: consumed %v, successor %q, %v; want consumed, %q", rt.Consumed(), rt.SuccessorHash, err, b1.Hash)
 	}
-	if rt, _, err := s.RefreshToken(ctx, b1.Hash); err != nil || rt.Consumed() {
+	if rt, _, err := s.RefreshToken(ctx, b1.GrantID, b1.Hash); err != nil || rt.Consumed() {
 		t.Errorf("the successor written elsewhere: consumed %v, %v; want live", rt.Consumed(), err)
 	}
 	if err := s.RotateRefreshToken(ctx, b0.Hash, at(5*time.Minute), newToken("rt1b-g2", "g2", 1)); !errors.Is(err, store.ErrConflict) {

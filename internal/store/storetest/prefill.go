@@ -37,7 +37,7 @@ func RunPrefill(t *testing.T, s store.Prefiller) {
 	for i := range n {
 		wantG, wantT := mk(i)
 		ids[i] = wantG.ID
-		tok, g, err := s.RefreshToken(ctx, wantT.Hash)
+		tok, g, err := s.RefreshToken(ctx, wantT.GrantID, wantT.Hash)
 		if err != nil {
 			t.Fatalf("row %d: %v", i, err)
 		}
@@ -94,7 +94,7 @@ func RunPrefill(t *testing.T, s store.Prefiller) {
 	if err := s.Prefill(ctx, 1, stray, nil); err == nil {
 		t.Error("a prefill row whose token names another grant was accepted")
 	}
-	if _, _, err := s.RefreshToken(ctx, fmt.Sprintf("h-g%05d", n)); !errors.Is(err, store.ErrNotFound) {
+	if _, _, err := s.RefreshToken(ctx, ids[0], fmt.Sprintf("h-g%05d", n)); !errors.Is(err, store.ErrNotFound) {
 		t.Errorf("the refused row's token: %v, want ErrNotFound", err)
 	}
 	// The same rows again collide: ErrConflict, as CreateGrant would.

@@ -40,7 +40,7 @@ func testRotateRaceHandles(t *testing.T, b Backend, s store.Store) {
 			}
 		})
 		// Connect before the race, so that it is a race of rotations.
-		if _, _, err := h.RefreshToken(ctx, rt0.Hash); err != nil {
+		if _, _, err := h.RefreshToken(ctx, rt0.GrantID, rt0.Hash); err != nil {
 			t.Fatalf("handle %d: RefreshToken: %v", i, err)
 		}
 		handles[i] = h
@@ -50,13 +50,13 @@ func testRotateRaceHandles(t *testing.T, b Backend, s store.Store) {
 	winner := raceOnce(t, n, "rotation", func(i int) error {
 		return handles[i].RotateRefreshToken(ctx, rt0.Hash, at(time.Minute), newToken(succ(i), "g1", 1))
 	})
-	old, _ := mustToken(t, s, rt0.Hash)
+	old, _ := mustToken(t, s, rt0.GrantID, rt0.Hash)
 	if old.SuccessorHash != succ(winner) {
 		t.Errorf("old token's successor = %q, want the winner's %q", old.SuccessorHash, succ(winner))
 	}
 	live := 0
 	for i := range n {
-		rt, _, err := s.RefreshToken(ctx, succ(i))
+		rt, _, err := s.RefreshToken(ctx, "g1", succ(i))
 		switch {
 		case err == nil && !rt.Consumed():
 			live++
@@ -80,9 +80,9 @@ func testRotateRaceHandles(t *testing.T, b Backend, s store.Store) {
 	raceOnce(t, n, "rotation with a shared successor", func(i int) error {
 		return handles[i].RotateRefreshToken(ctx, succ(winner), at(2*time.Minute), newToken("rt2", "g1", 2))
 	})
-	rt2, _ := mustToken(t, s, "rt2")
+	rt2, _ := mustToken(t, s, "g1", "rt2")
 	checkToken(t, "shared successor", rt2, newToken("rt2", "g1", 2))
-	if got, _ := mustToken(t, s, succ(winner)); got.SuccessorHash != "rt2" {
+	if got, _ := mustToken(t, s, "g1", succ(winner)); got.SuccessorHash != "rt2" {
 		t.Errorf("first successor's successor = %q, want rt2", got.SuccessorHash)
 	}
 }

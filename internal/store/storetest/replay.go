@@ -65,7 +65,7 @@ func testReplayBeforeGrantExists(t *testing.T, s store.Store) {
 	// The first redemption now tries to create its grant: refused.
 	g, rt := newGrant("g1", "client-a", "alice")
 	wantErr(t, "CreateGrant after the tombstone", s.CreateGrant(ctx, g, rt, store.Event{}), store.ErrConflict)
-	wantGone(t, s, rt.Hash)
+	wantGone(t, s, rt.GrantID, rt.Hash)
 	if got := mustGrant(t, s, "g1"); !got.Revoked() || !sameTime(got.RevokedAt, at(2*time.Second)) {
 		t.Errorf("tombstone: revoked at %v, want %v", got.RevokedAt, at(2*time.Second))
 	}
@@ -138,7 +138,7 @@ func testReplayRace(t *testing.T, s store.Store) {
 		switch {
 		case createErr == nil && out == store.Revoked:
 		case errors.Is(createErr, store.ErrConflict) && out == store.Tombstoned:
-			wantGone(t, s, rt.Hash)
+			wantGone(t, s, rt.GrantID, rt.Hash)
 		default:
 			t.Fatalf("%s: CreateGrant = %v, replay = %v; want (nil, revoked) or (ErrConflict, tombstoned)", id, createErr, out)
 		}

@@ -26,7 +26,7 @@ func testRevokeGrant(t *testing.T, s store.Store) {
 		t.Error("Revoked() = false after RevokeGrant")
 	}
 	// Revocation is visible at once through the token lookup too.
-	_, viaToken := mustToken(t, s, rt0.Hash)
+	_, viaToken := mustToken(t, s, rt0.GrantID, rt0.Hash)
 	checkGrant(t, "revoked grant via token", viaToken, want)
 
 	ok, err = s.RevokeGrant(ctx, "g1", at(time.Hour), store.Event{})

@@ -224,9 +224,9 @@ func mustCreateGrant(t *testing.T, s store.Store, g store.Grant, rt store.Refres
 	}
 }
 
-func mustToken(t *testing.T, s store.Store, hash string) (store.RefreshToken, store.Grant) {
+func mustToken(t *testing.T, s store.Store, grantID, hash string) (store.RefreshToken, store.Grant) {
 	t.Helper()
-	rt, g, err := s.RefreshToken(context.Background(), hash)
+	rt, g, err := s.RefreshToken(context.Background(), grantID, hash)
 	if err != nil {
 		t.Fatalf("RefreshToken(%s): %v", hash, err)
 	}
@@ -258,16 +258,16 @@ func wantSessionGone(t *testing.T, s store.Store, id string) {
 	wantErr(t, "Session("+id+")", err, store.ErrNotFound)
 }
 
-func wantGone(t *testing.T, s store.Store, hash string) {
+func wantGone(t *testing.T, s store.Store, grantID, hash string) {
 	t.Helper()
-	_, _, err := s.RefreshToken(context.Background(), hash)
+	_, _, err := s.RefreshToken(context.Background(), grantID, hash)
 	wantErr(t, "RefreshToken("+hash+")", err, store.ErrNotFound)
 }
 
 // wantUnconsumed fails unless the token exists and is not consumed.
-func wantUnconsumed(t *testing.T, s store.Store, hash string) {
+func wantUnconsumed(t *testing.T, s store.Store, grantID, hash string) {
 	t.Helper()
-	rt, _ := mustToken(t, s, hash)
+	rt, _ := mustToken(t, s, grantID, hash)
 	if rt.Consumed() || rt.SuccessorHash != "" {
 		t.Errorf("token %s: consumed at %v, successor %q; want untouched", hash, rt.ConsumedAt, rt.SuccessorHash)
 	}
