@@ -10,5 +10,5 @@ import (
 // scan of every session.
 func TestListSessionsUsesIndex(t *testing.T) {
 	wantIndex(t, "sessions_subject", `SELECT `+sessionCols+` FROM sessions
-		WHERE subject = ? AND expires_at > ? ORDER BY created_at DESC, id LIMIT ?`, "alice", 1, 20)
+		WHERE subject = ? AND expires_at > ? ORDER BY created_at DESC, id LIMIT ?`)
 }
