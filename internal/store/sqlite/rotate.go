@@ -194,7 +194,7 @@ func (st txStmts) rotate(ctx context.Context, r *rotation) error {
 		if err != nil {
 			return err
 		}
-		_, err = st.drop.ExecContext(ctx, r.next.GrantID, r.oldHash)
+		_, err = st.drop.ExecContext(ctx, r.next.GrantID, r.next.GrantID, r.oldHash)
 		return err
 	}
 	// Nothing was written; say why, about the presented token first.

@@ -155,6 +155,10 @@ func dsn(path, params string) string {
 // The refresh hot path's token statements (lookup.go, rotate.go). Every
 // one finds tokens by grant and hash, a range of the primary key
 // (TestTokenStatementsSearchByGrant holds them to it).
+//
+// Parameters are plain "?", bound in order, never "?NNN": the driver
+// reads a numbered parameter's name from SQLite as a new Go string on every
+// execution.
 const (
 	// A token is found by its grant and hash (store contract): a
 	// range of the primary key, the grant's two rows. The token's
@@ -162,7 +166,7 @@ const (
 	// for (RefreshToken sets them). Each column costs the driver its
 	// name and type, as strings, on every query.
 	findTokenSQL = `SELECT ` + tokenCols + `, ` + grantCols + `
-		FROM refresh_tokens t JOIN grants g ON g.id = t.grant_id WHERE t.grant_id = ?1 AND t.hash = ?2`
+		FROM refresh_tokens t JOIN grants g ON g.id = t.grant_id WHERE t.grant_id = ? AND t.hash = ?`
 
 	// A token that names no grant (mint.LegacyRefresh) is found
 	// through legacy_refresh_hashes (schema.go, migration 11).
@@ -197,7 +201,7 @@ const (
 	// (UPDATE ... RETURNING seq and a DELETE by key measured no faster
 	// and allocated more, through database/sql's Rows.)
 	dropPredecessorSQL = `DELETE FROM refresh_tokens
-		WHERE grant_id = ?1 AND seq = (SELECT seq - 1 FROM refresh_tokens WHERE grant_id = ?1 AND hash = ?2)`
+		WHERE grant_id = ? AND seq = (SELECT seq - 1 FROM refresh_tokens WHERE grant_id = ? AND hash = ?)`
 
 	// Why a conditional write matched nothing: no row, or a dead one.
 	tokenStateSQL = `SELECT t.consumed_at IS NOT NULL OR g.revoked_at IS NOT NULL
