@@ -19,8 +19,10 @@ const prefillPerTx = 50_000
 // Prefill writes n grants, each with its first refresh token, as row(i)
 // makes them, with COPY in transactions of 50,000 rows: what CreateGrant
 // does n times, at a fraction of the round trips and commits. It runs
-// without the per-call statement timeout (a transaction of 50,000 rows can
-// outlast it) and without retries; progress (may be nil) hears the count
+// without the statement timeout (a transaction of 50,000 rows can outlast
+// it: into a store of millions, whose hash index no longer fits in memory,
+// one took over 5 s), which it lifts for its own transactions with SET
+// LOCAL as migrate does, and without retries; progress (may be nil) hears the count
 // after each commit. The transactions committed before a failure stay.
 func (db *DB) Prefill(ctx context.Context, n int, row store.PrefillRow, progress func(done int)) error {
 	grants := make([][]any, 0, prefillPerTx)
@@ -38,6 +40,9 @@ func (db *DB) Prefill(ctx context.Context, n int, row store.PrefillRow, progress
 				ts(t.ConsumedAt), t.SuccessorHash, t.ProofKey, t.Node, t.RemoteAddr, t.UserAgent})
 		}
 		err := pgx.BeginFunc(ctx, db.pool, func(tx pgx.Tx) error {
+			if _, err := tx.Exec(ctx, `SET LOCAL statement_timeout = 0`); err != nil {
+				return err
+			}
 			if _, err := tx.CopyFrom(ctx, pgx.Identifier{"grants"}, []string{"id", "client_id", "subject", "scopes",
 				"auth_time", "session_id", "amr", "created_at", "expires_at", "revoked_at", "dpop_jkt", "resources"}, pgx.CopyFromRows(grants)); err != nil {
 				return err
