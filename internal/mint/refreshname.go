@@ -226,9 +226,9 @@ func isB64URLString(s string) bool {
 }
 
 // ClaimedGrantID returns the grant id a named token's value claims, without
-// verifying its tag, and "" for any other value. It is for the tokens a
-// program was itself given by this server (tests, the load tool), to
-// address the store (store.Store.RefreshToken): a token presented to the
+// verifying its tag, and "" for any other value. It is for tests that hold
+// a token this server gave them and read its row from the store
+// (store.Store.RefreshToken takes the grant): a token presented to the
 // server is read with RefreshKeys.Open, which checks the tag.
 func ClaimedGrantID(v string) string {
 	_, name := parseRefresh(v)

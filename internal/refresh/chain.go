@@ -152,7 +152,7 @@ func (s *Service) rowGone(ctx context.Context, pt presentation, clientID string,
 	}
 	next, _, err := s.store.RefreshToken(ctx, g.ID, mint.HashToken(succ))
 	switch {
-	case err == nil && next.GrantID == g.ID:
+	case err == nil: // found in g, the grant it was asked in
 		tok := store.RefreshToken{Hash: pt.hash, GrantID: g.ID, Generation: gen,
 			ConsumedAt: next.CreatedAt, SuccessorHash: next.Hash}
 		return s.retry(ctx, pt, tok, g, proof, p, now, check, true)

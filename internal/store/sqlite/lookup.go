@@ -64,31 +64,32 @@ func (db *DB) RefreshToken(ctx context.Context, grantID, hash string) (store.Ref
 	return l.t, l.g, nil
 }
 
-// finders are the two lookup statements (sqlite.go), bound to a
-// transaction or not: by grant and hash, and by hash alone for a token
-// that names no grant.
-type finders struct{ named, legacy *sql.Stmt }
-
-// finders returns db's lookup statements, bound to tx unless it is nil.
-func (db *DB) finders(ctx context.Context, tx *sql.Tx) finders {
-	if tx == nil {
-		return finders{db.findToken, db.findLegacyToken}
-	}
-	return finders{tx.StmtContext(ctx, db.findToken), tx.StmtContext(ctx, db.findLegacyToken)}
-}
-
-// answer looks up every token of batch and tells each caller. The
+// answer looks up every token of batch and tells each caller, with the
+// lookup statements (sqlite.go) bound to tx, or unbound when tx is nil: by
+// grant and hash, and by hash alone for a token that names no grant, bound
+// only if the batch has one (rare: tokens issued before named tokens). The
 // statements run under no caller's context; each caller's is checked
 // before its lookup.
-func answer(find finders, batch []*lookup) {
+func (db *DB) answer(tx *sql.Tx, batch []*lookup) {
 	ctx := context.Background()
+	bind := func(s *sql.Stmt) *sql.Stmt {
+		if tx == nil {
+			return s
+		}
+		return tx.StmtContext(ctx, s)
+	}
+	named := bind(db.findToken)
+	var legacy *sql.Stmt
 	for _, l := range batch {
 		if l.err = l.ctx.Err(); l.err == nil {
 			var row *sql.Row
 			if l.grantID != "" {
-				row = find.named.QueryRowContext(ctx, l.grantID, l.hash)
+				row = named.QueryRowContext(ctx, l.grantID, l.hash)
 			} else {
-				row = find.legacy.QueryRowContext(ctx, l.hash)
+				if legacy == nil {
+					legacy = bind(db.findLegacyToken)
+				}
+				row = legacy.QueryRowContext(ctx, l.hash)
 			}
 			l.err = row.Scan(append(tokenDest(&l.t), grantDest(&l.g)...)...)
 			if errors.Is(l.err, sql.ErrNoRows) {
@@ -105,14 +106,14 @@ func answer(find finders, batch []*lookup) {
 func (db *DB) readBatch(batch []*lookup) {
 	ctx := context.Background()
 	if len(batch) == 1 {
-		answer(db.finders(ctx, nil), batch)
+		db.answer(nil, batch)
 		return
 	}
 	tx, err := db.w.BeginTx(ctx, &sql.TxOptions{ReadOnly: true}) // BEGIN DEFERRED: takes no write lock
 	if err != nil {
-		answer(db.finders(ctx, nil), batch)
+		db.answer(nil, batch)
 		return
 	}
-	answer(db.finders(ctx, tx), batch)
+	db.answer(tx, batch)
 	tx.Rollback() // it wrote nothing
 }

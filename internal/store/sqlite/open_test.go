@@ -4,8 +4,10 @@ import (
 	"context"
 	"database/sql"
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
+	"sync"
 	"testing"
 	"time"
 
@@ -85,31 +87,8 @@ func TestOpen(t *testing.T) {
 // did not have.
 func TestMigrateFromVersion1(t *testing.T) {
 	ctx := context.Background()
-	path := filepath.Join(t.TempDir(), "tollgate.db")
-	raw, err := sql.Open("sqlite", dsn(path, writerParams))
-	if err != nil {
-		t.Fatal(err)
-	}
-	all := migrations
-	migrations = all[:1]
-	err = migrate(ctx, raw)
-	migrations = all
-	if err != nil {
-		t.Fatal(err)
-	}
 	now := time.Now()
-	for _, q := range []string{
-		`INSERT INTO grants (id, client_id, subject, scopes, session_id, amr, created_at, expires_at)
-			VALUES ('g1', 'client-a', 'alice', '["openid"]', 'sid-1', '[]', ?1, ?2)`,
-		`INSERT INTO refresh_tokens (grant_id, seq, hash, generation, created_at, expires_at, successor_hash)
-			VALUES ('g1', 0, 'rt0', 0, ?1, ?2, '')`,
-	} {
-		if _, err := raw.ExecContext(ctx, q, now.UnixMicro(), now.Add(time.Hour).UnixMicro()); err != nil {
-			t.Fatal(err)
-		}
-	}
-	raw.Close()
-
+	path := version1(t, now, map[string]string{"g1": "rt0"})
 	db, err := Open(ctx, path)
 	if err != nil {
 		t.Fatalf("Open at version 1: %v", err)
@@ -154,4 +133,105 @@ func TestMigrateFromVersion1(t *testing.T) {
 // RevokeGrants by session alone must not scan every grant.
 func TestRevokeBySessionUsesIndex(t *testing.T) {
 	wantIndex(t, "grants_session_id", `UPDATE grants SET revoked_at = 1 WHERE revoked_at IS NULL AND session_id = ?`)
+}
+
+// version1 makes a database as a build that knew only migration 1 left it,
+// with one grant per key of tokens (client client-a, subject alice,
+// session sid-1) holding the token hash given, written with that
+// version's SQL (today's statements name columns it did not have), and
+// returns its path.
+func version1(t *testing.T, now time.Time, tokens map[string]string) string {
+	t.Helper()
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "tollgate.db")
+	raw, err := sql.Open("sqlite", dsn(path, writerParams))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer raw.Close()
+	all := migrations
+	migrations = all[:1]
+	err = migrate(ctx, raw)
+	migrations = all
+	if err != nil {
+		t.Fatal(err)
+	}
+	for id, hash := range tokens {
+		for _, q := range []string{
+			`INSERT INTO grants (id, client_id, subject, scopes, session_id, amr, created_at, expires_at)
+				VALUES (?3, 'client-a', 'alice', '["openid"]', 'sid-1', '[]', ?1, ?2)`,
+			`INSERT INTO refresh_tokens (grant_id, seq, hash, generation, created_at, expires_at, successor_hash)
+				VALUES (?3, 0, ?4, 0, ?1, ?2, '')`,
+		} {
+			if _, err := raw.ExecContext(ctx, q, now.UnixMicro(), now.Add(time.Hour).UnixMicro(), id, hash); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	return path
+}
+
+// Lookups of tokens that name no grant, batched with rotations into the
+// rotator's transaction, read through that transaction's statements: the
+// writer has one connection, which the transaction holds, so a statement
+// not bound to it would wait for it forever.
+func TestLegacyLookupsBesideRotations(t *testing.T) {
+	ctx := context.Background()
+	now := time.Now()
+	legacy := map[string]string{}
+	for i := range 8 {
+		legacy[fmt.Sprintf("old%d", i)] = fmt.Sprintf("old-rt%d", i)
+	}
+	db, err := Open(ctx, version1(t, now, legacy))
+	if err != nil {
+		t.Fatal(err)
+	}
+	stuck := false
+	defer func() {
+		if !stuck { // Close would wait for the stuck rotator
+			db.Close()
+		}
+	}()
+	const rounds = 50
+	var wg sync.WaitGroup
+	errs := make(chan error, 2*len(legacy)*rounds)
+	for i := range 8 {
+		id := fmt.Sprintf("new%d", i)
+		g := store.Grant{ID: id, ClientID: "client-a", Subject: "alice", CreatedAt: now, ExpiresAt: now.Add(time.Hour)}
+		if err := db.CreateGrant(ctx, g, store.RefreshToken{Hash: id + "-0", GrantID: id, CreatedAt: now, ExpiresAt: now.Add(time.Hour)}, store.Event{}); err != nil {
+			t.Fatal(err)
+		}
+		wg.Add(2)
+		go func() { // rotations of a named grant
+			defer wg.Done()
+			for gen := 1; gen <= rounds; gen++ {
+				next := store.RefreshToken{Hash: fmt.Sprintf("%s-%d", id, gen), GrantID: id, Generation: gen, CreatedAt: now, ExpiresAt: now.Add(time.Hour)}
+				errs <- db.RotateRefreshToken(ctx, fmt.Sprintf("%s-%d", id, gen-1), now, next)
+			}
+		}()
+		go func() { // lookups of a token that names no grant
+			defer wg.Done()
+			for range rounds {
+				_, g, err := db.RefreshToken(ctx, "", fmt.Sprintf("old-rt%d", i))
+				if err == nil && g.ID != fmt.Sprintf("old%d", i) {
+					err = fmt.Errorf("old-rt%d found in grant %q", i, g.ID)
+				}
+				errs <- err
+			}
+		}()
+	}
+	done := make(chan struct{})
+	go func() { wg.Wait(); close(done) }()
+	select {
+	case <-done:
+	case <-time.After(30 * time.Second):
+		stuck = true
+		t.Fatal("lookups and rotations did not finish in 30 s: a statement waits for the writer's connection")
+	}
+	close(errs)
+	for err := range errs {
+		if err != nil {
+			t.Error(err)
+		}
+	}
 }

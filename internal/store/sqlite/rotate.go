@@ -128,7 +128,7 @@ func (db *DB) commitBatch(looks []*lookup, batch []*rotation, uses []*jtiUse) {
 	}
 	err := db.write(ctx, "rotate", func(tx *sql.Tx) error {
 		if len(looks) > 0 {
-			answer(db.finders(ctx, tx), looks)
+			db.answer(tx, looks)
 			looks = nil
 		}
 		if len(uses) > 0 {
@@ -156,7 +156,7 @@ func (db *DB) commitBatch(looks []*lookup, batch []*rotation, uses []*jtiUse) {
 	})
 	answerJTIs(uses, useErrs, err)
 	if looks != nil { // BEGIN failed: each on its own, as unbatched
-		answer(db.finders(ctx, nil), looks)
+		db.answer(nil, looks)
 	}
 	for i, r := range batch {
 		switch {
