@@ -31,8 +31,9 @@ func (h *Handler) password(ctx context.Context, req Request) (*Response, error) 
 	if err != nil {
 		return nil, oautherr.Server(err)
 	}
-	u, err := checks.Check(ctx, Attempt{Username: req.Username, Password: req.Password,
-		RemoteIP: req.RemoteIP, ClientID: c.ID, Via: ViaPasswordGrant})
+	attempt := Attempt{Username: req.Username, Password: req.Password,
+		RemoteIP: req.RemoteIP, ClientID: c.ID, Via: ViaPasswordGrant}
+	u, err := checks.Check(ctx, attempt)
 	var th *Throttled
 	switch {
 	case errors.As(err, &th):
@@ -43,12 +44,22 @@ func (h *Handler) password(ctx context.Context, req Request) (*Response, error) 
 	case err != nil:
 		return nil, oautherr.Server(err)
 	}
-	return h.respond(ctx, issue{
+	checked := h.Now()
+	resp, err := h.respond(ctx, issue{
 		client: c, grantType: TypePassword, subject: u.Subject, user: u, scopes: scopes,
 		// auth_time is when the password was checked: now.
-		authTime: h.Now(), amr: []string{"pwd"}, proof: req.proof(),
+		authTime: checked, amr: []string{"pwd"}, proof: req.proof(),
 		target: tgt, resources: resourceURIs(tgt),
 	}, nil)
+	if err != nil {
+		return nil, err
+	}
+	// The sign-in goes on the trail after its grant, not before: with the
+	// store away, the grant's write is the one store call the answer waits
+	// for (503 within one statement timeout, not two), and a sign-in that
+	// issued nothing is not recorded as one.
+	checks.signInEvent(ctx, attempt, u, "", checked)
+	return resp, nil
 }
 
 // ThrottledError is the token endpoint's answer to a throttled sign-in:

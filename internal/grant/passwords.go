@@ -185,10 +185,9 @@ func (p *Passwords) Check(ctx context.Context, a Attempt) (*config.User, error) 
 		p.byUser.Forget(a.Username)
 		// A success proves nothing about an address many people may share.
 		p.byIP.Release(ip)
-		if a.Via == ViaPasswordGrant {
-			// The login page's sign-in goes in with its session (oauth).
-			p.signInEvent(ctx, a, u, "")
-		}
+		// A success is recorded by the caller, once it has what the
+		// sign-in led to: the login page's with its session (signin), the
+		// password grant's after its grant (password.go).
 		return u, nil
 	}
 	now = p.now()
@@ -204,7 +203,7 @@ func (p *Passwords) Check(ctx context.Context, a Attempt) (*config.User, error) 
 	if !known {
 		u = nil
 	}
-	p.signInEvent(ctx, a, u, strings.ReplaceAll(reason, " ", "_"))
+	p.signInEvent(ctx, a, u, strings.ReplaceAll(reason, " ", "_"), now)
 	if d := max(dUser, dIP); d > 0 {
 		p.log.LogAttrs(ctx, slog.LevelWarn, "sign-ins throttled after repeated failures",
 			slog.String("username", logName(a.Username)), slog.String("remote_ip", a.RemoteIP),

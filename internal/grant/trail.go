@@ -2,6 +2,7 @@ package grant
 
 import (
 	"context"
+	"time"
 
 	"github.com/tollgate-oidc/tollgate/internal/audit"
 	"github.com/tollgate-oidc/tollgate/internal/config"
@@ -20,10 +21,10 @@ const (
 // oauth.) Call it before serving; without it nothing is recorded.
 func (p *Passwords) SetTrail(rec audit.Recorder, node string) { p.trail, p.node = rec, node }
 
-// signInEvent records a sign-in (failed when reason is set). The subject
-// is recorded only for a user that exists: a username that names nobody
-// may be a password typed in the wrong field, so it never is.
-func (p *Passwords) signInEvent(ctx context.Context, a Attempt, u *config.User, reason string) {
+// signInEvent records a sign-in (failed when reason is set) made at at.
+// The subject is recorded only for a user that exists: a username that
+// names nobody may be a password typed in the wrong field, so it never is.
+func (p *Passwords) signInEvent(ctx context.Context, a Attempt, u *config.User, reason string, at time.Time) {
 	if p.trail == nil {
 		return
 	}
@@ -31,7 +32,7 @@ func (p *Passwords) signInEvent(ctx context.Context, a Attempt, u *config.User, 
 	if reason != "" {
 		kind = store.EventSignInFailed
 	}
-	ev := audit.Event(ctx, p.now(), p.node, kind)
+	ev := audit.Event(ctx, at, p.node, kind)
 	ev.Reason, ev.ClientID = reason, a.ClientID
 	if u != nil {
 		ev.Subject = u.Subject
