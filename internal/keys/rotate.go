@@ -26,7 +26,7 @@ func (s *Set) Rotate(ctx context.Context, alg string) (Info, error) {
 	if !slices.Contains(Algorithms, alg) {
 		return Info{}, fmt.Errorf("keys: cannot rotate %q keys; Tollgate signs with %v", alg, Algorithms)
 	}
-	if err := s.Reload(ctx); err != nil {
+	if err := s.reloadFirst(ctx); err != nil {
 		return Info{}, err
 	}
 	now := s.now()
@@ -47,7 +47,7 @@ func (s *Set) Rotate(ctx context.Context, alg string) (Info, error) {
 	if err := s.st.AddSigningKey(ctx, row, keyEvent(ctx, now, s.node, "rotated", kid, alg)); err != nil {
 		return Info{}, fmt.Errorf("keys: storing a new %s key: %w", alg, err)
 	}
-	if err := s.Reload(ctx); err != nil {
+	if err := s.reloadFirst(ctx); err != nil {
 		return Info{}, err
 	}
 	s.log.Info("signing key rotation started", "kid", kid, "alg", alg, "activates_at", row.ActivatesAt)
@@ -62,7 +62,7 @@ func (s *Set) RotateDue(ctx context.Context, every time.Duration) ([]Info, error
 	if every <= 0 {
 		return nil, nil
 	}
-	if err := s.Reload(ctx); err != nil {
+	if err := s.reloadFirst(ctx); err != nil {
 		return nil, err
 	}
 	now := s.now()
@@ -94,7 +94,7 @@ func (s *Set) RotateDue(ctx context.Context, every time.Duration) ([]Info, error
 // another node deleted first is not an error. The janitor calls it on one
 // node at a time (app: the janitor lease).
 func (s *Set) DeleteGone(ctx context.Context) ([]Info, error) {
-	if err := s.Reload(ctx); err != nil {
+	if err := s.reloadFirst(ctx); err != nil {
 		return nil, err
 	}
 	now := s.now()
@@ -113,7 +113,21 @@ func (s *Set) DeleteGone(ctx context.Context) ([]Info, error) {
 	if len(gone) == 0 {
 		return nil, nil
 	}
-	return gone, s.Reload(ctx)
+	return gone, s.reloadFirst(ctx)
+}
+
+// reloadFirst is Reload for a caller about to act on (or just acted on)
+// the stored keys. A key kept loaded because the store lacks it
+// (ErrKeptMissing) is logged, not fatal: the read's other keys were taken,
+// so the set is current for the store's keys, and rotating or deleting
+// must not stall on this node for it.
+func (s *Set) reloadFirst(ctx context.Context) error {
+	err := s.Reload(ctx)
+	if errors.Is(err, ErrKeptMissing) {
+		s.log.Warn("signing key missing from the store kept loaded; carrying on", "error", err)
+		return nil
+	}
+	return err
 }
 
 // randomKID is the kid of a rotated key: 128 random bits, base64url.
