@@ -23,35 +23,59 @@ var ErrPending = errors.New("a next key is already waiting to activate")
 // the same instant whatever its own configuration. It reads the store
 // first, so a next key another node added is seen.
 func (s *Set) Rotate(ctx context.Context, alg string) (Info, error) {
-	if !slices.Contains(Algorithms, alg) {
-		return Info{}, fmt.Errorf("keys: cannot rotate %q keys; Tollgate signs with %v", alg, Algorithms)
-	}
-	if err := s.reloadFirst(ctx); err != nil {
+	added, err := s.RotateAll(ctx, []string{alg})
+	if err != nil {
 		return Info{}, err
 	}
-	now := s.now()
-	for _, in := range s.List() {
-		if in.Algorithm == alg && in.State == StateNext {
-			return in, fmt.Errorf("keys: %s key %q activates at %s: %w", alg, in.KID, in.ActivatesAt.Format(time.RFC3339), ErrPending)
+	return added[0], nil
+}
+
+// RotateAll is Rotate for each of algs, all or none: it reads the store
+// once, and refuses (ErrPending, naming the waiting key) before adding
+// any key if one of algs already has a next key, so one algorithm is never
+// rotated behind a refusal of another.
+func (s *Set) RotateAll(ctx context.Context, algs []string) ([]Info, error) {
+	for _, alg := range algs {
+		if !slices.Contains(Algorithms, alg) {
+			return nil, fmt.Errorf("keys: cannot rotate %q keys; Tollgate signs with %v", alg, Algorithms)
 		}
 	}
-	kid, err := randomKID()
-	if err != nil {
-		return Info{}, err
-	}
-	row, err := newKey(alg, kid, s.sealer, now)
-	if err != nil {
-		return Info{}, err
-	}
-	row.ActivatesAt = now.Add(s.policy.PublishDelay())
-	if err := s.st.AddSigningKey(ctx, row, keyEvent(ctx, now, s.node, "rotated", kid, alg)); err != nil {
-		return Info{}, fmt.Errorf("keys: storing a new %s key: %w", alg, err)
-	}
 	if err := s.reloadFirst(ctx); err != nil {
-		return Info{}, err
+		return nil, err
 	}
-	s.log.Info("signing key rotation started", "kid", kid, "alg", alg, "activates_at", row.ActivatesAt)
-	return Info{KID: kid, Algorithm: alg, State: StateNext, CreatedAt: row.CreatedAt, ActivatesAt: row.ActivatesAt}, nil
+	return s.rotateLoaded(ctx, algs)
+}
+
+// rotateLoaded adds a next key for each of algs to the set just reloaded,
+// unless one of them has a next key waiting, and reloads once after.
+func (s *Set) rotateLoaded(ctx context.Context, algs []string) ([]Info, error) {
+	if len(algs) == 0 {
+		return nil, nil
+	}
+	for _, in := range s.List() {
+		if in.State == StateNext && slices.Contains(algs, in.Algorithm) {
+			return nil, fmt.Errorf("keys: %s key %q activates at %s: %w", in.Algorithm, in.KID, in.ActivatesAt.UTC().Format(time.RFC3339), ErrPending)
+		}
+	}
+	now := s.now()
+	var added []Info
+	for _, alg := range algs {
+		kid, err := randomKID()
+		if err != nil {
+			return added, err
+		}
+		row, err := newKey(alg, kid, s.sealer, now)
+		if err != nil {
+			return added, err
+		}
+		row.ActivatesAt = now.Add(s.policy.PublishDelay())
+		if err := s.st.AddSigningKey(ctx, row, keyEvent(ctx, now, s.node, "rotated", kid, alg)); err != nil {
+			return added, fmt.Errorf("keys: storing a new %s key: %w", alg, err)
+		}
+		s.log.Info("signing key rotation started", "kid", kid, "alg", alg, "activates_at", row.ActivatesAt)
+		added = append(added, Info{KID: kid, Algorithm: alg, State: StateNext, CreatedAt: row.CreatedAt, ActivatesAt: row.ActivatesAt})
+	}
+	return added, s.reloadFirst(ctx)
 }
 
 // RotateDue rotates each of Algorithms whose newest key (next or active)
@@ -72,18 +96,13 @@ func (s *Set) RotateDue(ctx context.Context, every time.Duration) ([]Info, error
 			newest[in.Algorithm] = in.ActivatesAt
 		}
 	}
-	var added []Info
+	var due []string
 	for _, alg := range Algorithms {
-		if now.Before(newest[alg].Add(every)) {
-			continue
+		if !now.Before(newest[alg].Add(every)) {
+			due = append(due, alg)
 		}
-		in, err := s.Rotate(ctx, alg)
-		if err != nil {
-			return added, err
-		}
-		added = append(added, in)
 	}
-	return added, nil
+	return s.rotateLoaded(ctx, due)
 }
 
 // DeleteGone deletes the stored rows of the keys that are gone: retired
