@@ -9,16 +9,7 @@ import "sort"
 // for what it says from Go (notes, states, errors). Identifiers the
 // audit trail and the protocol use (event kinds and reasons, invalid_grant,
 // keys.rotate_every, API paths) stay as they are in both languages.
-func init() {
-	for l, add := range consoleTexts {
-		for k, v := range add {
-			if _, dup := texts[l][k]; dup {
-				panic("web: console text " + k + " is already in the table")
-			}
-			texts[l][k] = v
-		}
-	}
-}
+func init() { addTexts("console", consoleTexts) }
 
 // Text is the page text key in lang (English for an unknown lang), "" for
 // an unknown key.
