@@ -137,42 +137,35 @@ func walkConsole(t *testing.T, r *consoleRig, lang web.Lang, shot func(ctx conte
 // real admin listener, finds client "app" and revokes all its grants with
 // the confirmation; every one of its refreshes is then refused
 // (invalid_grant), app2's grant lives on, and the audit trail names
-// console:ana for each revocation.
+// console:ana for each revocation. The walk runs in English and in
+// bokmål, chosen once with ui_locales and kept across the console's links
+// and forms (the revoke then says so in bokmål).
 func TestChromiumConsole(t *testing.T) {
-	r := newConsoleRig(t)
-	walkConsole(t, r, web.EN, func(context.Context, string) {})
-	for i, tok := range r.appToks {
-		if !refuses(t, r.app, r.ctx, tok) {
-			t.Errorf("app's grant %d still refreshes after the console revoked them all", i)
-		}
-	}
-	if refuses(t, r.app2, r.ctx, r.app2Tok) {
-		t.Error("app2's grant was refused: the console revoked more than app's")
-	}
-	var page admin.EventPage
-	if code, body := adminJSON(t, r.base, "GET", "/audit?kind=revoked&client=app", nil, &page); code != 200 {
-		t.Fatalf("audit: %d %s", code, body)
-	}
-	if len(page.Items) != 3 {
-		t.Fatalf("%d revoked events of app, want 3: %+v", len(page.Items), page.Items)
-	}
-	for _, ev := range page.Items {
-		if ev.Actor != "admin" || ev.ActorID != "console:ana" {
-			t.Errorf("revocation event by %s %q, want admin console:ana", ev.Actor, ev.ActorID)
-		}
-	}
-}
-
-// TestChromiumConsoleBokmal: the same walk in bokmål, chosen once with
-// ui_locales and kept across the console's links and forms: the revoke
-// says so in bokmål, and app's grants are all refused after it.
-func TestChromiumConsoleBokmal(t *testing.T) {
-	r := newConsoleRig(t)
-	walkConsole(t, r, web.NB, func(context.Context, string) {})
-	for i, tok := range r.appToks {
-		if !refuses(t, r.app, r.ctx, tok) {
-			t.Errorf("app's grant %d still refreshes after the console revoked them all", i)
-		}
+	for _, lang := range []web.Lang{web.EN, web.NB} {
+		t.Run(string(lang), func(t *testing.T) {
+			r := newConsoleRig(t)
+			walkConsole(t, r, lang, func(context.Context, string) {})
+			for i, tok := range r.appToks {
+				if !refuses(t, r.app, r.ctx, tok) {
+					t.Errorf("app's grant %d still refreshes after the console revoked them all", i)
+				}
+			}
+			if refuses(t, r.app2, r.ctx, r.app2Tok) {
+				t.Error("app2's grant was refused: the console revoked more than app's")
+			}
+			var page admin.EventPage
+			if code, body := adminJSON(t, r.base, "GET", "/audit?kind=revoked&client=app", nil, &page); code != 200 {
+				t.Fatalf("audit: %d %s", code, body)
+			}
+			if len(page.Items) != 3 {
+				t.Fatalf("%d revoked events of app, want 3: %+v", len(page.Items), page.Items)
+			}
+			for _, ev := range page.Items {
+				if ev.Actor != "admin" || ev.ActorID != "console:ana" {
+					t.Errorf("revocation event by %s %q, want admin console:ana", ev.Actor, ev.ActorID)
+				}
+			}
+		})
 	}
 }
 

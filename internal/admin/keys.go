@@ -5,7 +5,6 @@ import (
 	"net/http"
 	"slices"
 	"strings"
-	"time"
 
 	"github.com/tollgate-oidc/tollgate/internal/keys"
 )
@@ -48,27 +47,14 @@ func (a *API) rotateKeys(r *http.Request) (any, error) {
 		}
 		algs = []string{body.Alg}
 	}
-	// Refuse before rotating anything: a second key waiting for one
-	// algorithm must not leave the other rotated and the answer a 409.
-	if err := a.Keys.Reload(r.Context()); err != nil {
+	// All or none: a key waiting for one algorithm refuses the lot, so
+	// the other is not rotated behind a 409.
+	added, err := a.Keys.RotateAll(r.Context(), algs)
+	if errors.Is(err, keys.ErrPending) {
+		return nil, Conflict("%v; nothing rotated", err)
+	}
+	if err != nil {
 		return nil, err
-	}
-	for _, in := range a.Keys.List() {
-		if in.State == keys.StateNext && slices.Contains(algs, in.Algorithm) {
-			return nil, Conflict("keys: %s key %q activates at %s: %v; nothing rotated", in.Algorithm, in.KID,
-				in.ActivatesAt.UTC().Format(time.RFC3339), keys.ErrPending)
-		}
-	}
-	added := []keys.Info{}
-	for _, alg := range algs {
-		in, err := a.Keys.Rotate(r.Context(), alg)
-		if errors.Is(err, keys.ErrPending) {
-			return nil, Conflict("%v", err)
-		}
-		if err != nil {
-			return nil, err
-		}
-		added = append(added, in)
 	}
 	return Created{added}, nil
 }

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"log/slog"
 	"net/http"
+	"net/url"
 	"strconv"
 	"time"
 
@@ -129,9 +130,9 @@ func (c *Console) setCookie(w http.ResponseWriter, r *http.Request, value string
 
 // render writes a console page for q's administrator.
 func (c *Console) render(q *req, status int, name string, data any) error {
-	here := ""
+	var here *url.URL
 	if q.r.Method == http.MethodGet {
-		here = q.r.URL.EscapedPath() // as sent: an id may hold "/" or "?" (encoded)
+		here = q.r.URL // the language switch keeps its path as sent and its query
 	}
 	return c.Pages.Render(q.w, status, name, web.ConsoleFrame{Lang: q.lang, Who: q.name, CSRF: c.token(q, signOutPurpose), Here: here}, data)
 }

@@ -11,7 +11,6 @@ import (
 
 	"github.com/tollgate-oidc/tollgate/internal/account"
 	"github.com/tollgate-oidc/tollgate/internal/config"
-	"github.com/tollgate-oidc/tollgate/internal/console"
 	"github.com/tollgate-oidc/tollgate/internal/refresh"
 	"github.com/tollgate-oidc/tollgate/internal/store"
 	"github.com/tollgate-oidc/tollgate/internal/web"
@@ -180,5 +179,4 @@ func TestUserSessions(t *testing.T) {
 			t.Errorf("the page shows %q: a session's cookie hash or sid", secret)
 		}
 	}
-	_ = console.Path
 }

@@ -137,6 +137,7 @@ type UserPage struct {
 	Next                            string
 	Sessions                        []SessionRow
 	Ended                           []string // labels of sessions on this page's grants that are no longer live
+	Partial                         bool     // the user has more live sessions than Sessions lists (then Ended is empty)
 	RevokeAll                       *Form
 	Done                            string
 }
@@ -160,7 +161,7 @@ func (c *Console) user(q *req) error {
 	if p.Grants, p.Next, err = c.grants(q, store.GrantFilter{Subject: sub}); err != nil {
 		return err
 	}
-	if p.Sessions, p.Ended, err = c.sessions(q, sub, p.Grants); err != nil {
+	if p.Sessions, p.Ended, p.Partial, err = c.sessions(q, sub, p.Grants); err != nil {
 		return err
 	}
 	p.RevokeAll = c.form(q, act("/users/", sub, "/revoke"), "console_revoke_user_ok", "console_revoke_user_btn")

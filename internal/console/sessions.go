@@ -28,36 +28,44 @@ const (
 	grantsPerSession = 10
 )
 
-// sessions are sub's live sessions from the store (ListSessions), each
-// with the grants it issued, and the labels of the sessions named by
-// grants on this page that are no longer live (ended or expired).
-func (c *Console) sessions(q *req, sub string, page []GrantRow) ([]SessionRow, []string, error) {
+// sessions are sub's newest live sessions from the store (ListSessions),
+// each with the grants it issued, and the labels of the sessions named by
+// grants on this page that are no longer live (ended or expired). When sub
+// has more than maxSessions live sessions the list is partial: partial is
+// true and no session is named as ended, since one missing from the list
+// may be live but older than those listed.
+func (c *Console) sessions(q *req, sub string, page []GrantRow) (rows []SessionRow, ended []string, partial bool, err error) {
 	ctx := q.r.Context()
-	live, err := c.Store.ListSessions(ctx, sub, c.Now(), maxSessions)
+	live, err := c.Store.ListSessions(ctx, sub, c.Now(), maxSessions+1)
 	if err != nil {
-		return nil, nil, err
+		return nil, nil, false, err
 	}
-	rows := make([]SessionRow, 0, len(live))
+	if partial = len(live) > maxSessions; partial {
+		live = live[:maxSessions]
+	}
+	rows = make([]SessionRow, 0, len(live))
 	sids := make([]string, 0, len(live))
 	for _, s := range live {
 		row := SessionRow{Label: account.SessionLabel(s.SID), SignedIn: s.AuthTime, Expires: s.ExpiresAt, AMR: s.AMR}
 		if row.SignedIn.IsZero() {
 			row.SignedIn = s.CreatedAt
 		}
-		sums, next, err := c.Store.ListGrants(ctx, store.GrantQuery{GrantFilter: store.GrantFilter{SessionID: s.SID}, Limit: grantsPerSession})
+		// A sid is one person's; the subject in the filter is belt and
+		// braces, in the store so that More speaks of sub's grants only.
+		sums, next, err := c.Store.ListGrants(ctx, store.GrantQuery{GrantFilter: store.GrantFilter{SessionID: s.SID, Subject: sub}, Limit: grantsPerSession})
 		if err != nil {
-			return nil, nil, err
+			return nil, nil, false, err
 		}
 		for _, g := range sums {
-			if g.Subject == sub { // a sid is one person's; belt and braces
-				row.Grants = append(row.Grants, g.ID)
-			}
+			row.Grants = append(row.Grants, g.ID)
 		}
 		row.More = next != ""
 		rows = append(rows, row)
 		sids = append(sids, s.SID)
 	}
-	var ended []string
+	if partial {
+		return rows, nil, true, nil
+	}
 	for _, g := range page {
 		if g.SessionID == "" || slices.Contains(sids, g.SessionID) {
 			continue
@@ -66,5 +74,5 @@ func (c *Console) sessions(q *req, sub string, page []GrantRow) ([]SessionRow, [
 			ended = append(ended, l)
 		}
 	}
-	return rows, ended, nil
+	return rows, ended, false, nil
 }

@@ -3,6 +3,7 @@ package console
 import (
 	"log/slog"
 	"net/http"
+	"net/url"
 	"time"
 
 	"github.com/tollgate-oidc/tollgate/internal/web"
@@ -13,7 +14,7 @@ type SignInPage struct {
 	CSRF   string
 	Name   string
 	Failed bool
-	Here   string // the page's path on a GET, for the language switch
+	Here   *url.URL // the page's URL on a GET, for the language switch
 }
 
 const signInBinding = "console-signin"
@@ -23,7 +24,7 @@ func (c *Console) signInPage(w http.ResponseWriter, r *http.Request) {
 		http.Redirect(w, r, Path+"/", http.StatusSeeOther)
 		return
 	}
-	c.showSignIn(w, r, http.StatusOK, SignInPage{Here: r.URL.Path})
+	c.showSignIn(w, r, http.StatusOK, SignInPage{Here: r.URL})
 }
 
 func (c *Console) showSignIn(w http.ResponseWriter, r *http.Request, status int, p SignInPage) {

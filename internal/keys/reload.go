@@ -2,6 +2,7 @@ package keys
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"maps"
@@ -23,9 +24,19 @@ const (
 	missReloadTimeout = 2 * time.Second
 )
 
+// ErrKeptMissing is wrapped by Reload's error when the store no longer
+// holds a key still in use here: that key stays loaded and the rest of
+// the read (a new key) is taken all the same. The set in use is current
+// but for the kept key, so a caller that reloads before acting (Rotate,
+// RotateDue, DeleteGone) logs it and carries on.
+var ErrKeptMissing = errors.New("a signing key still in use here is missing from the store; keeping it loaded")
+
 // Reload reads the stored keys again and, when every one of them opens,
-// makes them the set in use. On any failure the set in use stays as it
-// was: a node keeps signing and verifying with what it has.
+// makes them the set in use. When the read fails, or a stored key does not
+// open, the set in use stays as it was: a node keeps signing and verifying
+// with what it has. When the read lacks a key still in use here, that key
+// stays loaded, the read's other keys are taken, and the error wraps
+// ErrKeptMissing.
 func (s *Set) Reload(ctx context.Context) error {
 	_, err := s.reload(ctx, true)
 	return err
@@ -127,8 +138,15 @@ func (s *Set) reload(ctx context.Context, force bool) (bool, error) {
 			}
 		}
 	}
-	if !dropped && len(kept) == 0 && len(stored) == len(prev.all) {
-		return false, nil // nothing new: keep the snapshot and its cached signers, unseal nothing
+	slices.Sort(kept)
+	var keptErr error
+	if len(kept) > 0 {
+		keptErr = fmt.Errorf("keys: the store no longer holds signing key %q, still in use here: %w", kept[0], ErrKeptMissing)
+	}
+	if !dropped && len(stored) == len(prev.all)-len(kept) {
+		// Nothing new (every stored key is loaded) and nothing dropped:
+		// keep the snapshot and its cached signers, unseal nothing.
+		return false, keptErr
 	}
 	// Keys already loaded keep their entries (and cached signers); only
 	// the new rows are unsealed.
@@ -158,9 +176,5 @@ func (s *Set) reload(ctx context.Context, force bool) (bool, error) {
 		s.log.Info("signing key loaded", slog.String("kid", r.ID), slog.String("alg", r.Algorithm),
 			slog.Time("activates_at", effectiveActivation(r.CreatedAt, r.ActivatesAt)))
 	}
-	if len(kept) > 0 {
-		slices.Sort(kept)
-		return true, fmt.Errorf("keys: the store no longer holds signing key %q, still in use here; keeping it loaded", kept[0])
-	}
-	return true, nil
+	return true, keptErr
 }

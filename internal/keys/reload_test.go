@@ -169,7 +169,7 @@ func TestFailedReloadKeepsKeys(t *testing.T) {
 		t.Fatalf("Reload = %v", err)
 	}
 	st.set(func(m *memStore) { m.readErr = nil; m.rows = m.rows[:1] })
-	if err := b.Reload(context.Background()); err == nil || !strings.Contains(err.Error(), "no longer holds") {
+	if err := b.Reload(context.Background()); !errors.Is(err, ErrKeptMissing) || !strings.Contains(err.Error(), "no longer holds") {
 		t.Fatalf("Reload of a store missing a key = %v", err)
 	}
 	// A node with another system secret (a misconfigured one) added a key
@@ -256,7 +256,7 @@ func TestReloadMissingKeyStillFollowsRotation(t *testing.T) {
 	})
 	addKey(t, st, "es256-new", t0)
 	err := b.Reload(context.Background())
-	if err == nil || !strings.Contains(err.Error(), "no longer holds") {
+	if !errors.Is(err, ErrKeptMissing) || !strings.Contains(err.Error(), "no longer holds") {
 		t.Fatalf("Reload = %v, want the missing key reported", err)
 	}
 	if _, ok := b.PublicKey(old); !ok {

@@ -23,35 +23,59 @@ var ErrPending = errors.New("a next key is already waiting to activate")
 // the same instant whatever its own configuration. It reads the store
 // first, so a next key another node added is seen.
 func (s *Set) Rotate(ctx context.Context, alg string) (Info, error) {
-	if !slices.Contains(Algorithms, alg) {
-		return Info{}, fmt.Errorf("keys: cannot rotate %q keys; Tollgate signs with %v", alg, Algorithms)
-	}
-	if err := s.Reload(ctx); err != nil {
+	added, err := s.RotateAll(ctx, []string{alg})
+	if err != nil {
 		return Info{}, err
 	}
-	now := s.now()
-	for _, in := range s.List() {
-		if in.Algorithm == alg && in.State == StateNext {
-			return in, fmt.Errorf("keys: %s key %q activates at %s: %w", alg, in.KID, in.ActivatesAt.Format(time.RFC3339), ErrPending)
+	return added[0], nil
+}
+
+// RotateAll is Rotate for each of algs, all or none: it reads the store
+// once, and refuses (ErrPending, naming the waiting key) before adding
+// any key if one of algs already has a next key, so one algorithm is never
+// rotated behind a refusal of another.
+func (s *Set) RotateAll(ctx context.Context, algs []string) ([]Info, error) {
+	for _, alg := range algs {
+		if !slices.Contains(Algorithms, alg) {
+			return nil, fmt.Errorf("keys: cannot rotate %q keys; Tollgate signs with %v", alg, Algorithms)
 		}
 	}
-	kid, err := randomKID()
-	if err != nil {
-		return Info{}, err
+	if err := s.reloadFirst(ctx); err != nil {
+		return nil, err
 	}
-	row, err := newKey(alg, kid, s.sealer, now)
-	if err != nil {
-		return Info{}, err
+	return s.rotateLoaded(ctx, algs)
+}
+
+// rotateLoaded adds a next key for each of algs to the set just reloaded,
+// unless one of them has a next key waiting, and reloads once after.
+func (s *Set) rotateLoaded(ctx context.Context, algs []string) ([]Info, error) {
+	if len(algs) == 0 {
+		return nil, nil
 	}
-	row.ActivatesAt = now.Add(s.policy.PublishDelay())
-	if err := s.st.AddSigningKey(ctx, row, keyEvent(ctx, now, s.node, "rotated", kid, alg)); err != nil {
-		return Info{}, fmt.Errorf("keys: storing a new %s key: %w", alg, err)
+	for _, in := range s.List() {
+		if in.State == StateNext && slices.Contains(algs, in.Algorithm) {
+			return nil, fmt.Errorf("keys: %s key %q activates at %s: %w", in.Algorithm, in.KID, in.ActivatesAt.UTC().Format(time.RFC3339), ErrPending)
+		}
 	}
-	if err := s.Reload(ctx); err != nil {
-		return Info{}, err
+	now := s.now()
+	var added []Info
+	for _, alg := range algs {
+		kid, err := randomKID()
+		if err != nil {
+			return added, err
+		}
+		row, err := newKey(alg, kid, s.sealer, now)
+		if err != nil {
+			return added, err
+		}
+		row.ActivatesAt = now.Add(s.policy.PublishDelay())
+		if err := s.st.AddSigningKey(ctx, row, keyEvent(ctx, now, s.node, "rotated", kid, alg)); err != nil {
+			return added, fmt.Errorf("keys: storing a new %s key: %w", alg, err)
+		}
+		s.log.Info("signing key rotation started", "kid", kid, "alg", alg, "activates_at", row.ActivatesAt)
+		added = append(added, Info{KID: kid, Algorithm: alg, State: StateNext, CreatedAt: row.CreatedAt, ActivatesAt: row.ActivatesAt})
 	}
-	s.log.Info("signing key rotation started", "kid", kid, "alg", alg, "activates_at", row.ActivatesAt)
-	return Info{KID: kid, Algorithm: alg, State: StateNext, CreatedAt: row.CreatedAt, ActivatesAt: row.ActivatesAt}, nil
+	return added, s.reloadFirst(ctx)
 }
 
 // RotateDue rotates each of Algorithms whose newest key (next or active)
@@ -62,7 +86,7 @@ func (s *Set) RotateDue(ctx context.Context, every time.Duration) ([]Info, error
 	if every <= 0 {
 		return nil, nil
 	}
-	if err := s.Reload(ctx); err != nil {
+	if err := s.reloadFirst(ctx); err != nil {
 		return nil, err
 	}
 	now := s.now()
@@ -72,18 +96,13 @@ func (s *Set) RotateDue(ctx context.Context, every time.Duration) ([]Info, error
 			newest[in.Algorithm] = in.ActivatesAt
 		}
 	}
-	var added []Info
+	var due []string
 	for _, alg := range Algorithms {
-		if now.Before(newest[alg].Add(every)) {
-			continue
+		if !now.Before(newest[alg].Add(every)) {
+			due = append(due, alg)
 		}
-		in, err := s.Rotate(ctx, alg)
-		if err != nil {
-			return added, err
-		}
-		added = append(added, in)
 	}
-	return added, nil
+	return s.rotateLoaded(ctx, due)
 }
 
 // DeleteGone deletes the stored rows of the keys that are gone: retired
@@ -94,7 +113,7 @@ func (s *Set) RotateDue(ctx context.Context, every time.Duration) ([]Info, error
 // another node deleted first is not an error. The janitor calls it on one
 // node at a time (app: the janitor lease).
 func (s *Set) DeleteGone(ctx context.Context) ([]Info, error) {
-	if err := s.Reload(ctx); err != nil {
+	if err := s.reloadFirst(ctx); err != nil {
 		return nil, err
 	}
 	now := s.now()
@@ -113,7 +132,21 @@ func (s *Set) DeleteGone(ctx context.Context) ([]Info, error) {
 	if len(gone) == 0 {
 		return nil, nil
 	}
-	return gone, s.Reload(ctx)
+	return gone, s.reloadFirst(ctx)
+}
+
+// reloadFirst is Reload for a caller about to act on (or just acted on)
+// the stored keys. A key kept loaded because the store lacks it
+// (ErrKeptMissing) is logged, not fatal: the read's other keys were taken,
+// so the set is current for the store's keys, and rotating or deleting
+// must not stall on this node for it.
+func (s *Set) reloadFirst(ctx context.Context) error {
+	err := s.Reload(ctx)
+	if errors.Is(err, ErrKeptMissing) {
+		s.log.Warn("signing key missing from the store kept loaded; carrying on", "error", err)
+		return nil
+	}
+	return err
 }
 
 // randomKID is the kid of a rotated key: 128 random bits, base64url.

@@ -258,3 +258,43 @@ func TestDeleteGone(t *testing.T) {
 		}
 	}
 }
+
+// TestRotateAll: every algorithm at once, all or none. With a next key
+// waiting for one algorithm nothing is added for any; otherwise one next
+// key per algorithm, from one store read before and one after.
+func TestRotateAll(t *testing.T) {
+	st := seeded(t)
+	set := openAt(t, st, testclock.At(t0.Add(time.Hour)), testPolicy)
+	ctx := context.Background()
+	if _, err := set.RotateAll(ctx, []string{"ES256", "HS256"}); err == nil {
+		t.Fatal("RotateAll with an algorithm Tollgate does not sign with succeeded")
+	}
+	reads := st.readCount()
+	added, err := set.RotateAll(ctx, Algorithms)
+	if err != nil || len(added) != len(Algorithms) {
+		t.Fatalf("RotateAll = %+v, %v; want one next key per algorithm", added, err)
+	}
+	if n := st.readCount() - reads; n != 2 {
+		t.Errorf("RotateAll read the store %d times, want 2 (before and after)", n)
+	}
+	for i, in := range added {
+		if in.Algorithm != Algorithms[i] || stateOf(t, set, in.KID) != StateNext {
+			t.Errorf("added[%d] = %+v, want a next %s key", i, in, Algorithms[i])
+		}
+	}
+
+	// One algorithm waiting refuses the lot: the other is not rotated.
+	st = seeded(t)
+	set = openAt(t, st, testclock.At(t0.Add(time.Hour)), testPolicy)
+	first, err := set.Rotate(ctx, "ES256")
+	if err != nil {
+		t.Fatal(err)
+	}
+	before, _ := st.SigningKeys(ctx)
+	if _, err := set.RotateAll(ctx, Algorithms); !errors.Is(err, ErrPending) || !strings.Contains(err.Error(), first.KID) {
+		t.Fatalf("RotateAll while ES256 waits = %v, want ErrPending naming %q", err, first.KID)
+	}
+	if after, _ := st.SigningKeys(ctx); len(after) != len(before) {
+		t.Errorf("a refused RotateAll stored %d keys", len(after)-len(before))
+	}
+}

@@ -14,7 +14,9 @@ const (
 )
 
 // Info is what a request's log lines share. Only the request's own
-// goroutine writes it (SetClient, from the handler).
+// goroutine may use it: SetClient writes ClientID, and the first
+// RemoteAddr caches the address, so neither is safe beside another
+// goroutine.
 type Info struct {
 	ID       string // the request id, as returned in X-Request-Id
 	ClientID string // the client the request names, once known; "" before

@@ -3,16 +3,7 @@ package web
 // The account page's texts (account.go), added to the one table at start so
 // the checks of text_test.go (same keys in both languages, no empty text,
 // the same placeholders) cover them too.
-func init() {
-	for l, add := range accountTexts {
-		for k, v := range add {
-			if _, dup := texts[l][k]; dup {
-				panic("web: account text " + k + " is already in the table")
-			}
-			texts[l][k] = v
-		}
-	}
-}
+func init() { addTexts("account", accountTexts) }
 
 var accountTexts = map[Lang]map[string]string{
 	NB: {

@@ -46,18 +46,19 @@ type ConsoleFrame struct {
 	Lang Lang
 	Who  string // the signed-in administrator, "" on the sign-in page
 	CSRF string // the sign-out form's token
-	// Here is the page's path, for the link to the same page in the other
-	// language ("" for none).
-	Here string
+	// Here is the page's URL as asked for (a GET), for the link to the
+	// same page, query and all, in the other language (nil for none).
+	Here *url.URL
 }
 
 // consoleView is what a console template sees.
 type consoleView struct {
 	ConsoleFrame
-	T     map[string]string
-	Other Lang // the language the switch link offers
-	CSS   template.CSS
-	P     any
+	T        map[string]string
+	Other    Lang   // the language the switch link offers
+	LangHref string // the link to Here in Other ("" for none)
+	CSS      template.CSS
+	P        any
 }
 
 // consolePart is what a shared part (grants, pager) sees: the texts and
@@ -115,6 +116,7 @@ func (c *Console) Render(w http.ResponseWriter, status int, name string, f Conso
 	if f.Lang == NB {
 		v.Other = EN
 	}
+	v.LangHref = langHref(f.Here, v.Other)
 	if err := t.ExecuteTemplate(&buf, "layout", v); err != nil {
 		return fmt.Errorf("web: render console %s: %w", name, err)
 	}
@@ -138,4 +140,18 @@ func consoleTime(t time.Time) string {
 		return "–"
 	}
 	return t.UTC().Format("2006-01-02 15:04:05Z")
+}
+
+// langHref is the link to here in lang: here's path as sent (an id may
+// hold an encoded "/" or "?") and its query (a search, a page cursor)
+// with ui_locales set to lang. "" when here is nil.
+func langHref(here *url.URL, lang Lang) string {
+	if here == nil {
+		return ""
+	}
+	u := *here
+	q := u.Query()
+	q.Set("ui_locales", string(lang))
+	u.RawQuery, u.Fragment = q.Encode(), ""
+	return u.RequestURI()
 }

@@ -9,16 +9,7 @@ import "sort"
 // for what it says from Go (notes, states, errors). Identifiers the
 // audit trail and the protocol use (event kinds and reasons, invalid_grant,
 // keys.rotate_every, API paths) stay as they are in both languages.
-func init() {
-	for l, add := range consoleTexts {
-		for k, v := range add {
-			if _, dup := texts[l][k]; dup {
-				panic("web: console text " + k + " is already in the table")
-			}
-			texts[l][k] = v
-		}
-	}
-}
+func init() { addTexts("console", consoleTexts) }
 
 // Text is the page text key in lang (English for an unknown lang), "" for
 // an unknown key.
@@ -97,6 +88,7 @@ var consoleTexts = map[Lang]map[string]string{
 		"console_no_sessions":       "Ingen aktive økter.",
 		"console_grants_more":       "og flere",
 		"console_sessions_ended":    "Avsluttede eller utløpte økter med grants på denne siden: {}",
+		"console_sessions_partial":  "Brukeren har flere aktive økter enn dette. Bare de nyeste vises, så ingen økt kan meldes som avsluttet her.",
 		"console_revoke_user":       "Tilbakekall alle grants for denne brukeren",
 		"console_revoke_user_ok":    "Jeg bekrefter: tilbakekall alle aktive grants for denne brukeren",
 		"console_revoke_user_btn":   "Tilbakekall alle grants for brukeren",
@@ -234,6 +226,7 @@ var consoleTexts = map[Lang]map[string]string{
 		"console_no_sessions":       "No live sessions.",
 		"console_grants_more":       "and more",
 		"console_sessions_ended":    "Ended or expired sessions with grants on this page: {}",
+		"console_sessions_partial":  "The user has more live sessions than these. Only the newest are listed, so no session can be named as ended here.",
 		"console_revoke_user":       "Revoke every grant of this user",
 		"console_revoke_user_ok":    "I confirm: revoke every live grant of this user",
 		"console_revoke_user_btn":   "Revoke all grants of this user",

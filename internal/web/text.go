@@ -129,3 +129,17 @@ func tf(format, name string) template.HTML {
 func tp(format, name string) string {
 	return strings.Replace(format, "{}", name, 1)
 }
+
+// addTexts adds a part's texts (what names it in the panic) to the one
+// table at start. A key already in the table is a programming error: it
+// panics rather than let one part's text silently replace another's.
+func addTexts(what string, add map[Lang]map[string]string) {
+	for l, part := range add {
+		for k, v := range part {
+			if _, dup := texts[l][k]; dup {
+				panic("web: " + what + " text " + k + " is already in the table")
+			}
+			texts[l][k] = v
+		}
+	}
+}

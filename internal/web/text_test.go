@@ -63,3 +63,24 @@ func TestTfEscapes(t *testing.T) {
 		t.Errorf("tf = %q, want %q", got, want)
 	}
 }
+
+// TestAddTexts: a part's texts join the one table, and a key the table
+// already holds panics, naming the part and the key, and replaces nothing.
+func TestAddTexts(t *testing.T) {
+	t.Cleanup(func() { delete(texts[NB], "test_added"); delete(texts[EN], "test_added") })
+	addTexts("test", map[Lang]map[string]string{NB: {"test_added": "lagt til"}, EN: {"test_added": "added"}})
+	if Text(NB, "test_added") != "lagt til" || Text(EN, "test_added") != "added" {
+		t.Fatalf("added texts: %q %q", Text(NB, "test_added"), Text(EN, "test_added"))
+	}
+	before := Text(EN, "login_title")
+	defer func() {
+		r := recover()
+		if msg, _ := r.(string); !strings.Contains(msg, "test text login_title") {
+			t.Errorf("adding a key already in the table: recover() = %v, want a panic naming it", r)
+		}
+		if Text(EN, "login_title") != before {
+			t.Error("the duplicate replaced the table's text")
+		}
+	}()
+	addTexts("test", map[Lang]map[string]string{EN: {"login_title": "replaced"}})
+}

@@ -9,6 +9,5 @@ import (
 // tie-break of equal sign-in times, in a small temporary tree): never a
 // scan of every session.
 func TestListSessionsUsesIndex(t *testing.T) {
-	wantIndex(t, "sessions_subject", `SELECT `+sessionCols+` FROM sessions
-		WHERE subject = ? AND expires_at > ? ORDER BY created_at DESC, id LIMIT ?`)
+	wantIndex(t, "sessions_subject", listSessionsSQL)
 }
