@@ -12,6 +12,7 @@ import (
 	"github.com/tollgate-oidc/tollgate/internal/audit"
 	"github.com/tollgate-oidc/tollgate/internal/config"
 	"github.com/tollgate-oidc/tollgate/internal/grant"
+	"github.com/tollgate-oidc/tollgate/internal/oautherr"
 	"github.com/tollgate-oidc/tollgate/internal/store"
 	"github.com/tollgate-oidc/tollgate/internal/web"
 )
@@ -294,7 +295,7 @@ func (h *Handler) fail(w http.ResponseWriter, lang web.Lang, status int, code, m
 func (h *Handler) broken(w http.ResponseWriter, r *http.Request, lang web.Lang, err error) {
 	h.Log.LogAttrs(r.Context(), slog.LevelError, "account page", slog.Any("error", err))
 	status := http.StatusInternalServerError
-	if errors.Is(err, store.ErrUnavailable) {
+	if errors.Is(err, store.ErrUnavailable) || oautherr.As(err).Status == http.StatusServiceUnavailable {
 		status = http.StatusServiceUnavailable
 	}
 	h.fail(w, lang, status, "server_error", "the page could not be shown; try again shortly")
@@ -331,14 +332,21 @@ func (h *Handler) callback(w http.ResponseWriter, r *http.Request, lang web.Lang
 	resp, err := h.Grants.Exchange(r.Context(), grant.Request{GrantType: grant.TypeAuthorizationCode, Client: h.client,
 		Code: q.Get("code"), RedirectURI: h.client.RedirectURIs[0], CodeVerifier: p.Verifier})
 	if err != nil {
+		// The server's own trouble (the store unavailable, a bug) is a
+		// 5xx, not the person's mistake; a code refused is theirs to retry.
+		if oautherr.As(err).Status >= http.StatusInternalServerError {
+			h.broken(w, r, lang, err)
+			return
+		}
 		h.Log.LogAttrs(r.Context(), slog.LevelWarn, "account sign-in: code exchange", slog.Any("error", err))
 		h.fail(w, lang, http.StatusBadRequest, "invalid_grant", "the sign-in could not be completed; open the account page again")
 		return
 	}
+	// The ID token comes from this server's own token endpoint, in
+	// process: one that does not verify is the server's fault.
 	id, err := verifyIDToken(resp.IDToken, h.Keys, h.issuer, h.client.ID, p.Nonce, h.Now())
 	if err != nil {
-		h.Log.LogAttrs(r.Context(), slog.LevelError, "account sign-in: ID token", slog.Any("error", err))
-		h.fail(w, lang, http.StatusBadRequest, "invalid_grant", "the sign-in could not be verified; open the account page again")
+		h.broken(w, r, lang, err)
 		return
 	}
 	h.cookies.set(w, cookieName, signedIn{Sub: id.Sub, SID: id.SID, Exp: h.Now().Add(CookieLifetime).Unix()}, CookieLifetime)
