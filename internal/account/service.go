@@ -137,7 +137,7 @@ func (s *Service) Consents(ctx context.Context, sub string) ([]Consent, error) {
 	now := s.Now()
 	out := make([]Consent, 0, len(all))
 	for _, c := range all {
-		if c.Subject != sub || (!c.ExpiresAt.IsZero() && !now.Before(c.ExpiresAt)) {
+		if c.Subject != sub || !c.Live(now) {
 			continue
 		}
 		out = append(out, Consent{Consent: c, Name: s.name(c.ClientID)})
