@@ -163,9 +163,7 @@ func (s *Service) Forget(ctx context.Context, sub, clientID string) error {
 	return nil
 }
 
-// Name is what to call a client: its name, else its id.
-func (s *Service) Name(clientID string) string { return s.name(clientID) }
-
+// name is what to call a client: its name, else its id.
 func (s *Service) name(clientID string) string {
 	if s.Clients != nil {
 		if c, ok := s.Clients.Client(clientID); ok && c.Name != "" {
