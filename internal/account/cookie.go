@@ -6,6 +6,7 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"net/http"
+	"strings"
 	"time"
 )
 
@@ -75,7 +76,7 @@ func (c cookies) get(r *http.Request, name string, v interface{ expiry() int64 }
 	if err != nil {
 		return false
 	}
-	b64body, b64mac, ok := cut(ck.Value)
+	b64body, b64mac, ok := strings.Cut(ck.Value, ".")
 	if !ok {
 		return false
 	}
@@ -92,12 +93,3 @@ func (c cookies) get(r *http.Request, name string, v interface{ expiry() int64 }
 
 func (s *signedIn) expiry() int64 { return s.Exp }
 func (p *pending) expiry() int64  { return p.Exp }
-
-func cut(s string) (string, string, bool) {
-	for i := 0; i < len(s); i++ {
-		if s[i] == '.' {
-			return s[:i], s[i+1:], i > 0 && i < len(s)-1
-		}
-	}
-	return "", "", false
-}
