@@ -35,6 +35,10 @@ type pending struct {
 	Next     string `json:"next,omitempty"` // ui_locales asked for at /account
 }
 
+// minCookieKey is the shortest key the cookies are sealed under (New
+// refuses a shorter one; get fails closed on it, like web.CSRF).
+const minCookieKey = 32
+
 // cookies seals values as base64url(JSON) "." base64url(HMAC-SHA256(key,
 // name 0x00 JSON)): the name in the MAC keeps one cookie's value from
 // serving as the other.
@@ -69,7 +73,7 @@ func (c cookies) clear(w http.ResponseWriter, name string) {
 // get reads and checks cookie name into v; false when absent, malformed,
 // forged or past exp at now.
 func (c cookies) get(r *http.Request, name string, v interface{ expiry() int64 }, now time.Time) bool {
-	if len(c.key) < 32 {
+	if len(c.key) < minCookieKey {
 		return false // fail closed, like web.CSRF
 	}
 	ck, err := r.Cookie(name)

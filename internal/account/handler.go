@@ -3,6 +3,7 @@ package account
 import (
 	"context"
 	"errors"
+	"fmt"
 	"log/slog"
 	"net/http"
 	"net/url"
@@ -54,7 +55,7 @@ type Deps struct {
 	Pages   *web.Renderer
 	CSRF    *web.CSRF
 	// CookieKey MACs the account cookies: a key derived from the system
-	// secret for this purpose alone (>= 32 bytes, else no one signs in).
+	// secret for this purpose alone, at least 32 bytes (New refuses less).
 	CookieKey []byte
 	// Live reports whether the browser's Tollgate session is still the one
 	// the account cookie was made in (its sid), so that signing out of
@@ -79,6 +80,11 @@ func New(d Deps) (*Handler, error) {
 	cl := d.Config.AccountClient()
 	if cl == nil {
 		return nil, errors.New("account: account.enabled is false")
+	}
+	// cookies.get refuses every cookie under a shorter key, so the page
+	// would send every visit to sign in again, round and round.
+	if len(d.CookieKey) < minCookieKey {
+		return nil, fmt.Errorf("account: the cookie key has %d bytes, want at least %d", len(d.CookieKey), minCookieKey)
 	}
 	u, err := url.Parse(d.Config.Issuer)
 	if err != nil {
