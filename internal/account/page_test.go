@@ -6,9 +6,12 @@ import (
 	"net/http/httptest"
 	"net/url"
 	"regexp"
+	"slices"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/tollgate-oidc/tollgate/internal/config"
 )
 
 // signedInCookie is the account cookie of sub in browser session sid.
@@ -134,5 +137,32 @@ func TestCallbackClearsThePendingSignIn(t *testing.T) {
 	rec := load()
 	if rec.Code != http.StatusBadRequest || signedInBy(rec) || f.calls != 1 {
 		t.Fatalf("the callback again: %d, signed in %v, %d exchanges; want 400 and the one exchange", rec.Code, signedInBy(rec), f.calls)
+	}
+}
+
+// With Live, the page greets the person Live returns; a Live without a
+// person (the Tollgate session ended or is another) sends the browser to
+// sign in.
+func TestPageGreetsThePersonLiveGives(t *testing.T) {
+	h := newHandler(t)
+	var sids []string
+	h.Live = func(_ *http.Request, sid string) (*config.User, error) {
+		sids = append(sids, sid)
+		if sid != "s1" {
+			return nil, nil
+		}
+		return &config.User{Username: "alice", Subject: "alice", Claims: map[string]any{"name": "Alice Liddell"}}, nil
+	}
+	rec := get(h, "/tg/account", signedInCookie(h, "alice", "s1"))
+	if rec.Code != http.StatusOK || !strings.Contains(rec.Body.String(), "Alice Liddell") {
+		t.Fatalf("%d, greeting Alice Liddell: %v", rec.Code, strings.Contains(rec.Body.String(), "Alice Liddell"))
+	}
+	rec = get(h, "/tg/account", signedInCookie(h, "alice", "s2"))
+	if loc := rec.Header().Get("Location"); rec.Code != http.StatusSeeOther ||
+		!strings.HasPrefix(loc, "https://id.example/tg/connect/authorize?") {
+		t.Fatalf("another Tollgate session: %d to %q, want a new sign-in", rec.Code, loc)
+	}
+	if !slices.Equal(sids, []string{"s1", "s2"}) {
+		t.Fatalf("Live asked about %v", sids)
 	}
 }
