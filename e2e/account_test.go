@@ -7,6 +7,7 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -130,7 +131,7 @@ func TestChromiumAccount(t *testing.T) {
 	names := got(chromedp.Run(ctx, chromedp.Evaluate[[]string](`[...document.querySelectorAll("article h3")].map(h => h.textContent)`)))(t)
 	title := got(chromedp.Run(ctx, chromedp.Title()))(t)
 	scripts := got(chromedp.Run(ctx, chromedp.Evaluate[int](`document.querySelectorAll("script").length`)))(t)
-	if !contains(names, "Journal") || !contains(names, evilName) || len(names) != 2 {
+	if !slices.Contains(names, "Journal") || !slices.Contains(names, evilName) || len(names) != 2 {
 		t.Fatalf("applications shown: %q; want Journal and the evil name as text", names)
 	}
 	if scripts != 0 || strings.Contains(title, "pwned") {
@@ -171,7 +172,7 @@ func TestChromiumAccount(t *testing.T) {
 	}
 	notice := got(chromedp.Run(ctx, chromedp.Text(`#notice`)))(t)
 	names = got(chromedp.Run(ctx, chromedp.Evaluate[[]string](`[...document.querySelectorAll("article h3")].map(h => h.textContent)`)))(t)
-	if !strings.Contains(notice, "Journal no longer has access") || contains(names, "Journal") {
+	if !strings.Contains(notice, "Journal no longer has access") || slices.Contains(names, "Journal") {
 		t.Fatalf("after removing: notice %q, applications %q", notice, names)
 	}
 	if code := refreshErr(t, journalConf, journalTok); code != "invalid_grant" {
@@ -211,8 +212,11 @@ func TestChromiumAccount(t *testing.T) {
 	if !ended {
 		t.Fatal("the browser holds no Tollgate session to end")
 	}
-	if res := browserRequest(t, ctx, e, http.MethodGet, "/account", nil); res.StatusCode == http.StatusOK {
-		t.Fatal("GET /account after the Tollgate session ended: 200, want a new sign-in")
+	// A new sign-in: 303 to the authorization endpoint, not an error page.
+	res := browserRequest(t, ctx, e, http.MethodGet, "/account", nil)
+	if loc := res.Header.Get("Location"); res.StatusCode != http.StatusSeeOther ||
+		!strings.HasPrefix(loc, strings.TrimSuffix(e.issuer, "/")+"/connect/authorize?") {
+		t.Fatalf("GET /account after the Tollgate session ended: %d to %q, want 303 to /connect/authorize", res.StatusCode, loc)
 	}
 }
 
@@ -236,15 +240,6 @@ func got[T any](v T, err error) func(*testing.T) T {
 		}
 		return v
 	}
-}
-
-func contains(list []string, s string) bool {
-	for _, x := range list {
-		if x == s {
-			return true
-		}
-	}
-	return false
 }
 
 // TestChromiumAccountScreenshots saves the account page in both languages,

@@ -6,6 +6,7 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"net/http"
+	"strings"
 	"time"
 )
 
@@ -33,6 +34,10 @@ type pending struct {
 	Exp      int64  `json:"exp"`
 	Next     string `json:"next,omitempty"` // ui_locales asked for at /account
 }
+
+// minCookieKey is the shortest key the cookies are sealed under (New
+// refuses a shorter one; get fails closed on it, like web.CSRF).
+const minCookieKey = 32
 
 // cookies seals values as base64url(JSON) "." base64url(HMAC-SHA256(key,
 // name 0x00 JSON)): the name in the MAC keeps one cookie's value from
@@ -68,14 +73,14 @@ func (c cookies) clear(w http.ResponseWriter, name string) {
 // get reads and checks cookie name into v; false when absent, malformed,
 // forged or past exp at now.
 func (c cookies) get(r *http.Request, name string, v interface{ expiry() int64 }, now time.Time) bool {
-	if len(c.key) < 32 {
+	if len(c.key) < minCookieKey {
 		return false // fail closed, like web.CSRF
 	}
 	ck, err := r.Cookie(name)
 	if err != nil {
 		return false
 	}
-	b64body, b64mac, ok := cut(ck.Value)
+	b64body, b64mac, ok := strings.Cut(ck.Value, ".")
 	if !ok {
 		return false
 	}
@@ -92,12 +97,3 @@ func (c cookies) get(r *http.Request, name string, v interface{ expiry() int64 }
 
 func (s *signedIn) expiry() int64 { return s.Exp }
 func (p *pending) expiry() int64  { return p.Exp }
-
-func cut(s string) (string, string, bool) {
-	for i := 0; i < len(s); i++ {
-		if s[i] == '.' {
-			return s[:i], s[i+1:], i > 0 && i < len(s)-1
-		}
-	}
-	return "", "", false
-}

@@ -1,8 +1,8 @@
 package account
 
 import (
-	"context"
 	"errors"
+	"fmt"
 	"log/slog"
 	"net/http"
 	"net/url"
@@ -12,6 +12,7 @@ import (
 	"github.com/tollgate-oidc/tollgate/internal/audit"
 	"github.com/tollgate-oidc/tollgate/internal/config"
 	"github.com/tollgate-oidc/tollgate/internal/grant"
+	"github.com/tollgate-oidc/tollgate/internal/oautherr"
 	"github.com/tollgate-oidc/tollgate/internal/store"
 	"github.com/tollgate-oidc/tollgate/internal/web"
 )
@@ -38,28 +39,24 @@ const (
 	pendingLifetime = 10 * time.Minute
 )
 
-// Users finds the signed-in person, for the name the page greets them by.
-type Users interface {
-	UserBySubject(ctx context.Context, sub string) (*config.User, error)
-}
-
 // Deps is what the account page calls into.
 type Deps struct {
 	Config  *config.Config // the issuer and the built-in client
 	Service *Service
 	Grants  Redeemer // the code exchange, in process
 	Keys    KeySet   // to verify the ID token
-	Users   Users    // nil: greet nobody by name
 	Pages   *web.Renderer
 	CSRF    *web.CSRF
 	// CookieKey MACs the account cookies: a key derived from the system
-	// secret for this purpose alone (>= 32 bytes, else no one signs in).
+	// secret for this purpose alone, at least 32 bytes (New refuses less).
 	CookieKey []byte
-	// Live reports whether the browser's Tollgate session is still the one
-	// the account cookie was made in (its sid), so that signing out of
-	// Tollgate, anywhere, ends the account page at its next request too.
-	// Nil: the account cookie alone decides (tests of the page alone).
-	Live func(r *http.Request, sid string) (bool, error)
+	// Live returns the person of the browser's Tollgate session when it is
+	// still the one the account cookie was made in (its sid), and nil when
+	// not, so that signing out of Tollgate, anywhere, ends the account page
+	// at its next request too; the page greets the person it returns.
+	// Nil: the account cookie alone decides, and the page greets nobody by
+	// name (tests of the page alone).
+	Live func(r *http.Request, sid string) (*config.User, error)
 	Now  func() time.Time
 	Log  *slog.Logger
 }
@@ -78,6 +75,11 @@ func New(d Deps) (*Handler, error) {
 	cl := d.Config.AccountClient()
 	if cl == nil {
 		return nil, errors.New("account: account.enabled is false")
+	}
+	// cookies.get refuses every cookie under a shorter key, so the page
+	// would send every visit to sign in again, round and round.
+	if len(d.CookieKey) < minCookieKey {
+		return nil, fmt.Errorf("account: the cookie key has %d bytes, want at least %d", len(d.CookieKey), minCookieKey)
 	}
 	u, err := url.Parse(d.Config.Issuer)
 	if err != nil {
@@ -114,7 +116,7 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		if !h.method(w, r, lang, http.MethodPost) {
 			return
 		}
-		who, ok := h.signedIn(r)
+		who, _, ok := h.signedIn(r)
 		if !ok { // not (or no longer) signed in: nothing to do but sign in
 			http.Redirect(w, r, h.prefix+PathAccount, http.StatusSeeOther)
 			return
@@ -144,26 +146,28 @@ func (h *Handler) method(w http.ResponseWriter, r *http.Request, lang web.Lang, 
 
 func binding(who signedIn) string { return "account:" + who.Sub + ":" + who.SID }
 
-func (h *Handler) signedIn(r *http.Request) (signedIn, bool) {
+// signedIn is the account cookie's sign-in, and its person when Live
+// gave them (nil when Live is nil).
+func (h *Handler) signedIn(r *http.Request) (signedIn, *config.User, bool) {
 	var s signedIn
 	if !h.cookies.get(r, cookieName, &s, h.Now()) || s.Sub == "" {
-		return s, false
+		return s, nil, false
 	}
 	if h.Live == nil {
-		return s, true
+		return s, nil, true
 	}
-	live, err := h.Live(r, s.SID)
+	u, err := h.Live(r, s.SID)
 	if err != nil {
 		// The store cannot say: treat the person as signed out; signing
 		// in again meets the store's trouble on the usual try-again page.
 		h.Log.Warn("account: the Tollgate session could not be checked", "error", err)
 	}
-	return s, live && err == nil
+	return s, u, u != nil && err == nil
 }
 
 // page shows the person's applications and consents, or starts the sign-in.
 func (h *Handler) page(w http.ResponseWriter, r *http.Request, lang web.Lang) {
-	who, ok := h.signedIn(r)
+	who, u, ok := h.signedIn(r)
 	if !ok {
 		p := pending{State: random(), Nonce: random(), Verifier: random(), Exp: h.Now().Add(pendingLifetime).Unix(),
 			Next: r.URL.Query().Get("ui_locales")}
@@ -192,7 +196,7 @@ func (h *Handler) page(w http.ResponseWriter, r *http.Request, lang web.Lang) {
 	if q.Get("ui_locales") != "" {
 		keep = "?" + url.Values{"ui_locales": {string(lang)}}.Encode()
 	}
-	d := web.AccountPage{Lang: lang, Username: h.username(r.Context(), who.Sub),
+	d := web.AccountPage{Lang: lang, Username: username(u),
 		Hidden:       map[string]string{"csrf": h.CSRF.Token(w, r, binding(who))},
 		RemoveAction: h.prefix + pathRemove + keep, ForgetAction: h.prefix + pathForget + keep, SignOutURL: h.prefix + pathSignOut + keep}
 	// The notices name only a client that exists: a link cannot make the
@@ -223,12 +227,9 @@ func (h *Handler) page(w http.ResponseWriter, r *http.Request, lang web.Lang) {
 	}
 }
 
-func (h *Handler) username(ctx context.Context, sub string) string {
-	if h.Users == nil {
-		return ""
-	}
-	u, err := h.Users.UserBySubject(ctx, sub)
-	if err != nil || u == nil {
+// username is what to greet u, the person Live gave, by ("" for nil).
+func username(u *config.User) string {
+	if u == nil {
 		return ""
 	}
 	if n, ok := u.Claims["name"].(string); ok && n != "" {
@@ -294,7 +295,7 @@ func (h *Handler) fail(w http.ResponseWriter, lang web.Lang, status int, code, m
 func (h *Handler) broken(w http.ResponseWriter, r *http.Request, lang web.Lang, err error) {
 	h.Log.LogAttrs(r.Context(), slog.LevelError, "account page", slog.Any("error", err))
 	status := http.StatusInternalServerError
-	if errors.Is(err, store.ErrUnavailable) {
+	if errors.Is(err, store.ErrUnavailable) || oautherr.As(err).Status == http.StatusServiceUnavailable {
 		status = http.StatusServiceUnavailable
 	}
 	h.fail(w, lang, status, "server_error", "the page could not be shown; try again shortly")
@@ -331,14 +332,21 @@ func (h *Handler) callback(w http.ResponseWriter, r *http.Request, lang web.Lang
 	resp, err := h.Grants.Exchange(r.Context(), grant.Request{GrantType: grant.TypeAuthorizationCode, Client: h.client,
 		Code: q.Get("code"), RedirectURI: h.client.RedirectURIs[0], CodeVerifier: p.Verifier})
 	if err != nil {
+		// The server's own trouble (the store unavailable, a bug) is a
+		// 5xx, not the person's mistake; a code refused is theirs to retry.
+		if oautherr.As(err).Status >= http.StatusInternalServerError {
+			h.broken(w, r, lang, err)
+			return
+		}
 		h.Log.LogAttrs(r.Context(), slog.LevelWarn, "account sign-in: code exchange", slog.Any("error", err))
 		h.fail(w, lang, http.StatusBadRequest, "invalid_grant", "the sign-in could not be completed; open the account page again")
 		return
 	}
+	// The ID token comes from this server's own token endpoint, in
+	// process: one that does not verify is the server's fault.
 	id, err := verifyIDToken(resp.IDToken, h.Keys, h.issuer, h.client.ID, p.Nonce, h.Now())
 	if err != nil {
-		h.Log.LogAttrs(r.Context(), slog.LevelError, "account sign-in: ID token", slog.Any("error", err))
-		h.fail(w, lang, http.StatusBadRequest, "invalid_grant", "the sign-in could not be verified; open the account page again")
+		h.broken(w, r, lang, err)
 		return
 	}
 	h.cookies.set(w, cookieName, signedIn{Sub: id.Sub, SID: id.SID, Exp: h.Now().Add(CookieLifetime).Unix()}, CookieLifetime)

@@ -94,3 +94,22 @@ func TestAccountMethods(t *testing.T) {
 		t.Fatalf("unknown page: %d", rec.Code)
 	}
 }
+
+// New refuses a cookie key shorter than 32 bytes: every account cookie
+// would be refused under it, and the page would send the person to sign
+// in again and again.
+func TestNewRefusesAShortCookieKey(t *testing.T) {
+	h := newHandler(t)
+	for _, key := range [][]byte{nil, []byte("0123456789abcdef0123456789abcde")} {
+		d := h.Deps
+		d.CookieKey = key
+		if _, err := New(d); err == nil {
+			t.Errorf("a %d-byte key was accepted", len(key))
+		}
+	}
+	d := h.Deps
+	d.CookieKey = []byte("0123456789abcdef0123456789abcdef")
+	if _, err := New(d); err != nil {
+		t.Fatalf("a 32-byte key: %v", err)
+	}
+}

@@ -137,7 +137,7 @@ func (s *Service) Consents(ctx context.Context, sub string) ([]Consent, error) {
 	now := s.Now()
 	out := make([]Consent, 0, len(all))
 	for _, c := range all {
-		if c.Subject != sub || (!c.ExpiresAt.IsZero() && !now.Before(c.ExpiresAt)) {
+		if c.Subject != sub || !c.Live(now) {
 			continue
 		}
 		out = append(out, Consent{Consent: c, Name: s.name(c.ClientID)})
@@ -163,9 +163,7 @@ func (s *Service) Forget(ctx context.Context, sub, clientID string) error {
 	return nil
 }
 
-// Name is what to call a client: its name, else its id.
-func (s *Service) Name(clientID string) string { return s.name(clientID) }
-
+// name is what to call a client: its name, else its id.
 func (s *Service) name(clientID string) string {
 	if s.Clients != nil {
 		if c, ok := s.Clients.Client(clientID); ok && c.Name != "" {

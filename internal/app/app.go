@@ -172,11 +172,14 @@ func Open(ctx context.Context, cfg *config.Config, o Options) (*App, error) {
 	if cfg.Account.On() { // /account, a person's own page (internal/account)
 		a.Server.Account, err = account.New(account.Deps{Config: cfg,
 			Service: &account.Service{Store: st, Revoke: a.Refresh, Clients: a.Clients, Now: o.Now, Node: o.NodeID},
-			Grants:  a.Server.Grants, Keys: ks, Users: a.Users, Pages: pages, CSRF: a.Server.CSRF,
+			Grants:  a.Server.Grants, Keys: ks, Pages: pages, CSRF: a.Server.CSRF,
 			CookieKey: derive(sys, "tollgate/account-cookie/v1"), Now: o.Now, Log: o.Log,
-			Live: func(r *http.Request, sid string) (bool, error) {
-				sess, err := a.Server.BrowserSession(r)
-				return sess != nil && sess.SID == sid, err
+			Live: func(r *http.Request, sid string) (*config.User, error) {
+				sess, u, err := a.Server.BrowserSession(r)
+				if err != nil || sess == nil || sess.SID != sid {
+					return nil, err
+				}
+				return u, nil
 			}})
 		if err != nil {
 			st.Close()

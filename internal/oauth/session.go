@@ -5,6 +5,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/tollgate-oidc/tollgate/internal/config"
 	"github.com/tollgate-oidc/tollgate/internal/store"
 )
 
@@ -45,10 +46,9 @@ func (s *Server) setSessionCookie(w http.ResponseWriter, value string, expires t
 }
 
 // BrowserSession is the live Tollgate session of the browser that sent r
-// (its session cookie), or nil when it has none, it ended or its user was
-// disabled: for pages of the server's own, such as /account, whose
-// sign-in must end when the person signs out of Tollgate.
-func (s *Server) BrowserSession(r *http.Request) (*store.Session, error) {
-	sess, _, err := s.signin.Session(r.Context(), sessionCookieValue(r))
-	return sess, err
+// (its session cookie) and its user, or nil when it has none, it ended or
+// its user was disabled: for pages of the server's own, such as /account,
+// whose sign-in must end when the person signs out of Tollgate.
+func (s *Server) BrowserSession(r *http.Request) (*store.Session, *config.User, error) {
+	return s.signin.Session(r.Context(), sessionCookieValue(r))
 }

@@ -17,7 +17,7 @@ func (s *Service) Consent(ctx context.Context, subject, clientID string) (*store
 		return nil, nil
 	case err != nil:
 		return nil, err
-	case !c.ExpiresAt.IsZero() && !s.Now().Before(c.ExpiresAt):
+	case !c.Live(s.Now()):
 		return nil, nil
 	}
 	return &c, nil

@@ -1,6 +1,9 @@
 package store
 
-import "context"
+import (
+	"context"
+	"time"
+)
 
 // ConsentLister is a person's view of what they consented to (the account
 // page, internal/account): every remembered consent of a subject, and
@@ -21,3 +24,11 @@ type ConsentLister interface {
 // MaxConsentList bounds ListConsents: one consent per client a person has
 // used, so a person with more is not a person.
 const MaxConsentList = 500
+
+// Live reports whether the consent is still in force at now: one with a
+// zero ExpiresAt lasts until withdrawn, any other ends at its ExpiresAt
+// (the instant itself included). The one rule for the consent page and
+// the account page alike.
+func (c Consent) Live(now time.Time) bool {
+	return c.ExpiresAt.IsZero() || now.Before(c.ExpiresAt)
+}

@@ -26,10 +26,8 @@ type AccountPage struct {
 	// NextURL, when set, links the next page of applications.
 	NextURL string
 	// Removed names the application whose access was just removed, and
-	// Forgotten the one whose consent was forgotten; Gone says a remove or
-	// forget found nothing (already removed, or never this person's).
+	// Forgotten the one whose consent was forgotten.
 	Removed, Forgotten string
-	Gone               bool
 }
 
 // AccountApp is one application holding offline access (one live grant).
