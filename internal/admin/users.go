@@ -307,10 +307,7 @@ func checkUsername(s string) error {
 		return BadRequest("username must not begin or end with a space")
 	case strings.ContainsFunc(s, unicode.IsControl):
 		return BadRequest("username must not hold a control character")
-	case s == "." || s == ".." || strings.Contains(s, "/"):
-		// The username is a path segment of /api/v1/users/{username}: the
-		// router would clean "." and ".." away and "/" would split it,
-		// leaving a user no one could disable.
+	case !config.APISegment(s):
 		return BadRequest("username %q cannot be managed through the admin API: no \"/\", and not \".\" or \"..\"", s)
 	}
 	return nil

@@ -106,10 +106,8 @@ func (c *Config) FinishClient(cl *Client) error {
 	if _, ok := c.Client(cl.ID); ok && cl.ID != "" {
 		ck.add(path+".id", "is a client of the configuration file; those are read-only")
 	}
-	// The id is a path segment of the admin API (/api/v1/clients/{id}):
-	// "/" would split it, and "." or ".." would be cleaned away by the
-	// router, leaving a client no one could change or disable.
-	if cl.ID == "." || cl.ID == ".." || strings.Contains(cl.ID, "/") {
+	// The id is a path segment of the admin API (/api/v1/clients/{id}).
+	if !APISegment(cl.ID) {
 		ck.add(path+".id", "%q cannot be managed through the admin API: no \"/\", and not \".\" or \"..\"", cl.ID)
 	}
 	// The admin API's own power stays rooted in the file: a client created
@@ -221,3 +219,9 @@ func (cl *Client) Origins() []string {
 	}
 	return out
 }
+
+// APISegment reports whether s can be one path segment of the admin API
+// (/api/v1/clients/{id}, /api/v1/users/{username}): "/" would split it,
+// and the router would clean "." or ".." away, leaving a record no one
+// could change or disable.
+func APISegment(s string) bool { return s != "." && s != ".." && !strings.Contains(s, "/") }
