@@ -32,30 +32,12 @@ func TestGrantListingAtScale(t *testing.T) {
 	}
 	ctx := context.Background()
 	db := open(t, pgtest.Schema(t, "tgs", nil), postgres.Options{})
-	defer db.Close()
+	t.Cleanup(func() { db.Close() })
 	now := time.Now()
 	start := time.Now()
-	err := db.Prefill(ctx, n, func(i int) (store.Grant, store.RefreshToken, error) {
-		id := fmt.Sprintf("g%09d", (i*7919)%n)
-		g := store.Grant{ID: id, ClientID: fmt.Sprintf("c%d", i%40), Subject: fmt.Sprintf("s%d", i%20_000),
-			SessionID: fmt.Sprintf("sid%d", i%100_000), CreatedAt: now, ExpiresAt: now.Add(time.Hour)}
-		return g, store.RefreshToken{Hash: id + "-rt0", GrantID: id, CreatedAt: now, ExpiresAt: now.Add(time.Hour),
-			RemoteAddr: "192.0.2.1", UserAgent: "scale/1"}, nil
-	}, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
+	prefillListing(t, db, now, n, 20_000, 100_000)
 	t.Logf("prefilled %d grants in %s", n, time.Since(start).Round(time.Second))
-	conn, err := db.Pool().Acquire(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer conn.Release()
-	for _, q := range []string{`ANALYZE grants`, `ANALYZE refresh_tokens`} {
-		if _, err := conn.Exec(ctx, q); err != nil {
-			t.Fatal(err)
-		}
-	}
+	conn := analyzedConn(t, db)
 	mid := fmt.Sprintf("g%09d", n/2)
 	for _, f := range []store.GrantFilter{{ClientID: "c7"}, {Subject: "s7"}, {SessionID: "sid7"}} {
 		q := store.GrantQuery{GrantFilter: f, Live: true, Now: now, Limit: 50}

@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/tollgate-oidc/tollgate/internal/store"
 	"github.com/tollgate-oidc/tollgate/internal/store/postgres"
 	"github.com/tollgate-oidc/tollgate/internal/store/postgres/pgtest"
@@ -22,27 +23,10 @@ import (
 func TestGrantListingPlan(t *testing.T) {
 	ctx := context.Background()
 	db := open(t, pgtest.Schema(t, "tgl", nil), postgres.Options{})
-	defer db.Close()
+	t.Cleanup(func() { db.Close() })
 	now := time.Now()
-	err := db.Prefill(ctx, 20_000, func(i int) (store.Grant, store.RefreshToken, error) {
-		id := fmt.Sprintf("p%06d", (i*7919)%20_000)
-		g := store.Grant{ID: id, ClientID: fmt.Sprintf("c%d", i%40), Subject: fmt.Sprintf("s%d", i%500),
-			SessionID: fmt.Sprintf("sid%d", i%2000), CreatedAt: now, ExpiresAt: now.Add(time.Hour)}
-		return g, store.RefreshToken{Hash: id + "-rt0", GrantID: id, CreatedAt: now, ExpiresAt: now.Add(time.Hour)}, nil
-	}, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	conn, err := db.Pool().Acquire(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer conn.Release()
-	for _, q := range []string{`ANALYZE grants`, `ANALYZE refresh_tokens`} {
-		if _, err := conn.Exec(ctx, q); err != nil {
-			t.Fatal(err)
-		}
-	}
+	prefillListing(t, db, now, 20_000, 500, 2000)
+	conn := analyzedConn(t, db)
 	for _, tc := range []struct {
 		f     store.GrantFilter
 		index string
@@ -52,7 +36,7 @@ func TestGrantListingPlan(t *testing.T) {
 		{store.GrantFilter{SessionID: "sid7"}, "grants_session_id"},
 	} {
 		for _, live := range []bool{false, true} {
-			sql, args := postgres.ListGrantsQuery(store.GrantQuery{GrantFilter: tc.f, Live: live, Now: now, Limit: 100}, "p001000")
+			sql, args := postgres.ListGrantsQuery(store.GrantQuery{GrantFilter: tc.f, Live: live, Now: now, Limit: 100}, "g000001000")
 			var out []byte
 			if err := conn.QueryRow(ctx, `EXPLAIN (FORMAT JSON) `+sql, args...).Scan(&out); err != nil {
 				t.Fatalf("EXPLAIN: %v", err)
@@ -97,4 +81,40 @@ func (n planNode) scans() ([]string, map[string]bool) {
 	}
 	walk(n)
 	return out, idx
+}
+
+// prefillListing writes n live grants, one token each, over 40 clients,
+// the given numbers of subjects and sessions, in an id order unlike the
+// insertion order (ids g000000000 on).
+func prefillListing(t *testing.T, db *postgres.DB, now time.Time, n, subjects, sessions int) {
+	t.Helper()
+	err := db.Prefill(context.Background(), n, func(i int) (store.Grant, store.RefreshToken, error) {
+		id := fmt.Sprintf("g%09d", (i*7919)%n)
+		g := store.Grant{ID: id, ClientID: fmt.Sprintf("c%d", i%40), Subject: fmt.Sprintf("s%d", i%subjects),
+			SessionID: fmt.Sprintf("sid%d", i%sessions), CreatedAt: now, ExpiresAt: now.Add(time.Hour)}
+		return g, store.RefreshToken{Hash: id + "-rt0", GrantID: id, CreatedAt: now, ExpiresAt: now.Add(time.Hour),
+			RemoteAddr: "192.0.2.1", UserAgent: "scale/1"}, nil
+	}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+}
+
+// analyzedConn is a connection of db's pool, released at the test's end,
+// after statistics are taken of the grant tables, as autovacuum would
+// after a bulk load.
+func analyzedConn(t *testing.T, db *postgres.DB) *pgxpool.Conn {
+	t.Helper()
+	ctx := context.Background()
+	conn, err := db.Pool().Acquire(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(conn.Release)
+	for _, q := range []string{`ANALYZE grants`, `ANALYZE refresh_tokens`} {
+		if _, err := conn.Exec(ctx, q); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return conn
 }
