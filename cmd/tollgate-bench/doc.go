@@ -12,8 +12,11 @@
 // saved by an earlier run. Then, for each C of -c, it runs C workers for
 // -d (after -warmup), each rotating its own chains one after the other,
 // and prints refreshes/s, the latency percentiles, the errors by kind, and
-// with -pid the server's CPU and peak RSS. -json FILE appends one line per
-// run.
+// with -pid the server's CPU and peak RSS, and its own CPU. -json FILE
+// appends one line per run. Each worker posts over a connection of its own
+// that it writes and reads itself (-http lean, lean.go), so the tool takes
+// less of the CPU the server under test shares; -http net/http uses Go's
+// client instead.
 //
 // Rule checks are counted apart from other errors (rules.go): a one_time
 // refresh that returns the presented token again, a deliberate retry

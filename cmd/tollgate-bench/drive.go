@@ -39,7 +39,13 @@ func drive(ctx context.Context, t *target, chains []*chain, o driveOptions) (*ta
 			own = append(own, chains[i])
 		}
 		wg.Go(func() {
-			tl := (&worker{t: t, o: o, chains: own, from: from, until: until}).run(ctx)
+			w := &worker{t: t, p: t, o: o, chains: own, from: from, until: until}
+			if t.lean {
+				l := newLeanConn(t, t.http.Timeout)
+				defer l.close()
+				w.p = l
+			}
+			tl := w.run(ctx)
 			mu.Lock()
 			total.merge(tl)
 			mu.Unlock()
@@ -56,6 +62,7 @@ func drive(ctx context.Context, t *target, chains []*chain, o driveOptions) (*ta
 // worker rotates its own chains one after the other.
 type worker struct {
 	t           *target
+	p           poster // t, or the worker's own leanConn
 	o           driveOptions
 	chains      []*chain
 	from, until time.Time
@@ -112,7 +119,7 @@ func (w *worker) counted(end time.Time) bool { return !end.Before(w.from) && end
 // token again as a client whose answer was lost would.
 func (w *worker) refresh(ctx context.Context, c *chain, tl *tally) {
 	t0 := time.Now()
-	a := w.t.refresh(ctx, c.token)
+	a := w.t.refresh(ctx, w.p, c.token)
 	end := time.Now()
 	in := w.counted(end)
 	if a.status != 200 || a.err != nil {
@@ -133,7 +140,7 @@ func (w *worker) refresh(ctx context.Context, c *chain, tl *tally) {
 	}
 	if w.o.retryEvery > 0 && w.n%w.o.retryEvery == 0 {
 		t1 := time.Now()
-		b := w.t.refresh(ctx, c.token)
+		b := w.t.refresh(ctx, w.p, c.token)
 		end := time.Now()
 		if w.counted(end) {
 			tl.retries++
@@ -154,7 +161,7 @@ func (w *worker) refresh(ctx context.Context, c *chain, tl *tally) {
 // revokeAndCheck revokes c's grant (RFC 7009) and checks that its token is
 // refused afterwards.
 func (w *worker) revokeAndCheck(ctx context.Context, c *chain, tl *tally) {
-	r := w.t.revoke(ctx, c.token)
+	r := w.t.revoke(ctx, w.p, c.token)
 	if r.status != 200 || r.err != nil {
 		if w.counted(time.Now()) {
 			tl.errs["revocation "+r.kind()]++
@@ -162,7 +169,7 @@ func (w *worker) revokeAndCheck(ctx context.Context, c *chain, tl *tally) {
 		return
 	}
 	c.revoked = true
-	a := w.t.refresh(ctx, c.token)
+	a := w.t.refresh(ctx, w.p, c.token)
 	if !w.counted(time.Now()) {
 		return
 	}

@@ -43,6 +43,7 @@ type options struct {
 	pid                          int
 	retryEvery, revokeEvery      int
 	checkStore                   bool
+	http                         string
 	rotation                     string
 }
 
@@ -71,6 +72,7 @@ func parseFlags(args []string, stderr io.Writer) (*options, error) {
 	fs.Var(intList{&o.workers}, "c", "workers, one run each: comma-separated, e.g. 8,32,256 (default 32; with -prefill, no run unless given)")
 	fs.DurationVar(&o.dur, "d", 15*time.Second, "measured length of each run")
 	fs.DurationVar(&o.warmup, "warmup", 2*time.Second, "unmeasured warm-up before each run")
+	fs.StringVar(&o.http, "http", httpLean, "the workers' HTTP client: lean (one HTTP/1.1 connection per worker, read and written by the worker itself: less of the box's CPU) or net/http (Go's client, as most harnesses use)")
 	fs.DurationVar(&o.timeout, "timeout", 10*time.Second, "timeout of one request")
 	fs.IntVar(&o.pid, "pid", 0, "the server's process id: report its CPU (100% = one core) and peak RSS per run")
 	fs.StringVar(&o.jsonPath, "json", "", "append one JSON line per run to this file")
@@ -101,6 +103,8 @@ func (o *options) check() error {
 	switch {
 	case o.secret == "":
 		return errors.New("-secret (or TOLLGATE_BENCH_SECRET) is required")
+	case o.http != httpLean && o.http != httpStd:
+		return fmt.Errorf("-http %q: want %s or %s", o.http, httpLean, httpStd)
 	case o.auth != "basic" && o.auth != "post":
 		return fmt.Errorf("-auth %q: want basic or post", o.auth)
 	case o.rotation != config.RotationOneTime && o.rotation != config.RotationReuse:

@@ -34,12 +34,43 @@ func cpuTicks(pid int) (int64, error) {
 	return u + s, nil
 }
 
-// watcher samples a server process during one run: its CPU time at the
-// start and end of the measured window, and its RSS every 200 ms.
+// cpuMark measures a process's CPU from a mark on (the end of the warm-up).
+type cpuMark struct {
+	pid    int
+	mu     sync.Mutex
+	ticks0 int64
+	t0     time.Time
+}
+
+// mark starts the measurement; it runs on a timer's goroutine.
+func (m *cpuMark) mark() {
+	ticks, err := cpuTicks(m.pid)
+	if err != nil {
+		return
+	}
+	m.mu.Lock()
+	m.ticks0, m.t0 = ticks, time.Now()
+	m.mu.Unlock()
+}
+
+// percent is the process's CPU since the mark (100 = one core), 0 when
+// there was no mark or /proc could not tell.
+func (m *cpuMark) percent() float64 {
+	ticks, err := cpuTicks(m.pid)
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	el := time.Since(m.t0)
+	if err != nil || m.t0.IsZero() || el <= 0 {
+		return 0
+	}
+	return float64(ticks-m.ticks0) / clockTicks / el.Seconds() * 100
+}
+
+// watcher samples a server process during one run: its CPU time in the
+// measured window, and its RSS every 200 ms.
 type watcher struct {
 	pid      int
-	ticks0   int64
-	t0       time.Time
+	cpu      cpuMark
 	mu       sync.Mutex
 	peakKiB  int64
 	stop     chan struct{}
@@ -47,7 +78,7 @@ type watcher struct {
 }
 
 func watch(pid int) (*watcher, error) {
-	w := &watcher{pid: pid, stop: make(chan struct{}), finished: make(chan struct{})}
+	w := &watcher{pid: pid, cpu: cpuMark{pid: pid}, stop: make(chan struct{}), finished: make(chan struct{})}
 	if _, err := procfs.StatusKiB(pid, "VmRSS"); err != nil {
 		return nil, fmt.Errorf("-pid %d: %w", pid, err)
 	}
@@ -71,21 +102,11 @@ func watch(pid int) (*watcher, error) {
 	return w, nil
 }
 
-// mark starts the CPU measurement (the end of the warm-up).
-func (w *watcher) mark() {
-	w.ticks0, _ = cpuTicks(w.pid)
-	w.t0 = time.Now()
-}
-
 // done stops sampling and fills the server's figures into r.
 func (w *watcher) done(r *result) {
-	ticks, err := cpuTicks(w.pid)
-	el := time.Since(w.t0)
+	r.CPUPercent = w.cpu.percent()
 	close(w.stop)
 	<-w.finished
-	if err == nil && el > 0 && !w.t0.IsZero() {
-		r.CPUPercent = float64(ticks-w.ticks0) / clockTicks / el.Seconds() * 100
-	}
 	w.mu.Lock()
 	r.PeakRSSMiB = float64(w.peakKiB) / 1024
 	w.mu.Unlock()

@@ -26,7 +26,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		}
 	}
 	hc := newHTTPClient(slices.Max(append([]int{1}, o.workers...)), o.timeout)
-	t := &target{clientID: o.clientID, secret: o.secret, formAuth: o.auth == "post", http: hc}
+	t := &target{clientID: o.clientID, secret: o.secret, formAuth: o.auth == "post", http: hc, lean: o.http == httpLean}
 	chains, err := prepare(ctx, o, cfg, t, stdout)
 	if err != nil {
 		return err
@@ -111,11 +111,14 @@ func runOnce(ctx context.Context, o *options, cfg *config.Config, t *target, cha
 		if w, err = watch(o.pid); err != nil {
 			return result{}, err
 		}
-		time.AfterFunc(o.warmup, w.mark)
+		time.AfterFunc(o.warmup, w.cpu.mark)
 	}
+	self := &cpuMark{pid: os.Getpid()} // the tool's own CPU: what it took from the server's box
+	time.AfterFunc(o.warmup, self.mark)
 	tl, window := drive(ctx, t, live, driveOptions{workers: c, warmup: o.warmup, dur: o.dur,
 		retryEvery: o.retryEvery, revokeEvery: o.revokeEvery, oneTime: o.rotation == config.RotationOneTime})
 	r := summarize(tl, window)
+	r.ToolCPUPercent, r.HTTPClient = self.percent(), o.http
 	r.Time, r.Label, r.Target, r.Workers, r.Chains, r.Load1Before = time.Now().UTC().Format(time.RFC3339), o.label, t.tokenURL, c, len(live), load
 	if w != nil {
 		w.done(&r)

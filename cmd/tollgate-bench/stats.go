@@ -75,7 +75,11 @@ type result struct {
 	PeakRSSMiB  float64        `json:"server_peak_rss_mib,omitempty"`
 	HWMMiB      float64        `json:"server_vmhwm_mib,omitempty"`
 	Load1Before float64        `json:"load1_before"`
-	StoreCheck  string         `json:"store_check,omitempty"` // -check-store's finding
+	// The tool's own CPU in the window (100 = one core), taken from the
+	// box the server runs on, and its HTTP client (-http).
+	ToolCPUPercent float64 `json:"tool_cpu_percent,omitempty"`
+	HTTPClient     string  `json:"http_client"`
+	StoreCheck     string  `json:"store_check,omitempty"` // -check-store's finding
 }
 
 func ms(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }
@@ -113,6 +117,9 @@ func (r result) print(w io.Writer) {
 	if r.CPUPercent > 0 || r.PeakRSSMiB > 0 {
 		fmt.Fprintf(w, "  server CPU %.0f%% (100%% = one core)  peak RSS %.1f MiB (sampled every 200 ms)  VmHWM %.1f MiB\n",
 			r.CPUPercent, r.PeakRSSMiB, r.HWMMiB)
+	}
+	if r.ToolCPUPercent > 0 {
+		fmt.Fprintf(w, "  tool CPU %.0f%% (-http %s)\n", r.ToolCPUPercent, r.HTTPClient)
 	}
 	fmt.Fprintf(w, "  errors: %s\n", kinds(r.Errors))
 	fmt.Fprintf(w, "  rule errors: %s\n", kinds(r.RuleErrors))

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -20,6 +21,7 @@ type target struct {
 	clientID, secret    string
 	formAuth            bool // client_secret_post instead of client_secret_basic
 	http                *http.Client
+	lean                bool // workers post over a leanConn each, not http
 }
 
 // newHTTPClient keeps an idle connection per worker, so a run measures
@@ -141,26 +143,30 @@ func (t *target) post(ctx context.Context, endpoint string, form url.Values) ans
 	}
 	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
 	if !t.formAuth {
-		// RFC 6749 §2.3.1: both are form-urlencoded before Basic.
-		req.SetBasicAuth(url.QueryEscape(t.clientID), url.QueryEscape(t.secret))
+		req.Header.Set("Authorization", t.basic())
 	}
 	res, err := t.http.Do(req)
 	if err != nil {
 		return answer{err: err}
 	}
 	defer res.Body.Close()
-	body, err := io.ReadAll(io.LimitReader(res.Body, 1<<20))
-	a := answer{status: res.StatusCode}
+	body, err := io.ReadAll(io.LimitReader(res.Body, maxBody))
 	if err != nil {
-		a.err = err
-		return a
+		return answer{status: res.StatusCode, err: err}
 	}
+	return decodeAnswer(res.StatusCode, body)
+}
+
+// decodeAnswer reads the parts of a token or revocation response the tool
+// checks.
+func decodeAnswer(status int, body []byte) answer {
+	a := answer{status: status}
 	var v struct {
 		Refresh string `json:"refresh_token"`
 		Error   string `json:"error"`
 	}
 	if len(body) > 0 {
-		if err := json.Unmarshal(body, &v); err != nil && res.StatusCode == http.StatusOK {
+		if err := json.Unmarshal(body, &v); err != nil && status == http.StatusOK {
 			a.err = fmt.Errorf("response is not JSON: %w", err)
 		}
 	}
@@ -168,12 +174,18 @@ func (t *target) post(ctx context.Context, endpoint string, form url.Values) ans
 	return a
 }
 
+// basic is the Authorization header value of client_secret_basic: both
+// parts form-urlencoded first (RFC 6749 §2.3.1).
+func (t *target) basic() string {
+	return "Basic " + base64.StdEncoding.EncodeToString([]byte(url.QueryEscape(t.clientID)+":"+url.QueryEscape(t.secret)))
+}
+
 // refresh is one refresh grant (RFC 6749 §6).
-func (t *target) refresh(ctx context.Context, token string) answer {
-	return t.post(ctx, t.tokenURL, url.Values{"grant_type": {"refresh_token"}, "refresh_token": {token}})
+func (t *target) refresh(ctx context.Context, p poster, token string) answer {
+	return p.post(ctx, t.tokenURL, url.Values{"grant_type": {"refresh_token"}, "refresh_token": {token}})
 }
 
 // revoke revokes a refresh token (RFC 7009 §2.1), and with it its grant.
-func (t *target) revoke(ctx context.Context, token string) answer {
-	return t.post(ctx, t.revokeURL, url.Values{"token": {token}, "token_type_hint": {"refresh_token"}})
+func (t *target) revoke(ctx context.Context, p poster, token string) answer {
+	return p.post(ctx, t.revokeURL, url.Values{"token": {token}, "token_type_hint": {"refresh_token"}})
 }

@@ -1,0 +1,138 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+)
+
+// TestLeanConnReadsWhatNetHTTPReads: the lean client and net/http's send
+// the same request (method, path, client authentication, form) and read
+// the same answer from each kind of response the tool may meet: a body
+// with Content-Length, a chunked one, an error, one that closes the
+// connection, one without a body; and the lean client carries on over a
+// new connection after a close.
+func TestLeanConnReadsWhatNetHTTPReads(t *testing.T) {
+	var conns atomic.Int32
+	srv := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		id, secret, _ := r.BasicAuth()
+		id, _ = url.QueryUnescape(id) // RFC 6749 §2.3.1
+		secret, _ = url.QueryUnescape(secret)
+		if r.Method != http.MethodPost || r.URL.Path != "/connect/token" || id != "cli ent" || secret != "s:e/cret" ||
+			r.Header.Get("Content-Type") != "application/x-www-form-urlencoded" {
+			http.Error(w, fmt.Sprintf("bad request: %s %s %q %q", r.Method, r.URL.Path, id, secret), http.StatusTeapot)
+			return
+		}
+		token := r.PostFormValue("refresh_token")
+		w.Header().Set("Content-Type", "application/json")
+		switch r.PostFormValue("grant_type") {
+		case "length":
+			fmt.Fprintf(w, `{"access_token":"a","refresh_token":%q}`, token+"-next")
+		case "chunked":
+			fmt.Fprintf(w, `{"access_token":%q,`, strings.Repeat("x", 5000))
+			w.(http.Flusher).Flush() // no Content-Length from here on: chunks
+			fmt.Fprintf(w, `"refresh_token":%q}`, token+"-next")
+		case "error":
+			w.WriteHeader(http.StatusBadRequest)
+			fmt.Fprint(w, `{"error":"invalid_grant","error_description":"no"}`)
+		case "close":
+			w.Header().Set("Connection", "close")
+			fmt.Fprintf(w, `{"refresh_token":%q}`, token+"-last")
+		case "empty":
+			w.WriteHeader(http.StatusNoContent)
+		case "junk":
+			fmt.Fprint(w, `not json`)
+		}
+	}))
+	srv.Config.ConnState = func(_ net.Conn, s http.ConnState) {
+		if s == http.StateNew {
+			conns.Add(1)
+		}
+	}
+	srv.Start()
+	defer srv.Close()
+	tgt := &target{tokenURL: srv.URL + "/connect/token", clientID: "cli ent", secret: "s:e/cret", http: newHTTPClient(1, 5*time.Second)}
+	lean := newLeanConn(tgt, 5*time.Second)
+	defer lean.close()
+	ctx := context.Background()
+	for _, kind := range []string{"length", "chunked", "length", "error", "length", "close", "length", "empty", "junk", "length"} {
+		form := func() url.Values { return url.Values{"grant_type": {kind}, "refresh_token": {"rt+/="}} }
+		want := tgt.post(ctx, tgt.tokenURL, form())
+		got := lean.post(ctx, tgt.tokenURL, form())
+		if got.status != want.status || got.refresh != want.refresh || got.errCode != want.errCode || (got.err == nil) != (want.err == nil) {
+			t.Errorf("%s: lean %+v, net/http %+v", kind, got, want)
+		}
+		if kind == "length" && (got.status != 200 || got.refresh != "rt+/=-next") {
+			t.Errorf("%s: %+v, want 200 and the next token", kind, got)
+		}
+	}
+	// Each client's first connection, and each one's second after the
+	// server closed the first ("close"): every other answer keeps it.
+	if n := conns.Load(); n != 4 {
+		t.Errorf("%d connections: want net/http's and the lean client's, each again after the close", n)
+	}
+
+	// client_secret_post: the credentials in the form, no Authorization.
+	var form url.Values
+	var auth string
+	post := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		r.ParseForm()
+		form, auth = r.PostForm, r.Header.Get("Authorization")
+		fmt.Fprint(w, `{"refresh_token":"n"}`)
+	}))
+	defer post.Close()
+	tgt.formAuth = true
+	l2 := newLeanConn(tgt, 5*time.Second)
+	defer l2.close()
+	if a := l2.post(ctx, post.URL+"/t", url.Values{"grant_type": {"refresh_token"}}); a.refresh != "n" ||
+		form.Get("client_id") != "cli ent" || form.Get("client_secret") != "s:e/cret" || auth != "" {
+		t.Errorf("client_secret_post: %+v, form %v, Authorization %q", a, form, auth)
+	}
+}
+
+// TestLeanConnRefusesMalformedResponses: a response the lean client cannot
+// read is a transport error (the tool counts it), never a panic or a hang,
+// and the connection is dropped.
+func TestLeanConnRefusesMalformedResponses(t *testing.T) {
+	for _, resp := range []string{
+		"garbage\r\n\r\n",
+		"HTTP/1.1 2x0 OK\r\n\r\n",
+		"HTTP/1.1 200 OK\r\nContent-Length: -1\r\n\r\n",
+		"HTTP/1.1 200 OK\r\nContent-Length: 99999999\r\n\r\n",
+		"HTTP/1.1 200 OK\r\nTransfer-Encoding: gzip\r\n\r\n",
+		"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n",
+		"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabcX\r\n0\r\n\r\n",
+		"HTTP/1.1 200 OK\r\nNo-Colon\r\n\r\n",
+		"HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\nshort",
+		"HTTP/1.1 200 OK\r\nX: " + strings.Repeat("y", 20<<10) + "\r\n\r\n",
+	} {
+		ln, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			t.Fatal(err)
+		}
+		go func() {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			buf := make([]byte, 4096)
+			c.Read(buf)
+			c.Write([]byte(resp))
+			c.Close()
+		}()
+		tgt := &target{clientID: "c", secret: "s"}
+		l := newLeanConn(tgt, 2*time.Second)
+		a := l.post(context.Background(), "http://"+ln.Addr().String()+"/t", url.Values{"a": {"b"}})
+		if a.err == nil || l.c != nil {
+			t.Errorf("%.60q: %+v, connection kept %v; want an error and the connection dropped", resp, a, l.c != nil)
+		}
+		ln.Close()
+	}
+}
