@@ -72,14 +72,19 @@ type watcher struct {
 	pid      int
 	cpu      cpuMark
 	mu       sync.Mutex
-	peakKiB  int64
+	peak     [4]int64 // rssFields at the sample with the largest VmRSS
 	stop     chan struct{}
 	finished chan struct{}
 }
 
+// rssFields are sampled together: VmRSS, and its parts (proc(5)), which
+// tell a peak of the Go heap or SQLite's memory (anonymous) from mapped
+// files and shared memory (the WAL index).
+var rssFields = []string{"VmRSS", "RssAnon", "RssFile", "RssShmem"}
+
 func watch(pid int) (*watcher, error) {
 	w := &watcher{pid: pid, cpu: cpuMark{pid: pid}, stop: make(chan struct{}), finished: make(chan struct{})}
-	if _, err := procfs.StatusKiB(pid, "VmRSS"); err != nil {
+	if _, err := procfs.StatusKiBs(pid, rssFields...); err != nil {
 		return nil, fmt.Errorf("-pid %d: %w", pid, err)
 	}
 	go func() {
@@ -87,9 +92,11 @@ func watch(pid int) (*watcher, error) {
 		tick := time.NewTicker(200 * time.Millisecond)
 		defer tick.Stop()
 		for {
-			if kib, err := procfs.StatusKiB(pid, "VmRSS"); err == nil {
+			if kib, err := procfs.StatusKiBs(pid, rssFields...); err == nil {
 				w.mu.Lock()
-				w.peakKiB = max(w.peakKiB, kib)
+				if kib[0] > w.peak[0] {
+					copy(w.peak[:], kib)
+				}
 				w.mu.Unlock()
 			}
 			select {
@@ -108,7 +115,8 @@ func (w *watcher) done(r *result) {
 	close(w.stop)
 	<-w.finished
 	w.mu.Lock()
-	r.PeakRSSMiB = float64(w.peakKiB) / 1024
+	r.PeakRSSMiB = float64(w.peak[0]) / 1024
+	r.PeakRSSParts = fmt.Sprintf("anon %.1f, file %.1f, shmem %.1f", float64(w.peak[1])/1024, float64(w.peak[2])/1024, float64(w.peak[3])/1024)
 	w.mu.Unlock()
 	if kib, err := procfs.StatusKiB(w.pid, "VmHWM"); err == nil {
 		r.HWMMiB = float64(kib) / 1024

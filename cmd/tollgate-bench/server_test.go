@@ -145,8 +145,10 @@ func TestAgainstARealServer(t *testing.T) {
 		t.Errorf("no chain revoked:\n%s", out)
 	}
 	for _, r := range rs {
-		if r.Retries == 0 || r.PeakRSSMiB <= 0 || r.CPUPercent <= 0 {
-			t.Errorf("c=%d: %d retries, peak RSS %v MiB, CPU %v%%", r.Workers, r.Retries, r.PeakRSSMiB, r.CPUPercent)
+		if r.Retries == 0 || r.PeakRSSMiB <= 0 || r.CPUPercent <= 0 || !strings.HasPrefix(r.PeakRSSParts, "anon ") ||
+			r.ToolCPUPercent <= 0 || r.HTTPClient != httpLean {
+			t.Errorf("c=%d: %d retries, peak RSS %v MiB (%s), CPU %v%%, tool CPU %v%% with %q", r.Workers, r.Retries,
+				r.PeakRSSMiB, r.PeakRSSParts, r.CPUPercent, r.ToolCPUPercent, r.HTTPClient)
 		}
 	}
 	// The chains moved on: the tool rotated them rather than retrying its

@@ -55,26 +55,29 @@ func percentile(sorted []time.Duration, p float64) time.Duration {
 
 // result is one run, as printed and as a -json line.
 type result struct {
-	Time        string         `json:"time"`
-	Label       string         `json:"label,omitempty"`
-	Target      string         `json:"target"`
-	Workers     int            `json:"c"`
-	Chains      int            `json:"chains"`
-	Seconds     float64        `json:"seconds"`
-	Refreshes   int            `json:"refreshes"`
-	PerSecond   float64        `json:"refreshes_per_s"`
-	P50ms       float64        `json:"p50_ms"`
-	P90ms       float64        `json:"p90_ms"`
-	P99ms       float64        `json:"p99_ms"`
-	MaxMs       float64        `json:"max_ms"`
-	Retries     int            `json:"retries,omitempty"`
-	Revokes     int            `json:"revokes,omitempty"`
-	Errors      map[string]int `json:"errors"`
-	RuleErrors  map[string]int `json:"rule_errors"`
-	CPUPercent  float64        `json:"server_cpu_percent,omitempty"`
-	PeakRSSMiB  float64        `json:"server_peak_rss_mib,omitempty"`
-	HWMMiB      float64        `json:"server_vmhwm_mib,omitempty"`
-	Load1Before float64        `json:"load1_before"`
+	Time       string         `json:"time"`
+	Label      string         `json:"label,omitempty"`
+	Target     string         `json:"target"`
+	Workers    int            `json:"c"`
+	Chains     int            `json:"chains"`
+	Seconds    float64        `json:"seconds"`
+	Refreshes  int            `json:"refreshes"`
+	PerSecond  float64        `json:"refreshes_per_s"`
+	P50ms      float64        `json:"p50_ms"`
+	P90ms      float64        `json:"p90_ms"`
+	P99ms      float64        `json:"p99_ms"`
+	MaxMs      float64        `json:"max_ms"`
+	Retries    int            `json:"retries,omitempty"`
+	Revokes    int            `json:"revokes,omitempty"`
+	Errors     map[string]int `json:"errors"`
+	RuleErrors map[string]int `json:"rule_errors"`
+	CPUPercent float64        `json:"server_cpu_percent,omitempty"`
+	PeakRSSMiB float64        `json:"server_peak_rss_mib,omitempty"`
+	// The peak sample's parts in MiB: anonymous (the Go heap, SQLite's
+	// memory), mapped files, shared memory (the WAL index).
+	PeakRSSParts string  `json:"server_peak_rss_parts,omitempty"`
+	HWMMiB       float64 `json:"server_vmhwm_mib,omitempty"`
+	Load1Before  float64 `json:"load1_before"`
 	// The tool's own CPU in the window (100 = one core), taken from the
 	// box the server runs on, and its HTTP client (-http).
 	ToolCPUPercent float64 `json:"tool_cpu_percent,omitempty"`
@@ -115,8 +118,8 @@ func (r result) print(w io.Writer) {
 		fmt.Fprintf(w, "  deliberate retries %d, chains revoked %d\n", r.Retries, r.Revokes)
 	}
 	if r.CPUPercent > 0 || r.PeakRSSMiB > 0 {
-		fmt.Fprintf(w, "  server CPU %.0f%% (100%% = one core)  peak RSS %.1f MiB (sampled every 200 ms)  VmHWM %.1f MiB\n",
-			r.CPUPercent, r.PeakRSSMiB, r.HWMMiB)
+		fmt.Fprintf(w, "  server CPU %.0f%% (100%% = one core)  peak RSS %.1f MiB (%s; sampled every 200 ms)  VmHWM %.1f MiB\n",
+			r.CPUPercent, r.PeakRSSMiB, r.PeakRSSParts, r.HWMMiB)
 	}
 	if r.ToolCPUPercent > 0 {
 		fmt.Fprintf(w, "  tool CPU %.0f%% (-http %s)\n", r.ToolCPUPercent, r.HTTPClient)

@@ -1,10 +1,10 @@
 package procfs
 
 import (
-	"bufio"
 	"bytes"
 	"fmt"
 	"os"
+	"slices"
 	"strconv"
 	"strings"
 )
@@ -29,26 +29,38 @@ func Stat(pid int) ([]string, error) {
 // StatusKiB returns a field of /proc/PID/status given in kB (VmRSS, VmHWM),
 // in KiB.
 func StatusKiB(pid int, field string) (int64, error) {
-	f, err := os.Open(fmt.Sprintf("/proc/%d/status", pid))
+	v, err := StatusKiBs(pid, field)
 	if err != nil {
 		return 0, err
 	}
-	defer f.Close()
-	sc := bufio.NewScanner(f)
-	for sc.Scan() {
-		k, v, ok := strings.Cut(sc.Text(), ":")
-		if !ok || k != field {
+	return v[0], nil
+}
+
+// StatusKiBs returns fields of /proc/PID/status given in kB, in KiB, in
+// the order asked, from one read of the file: VmRSS and its parts RssAnon,
+// RssFile and RssShmem are then of one instant.
+func StatusKiBs(pid int, fields ...string) ([]int64, error) {
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
+	if err != nil {
+		return nil, err
+	}
+	out := make([]int64, len(fields))
+	seen := make([]bool, len(fields))
+	for line := range strings.Lines(string(b)) {
+		k, v, ok := strings.Cut(line, ":")
+		i := slices.Index(fields, k)
+		if !ok || i < 0 {
 			continue
 		}
 		num, _ := strings.CutSuffix(strings.TrimSpace(v), " kB")
 		n, err := strconv.ParseInt(strings.TrimSpace(num), 10, 64)
 		if err != nil {
-			return 0, fmt.Errorf("/proc/%d/status: %s: %q is not a size in kB", pid, field, v)
+			return nil, fmt.Errorf("/proc/%d/status: %s: %q is not a size in kB", pid, k, strings.TrimSpace(v))
 		}
-		return n, nil
+		out[i], seen[i] = n, true
 	}
-	if err := sc.Err(); err != nil {
-		return 0, err
+	if i := slices.Index(seen, false); i >= 0 {
+		return nil, fmt.Errorf("/proc/%d/status has no %s", pid, fields[i])
 	}
-	return 0, fmt.Errorf("/proc/%d/status has no %s", pid, field)
+	return out, nil
 }

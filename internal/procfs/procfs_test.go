@@ -65,3 +65,18 @@ func TestStatusKiB(t *testing.T) {
 		t.Error("a process that does not exist was read")
 	}
 }
+
+// TestStatusKiBs: the parts of VmRSS, read at one instant, add up to it
+// (proc(5): VmRSS = RssAnon + RssFile + RssShmem), in the order asked.
+func TestStatusKiBs(t *testing.T) {
+	v, err := StatusKiBs(os.Getpid(), "RssShmem", "VmRSS", "RssAnon", "RssFile")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if v[1] <= 0 || v[2] <= 0 || v[1] != v[0]+v[2]+v[3] {
+		t.Errorf("VmRSS %d kB, RssAnon %d + RssFile %d + RssShmem %d", v[1], v[2], v[3], v[0])
+	}
+	if _, err := StatusKiBs(os.Getpid(), "VmRSS", "NoSuchField"); err == nil {
+		t.Error("a missing field is not an error")
+	}
+}
