@@ -20,6 +20,7 @@ type driveOptions struct {
 	retryEvery  int  // every K-th refresh of a worker is sent twice
 	revokeEvery int  // every K-th operation of a worker revokes its chain
 	oneTime     bool // the client rotates one_time: a refresh must return a new token
+	dpop        bool // proofs are sent: a refresh must answer token_type DPoP
 }
 
 // drive runs o.workers workers over chains (worker w takes chains w,
@@ -63,6 +64,7 @@ func drive(ctx context.Context, t *target, chains []*chain, o driveOptions) (*ta
 type worker struct {
 	t           *target
 	p           poster // t, or the worker's own leanConn
+	nonce       string // the server's latest DPoP nonce, under -dpop
 	o           driveOptions
 	chains      []*chain
 	from, until time.Time
@@ -119,7 +121,7 @@ func (w *worker) counted(end time.Time) bool { return !end.Before(w.from) && end
 // token again as a client whose answer was lost would.
 func (w *worker) refresh(ctx context.Context, c *chain, tl *tally) {
 	t0 := time.Now()
-	a := w.t.refresh(ctx, w.p, c.token)
+	a := w.t.refresh(ctx, w.p, c.token, &w.nonce)
 	end := time.Now()
 	in := w.counted(end)
 	if a.status != 200 || a.err != nil {
@@ -138,9 +140,12 @@ func (w *worker) refresh(ctx context.Context, c *chain, tl *tally) {
 	if broken := checkRotation(c.token, a, w.o.oneTime); broken != "" && in {
 		tl.rules[broken]++
 	}
+	if broken := checkDPoP(a, w.o.dpop); broken != "" && in {
+		tl.rules[broken]++
+	}
 	if w.o.retryEvery > 0 && w.n%w.o.retryEvery == 0 {
 		t1 := time.Now()
-		b := w.t.refresh(ctx, w.p, c.token)
+		b := w.t.refresh(ctx, w.p, c.token, &w.nonce)
 		end := time.Now()
 		if w.counted(end) {
 			tl.retries++
@@ -169,7 +174,7 @@ func (w *worker) revokeAndCheck(ctx context.Context, c *chain, tl *tally) {
 		return
 	}
 	c.revoked = true
-	a := w.t.refresh(ctx, w.p, c.token)
+	a := w.t.refresh(ctx, w.p, c.token, &w.nonce)
 	if !w.counted(time.Now()) {
 		return
 	}

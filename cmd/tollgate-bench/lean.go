@@ -19,11 +19,11 @@ const (
 	httpStd  = "net/http"
 )
 
-// poster sends one form POST to an endpoint, authenticated as the client,
-// and reads the answer: *target over net/http, *leanConn over a connection
-// of its own.
+// poster sends one form POST to an endpoint, authenticated as the client
+// and with a DPoP proof when one is given, and reads the answer: *target
+// over net/http, *leanConn over a connection of its own.
 type poster interface {
-	post(ctx context.Context, endpoint string, form url.Values) answer
+	post(ctx context.Context, endpoint string, form url.Values, proof string) answer
 }
 
 // leanConn is one worker's HTTP/1.1 keep-alive connection, driven by the
@@ -55,7 +55,7 @@ func newLeanConn(t *target, timeout time.Duration) *leanConn {
 // maxBody bounds a response body, as target.post does.
 const maxBody = 1 << 20
 
-func (l *leanConn) post(ctx context.Context, endpoint string, form url.Values) answer {
+func (l *leanConn) post(ctx context.Context, endpoint string, form url.Values, proof string) answer {
 	if endpoint != l.endpoint {
 		u, err := url.Parse(endpoint)
 		if err != nil {
@@ -65,7 +65,7 @@ func (l *leanConn) post(ctx context.Context, endpoint string, form url.Values) a
 		l.close() // another host perhaps: dial again
 	}
 	if !l.plain {
-		return l.t.post(ctx, endpoint, form)
+		return l.t.post(ctx, endpoint, form, proof)
 	}
 	if l.t.formAuth {
 		form.Set("client_id", l.t.clientID)
@@ -81,6 +81,10 @@ func (l *leanConn) post(ctx context.Context, endpoint string, form url.Values) a
 	if !l.t.formAuth {
 		l.req = append(l.req, "\r\nAuthorization: "...)
 		l.req = append(l.req, l.auth...)
+	}
+	if proof != "" {
+		l.req = append(l.req, "\r\nDPoP: "...)
+		l.req = append(l.req, proof...)
 	}
 	l.req = append(l.req, "\r\n\r\n"...)
 	l.req = append(l.req, body...)
@@ -110,7 +114,7 @@ func (l *leanConn) post(ctx context.Context, endpoint string, form url.Values) a
 		l.close()
 		return answer{err: err}
 	}
-	status, keep, err := l.readResponse()
+	status, nonce, keep, err := l.readResponse()
 	if err != nil {
 		l.close()
 		if status != 0 {
@@ -121,7 +125,9 @@ func (l *leanConn) post(ctx context.Context, endpoint string, form url.Values) a
 	if !keep {
 		l.close()
 	}
-	return decodeAnswer(status, l.body)
+	a := decodeAnswer(status, l.body)
+	a.nonce = nonce
+	return a
 }
 
 // close drops the connection; the next post dials again.
@@ -134,44 +140,47 @@ func (l *leanConn) close() {
 
 var errMalformed = errors.New("malformed HTTP/1.1 response")
 
-// readResponse reads one response into l.body and returns its status, and
-// whether the connection may carry the next request.
-func (l *leanConn) readResponse() (status int, keep bool, err error) {
+// readResponse reads one response into l.body and returns its status, its
+// DPoP-Nonce (RFC 9449 §8), and whether the connection may carry the next
+// request.
+func (l *leanConn) readResponse() (status int, nonce string, keep bool, err error) {
 	line, err := l.line()
 	if err != nil {
-		return 0, false, err
+		return 0, "", false, err
 	}
 	// RFC 9112 §4: HTTP-version SP 3DIGIT SP reason-phrase.
 	if len(line) < 12 || !bytes.HasPrefix(line, []byte("HTTP/1.")) || line[8] != ' ' {
-		return 0, false, fmt.Errorf("%w: status line %q", errMalformed, line)
+		return 0, "", false, fmt.Errorf("%w: status line %q", errMalformed, line)
 	}
 	if status, err = strconv.Atoi(string(line[9:12])); err != nil {
-		return 0, false, fmt.Errorf("%w: status line %q", errMalformed, line)
+		return 0, "", false, fmt.Errorf("%w: status line %q", errMalformed, line)
 	}
 	length, chunked, keep := -1, false, line[7] == '1' // HTTP/1.1 keeps the connection unless told
 	for {
 		line, err := l.line()
 		if err != nil {
-			return status, false, err
+			return status, nonce, false, err
 		}
 		if len(line) == 0 {
 			break
 		}
 		name, value, ok := bytes.Cut(line, []byte(":"))
 		if !ok {
-			return status, false, fmt.Errorf("%w: header line %q", errMalformed, line)
+			return status, nonce, false, fmt.Errorf("%w: header line %q", errMalformed, line)
 		}
 		value = bytes.TrimSpace(value)
 		switch {
 		case bytes.EqualFold(name, []byte("Content-Length")):
 			if length, err = strconv.Atoi(string(value)); err != nil || length < 0 || length > maxBody {
-				return status, false, fmt.Errorf("%w: Content-Length %q", errMalformed, value)
+				return status, nonce, false, fmt.Errorf("%w: Content-Length %q", errMalformed, value)
 			}
 		case bytes.EqualFold(name, []byte("Transfer-Encoding")):
 			chunked = bytes.EqualFold(value, []byte("chunked"))
 			if !chunked {
-				return status, false, fmt.Errorf("%w: Transfer-Encoding %q", errMalformed, value)
+				return status, nonce, false, fmt.Errorf("%w: Transfer-Encoding %q", errMalformed, value)
 			}
+		case bytes.EqualFold(name, []byte("DPoP-Nonce")):
+			nonce = string(value)
 		case bytes.EqualFold(name, []byte("Connection")):
 			if bytes.EqualFold(value, []byte("close")) {
 				keep = false
@@ -181,13 +190,13 @@ func (l *leanConn) readResponse() (status int, keep bool, err error) {
 	l.body = l.body[:0]
 	switch {
 	case status == 204 || status == 304 || status < 200:
-		return status, keep, nil
+		return status, nonce, keep, nil
 	case chunked:
-		return status, keep, l.readChunked()
+		return status, nonce, keep, l.readChunked()
 	case length >= 0:
 		l.body = grow(l.body, length)
 		_, err := io.ReadFull(l.br, l.body)
-		return status, keep, err
+		return status, nonce, keep, err
 	}
 	// Neither: the body runs to the end of the connection (RFC 9112 §6.3).
 	b, err := io.ReadAll(io.LimitReader(l.br, maxBody+1))
@@ -195,7 +204,7 @@ func (l *leanConn) readResponse() (status int, keep bool, err error) {
 		err = fmt.Errorf("%w: body over %d bytes", errMalformed, maxBody)
 	}
 	l.body = append(l.body, b...)
-	return status, false, err
+	return status, nonce, false, err
 }
 
 // readChunked reads a chunked body (RFC 9112 §7.1) into l.body.

@@ -49,6 +49,9 @@ func TestLeanConnReadsWhatNetHTTPReads(t *testing.T) {
 			w.WriteHeader(http.StatusNoContent)
 		case "junk":
 			fmt.Fprint(w, `not json`)
+		case "dpop": // RFC 9449 §8: a nonce in a response header
+			w.Header().Set("DPoP-Nonce", "nonce-for-"+r.Header.Get("DPoP"))
+			fmt.Fprintf(w, `{"refresh_token":%q,"token_type":"DPoP"}`, token+"-next")
 		}
 	}))
 	srv.Config.ConnState = func(_ net.Conn, s http.ConnState) {
@@ -62,12 +65,20 @@ func TestLeanConnReadsWhatNetHTTPReads(t *testing.T) {
 	lean := newLeanConn(tgt, 5*time.Second)
 	defer lean.close()
 	ctx := context.Background()
-	for _, kind := range []string{"length", "chunked", "length", "error", "length", "close", "length", "empty", "junk", "length"} {
+	for _, kind := range []string{"length", "chunked", "length", "error", "length", "close", "length", "empty", "junk", "dpop", "length"} {
 		form := func() url.Values { return url.Values{"grant_type": {kind}, "refresh_token": {"rt+/="}} }
-		want := tgt.post(ctx, tgt.tokenURL, form())
-		got := lean.post(ctx, tgt.tokenURL, form())
-		if got.status != want.status || got.refresh != want.refresh || got.errCode != want.errCode || (got.err == nil) != (want.err == nil) {
+		proof := ""
+		if kind == "dpop" {
+			proof = "a.proof.jws"
+		}
+		want := tgt.post(ctx, tgt.tokenURL, form(), proof)
+		got := lean.post(ctx, tgt.tokenURL, form(), proof)
+		if got.status != want.status || got.refresh != want.refresh || got.errCode != want.errCode || (got.err == nil) != (want.err == nil) ||
+			got.tokenType != want.tokenType || got.nonce != want.nonce {
 			t.Errorf("%s: lean %+v, net/http %+v", kind, got, want)
+		}
+		if kind == "dpop" && (got.nonce != "nonce-for-a.proof.jws" || got.tokenType != "DPoP") {
+			t.Errorf("%s: %+v, want the nonce made from the proof sent, and token_type DPoP", kind, got)
 		}
 		if kind == "length" && (got.status != 200 || got.refresh != "rt+/=-next") {
 			t.Errorf("%s: %+v, want 200 and the next token", kind, got)
@@ -91,7 +102,7 @@ func TestLeanConnReadsWhatNetHTTPReads(t *testing.T) {
 	tgt.formAuth = true
 	l2 := newLeanConn(tgt, 5*time.Second)
 	defer l2.close()
-	if a := l2.post(ctx, post.URL+"/t", url.Values{"grant_type": {"refresh_token"}}); a.refresh != "n" ||
+	if a := l2.post(ctx, post.URL+"/t", url.Values{"grant_type": {"refresh_token"}}, ""); a.refresh != "n" ||
 		form.Get("client_id") != "cli ent" || form.Get("client_secret") != "s:e/cret" || auth != "" {
 		t.Errorf("client_secret_post: %+v, form %v, Authorization %q", a, form, auth)
 	}
@@ -129,7 +140,7 @@ func TestLeanConnRefusesMalformedResponses(t *testing.T) {
 		}()
 		tgt := &target{clientID: "c", secret: "s"}
 		l := newLeanConn(tgt, 2*time.Second)
-		a := l.post(context.Background(), "http://"+ln.Addr().String()+"/t", url.Values{"a": {"b"}})
+		a := l.post(context.Background(), "http://"+ln.Addr().String()+"/t", url.Values{"a": {"b"}}, "")
 		if a.err == nil || l.c != nil {
 			t.Errorf("%.60q: %+v, connection kept %v; want an error and the connection dropped", resp, a, l.c != nil)
 		}

@@ -43,7 +43,7 @@ type options struct {
 	pid                          int
 	retryEvery, revokeEvery      int
 	checkStore                   bool
-	http                         string
+	http, dpop                   string
 	rotation                     string
 }
 
@@ -73,6 +73,7 @@ func parseFlags(args []string, stderr io.Writer) (*options, error) {
 	fs.DurationVar(&o.dur, "d", 15*time.Second, "measured length of each run")
 	fs.DurationVar(&o.warmup, "warmup", 2*time.Second, "unmeasured warm-up before each run")
 	fs.StringVar(&o.http, "http", httpLean, "the workers' HTTP client: lean (one HTTP/1.1 connection per worker, read and written by the worker itself: less of the box's CPU) or net/http (Go's client, as most harnesses use)")
+	fs.StringVar(&o.dpop, "dpop", "", "a P-256 key file (PKCS#8 PEM, created 0600 when missing): every token request carries a DPoP proof (RFC 9449) signed with it, -prefill binds the grants to it, and a refresh must answer token_type DPoP")
 	fs.DurationVar(&o.timeout, "timeout", 10*time.Second, "timeout of one request")
 	fs.IntVar(&o.pid, "pid", 0, "the server's process id: report its CPU (100% = one core) and peak RSS per run")
 	fs.StringVar(&o.jsonPath, "json", "", "append one JSON line per run to this file")

@@ -23,6 +23,10 @@ type prefillPlan struct {
 	clientID      string
 	username      string
 	scopes        []string
+	// proofKey is -dpop's key thumbprint: the grants are bound to it (RFC
+	// 9449 §5), and their first tokens record it as the key proved, as a
+	// password grant with a proof would.
+	proofKey string
 }
 
 // prefill writes p.grants live grants, each with its first refresh token
@@ -72,8 +76,9 @@ func prefill(ctx context.Context, cfg *config.Config, p prefillPlan, log io.Writ
 			chains = append(chains, &chain{token: tok})
 		}
 		g := store.Grant{ID: id, ClientID: c.ID, Subject: u.Subject, Scopes: p.scopes, AuthTime: now,
-			AMR: []string{"pwd"}, CreatedAt: now, ExpiresAt: grantExp}
-		return g, store.RefreshToken{Hash: mint.HashToken(tok), GrantID: id, CreatedAt: now, ExpiresAt: idleExp}, nil
+			AMR: []string{"pwd"}, CreatedAt: now, ExpiresAt: grantExp, DPoPJKT: p.proofKey}
+		return g, store.RefreshToken{Hash: mint.HashToken(tok), GrantID: id, CreatedAt: now, ExpiresAt: idleExp,
+			ProofKey: p.proofKey}, nil
 	}
 	t0 := time.Now()
 	last := t0

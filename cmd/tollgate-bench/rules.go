@@ -12,6 +12,7 @@ const (
 	ruleRevokedOK      = "revoked token accepted"
 	ruleRevokedOther   = "revoked token answered other than invalid_grant"
 	ruleLiveTokens     = "grant with other than one live refresh token in the store"
+	ruleNotDPoP        = "refresh with a DPoP proof answered a token_type other than DPoP"
 )
 
 // checkRotation: under one_time rotation a successful refresh hands out a
@@ -25,6 +26,16 @@ func checkRotation(presented string, a answer, oneTime bool) string {
 		return ruleNoToken
 	case a.refresh == presented:
 		return ruleSameToken
+	}
+	return ""
+}
+
+// checkDPoP: a token issued with a DPoP proof is a DPoP token, and the
+// answer says so (RFC 9449 §5: token_type DPoP), so the client sends its
+// proof with it.
+func checkDPoP(a answer, proved bool) string {
+	if proved && a.tokenType != "DPoP" {
+		return ruleNotDPoP
 	}
 	return ""
 }

@@ -27,6 +27,11 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	}
 	hc := newHTTPClient(slices.Max(append([]int{1}, o.workers...)), o.timeout)
 	t := &target{clientID: o.clientID, secret: o.secret, formAuth: o.auth == "post", http: hc, lean: o.http == httpLean}
+	if o.dpop != "" {
+		if t.dpop, err = loadProver(o.dpop); err != nil {
+			return err
+		}
+	}
 	chains, err := prepare(ctx, o, cfg, t, stdout)
 	if err != nil {
 		return err
@@ -77,8 +82,12 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 func prepare(ctx context.Context, o *options, cfg *config.Config, t *target, log io.Writer) ([]*chain, error) {
 	switch {
 	case o.prefill:
-		return prefill(ctx, cfg, prefillPlan{grants: o.grants, drive: min(o.drive, o.grants), clientID: o.clientID,
-			username: o.user, scopes: strings.Fields(o.scope)}, log)
+		p := prefillPlan{grants: o.grants, drive: min(o.drive, o.grants), clientID: o.clientID,
+			username: o.user, scopes: strings.Fields(o.scope)}
+		if t.dpop != nil {
+			p.proofKey = t.dpop.jkt
+		}
+		return prefill(ctx, cfg, p, log)
 	case o.grants > 0:
 		var err error
 		// Endpoints first: signing in needs the token endpoint.
@@ -116,7 +125,8 @@ func runOnce(ctx context.Context, o *options, cfg *config.Config, t *target, cha
 	self := &cpuMark{pid: os.Getpid()} // the tool's own CPU: what it took from the server's box
 	time.AfterFunc(o.warmup, self.mark)
 	tl, window := drive(ctx, t, live, driveOptions{workers: c, warmup: o.warmup, dur: o.dur,
-		retryEvery: o.retryEvery, revokeEvery: o.revokeEvery, oneTime: o.rotation == config.RotationOneTime})
+		retryEvery: o.retryEvery, revokeEvery: o.revokeEvery, oneTime: o.rotation == config.RotationOneTime,
+		dpop: t.dpop != nil})
 	r := summarize(tl, window)
 	r.ToolCPUPercent, r.HTTPClient = self.percent(), o.http
 	r.Time, r.Label, r.Target, r.Workers, r.Chains, r.Load1Before = time.Now().UTC().Format(time.RFC3339), o.label, t.tokenURL, c, len(live), load

@@ -223,3 +223,35 @@ func testPrefill(t *testing.T, s *server) {
 		t.Errorf("store check after revoking one grant: %d bad of %d, %v; want 1 of 20", bad, checked, err)
 	}
 }
+
+// With -dpop, against a real server: grants prefilled bound to the key
+// file's key, and grants signed in by the password grant with a proof,
+// refresh with proofs, answer token_type DPoP, and keep every rule; the
+// key file is made 0600 and read again by the next invocation; and the
+// prefilled grants really are bound: without proofs they are refused.
+func TestDPoPAgainstARealServer(t *testing.T) {
+	s := startServer(t, "")
+	dir := t.TempDir()
+	key, tokens := filepath.Join(dir, "dpop.pem"), filepath.Join(dir, "bench.tokens")
+	if _, rs := s.bench(t, "-prefill", "-grants", "300", "-drive", "8", "-tokens", tokens, "-dpop", key); len(rs) != 0 {
+		t.Fatalf("prefill alone ran %d runs", len(rs))
+	}
+	if fi, err := os.Stat(key); err != nil || fi.Mode().Perm() != 0o600 {
+		t.Fatalf("key file: %v, %v; want mode 0600", fi, err)
+	}
+	out, rs := s.bench(t, "-tokens", tokens, "-c", "4", "-retry-every", "3", "-check-store", "-dpop", key)
+	clean(t, out, rs, 1)
+
+	signed := filepath.Join(dir, "signed.tokens")
+	out, rs = s.bench(t, "-password", benchPassword, "-grants", "4", "-c", "2", "-tokens", signed, "-dpop", key)
+	clean(t, out, rs, 1)
+
+	// The same chains without proofs: every refresh refused.
+	jsonPath := filepath.Join(dir, "bare.jsonl")
+	var bare, errw strings.Builder
+	err := run(context.Background(), []string{"-url", s.url, "-secret", benchSecret, "-tokens", tokens, "-c", "4",
+		"-d", "300ms", "-warmup", "0", "-json", jsonPath}, &bare, &errw)
+	if err != nil || !strings.Contains(bare.String(), " 0 refreshes/s (0)") || !strings.Contains(bare.String(), "\n  errors: HTTP 400 invalid_grant: 8\n") {
+		t.Errorf("bound grants without proofs: %v\n%s%s", err, bare.String(), errw.String())
+	}
+}

@@ -57,8 +57,9 @@ func signIn(ctx context.Context, t *target, user, password, scope string, n, con
 }
 
 func signInOne(ctx context.Context, t *target, user, password, scope string, throttled func()) (string, error) {
+	var nonce string
 	for attempt := 1; ; attempt++ {
-		a := t.post(ctx, t.tokenURL, url.Values{"grant_type": {"password"}, "username": {user}, "password": {password}, "scope": {scope}})
+		a := t.token(ctx, t, url.Values{"grant_type": {"password"}, "username": {user}, "password": {password}, "scope": {scope}}, &nonce)
 		switch {
 		case a.status == 200 && a.err == nil && a.refresh != "":
 			return a.refresh, nil

@@ -21,7 +21,8 @@ type target struct {
 	clientID, secret    string
 	formAuth            bool // client_secret_post instead of client_secret_basic
 	http                *http.Client
-	lean                bool // workers post over a leanConn each, not http
+	lean                bool    // workers post over a leanConn each, not http
+	dpop                *prover // -dpop: every token request carries a proof
 }
 
 // newHTTPClient keeps an idle connection per worker, so a run measures
@@ -97,10 +98,12 @@ func checkHost(raw string, allowRemote bool) error {
 
 // answer is a token endpoint's response, as far as the tool reads it.
 type answer struct {
-	status  int
-	refresh string // refresh_token of a 200
-	errCode string // error of a 4xx/5xx (RFC 6749 §5.2)
-	err     error  // transport error, or a 200 the tool could not read
+	status    int
+	refresh   string // refresh_token of a 200
+	tokenType string // token_type of a 200: DPoP when the proof bound it (RFC 9449 §5)
+	nonce     string // the DPoP-Nonce header (RFC 9449 §8), if any
+	errCode   string // error of a 4xx/5xx (RFC 6749 §5.2)
+	err       error  // transport error, or a 200 the tool could not read
 }
 
 // kind names a failed answer for the error table.
@@ -132,7 +135,7 @@ func transportKind(err error) string {
 }
 
 // post sends form to endpoint, authenticated as the client.
-func (t *target) post(ctx context.Context, endpoint string, form url.Values) answer {
+func (t *target) post(ctx context.Context, endpoint string, form url.Values, proof string) answer {
 	if t.formAuth {
 		form.Set("client_id", t.clientID)
 		form.Set("client_secret", t.secret)
@@ -145,6 +148,9 @@ func (t *target) post(ctx context.Context, endpoint string, form url.Values) ans
 	if !t.formAuth {
 		req.Header.Set("Authorization", t.basic())
 	}
+	if proof != "" {
+		req.Header.Set("DPoP", proof)
+	}
 	res, err := t.http.Do(req)
 	if err != nil {
 		return answer{err: err}
@@ -154,7 +160,9 @@ func (t *target) post(ctx context.Context, endpoint string, form url.Values) ans
 	if err != nil {
 		return answer{status: res.StatusCode, err: err}
 	}
-	return decodeAnswer(res.StatusCode, body)
+	a := decodeAnswer(res.StatusCode, body)
+	a.nonce = res.Header.Get("DPoP-Nonce")
+	return a
 }
 
 // decodeAnswer reads the parts of a token or revocation response the tool
@@ -162,15 +170,16 @@ func (t *target) post(ctx context.Context, endpoint string, form url.Values) ans
 func decodeAnswer(status int, body []byte) answer {
 	a := answer{status: status}
 	var v struct {
-		Refresh string `json:"refresh_token"`
-		Error   string `json:"error"`
+		Refresh   string `json:"refresh_token"`
+		TokenType string `json:"token_type"`
+		Error     string `json:"error"`
 	}
 	if len(body) > 0 {
 		if err := json.Unmarshal(body, &v); err != nil && status == http.StatusOK {
 			a.err = fmt.Errorf("response is not JSON: %w", err)
 		}
 	}
-	a.refresh, a.errCode = v.Refresh, v.Error
+	a.refresh, a.tokenType, a.errCode = v.Refresh, v.TokenType, v.Error
 	return a
 }
 
@@ -180,12 +189,35 @@ func (t *target) basic() string {
 	return "Basic " + base64.StdEncoding.EncodeToString([]byte(url.QueryEscape(t.clientID)+":"+url.QueryEscape(t.secret)))
 }
 
+// token posts form to the token endpoint through p, with a DPoP proof
+// under -dpop carrying *nonce, the server's latest (RFC 9449 §8), which
+// it keeps up to date from the answers. A client asked for a nonce
+// (use_dpop_nonce) sends the request again once, with it.
+func (t *target) token(ctx context.Context, p poster, form url.Values, nonce *string) answer {
+	for try := 0; ; try++ {
+		proof := ""
+		if t.dpop != nil {
+			var err error
+			if proof, err = t.dpop.proof(t.tokenURL, *nonce, time.Now().Unix()); err != nil {
+				return answer{err: err}
+			}
+		}
+		a := p.post(ctx, t.tokenURL, form, proof)
+		if a.nonce != "" {
+			*nonce = a.nonce
+		}
+		if a.errCode != "use_dpop_nonce" || proof == "" || try > 0 {
+			return a
+		}
+	}
+}
+
 // refresh is one refresh grant (RFC 6749 §6).
-func (t *target) refresh(ctx context.Context, p poster, token string) answer {
-	return p.post(ctx, t.tokenURL, url.Values{"grant_type": {"refresh_token"}, "refresh_token": {token}})
+func (t *target) refresh(ctx context.Context, p poster, token string, nonce *string) answer {
+	return t.token(ctx, p, url.Values{"grant_type": {"refresh_token"}, "refresh_token": {token}}, nonce)
 }
 
 // revoke revokes a refresh token (RFC 7009 §2.1), and with it its grant.
 func (t *target) revoke(ctx context.Context, p poster, token string) answer {
-	return p.post(ctx, t.revokeURL, url.Values{"token": {token}, "token_type_hint": {"refresh_token"}})
+	return p.post(ctx, t.revokeURL, url.Values{"token": {token}, "token_type_hint": {"refresh_token"}}, "")
 }
