@@ -9,6 +9,7 @@ import (
 	"io"
 	"net"
 	"net/url"
+	"slices"
 	"strconv"
 	"time"
 )
@@ -30,8 +31,8 @@ type poster interface {
 // worker's own goroutine: it writes a request and reads its response in
 // place. net/http's client hands every request to two goroutines of its
 // own (a connection's read and write loops) and back; on a 2-core box
-// beside the server, that scheduling cost the tool about 140 µs of CPU per
-// refresh, CPU the server under test then lacks (docs/performance.md, "A
+// beside the server, Go's client cost the tool about 135 µs of CPU per
+// refresh, a third of it that scheduling, CPU the server under test then lacks (docs/performance.md, "A
 // lean load generator"). It speaks only what the tool needs: plain http://
 // (anything else goes through net/http), a Content-Length or chunked
 // response, and Connection: close. It is not safe for concurrent use.
@@ -40,10 +41,12 @@ type leanConn struct {
 	timeout time.Duration
 	auth    string // t.basic(), worked out once
 	c       net.Conn
+	connTo  string // the host c is connected to
 	br      *bufio.Reader
 	req     []byte // the request being written, reused
 	body    []byte // the response body being read, reused
-	// where is the last endpoint's host and request target, parsed once.
+	// The last endpoint's host and request target, parsed once: a worker
+	// posts to the token endpoint, now and then to the revocation one.
 	endpoint, host, path string
 	plain                bool // endpoint is http://
 }
@@ -62,16 +65,14 @@ func (l *leanConn) post(ctx context.Context, endpoint string, form url.Values, p
 			return answer{err: err}
 		}
 		l.endpoint, l.host, l.path, l.plain = endpoint, u.Host, u.RequestURI(), u.Scheme == "http"
-		l.close() // another host perhaps: dial again
 	}
 	if !l.plain {
 		return l.t.post(ctx, endpoint, form, proof)
 	}
-	if l.t.formAuth {
-		form.Set("client_id", l.t.clientID)
-		form.Set("client_secret", l.t.secret)
+	if l.c != nil && l.connTo != l.host {
+		l.close() // another host: dial it
 	}
-	body := form.Encode()
+	body := l.t.encode(form)
 	l.req = append(l.req[:0], "POST "...)
 	l.req = append(l.req, l.path...)
 	l.req = append(l.req, " HTTP/1.1\r\nHost: "...)
@@ -95,7 +96,7 @@ func (l *leanConn) post(ctx context.Context, endpoint string, form url.Values, p
 		if err != nil {
 			return answer{err: err}
 		}
-		l.c = c
+		l.c, l.connTo = c, l.host
 		if l.br == nil {
 			l.br = bufio.NewReaderSize(c, 16<<10)
 		} else {
@@ -117,10 +118,7 @@ func (l *leanConn) post(ctx context.Context, endpoint string, form url.Values, p
 	status, nonce, keep, err := l.readResponse()
 	if err != nil {
 		l.close()
-		if status != 0 {
-			return answer{status: status, err: err}
-		}
-		return answer{err: err}
+		return answer{status: status, err: err} // status 0: nothing was read
 	}
 	if !keep {
 		l.close()
@@ -194,7 +192,7 @@ func (l *leanConn) readResponse() (status int, nonce string, keep bool, err erro
 	case chunked:
 		return status, nonce, keep, l.readChunked()
 	case length >= 0:
-		l.body = grow(l.body, length)
+		l.body = slices.Grow(l.body, length)[:length]
 		_, err := io.ReadFull(l.br, l.body)
 		return status, nonce, keep, err
 	}
@@ -227,7 +225,7 @@ func (l *leanConn) readChunked() error {
 			}
 		}
 		start := len(l.body)
-		l.body = grow(l.body, start+int(n))
+		l.body = slices.Grow(l.body, int(n))[:start+int(n)]
 		if _, err := io.ReadFull(l.br, l.body[start:]); err != nil {
 			return err
 		}
@@ -247,13 +245,4 @@ func (l *leanConn) line() ([]byte, error) {
 		return nil, err
 	}
 	return bytes.TrimSuffix(bytes.TrimSuffix(line, []byte("\n")), []byte("\r")), nil
-}
-
-// grow returns b resized to n bytes, its contents kept, reusing its
-// array when it is big enough.
-func grow(b []byte, n int) []byte {
-	if n <= cap(b) {
-		return b[:n]
-	}
-	return append(b, make([]byte, n-len(b))...)
 }

@@ -147,3 +147,38 @@ func TestLeanConnRefusesMalformedResponses(t *testing.T) {
 		ln.Close()
 	}
 }
+
+// TestLeanConnKeepsItsConnectionAcrossEndpoints: a worker that posts to
+// the token endpoint and now and then to the revocation one on the same
+// server keeps one connection for both, and dials another server anew.
+func TestLeanConnKeepsItsConnectionAcrossEndpoints(t *testing.T) {
+	var conns atomic.Int32
+	srv := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		fmt.Fprintf(w, `{"refresh_token":%q}`, r.URL.Path)
+	}))
+	srv.Config.ConnState = func(_ net.Conn, s http.ConnState) {
+		if s == http.StateNew {
+			conns.Add(1)
+		}
+	}
+	srv.Start()
+	defer srv.Close()
+	l := newLeanConn(&target{clientID: "c", secret: "s"}, 5*time.Second)
+	defer l.close()
+	for _, path := range []string{"/connect/token", "/connect/revocation", "/connect/token", "/connect/revocation"} {
+		if a := l.post(context.Background(), srv.URL+path, url.Values{"a": {"b"}}, ""); a.refresh != path {
+			t.Fatalf("POST %s: %+v", path, a)
+		}
+	}
+	if n := conns.Load(); n != 1 {
+		t.Errorf("%d connections for four posts to two endpoints of one server, want 1", n)
+	}
+	// Another server's endpoint gets a connection of its own.
+	other := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		fmt.Fprint(w, `{"refresh_token":"other"}`)
+	}))
+	defer other.Close()
+	if a := l.post(context.Background(), other.URL+"/connect/token", url.Values{"a": {"b"}}, ""); a.refresh != "other" {
+		t.Errorf("POST to another server: %+v, want its answer", a)
+	}
+}

@@ -136,11 +136,7 @@ func transportKind(err error) string {
 
 // post sends form to endpoint, authenticated as the client.
 func (t *target) post(ctx context.Context, endpoint string, form url.Values, proof string) answer {
-	if t.formAuth {
-		form.Set("client_id", t.clientID)
-		form.Set("client_secret", t.secret)
-	}
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, endpoint, strings.NewReader(form.Encode()))
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, endpoint, strings.NewReader(t.encode(form)))
 	if err != nil {
 		return answer{err: err}
 	}
@@ -181,6 +177,16 @@ func decodeAnswer(status int, body []byte) answer {
 	}
 	a.refresh, a.tokenType, a.errCode = v.Refresh, v.TokenType, v.Error
 	return a
+}
+
+// encode is form as a request body, with the client's credentials in it
+// under client_secret_post (RFC 6749 §2.3.1).
+func (t *target) encode(form url.Values) string {
+	if t.formAuth {
+		form.Set("client_id", t.clientID)
+		form.Set("client_secret", t.secret)
+	}
+	return form.Encode()
 }
 
 // basic is the Authorization header value of client_secret_basic: both
