@@ -115,13 +115,14 @@ func (w *watcher) done(r *result) {
 	close(w.stop)
 	<-w.finished
 	w.mu.Lock()
-	r.PeakRSSMiB = float64(w.peak[0]) / 1024
-	r.PeakRSSParts = fmt.Sprintf("anon %.1f, file %.1f, shmem %.1f", float64(w.peak[1])/1024, float64(w.peak[2])/1024, float64(w.peak[3])/1024)
+	r.PeakRSSMiB, r.PeakAnonMiB, r.PeakFileMiB, r.PeakShmemMiB = mib(w.peak[0]), mib(w.peak[1]), mib(w.peak[2]), mib(w.peak[3])
 	w.mu.Unlock()
 	if kib, err := procfs.StatusKiB(w.pid, "VmHWM"); err == nil {
-		r.HWMMiB = float64(kib) / 1024
+		r.HWMMiB = mib(kib)
 	}
 }
+
+func mib(kib int64) float64 { return float64(kib) / 1024 }
 
 // load1 is the one-minute load average, written next to every figure: the
 // machine may not be idle.

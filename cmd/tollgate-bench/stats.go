@@ -73,9 +73,11 @@ type result struct {
 	RuleErrors map[string]int `json:"rule_errors"`
 	CPUPercent float64        `json:"server_cpu_percent,omitempty"`
 	PeakRSSMiB float64        `json:"server_peak_rss_mib,omitempty"`
-	// The peak sample's parts in MiB: anonymous (the Go heap, SQLite's
-	// memory), mapped files, shared memory (the WAL index).
-	PeakRSSParts string  `json:"server_peak_rss_parts,omitempty"`
+	// The peak sample's parts: anonymous (the Go heap, SQLite's memory),
+	// mapped files, shared memory (the WAL index).
+	PeakAnonMiB  float64 `json:"server_peak_anon_mib,omitempty"`
+	PeakFileMiB  float64 `json:"server_peak_file_mib,omitempty"`
+	PeakShmemMiB float64 `json:"server_peak_shmem_mib,omitempty"`
 	HWMMiB       float64 `json:"server_vmhwm_mib,omitempty"`
 	Load1Before  float64 `json:"load1_before"`
 	// The tool's own CPU in the window (100 = one core), taken from the
@@ -118,8 +120,8 @@ func (r result) print(w io.Writer) {
 		fmt.Fprintf(w, "  deliberate retries %d, chains revoked %d\n", r.Retries, r.Revokes)
 	}
 	if r.CPUPercent > 0 || r.PeakRSSMiB > 0 {
-		fmt.Fprintf(w, "  server CPU %.0f%% (100%% = one core)  peak RSS %.1f MiB (%s; sampled every 200 ms)  VmHWM %.1f MiB\n",
-			r.CPUPercent, r.PeakRSSMiB, r.PeakRSSParts, r.HWMMiB)
+		fmt.Fprintf(w, "  server CPU %.0f%% (100%% = one core)  peak RSS %.1f MiB (anon %.1f, file %.1f, shmem %.1f; sampled every 200 ms)  VmHWM %.1f MiB\n",
+			r.CPUPercent, r.PeakRSSMiB, r.PeakAnonMiB, r.PeakFileMiB, r.PeakShmemMiB, r.HWMMiB)
 	}
 	if r.ToolCPUPercent > 0 {
 		fmt.Fprintf(w, "  tool CPU %.0f%% (-http %s)\n", r.ToolCPUPercent, r.HTTPClient)
