@@ -11,6 +11,7 @@ import (
 	"net/url"
 	"slices"
 	"strconv"
+	"strings"
 	"time"
 )
 
@@ -19,6 +20,16 @@ const (
 	httpLean = "lean"
 	httpStd  = "net/http"
 )
+
+// httpClient names the client the workers' token requests go through:
+// the lean one speaks plain http:// only, and leaves anything else to
+// net/http.
+func (t *target) httpClient() string {
+	if t.lean && strings.HasPrefix(t.tokenURL, "http://") {
+		return httpLean
+	}
+	return httpStd
+}
 
 // poster sends one form POST to an endpoint, authenticated as the client
 // and with a DPoP proof when one is given, and reads the answer: *target

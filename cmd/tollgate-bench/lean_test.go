@@ -182,3 +182,21 @@ func TestLeanConnKeepsItsConnectionAcrossEndpoints(t *testing.T) {
 		t.Errorf("POST to another server: %+v, want its answer", a)
 	}
 }
+
+// TestHTTPClientNamed: a run reports the client its token requests really
+// went through: the lean one only for a plain http:// endpoint.
+func TestHTTPClientNamed(t *testing.T) {
+	for _, c := range []struct {
+		lean bool
+		url  string
+		want string
+	}{
+		{true, "http://127.0.0.1:8090/connect/token", httpLean},
+		{true, "https://127.0.0.1:8443/connect/token", httpStd},
+		{false, "http://127.0.0.1:8090/connect/token", httpStd},
+	} {
+		if got := (&target{lean: c.lean, tokenURL: c.url}).httpClient(); got != c.want {
+			t.Errorf("lean %v, %s: %q, want %q", c.lean, c.url, got, c.want)
+		}
+	}
+}

@@ -128,7 +128,7 @@ func runOnce(ctx context.Context, o *options, cfg *config.Config, t *target, cha
 		retryEvery: o.retryEvery, revokeEvery: o.revokeEvery, oneTime: o.rotation == config.RotationOneTime,
 		dpop: t.dpop != nil})
 	r := summarize(tl, window)
-	r.ToolCPUPercent, r.HTTPClient = self.percent(), o.http
+	r.ToolCPUPercent, r.HTTPClient = self.percent(), t.httpClient()
 	r.Time, r.Label, r.Target, r.Workers, r.Chains, r.Load1Before = time.Now().UTC().Format(time.RFC3339), o.label, t.tokenURL, c, len(live), load
 	if w != nil {
 		w.done(&r)
