@@ -40,7 +40,7 @@ func (s *Set) RotateAll(ctx context.Context, algs []string) ([]Info, error) {
 			return nil, fmt.Errorf("keys: cannot rotate %q keys; Tollgate signs with %v", alg, Algorithms)
 		}
 	}
-	if err := s.reloadFirst(ctx); err != nil {
+	if err := s.reloadAroundChange(ctx); err != nil {
 		return nil, err
 	}
 	return s.rotateLoaded(ctx, algs)
@@ -75,7 +75,7 @@ func (s *Set) rotateLoaded(ctx context.Context, algs []string) ([]Info, error) {
 		s.log.Info("signing key rotation started", "kid", kid, "alg", alg, "activates_at", row.ActivatesAt)
 		added = append(added, Info{KID: kid, Algorithm: alg, State: StateNext, CreatedAt: row.CreatedAt, ActivatesAt: row.ActivatesAt})
 	}
-	return added, s.reloadFirst(ctx)
+	return added, s.reloadAroundChange(ctx)
 }
 
 // RotateDue rotates each of Algorithms whose newest key (next or active)
@@ -86,7 +86,7 @@ func (s *Set) RotateDue(ctx context.Context, every time.Duration) ([]Info, error
 	if every <= 0 {
 		return nil, nil
 	}
-	if err := s.reloadFirst(ctx); err != nil {
+	if err := s.reloadAroundChange(ctx); err != nil {
 		return nil, err
 	}
 	now := s.now()
@@ -113,7 +113,7 @@ func (s *Set) RotateDue(ctx context.Context, every time.Duration) ([]Info, error
 // another node deleted first is not an error. The janitor calls it on one
 // node at a time (app: the janitor lease).
 func (s *Set) DeleteGone(ctx context.Context) ([]Info, error) {
-	if err := s.reloadFirst(ctx); err != nil {
+	if err := s.reloadAroundChange(ctx); err != nil {
 		return nil, err
 	}
 	now := s.now()
@@ -132,15 +132,15 @@ func (s *Set) DeleteGone(ctx context.Context) ([]Info, error) {
 	if len(gone) == 0 {
 		return nil, nil
 	}
-	return gone, s.reloadFirst(ctx)
+	return gone, s.reloadAroundChange(ctx)
 }
 
-// reloadFirst is Reload for a caller about to act on (or just acted on)
+// reloadAroundChange is Reload for a caller about to change (or that just changed)
 // the stored keys. A key kept loaded because the store lacks it
 // (ErrKeptMissing) is logged, not fatal: the read's other keys were taken,
 // so the set is current for the store's keys, and rotating or deleting
 // must not stall on this node for it.
-func (s *Set) reloadFirst(ctx context.Context) error {
+func (s *Set) reloadAroundChange(ctx context.Context) error {
 	err := s.Reload(ctx)
 	if errors.Is(err, ErrKeptMissing) {
 		s.log.Warn("signing key missing from the store kept loaded; carrying on", "error", err)
