@@ -25,12 +25,15 @@
 //
 // # Why exactly one rotation wins
 //
-// RotateRefreshToken is one statement (rotate.go: consume the old token
-// with a conditional UPDATE ... WHERE consumed_at IS NULL, and only if
-// that UPDATE returned a row, write the successor over the old token's
-// predecessor, or insert it when there is none), so it is one round trip
-// and atomic. Of concurrent
-// rotations of one token, on one node or many:
+// A rotation is one statement (rotate.go: consume the old token with a
+// conditional UPDATE ... WHERE consumed_at IS NULL, and only if that
+// UPDATE returned a row, write the successor over the old token's
+// predecessor, or insert it when there is none), so it is atomic. A node
+// group-commits them (rotator.go): the rotations queued while its last
+// batch ran go as one pipeline in one transaction, one round trip and one
+// WAL flush, each still its own statement with its own snapshot, and no
+// caller hears "ok" before the commit. Of concurrent rotations of one
+// token, in one batch, on one node or many:
 //
 //   - Under READ COMMITTED (the default), the UPDATE takes the old token's
 //     row lock. Every other rotation's UPDATE waits on that lock; when the

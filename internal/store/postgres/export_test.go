@@ -2,6 +2,8 @@ package postgres
 
 import (
 	"context"
+	"slices"
+	"time"
 
 	"github.com/jackc/pgx/v5/pgxpool"
 
@@ -37,4 +39,27 @@ const (
 // the plan test.
 func ListGrantsQuery(q store.GrantQuery, after string) (string, []any) {
 	return listGrantsQuery(q, after)
+}
+
+// Rotation is one rotation for RotateBatch.
+type Rotation struct {
+	OldHash    string
+	ConsumedAt time.Time
+	Next       store.RefreshToken
+}
+
+// RotateBatch commits rots as a rotator commits one batch (rotateBatch),
+// handed over in the order given, and returns each one's outcome.
+func (db *DB) RotateBatch(rots ...Rotation) []error {
+	batch := make([]*rotation, len(rots))
+	for i, r := range rots {
+		batch[i] = &rotation{deadline: time.Now().Add(db.timeout), oldHash: r.OldHash, consumedAt: r.ConsumedAt,
+			next: r.Next, done: make(chan error, 1)}
+	}
+	db.rotateBatch(slices.Clone(batch)) // it reorders its slice; the answers keep rots' order
+	errs := make([]error, len(batch))
+	for i, r := range batch {
+		errs[i] = <-r.done
+	}
+	return errs
 }

@@ -9,6 +9,7 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -45,6 +46,11 @@ type DB struct {
 	timeout time.Duration // per call, retries included (the StatementTimeout)
 	log     *slog.Logger
 	retries atomic.Int64 // statements and transactions retried (40001, 40P01, ...)
+
+	rotations    chan *rotation // to the rotators (rotator.go); unbuffered
+	closing      chan struct{}  // closed by Close
+	closeOnce    sync.Once
+	rotatorsDone sync.WaitGroup
 }
 
 // Open connects to the database at dsn (a postgres:// URL or a
@@ -59,7 +65,7 @@ func Open(ctx context.Context, dsn string, o Options) (*DB, error) {
 	if err != nil {
 		return nil, fmt.Errorf("postgres: open: %w", err)
 	}
-	db := &DB{pool: pool, timeout: timeout, log: o.Log}
+	db := &DB{pool: pool, timeout: timeout, log: o.Log, rotations: make(chan *rotation), closing: make(chan struct{})}
 	if db.log == nil {
 		db.log = slog.New(slog.NewTextHandler(io.Discard, nil))
 	}
@@ -72,6 +78,10 @@ func Open(ctx context.Context, dsn string, o Options) (*DB, error) {
 			pool.Close()
 			return nil, err
 		}
+	}
+	for range rotators {
+		db.rotatorsDone.Add(1)
+		go db.rotator()
 	}
 	return db, nil
 }
@@ -150,10 +160,15 @@ func (db *DB) Ping(ctx context.Context) error {
 	return db.do(ctx, "ping", func(ctx context.Context) error { return db.pool.Ping(ctx) })
 }
 
-// Close closes every connection of the pool, waiting for the ones in use.
-// It is safe to call more than once.
+// Close stops the rotators once their batches are answered, then closes
+// every connection of the pool, waiting for the ones in use. It is safe to
+// call more than once.
 func (db *DB) Close() error {
-	db.pool.Close()
+	db.closeOnce.Do(func() {
+		close(db.closing)
+		db.rotatorsDone.Wait()
+		db.pool.Close()
+	})
 	return nil
 }
 

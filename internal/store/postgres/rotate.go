@@ -2,7 +2,6 @@ package postgres
 
 import (
 	"context"
-	"fmt"
 	"time"
 
 	"github.com/tollgate-oidc/tollgate/internal/store"
@@ -60,17 +59,14 @@ const rotateSQL = `WITH old AS (
 	)
 	SELECT (SELECT count(*) FROM reused) + (SELECT count(*) FROM next)`
 
-// RotateRefreshToken implements store.Store: rotateSQL, and when it matched
-// nothing, a read that says why (the cold path).
-func (db *DB) RotateRefreshToken(ctx context.Context, oldHash string, consumedAt time.Time, next store.RefreshToken) error {
-	if consumedAt.IsZero() {
-		return fmt.Errorf("postgres: rotate: consumedAt: %w", errZeroTime)
-	}
+// rotateOne is one rotation in a transaction of its own: rotateSQL, and
+// when it matched nothing, a read that says why (the cold path). A batch
+// that failed on a statement (rotator.go) tries each of its rotations
+// this way.
+func (db *DB) rotateOne(ctx context.Context, oldHash string, consumedAt time.Time, next store.RefreshToken) error {
 	return db.do(ctx, "rotate", func(ctx context.Context) error {
 		var n int
-		err := db.pool.QueryRow(ctx, rotateSQL, consumedAt, next.Hash, oldHash, next.GrantID, next.Generation,
-			ts(next.CreatedAt), ts(next.ExpiresAt), ts(next.ConsumedAt), next.SuccessorHash, next.ProofKey,
-			next.Node, next.RemoteAddr, next.UserAgent).Scan(&n)
+		err := db.pool.QueryRow(ctx, rotateSQL, rotateArgs(oldHash, consumedAt, next)...).Scan(&n)
 		if sqlState(err) == "23503" {
 			// foreign_key_violation: DeleteExpired removed the grant while
 			// this ran; the retry finds the token gone (ErrNotFound).
@@ -86,6 +82,13 @@ func (db *DB) RotateRefreshToken(ctx context.Context, oldHash string, consumedAt
 		// statement's snapshot. Try again.
 		return errRetry
 	})
+}
+
+// rotateArgs are rotateSQL's arguments, $1 to $13.
+func rotateArgs(oldHash string, consumedAt time.Time, next store.RefreshToken) []any {
+	return []any{consumedAt, next.Hash, oldHash, next.GrantID, next.Generation,
+		ts(next.CreatedAt), ts(next.ExpiresAt), ts(next.ConsumedAt), next.SuccessorHash, next.ProofKey,
+		next.Node, next.RemoteAddr, next.UserAgent}
 }
 
 // ExtendRefreshToken implements store.Store: one conditional UPDATE, and
