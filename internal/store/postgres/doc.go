@@ -92,12 +92,14 @@
 //
 // # The refresh hot path
 //
-// A refresh is two statements, each one round trip on a prepared
-// statement: the lookup (lookupSQL: two primary-key probes) and the
-// rotation (rotateSQL). Every table read in both is an index probe on a
-// whole key, in the custom and in the generic plan (TestHotPathPlans): a
-// probe by a key prefix, such as a grant's tokens by grant_id, walks one
-// dead index entry per rotation of that grant since the last vacuum. A
+// A refresh is two statements, each a prepared statement sent in a batch
+// with the other refreshes' (batch.go): the lookup (lookupSQL: two
+// primary-key probes a token; one statement reads a batch's lookups) and
+// the rotation (rotateSQL; a batch's rotations are one transaction).
+// Every table read in both is an index probe on a whole key, in the custom
+// and in the generic plan (TestHotPathPlans): a probe by a key prefix, such
+// as a grant's tokens by grant_id, walks one dead index entry per rotation
+// of that grant since the last vacuum. A
 // rotation writes about 650 bytes of WAL in 6 records (PostgreSQL 15,
 // pg_waldump): the HOT update of the consumed token (no index touched;
 // fillfactor 80 keeps room on its page), the predecessor's row rewritten

@@ -63,3 +63,28 @@ func (db *DB) RotateBatch(rots ...Rotation) []error {
 	}
 	return errs
 }
+
+// Lookup is one lookup for LookupBatch, and its outcome.
+type Lookup struct {
+	GrantID, Hash string
+	Token         store.RefreshToken
+	Grant         store.Grant
+	Err           error
+}
+
+// LookupBatch reads ls as a reader reads one batch (lookupBatch).
+func (db *DB) LookupBatch(ls ...Lookup) []Lookup {
+	batch := make([]*lookup, len(ls))
+	for i, l := range ls {
+		batch[i] = &lookup{deadline: time.Now().Add(db.timeout), grantID: l.GrantID, hash: l.Hash, done: make(chan error, 1)}
+	}
+	db.lookupBatch(batch)
+	out := make([]Lookup, len(ls))
+	for i, l := range batch {
+		out[i] = Lookup{GrantID: l.grantID, Hash: l.hash, Err: <-l.done}
+		if out[i].Err == nil {
+			out[i].Token, out[i].Grant = l.token, l.grant
+		}
+	}
+	return out
+}

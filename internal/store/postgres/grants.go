@@ -61,32 +61,6 @@ func (db *DB) GrantChain(ctx context.Context, id string) (store.Grant, int, erro
 	return g, newest, nil
 }
 
-// lookupSQL reads a refresh token and its grant: two primary-key probes.
-const lookupSQL = `SELECT ` + tokenCols + `, ` + grantCols + `
-	FROM refresh_tokens t JOIN grants g ON g.id = t.grant_id WHERE t.hash = $1`
-
-// RefreshToken implements store.Store: the token and its grant in one read,
-// so a revocation committed before it is seen.
-func (db *DB) RefreshToken(ctx context.Context, grantID, hash string) (store.RefreshToken, store.Grant, error) {
-	var t store.RefreshToken
-	var g store.Grant
-	err := db.do(ctx, "refresh token", func(ctx context.Context) error {
-		if err := found(db.pool.QueryRow(ctx, lookupSQL, hash).Scan(append(tokenDest(&t), grantDest(&g)...)...)); err != nil {
-			return err
-		}
-		// The unique index on hash finds the row; a named lookup must also
-		// be in the grant the token names (store contract).
-		if grantID != "" && g.ID != grantID {
-			return store.ErrNotFound
-		}
-		return nil
-	})
-	if err != nil {
-		return store.RefreshToken{}, store.Grant{}, err
-	}
-	return t, g, nil
-}
-
 // RevokeGrant implements store.Store in one statement. A grant revoked
 // before keeps its first RevokedAt: the UPDATE's guard, re-checked on the
 // newest row version under READ COMMITTED, lets only the first revocation

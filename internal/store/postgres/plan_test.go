@@ -82,7 +82,7 @@ func TestHotPathPlans(t *testing.T) {
 		exec(`SET plan_cache_mode = ` + mode)
 		for name, args := range map[string]string{
 			"rotate": `(` + ts + `, 'g7-rt21', 'g7-rt20', 'g7', 21, ` + ts + `, ` + ts + `, NULL, '', '', '', '', '')`,
-			"lookup": `('g7-rt20')`,
+			"lookup": `('{g7-rt20}')`,
 		} {
 			var out []byte
 			if err := conn.QueryRow(ctx, `EXPLAIN (FORMAT JSON) EXECUTE `+name+args).Scan(&out); err != nil {

@@ -48,9 +48,10 @@ type DB struct {
 	retries atomic.Int64 // statements and transactions retried (40001, 40P01, ...)
 
 	rotations    chan *rotation // to the rotators (rotator.go); unbuffered
+	lookups      chan *lookup   // to the readers (lookup.go); unbuffered
 	closing      chan struct{}  // closed by Close
 	closeOnce    sync.Once
-	rotatorsDone sync.WaitGroup
+	batchersDone sync.WaitGroup
 }
 
 // Open connects to the database at dsn (a postgres:// URL or a
@@ -65,7 +66,8 @@ func Open(ctx context.Context, dsn string, o Options) (*DB, error) {
 	if err != nil {
 		return nil, fmt.Errorf("postgres: open: %w", err)
 	}
-	db := &DB{pool: pool, timeout: timeout, log: o.Log, rotations: make(chan *rotation), closing: make(chan struct{})}
+	db := &DB{pool: pool, timeout: timeout, log: o.Log, rotations: make(chan *rotation),
+		lookups: make(chan *lookup), closing: make(chan struct{})}
 	if db.log == nil {
 		db.log = slog.New(slog.NewTextHandler(io.Discard, nil))
 	}
@@ -80,8 +82,12 @@ func Open(ctx context.Context, dsn string, o Options) (*DB, error) {
 		}
 	}
 	for range rotators {
-		db.rotatorsDone.Add(1)
-		go db.rotator()
+		db.batchersDone.Add(1)
+		go batches(db, db.rotations, maxBatch, db.rotateBatch)
+	}
+	for range readers {
+		db.batchersDone.Add(1)
+		go batches(db, db.lookups, maxLookups, db.lookupBatch)
 	}
 	return db, nil
 }
@@ -160,13 +166,13 @@ func (db *DB) Ping(ctx context.Context) error {
 	return db.do(ctx, "ping", func(ctx context.Context) error { return db.pool.Ping(ctx) })
 }
 
-// Close stops the rotators once their batches are answered, then closes
+// Close stops the rotators and readers once their batches are answered, then closes
 // every connection of the pool, waiting for the ones in use. It is safe to
 // call more than once.
 func (db *DB) Close() error {
 	db.closeOnce.Do(func() {
 		close(db.closing)
-		db.rotatorsDone.Wait()
+		db.batchersDone.Wait()
 		db.pool.Close()
 	})
 	return nil

@@ -54,9 +54,6 @@ type rotation struct {
 	done       chan error // buffered: a rotator never waits on a caller
 }
 
-// errStoreClosed: the store was closed before a rotator took the call.
-var errStoreClosed = errors.New("store closed")
-
 // RotateRefreshToken implements store.Store: the rotation is handed to a
 // rotator and committed in its batch.
 func (db *DB) RotateRefreshToken(ctx context.Context, oldHash string, consumedAt time.Time, next store.RefreshToken) error {
@@ -66,54 +63,15 @@ func (db *DB) RotateRefreshToken(ctx context.Context, oldHash string, consumedAt
 	if err := ctx.Err(); err != nil {
 		return db.fail(ctx, "rotate", err)
 	}
-	r := &rotation{deadline: time.Now().Add(db.timeout), oldHash: oldHash, consumedAt: consumedAt, next: next,
+	r := &rotation{deadline: db.deadline(ctx), oldHash: oldHash, consumedAt: consumedAt, next: next,
 		done: make(chan error, 1)}
-	if d, ok := ctx.Deadline(); ok && d.Before(r.deadline) {
-		r.deadline = d
-	}
-	hand := time.NewTimer(time.Until(r.deadline))
-	defer hand.Stop()
-	select {
-	case db.rotations <- r:
-	case <-ctx.Done():
-		return db.fail(ctx, "rotate", ctx.Err())
-	case <-hand.C:
-		// Every rotator is stuck on a batch that outlives this caller's
-		// wait: the database is slow or away.
-		return db.fail(ctx, "rotate", context.DeadlineExceeded)
-	case <-db.closing:
-		return fmt.Errorf("postgres: rotate: %w", errStoreClosed)
+	if err := handOver(ctx, db, db.rotations, r, r.deadline); err != nil {
+		return db.fail(ctx, "rotate", err)
 	}
 	// Once handed over, wait for the outcome even if ctx ends: the batch
 	// ends by its deadline, and "cancelled" about a rotation that then
 	// commits would send the client back with a token already consumed.
 	return <-r.done
-}
-
-// rotator runs until Close, one batch at a time.
-func (db *DB) rotator() {
-	defer db.rotatorsDone.Done()
-	batch := make([]*rotation, 0, maxBatch)
-	for {
-		batch = batch[:0]
-		select {
-		case <-db.closing:
-			return
-		case r := <-db.rotations:
-			batch = append(batch, r)
-		}
-	drain:
-		for len(batch) < maxBatch {
-			select {
-			case r := <-db.rotations:
-				batch = append(batch, r)
-			default:
-				break drain
-			}
-		}
-		db.rotateBatch(batch)
-		clear(batch) // drop references to answered callers
-	}
 }
 
 // rotateBatch commits batch and answers each of its callers.
@@ -125,15 +83,7 @@ func (db *DB) rotateBatch(batch []*rotation) {
 	slices.SortFunc(batch, func(a, b *rotation) int {
 		return cmp.Or(cmp.Compare(a.next.GrantID, b.next.GrantID), cmp.Compare(a.oldHash, b.oldHash))
 	})
-	deadline := batch[0].deadline
-	for _, r := range batch[1:] {
-		if r.deadline.Before(deadline) {
-			deadline = r.deadline
-		}
-	}
-	// The batch serves many callers, so it runs under none of their
-	// contexts, only under the earliest of their deadlines.
-	ctx, cancel := context.WithDeadline(context.Background(), deadline)
+	ctx, cancel := earliest(batch, func(r *rotation) time.Time { return r.deadline })
 	defer cancel()
 	var last error // the last try's own error, as the database gave it
 	err := db.run(ctx, "rotate", 0, func(ctx context.Context) error {
