@@ -4,11 +4,15 @@ import (
 	"context"
 	"errors"
 	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
 )
 
-// The hot path's calls are batched (rotator.go, lookup.go): a caller hands
-// its call to one of a few goroutines, each of which takes every call
-// queued while its previous batch ran and sends them in one round trip.
+// The hot path's calls are batched (rotator.go, lookup.go, jti.go): a
+// caller hands its call to one of a few goroutines, each of which takes
+// every call queued while its previous batch ran and sends them in one
+// round trip.
 
 // errStoreClosed: the store was closed before a batch took the call.
 var errStoreClosed = errors.New("store closed")
@@ -81,4 +85,81 @@ func earliest[T any](batch []T, deadline func(T) time.Time) (context.Context, co
 		}
 	}
 	return context.WithDeadline(context.Background(), d)
+}
+
+// A write is one call batched with others into one transaction
+// (rotations, jti uses): the transaction's commit is one WAL flush for the
+// batch.
+type write interface {
+	deadlineOf() time.Time
+	// statement returns one integer: the rows the call wrote.
+	statement() (sql string, args []any)
+	// committed is the call's outcome once its batch committed, its
+	// statement having reported n.
+	committed(ctx context.Context, db *DB, n int) error
+	// alone is the call in a transaction of its own.
+	alone(ctx context.Context, db *DB) error
+	reply(err error)
+}
+
+// commitBatch sends the statements of batch as one pipeline (pgx
+// SendBatch: every statement, then one Sync), which PostgreSQL runs as one
+// implicit transaction, and answers each caller once it committed. Each
+// statement has its own snapshot under READ COMMITTED and sees the batch's
+// earlier ones.
+//
+// A batch fails as a whole. When the database asks for a retry (40001,
+// 40P01) or nothing was sent, the whole batch is tried again (db.run).
+// When a statement fails, nothing was written, and each call is tried
+// again on its own, so that only the faulty one fails. When the database
+// is away or too slow, every caller gets ErrUnavailable, no later than
+// its own deadline.
+func commitBatch[W write](db *DB, op string, batch []W) {
+	ctx, cancel := earliest(batch, W.deadlineOf)
+	defer cancel()
+	counts := make([]int, len(batch))
+	var last error // the last try's own error, as the database gave it
+	err := db.run(ctx, op, 0, func(ctx context.Context) error {
+		last = sendBatch(ctx, db, batch, counts)
+		return last
+	})
+	var pe *pgconn.PgError
+	switch {
+	case err == nil:
+		for i, w := range batch {
+			w.reply(w.committed(ctx, db, counts[i]))
+		}
+	case errors.As(last, &pe) && !unavailable(last):
+		for _, w := range batch {
+			w.reply(w.alone(ctx, db))
+		}
+	default:
+		for _, w := range batch {
+			w.reply(err)
+		}
+	}
+}
+
+// sendBatch runs the statements of batch in one pipeline, one implicit
+// transaction, and stores what each reported in counts. It returns once
+// the transaction has committed, or with the error that rolled it back.
+func sendBatch[W write](ctx context.Context, db *DB, batch []W, counts []int) error {
+	var b pgx.Batch
+	for _, w := range batch {
+		q, args := w.statement()
+		b.Queue(q, args...)
+	}
+	res := db.pool.SendBatch(ctx, &b)
+	var first error
+	for i := range batch {
+		counts[i] = 0
+		if err := res.QueryRow().Scan(&counts[i]); err != nil && first == nil {
+			first = err
+		}
+	}
+	// Close reads to the end of the pipeline: the commit, or its failure.
+	if err := res.Close(); err != nil && first == nil {
+		first = err
+	}
+	return first
 }

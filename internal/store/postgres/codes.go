@@ -65,29 +65,6 @@ func (db *DB) consumeOnce(ctx context.Context, op, update string, args []any, qu
 	})
 }
 
-// UseJTI implements store.Store in one statement: insert, or take over an
-// entry that expired before now (the caller's clock); an unexpired one makes
-// the upsert change nothing. ON CONFLICT DO UPDATE locks the existing row
-// and judges its newest version, so of concurrent uses exactly one writes.
-// A NULL (zero) expiry never expires.
-func (db *DB) UseJTI(ctx context.Context, clientID, jti string, expiresAt, now time.Time) error {
-	if now.IsZero() {
-		return fmt.Errorf("postgres: use jti: now: %w", errZeroTime)
-	}
-	var n int64
-	err := db.do(ctx, "use jti", func(ctx context.Context) error {
-		tag, err := db.pool.Exec(ctx, `INSERT INTO used_jtis (client_id, jti, expires_at) VALUES ($1, $2, $3)
-			ON CONFLICT (client_id, jti) DO UPDATE SET expires_at = excluded.expires_at
-			WHERE used_jtis.expires_at < $4`, clientID, jti, ts(expiresAt), now)
-		n = tag.RowsAffected()
-		return err
-	})
-	if err == nil && n == 0 {
-		err = fmt.Errorf("postgres: use jti: %w", store.ErrConflict)
-	}
-	return err
-}
-
 // SigningKeys implements store.Store. added_at (the server's clock at
 // insert) breaks ties between keys created in the same microsecond.
 func (db *DB) SigningKeys(ctx context.Context) ([]store.SigningKey, error) {

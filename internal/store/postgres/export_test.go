@@ -88,3 +88,25 @@ func (db *DB) LookupBatch(ls ...Lookup) []Lookup {
 	}
 	return out
 }
+
+// JTIUse is one use for JTIBatch.
+type JTIUse struct {
+	ClientID, JTI  string
+	ExpiresAt, Now time.Time
+}
+
+// JTIBatch commits uses as a jti writer commits one batch (jtiBatch),
+// handed over in the order given, and returns each one's outcome.
+func (db *DB) JTIBatch(uses ...JTIUse) []error {
+	batch := make([]*jtiUse, len(uses))
+	for i, u := range uses {
+		batch[i] = &jtiUse{deadline: time.Now().Add(db.timeout), clientID: u.ClientID, jti: u.JTI,
+			expiresAt: u.ExpiresAt, now: u.Now, done: make(chan error, 1)}
+	}
+	db.jtiBatch(slices.Clone(batch))
+	errs := make([]error, len(batch))
+	for i, u := range batch {
+		errs[i] = <-u.done
+	}
+	return errs
+}

@@ -49,6 +49,7 @@ type DB struct {
 
 	rotations    chan *rotation // to the rotators (rotator.go); unbuffered
 	lookups      chan *lookup   // to the readers (lookup.go); unbuffered
+	jtis         chan *jtiUse   // to the jti writers (jti.go); unbuffered
 	closing      chan struct{}  // closed by Close
 	closeOnce    sync.Once
 	batchersDone sync.WaitGroup
@@ -67,7 +68,7 @@ func Open(ctx context.Context, dsn string, o Options) (*DB, error) {
 		return nil, fmt.Errorf("postgres: open: %w", err)
 	}
 	db := &DB{pool: pool, timeout: timeout, log: o.Log, rotations: make(chan *rotation),
-		lookups: make(chan *lookup), closing: make(chan struct{})}
+		lookups: make(chan *lookup), jtis: make(chan *jtiUse), closing: make(chan struct{})}
 	if db.log == nil {
 		db.log = slog.New(slog.NewTextHandler(io.Discard, nil))
 	}
@@ -84,6 +85,10 @@ func Open(ctx context.Context, dsn string, o Options) (*DB, error) {
 	for range rotators {
 		db.batchersDone.Add(1)
 		go batches(db, db.rotations, maxBatch, db.rotateBatch)
+	}
+	for range jtiWriters {
+		db.batchersDone.Add(1)
+		go batches(db, db.jtis, maxBatch, db.jtiBatch)
 	}
 	for range readers {
 		db.batchersDone.Add(1)
@@ -166,7 +171,7 @@ func (db *DB) Ping(ctx context.Context) error {
 	return db.do(ctx, "ping", func(ctx context.Context) error { return db.pool.Ping(ctx) })
 }
 
-// Close stops the rotators and readers once their batches are answered, then closes
+// Close stops the batching goroutines once their batches are answered, then closes
 // every connection of the pool, waiting for the ones in use. It is safe to
 // call more than once.
 func (db *DB) Close() error {

@@ -3,13 +3,9 @@ package postgres
 import (
 	"cmp"
 	"context"
-	"errors"
 	"fmt"
 	"slices"
 	"time"
-
-	"github.com/jackc/pgx/v5"
-	"github.com/jackc/pgx/v5/pgconn"
 
 	"github.com/tollgate-oidc/tollgate/internal/store"
 )
@@ -29,12 +25,10 @@ import (
 // of two rotations of one token in a batch the second consumes nothing.
 // What holds for one rotation (doc.go) holds for each.
 //
-// A batch fails as a whole. When the database asks for a retry (40001,
-// 40P01) or nothing was sent, the whole batch is tried again (db.run).
-// When a statement fails (a successor hash that exists, a grant deleted
-// under the rotation), every rotation of the batch is tried again on its
-// own (rotateOne), so that only the faulty one fails. When the database is
-// away or too slow, every caller of the batch gets ErrUnavailable.
+// A batch fails as a whole (commitBatch): a statement that fails it (a
+// successor hash that exists, a grant deleted under the rotation) sends
+// every rotation again on its own (rotateOne), so only the faulty one
+// fails.
 
 // maxBatch bounds one batch, so a burst cannot make one transaction hold
 // many rows' locks for long.
@@ -50,7 +44,6 @@ type rotation struct {
 	oldHash    string
 	consumedAt time.Time
 	next       store.RefreshToken
-	n          int        // rows rotateSQL reported for it: 1 rotated, 0 matched nothing
 	done       chan error // buffered: a rotator never waits on a caller
 }
 
@@ -83,66 +76,32 @@ func (db *DB) rotateBatch(batch []*rotation) {
 	slices.SortFunc(batch, func(a, b *rotation) int {
 		return cmp.Or(cmp.Compare(a.next.GrantID, b.next.GrantID), cmp.Compare(a.oldHash, b.oldHash))
 	})
-	ctx, cancel := earliest(batch, func(r *rotation) time.Time { return r.deadline })
-	defer cancel()
-	var last error // the last try's own error, as the database gave it
-	err := db.run(ctx, "rotate", 0, func(ctx context.Context) error {
-		last = db.sendBatch(ctx, batch)
-		return last
-	})
-	var pe *pgconn.PgError
-	switch {
-	case err == nil:
-		for _, r := range batch {
-			r.done <- db.judged(ctx, r)
-		}
-	case errors.As(last, &pe) && !unavailable(last):
-		// A statement failed, so nothing was written: each on its own.
-		for _, r := range batch {
-			r.done <- db.rotateOne(ctx, r.oldHash, r.consumedAt, r.next)
-		}
-	default:
-		for _, r := range batch {
-			r.done <- err
-		}
-	}
+	commitBatch(db, "rotate", batch)
 }
 
-// sendBatch runs rotateSQL for each rotation of batch in one pipeline, one
-// implicit transaction, and records what each statement reported. It
-// returns once the transaction has committed, or with the error that
-// rolled it back.
-func (db *DB) sendBatch(ctx context.Context, batch []*rotation) error {
-	var b pgx.Batch
-	for _, r := range batch {
-		r.n = 0
-		b.Queue(rotateSQL, rotateArgs(r.oldHash, r.consumedAt, r.next)...)
-	}
-	res := db.pool.SendBatch(ctx, &b)
-	var first error
-	for _, r := range batch {
-		if err := res.QueryRow().Scan(&r.n); err != nil && first == nil {
-			first = err
-		}
-	}
-	// Close reads to the end of the pipeline: the commit, or its failure.
-	if err := res.Close(); err != nil && first == nil {
-		first = err
-	}
-	return first
+func (r *rotation) deadlineOf() time.Time { return r.deadline }
+
+func (r *rotation) statement() (string, []any) {
+	return rotateSQL, rotateArgs(r.oldHash, r.consumedAt, r.next)
 }
 
-// judged is the outcome of a rotation whose batch committed: nil when it
-// rotated, otherwise why it matched nothing (whyNot). A token that is live
-// yet was not matched was committed after its statement's snapshot; it is
-// rotated again on its own.
-func (db *DB) judged(ctx context.Context, r *rotation) error {
-	if r.n == 1 {
+// committed is the outcome of a rotation whose batch committed: nil when
+// it rotated, otherwise why it matched nothing (whyNot). A token that is
+// live yet was not matched was committed after its statement's snapshot;
+// it is rotated again on its own.
+func (r *rotation) committed(ctx context.Context, db *DB, n int) error {
+	if n == 1 {
 		return nil
 	}
 	err := db.do(ctx, "rotate", func(ctx context.Context) error { return db.whyNot(ctx, r.next.GrantID, r.oldHash) })
 	if err != nil {
 		return err
 	}
+	return r.alone(ctx, db)
+}
+
+func (r *rotation) alone(ctx context.Context, db *DB) error {
 	return db.rotateOne(ctx, r.oldHash, r.consumedAt, r.next)
 }
+
+func (r *rotation) reply(err error) { r.done <- err }
