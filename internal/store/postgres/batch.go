@@ -29,6 +29,21 @@ func (db *DB) deadline(ctx context.Context) time.Time {
 	return d
 }
 
+// submit hands v to a batching goroutine on ch and waits for its answer
+// on done. Once handed over, it waits even if ctx ends: the batch ends by
+// its deadline, and "cancelled" about a write that then commits (a
+// rotation, a jti) would send the client back to retry what is already
+// done.
+func submit[T any](ctx context.Context, db *DB, op string, ch chan<- T, v T, deadline time.Time, done <-chan error) error {
+	if err := ctx.Err(); err != nil {
+		return db.fail(ctx, op, err)
+	}
+	if err := handOver(ctx, db, ch, v, deadline); err != nil {
+		return db.fail(ctx, op, err)
+	}
+	return <-done
+}
+
 // handOver gives v to a batching goroutine on ch, unless ctx ends, the
 // deadline passes first (every goroutine is busy with a batch the database
 // is slow to answer: context.DeadlineExceeded), or the store closes.
@@ -126,8 +141,18 @@ func commitBatch[W write](db *DB, op string, batch []W) {
 	var pe *pgconn.PgError
 	switch {
 	case err == nil:
+		// The calls that wrote first: a call that wrote nothing may need
+		// a read to say why (a rotation's cold path), and the others
+		// need not wait for it.
 		for i, w := range batch {
-			w.reply(w.committed(ctx, db, counts[i]))
+			if counts[i] > 0 {
+				w.reply(w.committed(ctx, db, counts[i]))
+			}
+		}
+		for i, w := range batch {
+			if counts[i] == 0 {
+				w.reply(w.committed(ctx, db, 0))
+			}
 		}
 	case errors.As(last, &pe) && !unavailable(last):
 		for _, w := range batch {

@@ -46,17 +46,9 @@ func (db *DB) UseJTI(ctx context.Context, clientID, jti string, expiresAt, now t
 	if now.IsZero() {
 		return fmt.Errorf("postgres: use jti: now: %w", errZeroTime)
 	}
-	if err := ctx.Err(); err != nil {
-		return db.fail(ctx, "use jti", err)
-	}
 	u := &jtiUse{deadline: db.deadline(ctx), clientID: clientID, jti: jti, expiresAt: expiresAt, now: now,
 		done: make(chan error, 1)}
-	if err := handOver(ctx, db, db.jtis, u, u.deadline); err != nil {
-		return db.fail(ctx, "use jti", err)
-	}
-	// Once handed over, wait for the outcome even if ctx ends: a use that
-	// commits after its caller heard "cancelled" would refuse a retry.
-	return <-u.done
+	return submit(ctx, db, "use jti", db.jtis, u, u.deadline, u.done)
 }
 
 // jtiBatch commits batch and answers each of its callers.

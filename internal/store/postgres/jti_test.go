@@ -3,11 +3,8 @@ package postgres_test
 import (
 	"context"
 	"errors"
-	"sync"
 	"testing"
 	"time"
-
-	"github.com/jackc/pgx/v5"
 
 	"github.com/tollgate-oidc/tollgate/internal/store"
 	"github.com/tollgate-oidc/tollgate/internal/store/postgres"
@@ -76,15 +73,6 @@ func TestJTIBatchesDoNotDeadlock(t *testing.T) {
 	dsn := pgtest.Schema(t, "tg", map[string]string{"application_name": "tollgate-jti-lock-order"})
 	db := open(t, dsn, postgres.Options{})
 	defer db.Close()
-	locker, err := pgx.Connect(ctx, dsn)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer locker.Close(ctx)
-	tx, err := locker.Begin(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
 	// Both ids were used and have expired, so a use takes over the row,
 	// locking it (a queue of waiters, served in order); "a" is held.
 	now := time.Now()
@@ -93,28 +81,11 @@ func TestJTIBatchesDoNotDeadlock(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	if _, err := tx.Exec(ctx, `SELECT 1 FROM used_jtis WHERE client_id = 'c1' AND jti = 'a' FOR UPDATE`); err != nil {
-		t.Fatal(err)
-	}
+	tx := holdLocks(t, dsn, `SELECT 1 FROM used_jtis WHERE client_id = 'c1' AND jti = 'a' FOR UPDATE`)
 	use := func(jti string) postgres.JTIUse {
 		return postgres.JTIUse{ClientID: "c1", JTI: jti, ExpiresAt: now.Add(time.Hour), Now: now}
 	}
-	var wg sync.WaitGroup
-	var errs1, errs2 []error
-	wg.Go(func() { errs1 = db.JTIBatch(use("a"), use("b")) })
-	waitForLockWaits(t, db, 1)
-	wg.Go(func() { errs2 = db.JTIBatch(use("b"), use("a")) })
-	waitForLockWaits(t, db, 2)
-	if err := tx.Rollback(ctx); err != nil {
-		t.Fatal(err)
-	}
-	wg.Wait()
-	if n := db.Retries(); n != 0 {
-		t.Errorf("two batches over the same ids were retried %d times, want none (a deadlock?)", n)
-	}
-	for i := range 2 {
-		if (errs1[i] == nil) == (errs2[1-i] == nil) {
-			t.Errorf("id %d: the first batch's use %v, the second's %v; want exactly one to succeed", i, errs1[i], errs2[1-i])
-		}
-	}
+	inOneOrder(t, db, tx,
+		func() []error { return db.JTIBatch(use("a"), use("b")) },
+		func() []error { return db.JTIBatch(use("b"), use("a")) })
 }

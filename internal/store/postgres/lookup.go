@@ -37,14 +37,8 @@ type lookup struct {
 // RefreshToken implements store.Store: the token and its grant in one read,
 // so a revocation committed before it is seen.
 func (db *DB) RefreshToken(ctx context.Context, grantID, hash string) (store.RefreshToken, store.Grant, error) {
-	if err := ctx.Err(); err != nil {
-		return store.RefreshToken{}, store.Grant{}, db.fail(ctx, "refresh token", err)
-	}
 	l := &lookup{deadline: db.deadline(ctx), grantID: grantID, hash: hash, done: make(chan error, 1)}
-	if err := handOver(ctx, db, db.lookups, l, l.deadline); err != nil {
-		return store.RefreshToken{}, store.Grant{}, db.fail(ctx, "refresh token", err)
-	}
-	if err := <-l.done; err != nil {
+	if err := submit(ctx, db, "refresh token", db.lookups, l, l.deadline, l.done); err != nil {
 		return store.RefreshToken{}, store.Grant{}, err
 	}
 	return l.token, l.grant, nil

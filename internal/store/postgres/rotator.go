@@ -53,18 +53,9 @@ func (db *DB) RotateRefreshToken(ctx context.Context, oldHash string, consumedAt
 	if consumedAt.IsZero() {
 		return fmt.Errorf("postgres: rotate: consumedAt: %w", errZeroTime)
 	}
-	if err := ctx.Err(); err != nil {
-		return db.fail(ctx, "rotate", err)
-	}
 	r := &rotation{deadline: db.deadline(ctx), oldHash: oldHash, consumedAt: consumedAt, next: next,
 		done: make(chan error, 1)}
-	if err := handOver(ctx, db, db.rotations, r, r.deadline); err != nil {
-		return db.fail(ctx, "rotate", err)
-	}
-	// Once handed over, wait for the outcome even if ctx ends: the batch
-	// ends by its deadline, and "cancelled" about a rotation that then
-	// commits would send the client back with a token already consumed.
-	return <-r.done
+	return submit(ctx, db, "rotate", db.rotations, r, r.deadline, r.done)
 }
 
 // rotateBatch commits batch and answers each of its callers.

@@ -112,51 +112,72 @@ func TestBatchRotatesATokenOnce(t *testing.T) {
 // two nodes), wait for each other instead of deadlocking: no retry, and
 // each token rotated once.
 func TestBatchesDoNotDeadlock(t *testing.T) {
-	ctx := context.Background()
 	// Its own application_name, so that only this test's sessions are
 	// counted as waiting (other packages' tests share the database).
 	dsn := pgtest.Schema(t, "tg", map[string]string{"application_name": "tollgate-batch-lock-order"})
 	db := open(t, dsn, postgres.Options{})
 	defer db.Close()
 	grants(t, db, "ga", "gb")
-	locker, err := pgx.Connect(ctx, dsn)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer locker.Close(ctx)
-	tx, err := locker.Begin(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := tx.Exec(ctx, `SELECT 1 FROM refresh_tokens WHERE hash = 'rt0-ga' FOR UPDATE`); err != nil {
-		t.Fatal(err)
-	}
+	tx := holdLocks(t, dsn, `SELECT 1 FROM refresh_tokens WHERE hash = 'rt0-ga' FOR UPDATE`)
 	other := func(id string) postgres.Rotation {
 		r := first(id)
 		r.Next.Hash = "rt1b-" + id
 		return r
 	}
+	inOneOrder(t, db, tx,
+		func() []error { return db.RotateBatch(first("ga"), first("gb")) },
+		func() []error { return db.RotateBatch(other("gb"), other("ga")) })
+}
+
+// inOneOrder checks that two batches over the same two rows, the first
+// (a, b) and the second (b, a), take their locks in one order while tx
+// holds a's: the first waits for a, holding nothing; the second then
+// comes, and in the order it was handed it would take b's lock and wait
+// for a's, which the first would hold while it waits for b's. Once tx
+// ends, no batch may have been retried (a deadlock is, after a second),
+// and of each row's two writes exactly one may have won.
+func inOneOrder(t *testing.T, db *postgres.DB, tx pgx.Tx, first, second func() []error) {
+	t.Helper()
 	var wg sync.WaitGroup
 	var errs1, errs2 []error
-	// The first batch waits for ga's lock, holding nothing; the second
-	// then comes. In the order it was handed, it would take gb's lock and
-	// wait for ga's, which the first would hold while it waits for gb's.
-	wg.Go(func() { errs1 = db.RotateBatch(first("ga"), first("gb")) })
+	wg.Go(func() { errs1 = first() })
 	waitForLockWaits(t, db, 1)
-	wg.Go(func() { errs2 = db.RotateBatch(other("gb"), other("ga")) })
+	wg.Go(func() { errs2 = second() })
 	waitForLockWaits(t, db, 2)
-	if err := tx.Rollback(ctx); err != nil {
+	if err := tx.Rollback(context.Background()); err != nil {
 		t.Fatal(err)
 	}
 	wg.Wait()
 	if n := db.Retries(); n != 0 {
-		t.Errorf("two batches over the same tokens were retried %d times, want none (a deadlock?)", n)
+		t.Errorf("two batches over the same rows were retried %d times, want none (a deadlock?)", n)
 	}
 	for i := range 2 {
-		if won := (errs1[i] == nil) != (errs2[1-i] == nil); !won {
-			t.Errorf("token %d: the first batch's rotation %v, the second's %v; want exactly one to win", i, errs1[i], errs2[1-i])
+		if (errs1[i] == nil) == (errs2[1-i] == nil) {
+			t.Errorf("row %d: the first batch's write %v, the second's %v; want exactly one to win", i, errs1[i], errs2[1-i])
 		}
 	}
+}
+
+// holdLocks runs stmts in a transaction of its own connection and returns
+// it open, holding whatever they locked.
+func holdLocks(t *testing.T, dsn string, stmts ...string) pgx.Tx {
+	t.Helper()
+	ctx := context.Background()
+	locker, err := pgx.Connect(ctx, dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { locker.Close(ctx) })
+	tx, err := locker.Begin(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, q := range stmts {
+		if _, err := tx.Exec(ctx, q); err != nil {
+			t.Fatalf("%s: %v", q, err)
+		}
+	}
+	return tx
 }
 
 // waitForLockWaits waits until n of db's sessions wait for a lock.
@@ -188,22 +209,9 @@ func TestRotationWaitsOneTimeoutBehindStuckBatches(t *testing.T) {
 	db := open(t, dsn, postgres.Options{StatementTimeout: timeout})
 	defer db.Close()
 	grants(t, db, "g1", "g2")
-	locker, err := pgx.Connect(ctx, dsn)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer locker.Close(ctx)
-	tx, err := locker.Begin(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
+	tx := holdLocks(t, dsn, `SELECT 1 FROM grants WHERE id = 'g2' FOR UPDATE`,
+		`SELECT 1 FROM refresh_tokens WHERE hash = 'rt0-g1' FOR UPDATE`)
 	defer tx.Rollback(ctx)
-	if _, err := tx.Exec(ctx, `SELECT 1 FROM grants WHERE id = 'g2' FOR UPDATE`); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := tx.Exec(ctx, `SELECT 1 FROM refresh_tokens WHERE hash = 'rt0-g1' FOR UPDATE`); err != nil {
-		t.Fatal(err)
-	}
 	// Each rotator in turn takes a rotation of the locked token and waits.
 	var wg sync.WaitGroup
 	for i := range 2 {
@@ -216,12 +224,11 @@ func TestRotationWaitsOneTimeoutBehindStuckBatches(t *testing.T) {
 	// lock on its grant (its successor's foreign key).
 	time.Sleep(timeout / 2)
 	start := time.Now()
-	err = db.RotateRefreshToken(ctx, "rt0-g2", time.Now(), successor("g2", 1))
+	err := db.RotateRefreshToken(ctx, "rt0-g2", time.Now(), successor("g2", 1))
 	took := time.Since(start)
 	if !errors.Is(err, store.ErrUnavailable) {
 		t.Errorf("rotation behind stuck rotators: err = %v, want ErrUnavailable", err)
 	}
-	t.Logf("took %v", took)
 	if took > timeout*13/10 {
 		t.Errorf("rotation behind stuck rotators took %v, want about the StatementTimeout (%v)", took, timeout)
 	}
