@@ -49,3 +49,33 @@ func TestLookupBatch(t *testing.T) {
 		}
 	}
 }
+
+// The batched hot path works in every query mode pgx has, since doc.go
+// tells PgBouncer users to set one (default_query_exec_mode=exec): a
+// rotation batch, with a statement that fails it, a lookup batch and a
+// jti batch give the answers they give in the default mode.
+func TestBatchesInEveryQueryMode(t *testing.T) {
+	for _, mode := range []string{"cache_statement", "cache_describe", "describe_exec", "exec", "simple_protocol"} {
+		t.Run(mode, func(t *testing.T) {
+			db := open(t, pgtest.Schema(t, "tg", map[string]string{"default_query_exec_mode": mode}), postgres.Options{})
+			defer db.Close()
+			grants(t, db, "g1", "g2")
+			taken := first("g2")
+			taken.Next.Hash = "rt0-g2"
+			if errs := db.RotateBatch(first("g1"), taken); errs[0] != nil || !errors.Is(errs[1], store.ErrConflict) {
+				t.Errorf("rotations: %v; want nil, ErrConflict", errs)
+			}
+			got := db.LookupBatch(postgres.Lookup{GrantID: "g1", Hash: "rt1-g1"}, postgres.Lookup{GrantID: "g1", Hash: "rt0-g1"},
+				postgres.Lookup{GrantID: "g2", Hash: "rt1-g2"})
+			if got[0].Err != nil || got[0].Token.Consumed() || got[1].Err != nil || !got[1].Token.Consumed() ||
+				!errors.Is(got[2].Err, store.ErrNotFound) {
+				t.Errorf("lookups: %+v; want the successor live, its predecessor consumed, g2's successor not found", got)
+			}
+			now := time.Now()
+			use := postgres.JTIUse{ClientID: "c", JTI: "j", ExpiresAt: now.Add(time.Hour), Now: now}
+			if errs := db.JTIBatch(use, use); errs[0] != nil || !errors.Is(errs[1], store.ErrConflict) {
+				t.Errorf("jti uses: %v; want nil, ErrConflict", errs)
+			}
+		})
+	}
+}
