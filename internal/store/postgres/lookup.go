@@ -51,9 +51,13 @@ func (db *DB) lookupBatch(batch []*lookup) {
 	hashes := make([]string, len(batch))
 	for i, l := range batch {
 		hashes[i] = l.hash
-		l.token, l.grant = store.RefreshToken{}, store.Grant{}
 	}
 	err := db.run(ctx, "refresh token", 0, func(ctx context.Context) error {
+		// Each try answers from its own rows only: a token an earlier,
+		// failed try read may be gone by now.
+		for _, l := range batch {
+			l.token, l.grant = store.RefreshToken{}, store.Grant{}
+		}
 		rows, err := db.pool.Query(ctx, lookupSQL, hashes)
 		if err != nil {
 			return err
