@@ -252,4 +252,18 @@ func TestClosed(t *testing.T) {
 	if err == nil || errors.Is(err, store.ErrNotFound) || errors.Is(err, store.ErrConflict) {
 		t.Errorf("RotateRefreshToken after Close: err = %v", err)
 	}
+	// The other batched calls too: no batching goroutine is left to take them.
+	_, err = within(t, time.Second, "RefreshToken after Close", noValue(func() error {
+		_, _, err := db.RefreshToken(context.Background(), "g", "a")
+		return err
+	}))
+	if err == nil || errors.Is(err, store.ErrNotFound) {
+		t.Errorf("RefreshToken after Close: err = %v", err)
+	}
+	_, err = within(t, time.Second, "UseJTI after Close", noValue(func() error {
+		return db.UseJTI(context.Background(), "c", "j", time.Now().Add(time.Hour), time.Now())
+	}))
+	if err == nil || errors.Is(err, store.ErrConflict) {
+		t.Errorf("UseJTI after Close: err = %v", err)
+	}
 }
