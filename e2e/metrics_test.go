@@ -196,6 +196,9 @@ func TestMetricsCountRefreshOutcomes(t *testing.T) {
 		{"tollgate_http_request_duration_seconds", []string{"route", "unmatched", "status", "4xx"}, 1},
 		{"tollgate_store_duration_seconds", []string{"operation", "rotate_refresh_token"}, 1},
 		{"tollgate_store_duration_seconds", []string{"operation", "create_grant"}, 1},
+		// One rotation, alone in its group-committed batch.
+		{"tollgate_store_batched_calls_total", []string{"operation", "rotate_refresh_token"}, 1},
+		{"tollgate_store_batches_total", []string{"operation", "rotate_refresh_token"}, 1},
 	}
 	for _, w := range want {
 		if got := s.value(w.name, w.labels...); got != w.n {

@@ -35,7 +35,8 @@ func openOperate(cfg *config.Config, st store.Store, o Options) (*operate, store
 	for i, c := range cfg.Clients {
 		ids[i] = c.ID
 	}
-	op := &operate{metrics: metrics.New(metrics.Options{Clients: ids, Grants: st, Now: o.Now, Log: o.Log})}
+	batches, _ := st.(metrics.Batcher) // nil for a store that batches nothing
+	op := &operate{metrics: metrics.New(metrics.Options{Clients: ids, Grants: st, Batches: batches, Now: o.Now, Log: o.Log})}
 	if cfg.Admin.Enabled() {
 		tok, err := admin.LoadToken(cfg.Admin.TokenFile)
 		if err != nil && !errors.Is(err, admin.ErrNoToken) {

@@ -28,6 +28,9 @@ type Options struct {
 	Clients []string
 	// Grants counts the live grants on scrape; nil leaves the gauge out.
 	Grants Counter
+	// Batches counts the store's group-committed batches; nil leaves
+	// their metrics out.
+	Batches Batcher
 	// GrantsTTL is how long a count is reused (DefaultGrantsTTL when 0):
 	// a storm of scrapes costs the store one count per TTL.
 	GrantsTTL time.Duration
@@ -117,6 +120,9 @@ func New(o Options) *Metrics {
 	}
 	if o.Grants != nil {
 		reg.MustRegister(newLiveGrants(o.Grants, o.GrantsTTL, o.Now, o.Log))
+	}
+	if o.Batches != nil {
+		reg.MustRegister(newBatchStats(o.Batches))
 	}
 	return m
 }

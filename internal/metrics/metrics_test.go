@@ -14,6 +14,7 @@ import (
 
 	"github.com/tollgate-oidc/tollgate/internal/metrics"
 	"github.com/tollgate-oidc/tollgate/internal/refresh"
+	"github.com/tollgate-oidc/tollgate/internal/store"
 	"github.com/tollgate-oidc/tollgate/internal/store/memstore"
 )
 
@@ -179,5 +180,40 @@ func TestStoreTimesHotPath(t *testing.T) {
 		if got != n {
 			t.Errorf("%s: %d observations, want %d", op, got, n)
 		}
+	}
+}
+
+// batcher is a store's batch counters, for TestBatchMetrics.
+type batcher struct{ counts store.BatchCounts }
+
+func (b *batcher) Batches() *store.BatchCounts { return &b.counts }
+
+// TestBatchMetrics: the store's batch counters are served on scrape, every
+// operation present from the start.
+func TestBatchMetrics(t *testing.T) {
+	b := &batcher{}
+	m := metrics.New(metrics.Options{Batches: b})
+	b.counts.Add(store.BatchRotate, 5)
+	b.counts.Add(store.BatchRotate, 3)
+	b.counts.Add(store.BatchLookup, 1)
+	b.counts.Add(store.BatchUseJTI, 0) // no batch
+	want := `
+# HELP tollgate_store_batched_calls_total Store calls sent in group-committed batches, by operation.
+# TYPE tollgate_store_batched_calls_total counter
+tollgate_store_batched_calls_total{operation="refresh_token"} 1
+tollgate_store_batched_calls_total{operation="rotate_refresh_token"} 8
+tollgate_store_batched_calls_total{operation="use_jti"} 0
+# HELP tollgate_store_batches_total Batches the store sent, by operation: calls / batches is the mean batch size.
+# TYPE tollgate_store_batches_total counter
+tollgate_store_batches_total{operation="refresh_token"} 1
+tollgate_store_batches_total{operation="rotate_refresh_token"} 2
+tollgate_store_batches_total{operation="use_jti"} 0
+`
+	if err := testutil.GatherAndCompare(m.Registry(), strings.NewReader(want),
+		"tollgate_store_batched_calls_total", "tollgate_store_batches_total"); err != nil {
+		t.Error(err)
+	}
+	if n, _ := testutil.GatherAndCount(metrics.New(metrics.Options{}).Registry(), "tollgate_store_batches_total"); n != 0 {
+		t.Errorf("without a batching store: %d batch series, want none", n)
 	}
 }

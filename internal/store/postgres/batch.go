@@ -63,8 +63,9 @@ func handOver[T any](ctx context.Context, db *DB, ch chan<- T, v T, deadline tim
 }
 
 // batches runs until Close: it waits for a call on ch, takes every other
-// call already waiting, up to max, and gives them to run.
-func batches[T any](db *DB, ch <-chan T, max int, run func([]T)) {
+// call already waiting, up to max, counts them as a batch of kind, and
+// gives them to run.
+func batches[T any](db *DB, kind int, ch <-chan T, max int, run func([]T)) {
 	defer db.batchersDone.Done()
 	batch := make([]T, 0, max)
 	for {
@@ -84,6 +85,7 @@ func batches[T any](db *DB, ch <-chan T, max int, run func([]T)) {
 				break drain
 			}
 		}
+		db.batched.Add(kind, len(batch))
 		run(batch)
 		clear(batch) // drop references to answered callers
 	}

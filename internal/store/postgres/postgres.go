@@ -46,6 +46,7 @@ type DB struct {
 	timeout time.Duration // per call, retries included (the StatementTimeout)
 	log     *slog.Logger
 	retries atomic.Int64 // statements and transactions retried (40001, 40P01, ...)
+	batched store.BatchCounts
 
 	rotations    chan *rotation // to the rotators (rotator.go); unbuffered
 	lookups      chan *lookup   // to the readers (lookup.go); unbuffered
@@ -84,15 +85,15 @@ func Open(ctx context.Context, dsn string, o Options) (*DB, error) {
 	}
 	for range rotators {
 		db.batchersDone.Add(1)
-		go batches(db, db.rotations, maxBatch, db.rotateBatch)
+		go batches(db, store.BatchRotate, db.rotations, maxBatch, db.rotateBatch)
 	}
 	for range jtiWriters {
 		db.batchersDone.Add(1)
-		go batches(db, db.jtis, maxBatch, db.jtiBatch)
+		go batches(db, store.BatchUseJTI, db.jtis, maxBatch, db.jtiBatch)
 	}
 	for range readers {
 		db.batchersDone.Add(1)
-		go batches(db, db.lookups, maxLookups, db.lookupBatch)
+		go batches(db, store.BatchLookup, db.lookups, maxLookups, db.lookupBatch)
 	}
 	return db, nil
 }
@@ -170,6 +171,9 @@ func pgDuration(s string) (time.Duration, error) {
 func (db *DB) Ping(ctx context.Context) error {
 	return db.do(ctx, "ping", func(ctx context.Context) error { return db.pool.Ping(ctx) })
 }
+
+// Batches counts the calls sent in batches, and the batches, by kind.
+func (db *DB) Batches() *store.BatchCounts { return &db.batched }
 
 // Close stops the batching goroutines once their batches are answered, then closes
 // every connection of the pool, waiting for the ones in use. It is safe to

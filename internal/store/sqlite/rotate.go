@@ -99,6 +99,9 @@ func (db *DB) rotator() {
 				break drain
 			}
 		}
+		db.batched.Add(store.BatchRotate, len(batch))
+		db.batched.Add(store.BatchLookup, len(looks))
+		db.batched.Add(store.BatchUseJTI, len(uses))
 		if len(batch) == 0 && len(uses) == 0 {
 			db.readBatch(looks)
 		} else {

@@ -55,6 +55,7 @@ type DB struct {
 	kick             chan struct{}  // to the checkpointer; buffered 1
 	closing          chan struct{}  // closed by Close: background goroutines stop
 	rotatorDone      chan struct{}
+	batched          store.BatchCounts // the rotator's batches (rotate.go)
 	checkpointerDone chan struct{}
 	closeOnce        sync.Once
 	closeErr         error
@@ -312,3 +313,8 @@ func unique(err error) error {
 	}
 	return err
 }
+
+// Batches counts the calls the rotator took in batches, and the batches,
+// by kind. A batch of the rotator holds calls of several kinds, each
+// counted as a batch of its kind.
+func (db *DB) Batches() *store.BatchCounts { return &db.batched }
