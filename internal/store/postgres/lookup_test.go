@@ -79,29 +79,3 @@ func TestBatchesInEveryQueryMode(t *testing.T) {
 		})
 	}
 }
-
-// Every batched call is counted in its kind, as one batch when alone
-// (the metrics read these counters).
-func TestBatchCounts(t *testing.T) {
-	ctx := context.Background()
-	db := open(t, pgtest.Schema(t, "tg", nil), postgres.Options{})
-	defer db.Close()
-	grants(t, db, "g1")
-	if _, _, err := db.RefreshToken(ctx, "g1", "rt0-g1"); err != nil {
-		t.Fatal(err)
-	}
-	if err := db.RotateRefreshToken(ctx, "rt0-g1", time.Now(), successor("g1", 1)); err != nil {
-		t.Fatal(err)
-	}
-	now := time.Now()
-	for _, jti := range []string{"a", "b"} {
-		if err := db.UseJTI(ctx, "c", jti, now.Add(time.Hour), now); err != nil {
-			t.Fatal(err)
-		}
-	}
-	for kind, want := range [store.NumBatchKinds]int64{store.BatchLookup: 1, store.BatchRotate: 1, store.BatchUseJTI: 2} {
-		if calls, batches := db.Batches().Get(kind); calls != want || batches != want {
-			t.Errorf("%s: %d calls in %d batches, want %d in %d", store.BatchKinds[kind], calls, batches, want, want)
-		}
-	}
-}

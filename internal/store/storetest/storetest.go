@@ -84,6 +84,7 @@ func RunBackend(t *testing.T, b Backend) {
 		{"GrantLineage", testGrantLineage}, {"ListGrants", testListGrants}, {"ListGrantsPaging", testListGrantsPaging},
 		{"Audit", testAudit},
 		{"DeleteSigningKey", testDeleteSigningKey}, // keydelete.go
+		{"BatchCounts", testBatchCounts},           // batches.go
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
