@@ -35,7 +35,7 @@ func openOperate(cfg *config.Config, st store.Store, o Options) (*operate, store
 	for i, c := range cfg.Clients {
 		ids[i] = c.ID
 	}
-	batches, _ := st.(metrics.Batcher) // nil for a store that batches nothing
+	batches, _ := st.(store.Batcher) // nil for a store that batches nothing
 	op := &operate{metrics: metrics.New(metrics.Options{Clients: ids, Grants: st, Batches: batches, Now: o.Now, Log: o.Log})}
 	if cfg.Admin.Enabled() {
 		tok, err := admin.LoadToken(cfg.Admin.TokenFile)

@@ -6,11 +6,9 @@ import (
 	"github.com/tollgate-oidc/tollgate/internal/store"
 )
 
-// Batcher is a store that group-commits its hot path (the SQLite and
-// PostgreSQL stores): it counts its batches.
-type Batcher interface {
-	Batches() *store.BatchCounts
-}
+// batchOps labels each batch kind as tollgate_store_duration_seconds
+// labels the same call.
+var batchOps = [store.NumBatchKinds]int{store.BatchLookup: opRefreshToken, store.BatchRotate: opRotate, store.BatchUseJTI: opUseJTI}
 
 // batchStats are tollgate_store_batched_calls_total and
 // tollgate_store_batches_total, read from the store's counters on scrape,
@@ -20,7 +18,7 @@ type batchStats struct {
 	calls, batches *prometheus.Desc
 }
 
-func newBatchStats(b Batcher) *batchStats {
+func newBatchStats(b store.Batcher) *batchStats {
 	return &batchStats{
 		counts: b.Batches(),
 		calls: prometheus.NewDesc("tollgate_store_batched_calls_total",
@@ -36,7 +34,8 @@ func (s *batchStats) Describe(ch chan<- *prometheus.Desc) {
 }
 
 func (s *batchStats) Collect(ch chan<- prometheus.Metric) {
-	for kind, name := range store.BatchKinds {
+	for kind, op := range batchOps {
+		name := opNames[op]
 		calls, batches := s.counts.Get(kind)
 		ch <- prometheus.MustNewConstMetric(s.calls, prometheus.CounterValue, float64(calls), name)
 		ch <- prometheus.MustNewConstMetric(s.batches, prometheus.CounterValue, float64(batches), name)

@@ -12,6 +12,7 @@ import (
 
 	"github.com/tollgate-oidc/tollgate/internal/grant"
 	"github.com/tollgate-oidc/tollgate/internal/refresh"
+	"github.com/tollgate-oidc/tollgate/internal/store"
 )
 
 // OtherClient is the client label of a client id not in the configuration.
@@ -30,7 +31,7 @@ type Options struct {
 	Grants Counter
 	// Batches counts the store's group-committed batches; nil leaves
 	// their metrics out.
-	Batches Batcher
+	Batches store.Batcher
 	// GrantsTTL is how long a count is reused (DefaultGrantsTTL when 0):
 	// a storm of scrapes costs the store one count per TTL.
 	GrantsTTL time.Duration

@@ -1,6 +1,10 @@
 package store
 
-import "sync/atomic"
+import (
+	"context"
+	"errors"
+	"sync/atomic"
+)
 
 // The kinds of call a store may group-commit (BatchCount.Kind).
 const (
@@ -10,8 +14,10 @@ const (
 	NumBatchKinds
 )
 
-// BatchKinds names each kind, as the metrics label it.
-var BatchKinds = [NumBatchKinds]string{"refresh_token", "rotate_refresh_token", "use_jti"}
+// Batcher is a store that group-commits its hot path and counts it.
+type Batcher interface {
+	Batches() *BatchCounts
+}
 
 // BatchCounts counts, by kind, the calls a store has sent in batches and
 // the batches they went in, since it opened: calls / batches is the mean
@@ -32,4 +38,24 @@ func (b *BatchCounts) Add(kind, n int) {
 // Get returns the counts of kind.
 func (b *BatchCounts) Get(kind int) (calls, batches int64) {
 	return b.calls[kind].Load(), b.batches[kind].Load()
+}
+
+// ErrClosed: the store was closed before a batching goroutine took the
+// call.
+var ErrClosed = errors.New("store closed")
+
+// HandOff gives v to a store's batching goroutine on to, unless ctx ends
+// (ctx.Err()) or the store closes first (closing closed: ErrClosed). It
+// needs no deadline of its own: a batch runs under the earliest deadline
+// of its calls, all handed over before v, so a batcher is free again by
+// v's own deadline.
+func HandOff[T any](ctx context.Context, closing <-chan struct{}, to chan<- T, v T) error {
+	select {
+	case to <- v:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-closing:
+		return ErrClosed
+	}
 }

@@ -7,15 +7,14 @@ import (
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
+
+	"github.com/tollgate-oidc/tollgate/internal/store"
 )
 
 // The hot path's calls are batched (rotator.go, lookup.go, jti.go): a
 // caller hands its call to one of a few goroutines, each of which takes
 // every call queued while its previous batch ran and sends them in one
 // round trip.
-
-// errStoreClosed: the store was closed before a batch took the call.
-var errStoreClosed = errors.New("store closed")
 
 // deadline is when a call made now under ctx must be answered: the
 // StatementTimeout from now, or ctx's deadline if sooner. A batch runs
@@ -34,32 +33,14 @@ func (db *DB) deadline(ctx context.Context) time.Time {
 // its deadline, and "cancelled" about a write that then commits (a
 // rotation, a jti) would send the client back to retry what is already
 // done.
-func submit[T any](ctx context.Context, db *DB, op string, ch chan<- T, v T, deadline time.Time, done <-chan error) error {
+func submit[T any](ctx context.Context, db *DB, op string, ch chan<- T, v T, done <-chan error) error {
 	if err := ctx.Err(); err != nil {
 		return db.fail(ctx, op, err)
 	}
-	if err := handOver(ctx, db, ch, v, deadline); err != nil {
+	if err := store.HandOff(ctx, db.closing, ch, v); err != nil {
 		return db.fail(ctx, op, err)
 	}
 	return <-done
-}
-
-// handOver gives v to a batching goroutine on ch, unless ctx ends, the
-// deadline passes first (every goroutine is busy with a batch the database
-// is slow to answer: context.DeadlineExceeded), or the store closes.
-func handOver[T any](ctx context.Context, db *DB, ch chan<- T, v T, deadline time.Time) error {
-	t := time.NewTimer(time.Until(deadline))
-	defer t.Stop()
-	select {
-	case ch <- v:
-		return nil
-	case <-ctx.Done():
-		return ctx.Err()
-	case <-t.C:
-		return context.DeadlineExceeded
-	case <-db.closing:
-		return errStoreClosed
-	}
 }
 
 // batches runs until Close: it waits for a call on ch, takes every other

@@ -48,7 +48,7 @@ func (db *DB) UseJTI(ctx context.Context, clientID, jti string, expiresAt, now t
 	}
 	u := &jtiUse{deadline: db.deadline(ctx), clientID: clientID, jti: jti, expiresAt: expiresAt, now: now,
 		done: make(chan error, 1)}
-	return submit(ctx, db, "use jti", db.jtis, u, u.deadline, u.done)
+	return submit(ctx, db, "use jti", db.jtis, u, u.done)
 }
 
 // jtiBatch commits batch and answers each of its callers.

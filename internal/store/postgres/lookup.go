@@ -38,7 +38,7 @@ type lookup struct {
 // so a revocation committed before it is seen.
 func (db *DB) RefreshToken(ctx context.Context, grantID, hash string) (store.RefreshToken, store.Grant, error) {
 	l := &lookup{deadline: db.deadline(ctx), grantID: grantID, hash: hash, done: make(chan error, 1)}
-	if err := submit(ctx, db, "refresh token", db.lookups, l, l.deadline, l.done); err != nil {
+	if err := submit(ctx, db, "refresh token", db.lookups, l, l.done); err != nil {
 		return store.RefreshToken{}, store.Grant{}, err
 	}
 	return l.token, l.grant, nil

@@ -40,7 +40,7 @@ const rotators = 2
 
 // rotation is one RotateRefreshToken call waiting for a rotator.
 type rotation struct {
-	deadline   time.Time // the caller waits this long at most: handed over + the StatementTimeout
+	deadline   time.Time // db.deadline when asked: the batch answers by its earliest
 	oldHash    string
 	consumedAt time.Time
 	next       store.RefreshToken
@@ -55,7 +55,7 @@ func (db *DB) RotateRefreshToken(ctx context.Context, oldHash string, consumedAt
 	}
 	r := &rotation{deadline: db.deadline(ctx), oldHash: oldHash, consumedAt: consumedAt, next: next,
 		done: make(chan error, 1)}
-	return submit(ctx, db, "rotate", db.rotations, r, r.deadline, r.done)
+	return submit(ctx, db, "rotate", db.rotations, r, r.done)
 }
 
 // rotateBatch commits batch and answers each of its callers.

@@ -40,7 +40,7 @@ func (db *DB) UseJTI(ctx context.Context, clientID, jti string, expiresAt, now t
 		return fmt.Errorf("sqlite: use jti: %w", err)
 	}
 	u := &jtiUse{ctx: ctx, args: [4]any{clientID, jti, micros(expiresAt), micros(now)}, done: make(chan error, 1)}
-	if err := handOff(ctx, db, db.jtis, u); err != nil {
+	if err := store.HandOff(ctx, db.closing, db.jtis, u); err != nil {
 		return fmt.Errorf("sqlite: use jti: %w", err)
 	}
 	// Once handed over, wait for the outcome, as a rotation does: the id

@@ -47,7 +47,7 @@ func (db *DB) RefreshToken(ctx context.Context, grantID, hash string) (store.Ref
 		return store.RefreshToken{}, store.Grant{}, fmt.Errorf("sqlite: refresh token: %w", err)
 	}
 	l := &lookup{ctx: ctx, grantID: grantID, hash: hash, done: make(chan struct{})}
-	if err := handOff(ctx, db, db.lookups, l); err != nil {
+	if err := store.HandOff(ctx, db.closing, db.lookups, l); err != nil {
 		return store.RefreshToken{}, store.Grant{}, fmt.Errorf("sqlite: refresh token: %w", err)
 	}
 	// A lookup writes nothing, so a caller whose context ends may leave

@@ -41,29 +41,13 @@ func (db *DB) RotateRefreshToken(ctx context.Context, oldHash string, consumedAt
 		return fmt.Errorf("sqlite: rotate: %w", err)
 	}
 	r := &rotation{ctx: ctx, oldHash: oldHash, consumedAt: consumedAt, next: next, done: make(chan error, 1)}
-	if err := handOff(ctx, db, db.rotations, r); err != nil {
+	if err := store.HandOff(ctx, db.closing, db.rotations, r); err != nil {
 		return fmt.Errorf("sqlite: rotate: %w", err)
 	}
 	// Once handed over, wait for the outcome even if ctx ends: the batch is
 	// short, and "cancelled" about a rotation that then commits would send
 	// the client back with a token that is already consumed.
 	return <-r.done
-}
-
-// errStoreClosed: the store was closed before the rotator took the call.
-var errStoreClosed = errors.New("store closed")
-
-// handOff gives a rotation, lookup or jti use to the rotator, unless the
-// caller's context ends or the store closes first.
-func handOff[T any](ctx context.Context, db *DB, to chan<- T, v T) error {
-	select {
-	case to <- v:
-		return nil
-	case <-ctx.Done():
-		return ctx.Err()
-	case <-db.closing:
-		return errStoreClosed
-	}
 }
 
 // rotator runs until Close, one batch at a time. It also answers the
