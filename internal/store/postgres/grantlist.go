@@ -11,8 +11,8 @@ import (
 )
 
 // listGrantsSQL is a page of grants with each one's newest token: the
-// last entry of the grant's (grant_id, generation) index, one probe per
-// grant. The WHERE clause is built from fixed column names only.
+// newer of the grant's two rows, one probe of refresh_tokens' primary key
+// per grant. The WHERE clause is built from fixed column names only.
 const listGrantsSQL = `SELECT ` + grantCols + `, COALESCE(t.generation, -1), t.created_at,
 		COALESCE(t.node, ''), COALESCE(t.remote_addr, ''), COALESCE(t.user_agent, '')
 	FROM grants g LEFT JOIN LATERAL (

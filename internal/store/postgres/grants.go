@@ -44,8 +44,8 @@ func (db *DB) CreateGrant(ctx context.Context, g store.Grant, first store.Refres
 	})
 }
 
-// GrantChain implements store.Store. The newest generation is the last
-// entry of the grant's (grant_id, generation) index: one probe.
+// GrantChain implements store.Store. The newest generation is the newer
+// of the grant's two rows: one probe of refresh_tokens' primary key.
 func (db *DB) GrantChain(ctx context.Context, id string) (store.Grant, int, error) {
 	var g store.Grant
 	var newest int

@@ -14,10 +14,20 @@ import (
 // lookups was asked, so each sees every commit made before it was asked:
 // a revocation is seen at once.
 
-// lookupSQL reads refresh tokens and their grants by hash: two primary-key
-// probes a token (TestHotPathPlans).
+// lookupSQL reads refresh tokens and their grants by grant and hash, the
+// pairs $1[i], $2[i]: for each, the grant by its primary key and its two
+// rows by refresh_tokens' primary key's grant_id (TestHotPathPlans; put as
+// grant_id = ANY($1), the planner chose a bitmap heap scan instead).
 const lookupSQL = `SELECT ` + tokenCols + `, ` + grantCols + `
-	FROM refresh_tokens t JOIN grants g ON g.id = t.grant_id WHERE t.hash = ANY($1)`
+	FROM unnest($1::text[], $2::text[]) AS k(grant_id, hash)
+	JOIN grants g ON g.id = k.grant_id JOIN refresh_tokens t ON t.grant_id = g.id AND t.hash = k.hash`
+
+// legacyLookupSQL reads tokens in the format before named tokens, which
+// say no grant, by hash (store.Store.RefreshToken): through
+// legacy_refresh_hashes, which migration 0010 filled once.
+const legacyLookupSQL = `SELECT ` + tokenCols + `, ` + grantCols + `
+	FROM legacy_refresh_hashes l JOIN refresh_tokens t ON t.grant_id = l.grant_id AND t.hash = l.hash
+	JOIN grants g ON g.id = t.grant_id WHERE l.hash = ANY($1)`
 
 // maxLookups bounds one batch's statement.
 const maxLookups = 128
@@ -48,9 +58,13 @@ func (db *DB) RefreshToken(ctx context.Context, grantID, hash string) (store.Ref
 func (db *DB) lookupBatch(batch []*lookup) {
 	ctx, cancel := earliest(batch, func(l *lookup) time.Time { return l.deadline })
 	defer cancel()
-	hashes := make([]string, len(batch))
-	for i, l := range batch {
-		hashes[i] = l.hash
+	var grants, hashes, legacy []string
+	for _, l := range batch {
+		if l.grantID == "" {
+			legacy = append(legacy, l.hash)
+		} else {
+			grants, hashes = append(grants, l.grantID), append(hashes, l.hash)
+		}
 	}
 	err := db.run(ctx, "refresh token", 0, func(ctx context.Context) error {
 		// Each try answers from its own rows only: a token an earlier,
@@ -58,36 +72,53 @@ func (db *DB) lookupBatch(batch []*lookup) {
 		for _, l := range batch {
 			l.token, l.grant = store.RefreshToken{}, store.Grant{}
 		}
-		rows, err := db.pool.Query(ctx, lookupSQL, hashes)
-		if err != nil {
-			return err
-		}
-		defer rows.Close()
-		var t store.RefreshToken // every field scanned anew for each row
-		var g store.Grant
-		dest := append(tokenDest(&t), grantDest(&g)...)
-		for rows.Next() {
-			if err := rows.Scan(dest...); err != nil {
+		if len(hashes) > 0 {
+			if err := db.readLookups(ctx, batch, false, grants, hashes); err != nil {
 				return err
 			}
-			for _, l := range batch {
-				if l.hash == t.Hash {
-					l.token, l.grant = t, g
-				}
-			}
 		}
-		return rows.Err()
+		if len(legacy) > 0 {
+			return db.readLookups(ctx, batch, true, legacy)
+		}
+		return nil
 	})
 	for _, l := range batch {
 		switch {
 		case err != nil:
 			l.done <- err
-		// The unique index on hash finds the row; a named lookup must
-		// also be in the grant the token names (store contract).
-		case l.token.Hash == "", l.grantID != "" && l.grant.ID != l.grantID:
+		case l.token.Hash == "":
 			l.done <- db.fail(ctx, "refresh token", store.ErrNotFound)
 		default:
 			l.done <- nil
 		}
 	}
+}
+
+// readLookups runs lookupSQL (legacyLookupSQL if legacy) and answers,
+// from its rows, each lookup of batch with that grant and hash; a lookup
+// of a token that names no grant (grantID "") only from legacyLookupSQL's.
+func (db *DB) readLookups(ctx context.Context, batch []*lookup, legacy bool, args ...any) error {
+	q := lookupSQL
+	if legacy {
+		q = legacyLookupSQL
+	}
+	rows, err := db.pool.Query(ctx, q, args...)
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	var t store.RefreshToken // every field scanned anew for each row
+	var g store.Grant
+	dest := append(tokenDest(&t), grantDest(&g)...)
+	for rows.Next() {
+		if err := rows.Scan(dest...); err != nil {
+			return err
+		}
+		for _, l := range batch {
+			if l.hash == t.Hash && (l.grantID == t.GrantID || legacy && l.grantID == "") {
+				l.token, l.grant = t, g
+			}
+		}
+	}
+	return rows.Err()
 }

@@ -14,11 +14,15 @@ import (
 // A batch of lookups answers each one as a lookup alone would: its own
 // token and grant, the same token twice, and not found for a hash no
 // grant holds or one asked for in another grant. A legacy lookup (grant
-// "") finds its token by hash alone.
+// "") finds by hash alone a token stored before migration 0010 (in
+// legacy_refresh_hashes), and no other.
 func TestLookupBatch(t *testing.T) {
 	db := open(t, pgtest.Schema(t, "tg", nil), postgres.Options{})
 	defer db.Close()
 	grants(t, db, "g1", "g2", "g3")
+	if _, err := db.Pool().Exec(context.Background(), `INSERT INTO legacy_refresh_hashes (hash, grant_id) VALUES ('rt0-g1', 'g1')`); err != nil {
+		t.Fatal(err)
+	}
 	if err := db.RotateRefreshToken(context.Background(), "rt0-g3", time.Now(), successor("g3", 1)); err != nil {
 		t.Fatal(err)
 	}
@@ -30,11 +34,12 @@ func TestLookupBatch(t *testing.T) {
 		postgres.Lookup{GrantID: "g2", Hash: "rt0-g2"},
 		postgres.Lookup{GrantID: "", Hash: "rt0-g1"},
 		postgres.Lookup{GrantID: "g3", Hash: "rt0-g3"},
+		postgres.Lookup{GrantID: "", Hash: "rt0-g2"},
 	)
 	for i, want := range []struct {
 		grant    string // "": not found
 		consumed bool
-	}{{"g2", false}, {"g1", false}, {"", false}, {"", false}, {"g2", false}, {"g1", false}, {"g3", true}} {
+	}{{"g2", false}, {"g1", false}, {"", false}, {"", false}, {"g2", false}, {"g1", false}, {"g3", true}, {"", false}} {
 		l := got[i]
 		switch {
 		case want.grant == "":
@@ -60,16 +65,14 @@ func TestBatchesInEveryQueryMode(t *testing.T) {
 			db := open(t, pgtest.Schema(t, "tg", map[string]string{"default_query_exec_mode": mode}), postgres.Options{})
 			defer db.Close()
 			grants(t, db, "g1", "g2")
-			taken := first("g2")
-			taken.Next.Hash = "rt0-g2"
-			if errs := db.RotateBatch(first("g1"), taken); errs[0] != nil || !errors.Is(errs[1], store.ErrConflict) {
+			if errs := db.RotateBatch(first("g1"), taken(t, db, "g2")); errs[0] != nil || !errors.Is(errs[1], store.ErrConflict) {
 				t.Errorf("rotations: %v; want nil, ErrConflict", errs)
 			}
 			got := db.LookupBatch(postgres.Lookup{GrantID: "g1", Hash: "rt1-g1"}, postgres.Lookup{GrantID: "g1", Hash: "rt0-g1"},
-				postgres.Lookup{GrantID: "g2", Hash: "rt1-g2"})
+				postgres.Lookup{GrantID: "g2", Hash: "rt1-g2"}, postgres.Lookup{GrantID: "g2", Hash: "rt2-g2"})
 			if got[0].Err != nil || got[0].Token.Consumed() || got[1].Err != nil || !got[1].Token.Consumed() ||
-				!errors.Is(got[2].Err, store.ErrNotFound) {
-				t.Errorf("lookups: %+v; want the successor live, its predecessor consumed, g2's successor not found", got)
+				got[2].Err != nil || got[2].Token.Consumed() || !errors.Is(got[3].Err, store.ErrNotFound) {
+				t.Errorf("lookups: %+v; want the successor live, its predecessor consumed, g2's token live and no successor", got)
 			}
 			now := time.Now()
 			use := postgres.JTIUse{ClientID: "c", JTI: "j", ExpiresAt: now.Add(time.Hour), Now: now}

@@ -2,54 +2,51 @@ package postgres
 
 import (
 	"context"
+	"fmt"
 	"time"
 
 	"github.com/tollgate-oidc/tollgate/internal/store"
 )
 
 // rotateSQL is the whole rotation, one statement and one round trip (doc.go
-// says why exactly one of concurrent rotations wins):
+// says why exactly one of concurrent rotations wins). A grant's tokens are
+// keyed (grant_id, slot), slot = generation % 2 (migration 0010), and no
+// index covers a column a rotation changes, so both of its updates are HOT
+// updates: no index entry is written.
 //
 //   - old consumes the presented token ($3) if it is unconsumed, in the
 //     successor's grant ($4), and that grant is not revoked. It finds the
-//     token by its primary key: the grant is compared as grant_id
-//     concatenated with the empty string, so that the planner cannot take
-//     refresh_tokens_grant by grant_id instead, as the generic plan of the
-//     prepared statement did (both look like one row to it), walking
-//     every entry of the grant;
-//   - reused turns the token the presented one replaced (its
-//     successor_hash is $3) into the successor, only if old matched: that
-//     token goes, as the store contract wants (a grant keeps its live
-//     token and the one before it, for a retry within the grace window),
-//     and its row holds the successor. Rewriting a row of the same grant
-//     needs no foreign-key check, which an INSERT does: a query on grants
-//     and a share lock on the grant's row, written to the WAL and dirtying
-//     the grant's page on every rotation. It is found by the whole key of
-//     refresh_tokens_grant, (grant_id, generation one less than old's):
-//     generations count up by one per rotation (store.RefreshToken), and
-//     successor_hash still has to match. By grant_id alone the planner
-//     walked every index entry of the grant that vacuum had not removed
-//     yet, one per rotation since the last vacuum (a bitmap heap scan of
-//     35 heap pages per rotation in BenchmarkRotate);
+//     token by the whole primary key: its slot is the other one than the
+//     successor's ($5, its generation, one more than the token's). By
+//     grant_id alone the planner chose a bitmap heap scan;
+//   - reused turns the grant's other row, the token the presented one
+//     replaced, into the successor, only if old matched: that token goes,
+//     as the store contract wants (a grant keeps its live token and the one
+//     before it, for a retry within the grace window), and its row holds
+//     the successor, in the same slot (its generation has the successor's
+//     parity). Rewriting a row of the same grant needs no foreign-key
+//     check, which an INSERT does: a query on grants and a share lock on
+//     the grant's row, written to the WAL and dirtying the grant's page on
+//     every rotation;
 //   - next inserts the successor when there was no such token to reuse
 //     (the first rotation of a grant, or the janitor took it), only if
 //     old matched.
 //
-// A successor hash that exists fails the whole statement (unique_violation),
-// the reused row's own included: reused skips a row whose hash is the
-// successor's, so next inserts it and the unique index refuses it.
+// A successor hash the grant holds fails the whole statement: reused skips
+// a row whose hash is the successor's, so next inserts into a slot that is
+// taken, and the primary key refuses it (unique_violation, ErrConflict).
+// The presented token's own hash is refused before (RotateRefreshToken).
 // It returns 1 when the rotation happened, 0 when old matched nothing.
 const rotateSQL = `WITH old AS (
 		UPDATE refresh_tokens t SET consumed_at = $1, successor_hash = $2
-		WHERE t.hash = $3 AND t.grant_id || '' = $4 AND t.consumed_at IS NULL
+		WHERE t.grant_id = $4 AND t.slot = 1 - $5 % 2 AND t.hash = $3 AND t.consumed_at IS NULL
 			AND EXISTS (SELECT 1 FROM grants g WHERE g.id = t.grant_id AND g.revoked_at IS NULL)
-		RETURNING t.hash, t.grant_id, t.generation
+		RETURNING t.grant_id, t.slot
 	), reused AS (
 		UPDATE refresh_tokens p SET hash = $2, generation = $5, created_at = $6, expires_at = $7,
 			consumed_at = $8, successor_hash = $9, proof_key = $10, node = $11, remote_addr = $12, user_agent = $13
 		FROM old
-		WHERE p.grant_id = old.grant_id AND p.generation = old.generation - 1 AND p.successor_hash = old.hash
-			AND p.hash <> $2
+		WHERE p.grant_id = old.grant_id AND p.slot = 1 - old.slot AND p.hash <> $2
 		RETURNING 1
 	), next AS (
 		INSERT INTO refresh_tokens (hash, grant_id, generation, created_at, expires_at, consumed_at, successor_hash, proof_key,
@@ -75,7 +72,7 @@ func (db *DB) rotateOne(ctx context.Context, oldHash string, consumedAt time.Tim
 		if err != nil || n == 1 {
 			return err
 		}
-		if err := db.whyNot(ctx, next.GrantID, oldHash); err != nil {
+		if err := db.whyNot(ctx, next.GrantID, oldHash, next.Generation); err != nil {
 			return err
 		}
 		// Live, in this grant, yet not matched: committed after the
@@ -96,13 +93,13 @@ func rotateArgs(oldHash string, consumedAt time.Time, next store.RefreshToken) [
 func (db *DB) ExtendRefreshToken(ctx context.Context, grantID, hash string, expiresAt time.Time) error {
 	return db.do(ctx, "extend", func(ctx context.Context) error {
 		tag, err := db.pool.Exec(ctx, `UPDATE refresh_tokens t SET expires_at = $1
-			WHERE t.hash = $2 AND t.grant_id || '' = $3 AND t.consumed_at IS NULL
+			WHERE t.grant_id = $3 AND t.hash = $2 AND t.consumed_at IS NULL
 				AND EXISTS (SELECT 1 FROM grants g WHERE g.id = t.grant_id AND g.revoked_at IS NULL)`,
 			ts(expiresAt), hash, grantID)
 		if err != nil || tag.RowsAffected() == 1 {
 			return err
 		}
-		if err := db.whyNot(ctx, grantID, hash); err != nil {
+		if err := db.whyNot(ctx, grantID, hash, -1); err != nil {
 			return err
 		}
 		return errRetry
@@ -115,17 +112,22 @@ func (db *DB) ExtendRefreshToken(ctx context.Context, grantID, hash string, expi
 // (the write's snapshot predates a commit: the caller tries again). It
 // reads with a snapshot taken after the write's: under READ COMMITTED the
 // write waited for any rotation holding the row, so it sees that
-// rotation's outcome.
-func (db *DB) whyNot(ctx context.Context, grantID, hash string) error {
+// rotation's outcome. A rotation (successor's generation next, not -1)
+// into a generation other than the one after the token's cannot find it
+// in its slot, and fails: the store contract counts generations up by one.
+func (db *DB) whyNot(ctx context.Context, grantID, hash string, next int) error {
 	var dead bool
-	err := found(db.pool.QueryRow(ctx, `SELECT t.consumed_at IS NOT NULL OR g.revoked_at IS NOT NULL
-		FROM refresh_tokens t JOIN grants g ON g.id = t.grant_id WHERE t.hash = $1 AND t.grant_id || '' = $2`,
-		hash, grantID).Scan(&dead))
+	var gen int
+	err := found(db.pool.QueryRow(ctx, `SELECT t.consumed_at IS NOT NULL OR g.revoked_at IS NOT NULL, t.generation
+		FROM refresh_tokens t JOIN grants g ON g.id = t.grant_id WHERE t.grant_id = $2 AND t.hash = $1`,
+		hash, grantID).Scan(&dead, &gen))
 	switch {
 	case err != nil:
 		return err
 	case dead:
 		return store.ErrConflict
+	case next >= 0 && next != gen+1:
+		return fmt.Errorf("successor's generation %d does not follow the token's %d", next, gen)
 	}
 	return nil
 }

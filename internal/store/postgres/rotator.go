@@ -53,6 +53,11 @@ func (db *DB) RotateRefreshToken(ctx context.Context, oldHash string, consumedAt
 	if consumedAt.IsZero() {
 		return fmt.Errorf("postgres: rotate: consumedAt: %w", errZeroTime)
 	}
+	if next.Hash == oldHash {
+		// The grant holds a token with the successor's hash: the very one
+		// presented. rotateSQL's key sees only the grant's other row.
+		return db.fail(ctx, "rotate", store.ErrConflict)
+	}
 	r := &rotation{deadline: db.deadline(ctx), oldHash: oldHash, consumedAt: consumedAt, next: next,
 		done: make(chan error, 1)}
 	return submit(ctx, db, "rotate", db.rotations, r, r.done)
@@ -84,7 +89,7 @@ func (r *rotation) committed(ctx context.Context, db *DB, n int) error {
 	if n == 1 {
 		return nil
 	}
-	err := db.do(ctx, "rotate", func(ctx context.Context) error { return db.whyNot(ctx, r.next.GrantID, r.oldHash) })
+	err := db.do(ctx, "rotate", func(ctx context.Context) error { return db.whyNot(ctx, r.next.GrantID, r.oldHash, r.next.Generation) })
 	if err != nil {
 		return err
 	}
