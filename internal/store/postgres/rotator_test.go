@@ -245,3 +245,25 @@ func TestRotationWaitsOneTimeoutBehindStuckBatches(t *testing.T) {
 	}
 	wg.Wait()
 }
+
+// A rotation into a generation other than the one after the token's
+// cannot find the token in its slot (rotateSQL): it fails at once and
+// plainly, not as a token rotated meanwhile (retried up to the timeout,
+// then ErrUnavailable), and changes nothing.
+func TestRotationSkippingAGeneration(t *testing.T) {
+	ctx := context.Background()
+	db := open(t, pgtest.Schema(t, "tg", nil), postgres.Options{StatementTimeout: 2 * time.Second})
+	defer db.Close()
+	grants(t, db, "g1")
+	start := time.Now()
+	err := db.RotateRefreshToken(ctx, "rt0-g1", time.Now(), successor("g1", 2))
+	if err == nil || errors.Is(err, store.ErrUnavailable) || errors.Is(err, store.ErrConflict) || errors.Is(err, store.ErrNotFound) {
+		t.Errorf("rotation from generation 0 into 2: err = %v, want a plain error", err)
+	}
+	if took := time.Since(start); took > time.Second {
+		t.Errorf("rotation from generation 0 into 2 took %v, want it refused at once", took)
+	}
+	if rt, _, err := db.RefreshToken(ctx, "g1", "rt0-g1"); err != nil || rt.Consumed() {
+		t.Errorf("the token after the refused rotation: consumed %v, %v; want live", rt.Consumed(), err)
+	}
+}

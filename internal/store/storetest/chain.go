@@ -117,6 +117,8 @@ func testRotateDeletesPredecessor(t *testing.T, s store.Store) {
 	// Rotations that lose change nothing, deletions included.
 	err := s.RotateRefreshToken(ctx, "rt2", at(time.Hour), newToken("rt1", "g1", 3))
 	wantErr(t, "RotateRefreshToken onto a hash the grant holds", err, store.ErrConflict)
+	err = s.RotateRefreshToken(ctx, "rt2", at(time.Hour), newToken("rt2", "g1", 3))
+	wantErr(t, "RotateRefreshToken onto the presented token's own hash", err, store.ErrConflict)
 	if err := s.RotateRefreshToken(ctx, "rt2", at(time.Hour), newToken("rt3", "g2", 3)); err == nil {
 		t.Error("RotateRefreshToken into another grant: err = nil")
 	}
