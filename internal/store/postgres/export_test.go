@@ -110,3 +110,6 @@ func (db *DB) JTIBatch(uses ...JTIUse) []error {
 	}
 	return errs
 }
+
+// MigrateTo applies the migrations up to version v only.
+func (db *DB) MigrateTo(ctx context.Context, v int) error { return db.migrate(ctx, v) }

@@ -86,9 +86,18 @@ const createMigrationsTable = `CREATE TABLE IF NOT EXISTS schema_migrations (
 // safe to run from several processes at once. It runs under ctx alone: the
 // StatementTimeout does not apply (an index build can take longer).
 func (db *DB) Migrate(ctx context.Context) error {
+	return db.migrate(ctx, 0)
+}
+
+// migrate is Migrate up to version upTo (0: every version), for the tests
+// of a migration over rows written at the version before it.
+func (db *DB) migrate(ctx context.Context, upTo int) error {
 	ms, err := migrations()
 	if err != nil {
 		return fmt.Errorf("postgres: migrate: %w", err)
+	}
+	if upTo > 0 && upTo < len(ms) {
+		ms = ms[:upTo]
 	}
 	return db.run(ctx, "migrate", 0, func(ctx context.Context) error {
 		return pgx.BeginFunc(ctx, db.pool, func(tx pgx.Tx) error {

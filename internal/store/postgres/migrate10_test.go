@@ -1,0 +1,83 @@
+package postgres_test
+
+import (
+	"context"
+	"errors"
+	"testing"
+	"time"
+
+	"github.com/tollgate-oidc/tollgate/internal/store"
+	"github.com/tollgate-oidc/tollgate/internal/store/postgres"
+	"github.com/tollgate-oidc/tollgate/internal/store/postgres/pgtest"
+)
+
+// Migration 10 (tokens keyed by grant and slot) over rows written at
+// version 9: every token is found where it was, by grant and hash, and by
+// hash alone as a token from before named tokens; the chains go on
+// rotating, each into the slot of the token it replaces; and the janitor
+// finds the idle-expired ones by the hour the migration computed.
+func TestMigration10KeepsTokens(t *testing.T) {
+	ctx := context.Background()
+	db := open(t, pgtest.Schema(t, "tg", nil), postgres.Options{NoMigrate: true})
+	defer db.Close()
+	if err := db.MigrateTo(ctx, 9); err != nil {
+		t.Fatal(err)
+	}
+	now := time.Now().UTC().Truncate(time.Second)
+	grant := func(id string) store.Grant {
+		return store.Grant{ID: id, ClientID: "c", Subject: "s", CreatedAt: now, ExpiresAt: now.Add(24 * time.Hour)}
+	}
+	// g1 rotated to generation 5 (4, consumed, kept for the grace window);
+	// g2 never rotated; g3's only token idled out an hour ago.
+	for id, first := range map[string]store.RefreshToken{
+		"g1": {Hash: "h4-g1", GrantID: "g1", Generation: 4, CreatedAt: now, ExpiresAt: now.Add(time.Hour),
+			ConsumedAt: now, SuccessorHash: "h5-g1"},
+		"g2": {Hash: "h0-g2", GrantID: "g2", CreatedAt: now, ExpiresAt: now.Add(time.Hour)},
+		"g3": {Hash: "h0-g3", GrantID: "g3", CreatedAt: now.Add(-2 * time.Hour), ExpiresAt: now.Add(-time.Hour)},
+	} {
+		if err := db.CreateGrant(ctx, grant(id), first, store.Event{}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := db.Pool().Exec(ctx, `INSERT INTO refresh_tokens (hash, grant_id, generation, created_at, expires_at, successor_hash)
+		VALUES ('h5-g1', 'g1', 5, $1, $2, '')`, now, now.Add(time.Hour)); err != nil {
+		t.Fatal(err)
+	}
+	if err := db.Migrate(ctx); err != nil {
+		t.Fatalf("migrate to %d: %v", postgres.KnownVersions(), err)
+	}
+
+	for _, l := range []struct {
+		grant, hash string
+		consumed    bool
+	}{{"g1", "h5-g1", false}, {"", "h5-g1", false}, {"g1", "h4-g1", true}, {"", "h4-g1", true}, {"", "h0-g2", false}} {
+		rt, g, err := db.RefreshToken(ctx, l.grant, l.hash)
+		if err != nil || rt.Hash != l.hash || g.ID != rt.GrantID || rt.Consumed() != l.consumed {
+			t.Errorf("after the migration, %s in %q: token %s of %s (consumed %v), %v; want it, consumed %v",
+				l.hash, l.grant, rt.Hash, g.ID, rt.Consumed(), err, l.consumed)
+		}
+	}
+	next := func(id string, gen int, hash string) store.RefreshToken {
+		return store.RefreshToken{Hash: hash, GrantID: id, Generation: gen, CreatedAt: now, ExpiresAt: now.Add(time.Hour)}
+	}
+	if err := db.RotateRefreshToken(ctx, "h5-g1", now, next("g1", 6, "h6-g1")); err != nil {
+		t.Fatalf("rotating g1 after the migration: %v", err)
+	}
+	if _, _, err := db.RefreshToken(ctx, "g1", "h4-g1"); !errors.Is(err, store.ErrNotFound) {
+		t.Errorf("generation 4 after its grant rotated twice: %v, want ErrNotFound (its row holds generation 6)", err)
+	}
+	if err := db.RotateRefreshToken(ctx, "h0-g2", now, next("g2", 1, "h1-g2")); err != nil {
+		t.Fatalf("rotating g2 after the migration: %v", err)
+	}
+	for _, id := range []string{"g1", "g2"} {
+		if n, err := db.TokenRows(ctx, id); n != 2 || err != nil {
+			t.Errorf("rows of %s: %d, %v; want 2", id, n, err)
+		}
+	}
+	if n, err := db.DeleteExpired(ctx, now); n != 1 || err != nil {
+		t.Errorf("DeleteExpired after the migration = %d, %v; want 1 (g3's idle token)", n, err)
+	}
+	if _, _, err := db.RefreshToken(ctx, "g3", "h0-g3"); !errors.Is(err, store.ErrNotFound) {
+		t.Errorf("g3's idle token after DeleteExpired: %v, want ErrNotFound", err)
+	}
+}
