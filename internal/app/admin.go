@@ -36,7 +36,9 @@ func openOperate(cfg *config.Config, st store.Store, o Options) (*operate, store
 		ids[i] = c.ID
 	}
 	batches, _ := st.(store.Batcher) // nil for a store that batches nothing
-	op := &operate{metrics: metrics.New(metrics.Options{Clients: ids, Grants: st, Batches: batches, Now: o.Now, Log: o.Log})}
+	retries, _ := st.(store.Retrier) // nil for a store that never retries
+	op := &operate{metrics: metrics.New(metrics.Options{Clients: ids, Grants: st, Batches: batches, Retries: retries,
+		Now: o.Now, Log: o.Log})}
 	if cfg.Admin.Enabled() {
 		tok, err := admin.LoadToken(cfg.Admin.TokenFile)
 		if err != nil && !errors.Is(err, admin.ErrNoToken) {

@@ -108,3 +108,37 @@ func TestPostgresStartFailsCleanly(t *testing.T) {
 		t.Errorf("Open took %v against an unreachable database", d)
 	}
 }
+
+// TestPostgresStoreMetrics: a node on PostgreSQL serves the store's
+// group-commit counters and its retry count; on SQLite, which never
+// retries, the retry count is left out.
+func TestPostgresStoreMetrics(t *testing.T) {
+	t.Setenv(EnvSystemSecret, strings.Repeat("s", 32))
+	t.Setenv(EnvStoragePassword, "")
+	names := func(cfg *config.Config) map[string]bool {
+		t.Helper()
+		a, err := Open(context.Background(), cfg, Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer a.Close()
+		families, err := a.operate.metrics.Registry().Gather()
+		if err != nil {
+			t.Fatal(err)
+		}
+		out := map[string]bool{}
+		for _, f := range families {
+			out[f.GetName()] = true
+		}
+		return out
+	}
+	pg := names(pgTestConfig(t, t.TempDir()))
+	for _, want := range []string{"tollgate_store_retries_total", "tollgate_store_batches_total"} {
+		if !pg[want] {
+			t.Errorf("PostgreSQL node: no %s", want)
+		}
+	}
+	if names(testConfig(t, t.TempDir()))["tollgate_store_retries_total"] {
+		t.Error("SQLite node: serves tollgate_store_retries_total, but it never retries")
+	}
+}

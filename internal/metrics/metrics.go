@@ -32,6 +32,9 @@ type Options struct {
 	// Batches counts the store's group-committed batches; nil leaves
 	// their metrics out.
 	Batches store.Batcher
+	// Retries counts the statements the store retried; nil leaves
+	// tollgate_store_retries_total out.
+	Retries store.Retrier
 	// GrantsTTL is how long a count is reused (DefaultGrantsTTL when 0):
 	// a storm of scrapes costs the store one count per TTL.
 	GrantsTTL time.Duration
@@ -124,6 +127,12 @@ func New(o Options) *Metrics {
 	}
 	if o.Batches != nil {
 		reg.MustRegister(newBatchStats(o.Batches))
+	}
+	if o.Retries != nil {
+		r := o.Retries
+		reg.MustRegister(prometheus.NewCounterFunc(prometheus.CounterOpts{Name: "tollgate_store_retries_total",
+			Help: "Statements and transactions the store retried because its database asked (serialization failure, deadlock)."},
+			func() float64 { return float64(r.Retries()) }))
 	}
 	return m
 }

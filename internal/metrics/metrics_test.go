@@ -217,3 +217,27 @@ tollgate_store_batches_total{operation="use_jti"} 0
 		t.Errorf("without a batching store: %d batch series, want none", n)
 	}
 }
+
+// retrier is a store's retry count, for TestRetryMetric.
+type retrier int64
+
+func (r *retrier) Retries() int64 { return int64(*r) }
+
+// TestRetryMetric: the store's retry count is served on scrape, and left
+// out for a store that never retries.
+func TestRetryMetric(t *testing.T) {
+	r := retrier(0)
+	m := metrics.New(metrics.Options{Retries: &r})
+	r = 7
+	want := `
+# HELP tollgate_store_retries_total Statements and transactions the store retried because its database asked (serialization failure, deadlock).
+# TYPE tollgate_store_retries_total counter
+tollgate_store_retries_total 7
+`
+	if err := testutil.GatherAndCompare(m.Registry(), strings.NewReader(want), "tollgate_store_retries_total"); err != nil {
+		t.Error(err)
+	}
+	if n, _ := testutil.GatherAndCount(metrics.New(metrics.Options{}).Registry(), "tollgate_store_retries_total"); n != 0 {
+		t.Errorf("without a retrying store: %d retry series, want none", n)
+	}
+}

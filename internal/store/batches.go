@@ -14,6 +14,15 @@ const (
 	NumBatchKinds
 )
 
+// Retrier is a store that retries what its database asks it to retry
+// (PostgreSQL: serialization failures and deadlocks, 40001 and 40P01, and
+// statements that failed before they were sent), unseen by its callers,
+// and counts the retries since it opened. Under SERIALIZABLE they are
+// the price of the isolation an operator chose; /metrics serves them.
+type Retrier interface {
+	Retries() int64
+}
+
 // Batcher is a store that group-commits its hot path and counts it.
 type Batcher interface {
 	Batches() *BatchCounts

@@ -10,9 +10,6 @@ import (
 	"github.com/tollgate-oidc/tollgate/internal/store"
 )
 
-// Retries is how many times db retried a statement or transaction.
-func (db *DB) Retries() int64 { return db.retries.Load() }
-
 // Pool is db's connection pool, for tests that look under the store.
 func (db *DB) Pool() *pgxpool.Pool { return db.pool }
 

@@ -146,3 +146,7 @@ func unavailable(err error) bool {
 	}
 	return false
 }
+
+// Retries implements store.Retrier: how many statements and transactions
+// db retried (40001, 40P01, a connection lost before anything was sent).
+func (db *DB) Retries() int64 { return db.retries.Load() }
