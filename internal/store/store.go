@@ -338,7 +338,9 @@ type Store interface {
 	// `before`, and returns how many rows went. A parked request that was
 	// consumed before `before` goes too, live or not: a used-up handle or
 	// request_uri is refused whether its row exists or not, so it need not
-	// hold space until it expires.
+	// hold space until it expires. A store that keeps hashes of tokens
+	// from before it keyed tokens by grant (RefreshToken) also removes,
+	// a few batches per call (LegacyPrune), those whose token is gone.
 	//
 	// It deletes in small batches, each its own short transaction, so it
 	// never holds a lock that stalls a refresh for long.

@@ -8,6 +8,8 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
+
+	"github.com/tollgate-oidc/tollgate/internal/store"
 )
 
 // batchSize bounds the rows one DeleteExpired statement removes, and so
@@ -85,7 +87,30 @@ func (db *DB) DeleteExpired(ctx context.Context, before time.Time) (int, error) 
 			}
 		}
 	}
-	return total, nil
+	n, err := db.legacy.Run(ctx, db.pruneLegacy)
+	return total + n, err
+}
+
+// pruneLegacySQL is one step of the walk of legacy_refresh_hashes
+// (store.LegacyPrune): the next LegacyBatch hashes in hash order, and of
+// those, the ones whose token is gone deleted. A legacy token's row goes
+// when its grant rotates twice or the janitor sweeps it, and is never
+// written again under that hash, so the NOT EXISTS cannot turn.
+var pruneLegacySQL = fmt.Sprintf(`WITH d AS (
+		SELECT hash, grant_id FROM legacy_refresh_hashes WHERE hash > $1 ORDER BY hash LIMIT %d
+	), x AS (
+		DELETE FROM legacy_refresh_hashes l USING d WHERE l.hash = d.hash
+			AND NOT EXISTS (SELECT 1 FROM refresh_tokens t WHERE t.grant_id = d.grant_id AND t.hash = d.hash)
+		RETURNING 1
+	)
+	SELECT (SELECT count(*) FROM d), COALESCE((SELECT max(hash) FROM d), ''), (SELECT count(*) FROM x)`, store.LegacyBatch)
+
+// pruneLegacy is a store.LegacyStep.
+func (db *DB) pruneLegacy(ctx context.Context, after string) (read int, last string, deleted int, err error) {
+	err = db.do(ctx, "delete expired: legacy hashes", func(ctx context.Context) error {
+		return db.pool.QueryRow(ctx, pruneLegacySQL, after).Scan(&read, &last, &deleted)
+	})
+	return read, last, deleted, err
 }
 
 // TakeLease implements store.Store: one upsert that writes only when the

@@ -3,6 +3,7 @@ package postgres_test
 import (
 	"context"
 	"errors"
+	"slices"
 	"testing"
 	"time"
 
@@ -74,10 +75,24 @@ func TestMigration10KeepsTokens(t *testing.T) {
 			t.Errorf("rows of %s: %d, %v; want 2", id, n, err)
 		}
 	}
-	if n, err := db.DeleteExpired(ctx, now); n != 1 || err != nil {
-		t.Errorf("DeleteExpired after the migration = %d, %v; want 1 (g3's idle token)", n, err)
+	// g3's idle token, and the legacy hashes of the tokens gone: g1's
+	// generation 4 (its row holds generation 6) and g3's.
+	if n, err := db.DeleteExpired(ctx, now); n != 3 || err != nil {
+		t.Errorf("DeleteExpired after the migration = %d, %v; want 3 (g3's idle token, two legacy hashes)", n, err)
 	}
 	if _, _, err := db.RefreshToken(ctx, "g3", "h0-g3"); !errors.Is(err, store.ErrNotFound) {
 		t.Errorf("g3's idle token after DeleteExpired: %v, want ErrNotFound", err)
+	}
+	var kept []string
+	if err := db.Pool().QueryRow(ctx, `SELECT array_agg(hash ORDER BY hash) FROM legacy_refresh_hashes`).Scan(&kept); err != nil {
+		t.Fatal(err)
+	}
+	if want := []string{"h0-g2", "h5-g1"}; !slices.Equal(kept, want) {
+		t.Errorf("legacy hashes after DeleteExpired: %v, want %v (those whose token is still there)", kept, want)
+	}
+	for _, h := range []string{"h5-g1", "h0-g2"} {
+		if _, _, err := db.RefreshToken(ctx, "", h); err != nil {
+			t.Errorf("%s by hash alone after DeleteExpired: %v", h, err)
+		}
 	}
 }

@@ -47,6 +47,7 @@ type DB struct {
 	log     *slog.Logger
 	retries atomic.Int64 // statements and transactions retried (40001, 40P01, ...)
 	batched store.BatchCounts
+	legacy  store.LegacyPrune // DeleteExpired's walk of legacy_refresh_hashes (janitor.go)
 
 	rotations    chan *rotation // to the rotators (rotator.go); unbuffered
 	lookups      chan *lookup   // to the readers (lookup.go); unbuffered

@@ -180,5 +180,29 @@ func (db *DB) DeleteExpired(ctx context.Context, before time.Time) (int, error) 
 			}
 		}
 	}
-	return int(total), nil
+	n, err := db.legacy.Run(ctx, db.pruneLegacy)
+	return int(total) + n, err
+}
+
+// legacyBatchSQL is the next store.LegacyBatch hashes of
+// legacy_refresh_hashes after ?1, in hash order (the primary key).
+var legacyBatchSQL = `SELECT hash FROM legacy_refresh_hashes WHERE hash > ?1 ORDER BY hash LIMIT ` + strconv.Itoa(store.LegacyBatch)
+
+// pruneLegacy is a store.LegacyStep: in one write transaction, how many
+// hashes the batch holds and its last, and the delete of those whose token
+// is gone. A legacy token's row goes when its grant rotates twice or the
+// janitor sweeps it, and is never written again under that hash.
+func (db *DB) pruneLegacy(ctx context.Context, after string) (read int, last string, deleted int, err error) {
+	err = db.write(ctx, "delete expired: legacy hashes", func(tx *sql.Tx) error {
+		if err := tx.QueryRowContext(ctx, `SELECT count(*), COALESCE(max(hash), '') FROM (`+legacyBatchSQL+`)`,
+			after).Scan(&read, &last); err != nil {
+			return err
+		}
+		n, err := affected(tx.ExecContext(ctx, `DELETE FROM legacy_refresh_hashes WHERE hash IN (`+legacyBatchSQL+`)
+			AND NOT EXISTS (SELECT 1 FROM refresh_tokens t
+				WHERE t.grant_id = legacy_refresh_hashes.grant_id AND t.hash = legacy_refresh_hashes.hash)`, after))
+		deleted = int(n)
+		return err
+	})
+	return read, last, deleted, err
 }

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"sync"
 	"testing"
 	"time"
@@ -233,5 +234,47 @@ func TestLegacyLookupsBesideRotations(t *testing.T) {
 		if err != nil {
 			t.Error(err)
 		}
+	}
+}
+
+// The janitor removes a legacy hash (migration 11) once its token is gone,
+// and keeps those whose token is still there.
+func TestLegacyHashesPruned(t *testing.T) {
+	ctx := context.Background()
+	now := time.Now()
+	db, err := Open(ctx, version1(t, now, map[string]string{"g1": "rt0", "g2": "old-g2"}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	for gen := 1; gen <= 2; gen++ { // rt0 goes with the second rotation
+		next := store.RefreshToken{Hash: fmt.Sprintf("rt%d", gen), GrantID: "g1", Generation: gen, CreatedAt: now, ExpiresAt: now.Add(time.Hour)}
+		if err := db.RotateRefreshToken(ctx, fmt.Sprintf("rt%d", gen-1), now, next); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if n, err := db.DeleteExpired(ctx, now); n != 1 || err != nil {
+		t.Errorf("DeleteExpired = %d, %v; want 1 (rt0's legacy hash, nothing expired)", n, err)
+	}
+	var left []string
+	rows, err := db.w.QueryContext(ctx, `SELECT hash FROM legacy_refresh_hashes ORDER BY hash`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for rows.Next() {
+		var h string
+		if err := rows.Scan(&h); err != nil {
+			t.Fatal(err)
+		}
+		left = append(left, h)
+	}
+	if err := rows.Err(); err != nil {
+		t.Fatal(err)
+	}
+	if !slices.Equal(left, []string{"old-g2"}) {
+		t.Errorf("legacy hashes after DeleteExpired: %v, want [old-g2]", left)
+	}
+	if _, g, err := db.RefreshToken(ctx, "", "old-g2"); err != nil || g.ID != "g2" {
+		t.Errorf("old-g2 by hash alone after DeleteExpired: grant %q, %v; want g2", g.ID, err)
 	}
 }

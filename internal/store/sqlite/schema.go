@@ -234,7 +234,8 @@ var migrations = []string{
 	// kept in legacy_refresh_hashes for those, once; tokens issued from here
 	// on are all named and never go there. A row there outlives its token
 	// harmlessly (the lookup joins the token by grant and hash), and the
-	// table only shrinks.
+	// table only shrinks: DeleteExpired removes a hash whose token is gone
+	// (store.LegacyPrune).
 	`CREATE TABLE legacy_refresh_hashes (
 		hash     TEXT PRIMARY KEY,
 		grant_id TEXT NOT NULL

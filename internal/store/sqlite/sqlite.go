@@ -56,6 +56,7 @@ type DB struct {
 	closing          chan struct{}  // closed by Close: background goroutines stop
 	rotatorDone      chan struct{}
 	batched          store.BatchCounts // the rotator's batches (rotate.go)
+	legacy           store.LegacyPrune // DeleteExpired's walk of legacy_refresh_hashes (codes.go)
 	checkpointerDone chan struct{}
 	closeOnce        sync.Once
 	closeErr         error
