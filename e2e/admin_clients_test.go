@@ -215,6 +215,25 @@ clients:
 	if err := json.Unmarshal([]byte(r.stdout), &items); err != nil || len(items) != 2 {
 		t.Fatalf("clients list --json: %v\n%s", err, r.stdout)
 	}
+	// An id that begins with "-" is the id, before the flags or after "--";
+	// and the id may come after the flags.
+	r = runTollgate(t, "", "clients", "create", "--config", path, "--id", "-dash-svc", "--grant-types", "client_credentials")
+	if r.code != 0 {
+		t.Fatalf("clients create --id -dash-svc: %d\n%s%s", r.code, r.stdout, r.stderr)
+	}
+	for _, c := range []struct {
+		args []string
+		id   string
+	}{
+		{[]string{"-dash-svc", "--config", path}, "-dash-svc"},
+		{[]string{"--config", path, "--", "-dash-svc"}, "-dash-svc"},
+		{[]string{"--config", path, "cli-svc"}, "cli-svc"},
+	} {
+		r = runTollgate(t, "", append([]string{"clients", "show"}, c.args...)...)
+		if r.code != 0 || !strings.Contains(r.stdout, c.id) {
+			t.Errorf("clients show %q: %d\n%s%s", c.args, r.code, r.stdout, r.stderr)
+		}
+	}
 	r = runTollgate(t, "", "clients", "disable", "file-svc", "--config", path)
 	if r.code != 1 || !strings.Contains(r.stderr, "configuration file") {
 		t.Errorf("disabling a file client: %d %s", r.code, r.stderr)

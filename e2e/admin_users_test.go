@@ -209,4 +209,11 @@ func TestAdminUsersBinary(t *testing.T) {
 	if r := runTollgate(t, "", "users", "show", "--config", path); r.code != 2 {
 		t.Fatalf("users show without NAME: exit %d, want 2", r.code)
 	}
+	// A username that begins with "-" is the name, before the flags.
+	if r := runTollgate(t, carolPW+"\n", "users", "create", "-dash", "--config", path); r.code != 0 {
+		t.Fatalf("users create -dash: exit %d, stderr %q", r.code, r.stderr)
+	}
+	if r := runTollgate(t, "", "users", "show", "-dash", "--config", path); r.code != 0 || !strings.Contains(r.stdout, "-dash") {
+		t.Fatalf("users show -dash: exit %d, stdout %q, stderr %q", r.code, r.stdout, r.stderr)
+	}
 }

@@ -75,10 +75,12 @@ func cmdClients(args []string) error {
 	fs.BoolVar(&asJSON, "json", false, "print the API's JSON answer")
 	af.register(fs)
 	var id string
-	if withID && len(rest) > 0 && !strings.HasPrefix(rest[0], "-") {
-		id, rest = rest[0], rest[1:]
-	}
-	if err := parseFlags(fs, rest); err != nil {
+	var err error
+	if !withID {
+		if err := parseFlags(fs, rest); err != nil {
+			return err
+		}
+	} else if id, err = parseWithID(fs, rest); err != nil {
 		return err
 	}
 	if withID && id == "" {

@@ -91,3 +91,37 @@ func exitCode(verb string, err error) int {
 		return exitFailed
 	}
 }
+
+// parseWithID parses a verb that takes one id (a grant's, a client's, a
+// username) beside its flags, before or after them. An id may begin with
+// "-" (a grant id is random base64url, so one in 64 does; a client id or
+// a username is whatever its owner chose): first, it is the id unless it
+// names one of the verb's flags (or -h); after the flags, "--" ends them
+// as usual. It returns "" when no id was given.
+func parseWithID(fs *flag.FlagSet, args []string) (string, error) {
+	var id string
+	if len(args) > 0 && (!strings.HasPrefix(args[0], "-") || !namesFlag(fs, args[0])) {
+		id, args = args[0], args[1:]
+	}
+	if err := fs.Parse(args); err != nil {
+		return "", parseFlags(fs, args) // the same -h and usage errors as every verb
+	}
+	switch {
+	case fs.NArg() == 1 && id == "":
+		id = fs.Arg(0)
+	case fs.NArg() > 0:
+		return "", &usageError{verb: fs.Name(), msg: fmt.Sprintf("unexpected argument %q", fs.Arg(fs.NArg()-1))}
+	}
+	return id, nil
+}
+
+// namesFlag: arg is -name, --name or -name=value for one of fs's flags,
+// or -h / -help, or "--".
+func namesFlag(fs *flag.FlagSet, arg string) bool {
+	name, _, _ := strings.Cut(strings.TrimLeft(arg, "-"), "=")
+	switch name {
+	case "", "h", "help":
+		return true
+	}
+	return fs.Lookup(name) != nil
+}

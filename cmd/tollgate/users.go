@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"flag"
 	"fmt"
-	"io"
 	"net/http"
 	"net/url"
 	"os"
@@ -153,30 +152,16 @@ func cmdUsers(args []string) error {
 }
 
 // parseNamed parses flags given before or after the one NAME argument
-// (users show alice --json, users show --json alice).
+// (users show alice --json, users show --json alice, users show -bob).
 func parseNamed(fs *flag.FlagSet, args []string, named bool) (string, error) {
 	if !named {
 		return "", parseFlags(fs, args)
 	}
-	// The flags before NAME: fs.Parse stops at it.
-	fs.SetOutput(io.Discard)
-	err := fs.Parse(args)
-	fs.SetOutput(os.Stderr)
-	if err != nil {
-		return "", parseFlags(fs, args) // says it as every verb does (-h: usage, exit 0)
+	name, err := parseWithID(fs, args)
+	if err == nil && name == "" {
+		err = &usageError{verb: fs.Name(), msg: "say which user: " + fs.Name() + " NAME"}
 	}
-	rest := fs.Args()
-	if len(rest) == 0 || rest[0] == "" {
-		return "", &usageError{verb: fs.Name(), msg: "say which user: " + fs.Name() + " NAME"}
-	}
-	name := rest[0]
-	if err := parseFlags(fs, rest[1:]); err != nil {
-		return "", err
-	}
-	if len(fs.Args()) > 0 {
-		return "", &usageError{verb: fs.Name(), msg: fmt.Sprintf("unexpected argument %q: one NAME only", fs.Args()[0])}
-	}
-	return name, nil
+	return name, err
 }
 
 // readNewPassword prompts twice without echo on a terminal, else reads one
