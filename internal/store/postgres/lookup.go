@@ -33,7 +33,12 @@ const legacyLookupSQL = `SELECT ` + tokenCols + `, ` + grantCols + `
 const maxLookups = 128
 
 // readers is how many lookup batches a node may have in flight at once.
-const readers = 2
+// One: a lookup batch is one short read that never waits on a row lock,
+// and with one reader the batches are twice as large, so PostgreSQL runs
+// half as many statements (durable cluster, 10k grants, C=32, seven
+// alternated pairs: its CPU per refresh 277 against 372 µs, 2,667 against
+// 2,338 refreshes/s, p99 24.6 against 30.5 ms, medians, against two).
+const readers = 1
 
 // lookup is one RefreshToken call waiting for a reader.
 type lookup struct {
