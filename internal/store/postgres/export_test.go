@@ -26,6 +26,9 @@ func KnownVersions() int {
 	return len(ms)
 }
 
+// Rotators is how many rotation batches a node runs at once.
+const Rotators = rotators
+
 // The refresh hot path's statements, for the plan tests.
 const (
 	RotateSQL = rotateSQL
