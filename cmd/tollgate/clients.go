@@ -76,11 +76,12 @@ func cmdClients(args []string) error {
 	af.register(fs)
 	var id string
 	var err error
-	if !withID {
-		if err := parseFlags(fs, rest); err != nil {
-			return err
-		}
-	} else if id, err = parseWithID(fs, rest); err != nil {
+	if withID {
+		id, err = parseWithID(fs, rest)
+	} else {
+		err = parseFlags(fs, rest)
+	}
+	if err != nil {
 		return err
 	}
 	if withID && id == "" {

@@ -63,7 +63,8 @@ func (db *DB) RefreshToken(ctx context.Context, grantID, hash string) (store.Ref
 func (db *DB) lookupBatch(batch []*lookup) {
 	ctx, cancel := earliest(batch, func(l *lookup) time.Time { return l.deadline })
 	defer cancel()
-	var grants, hashes, legacy []string
+	grants, hashes := make([]string, 0, len(batch)), make([]string, 0, len(batch))
+	var legacy []string // tokens that name no grant: hardly ever any
 	for _, l := range batch {
 		if l.grantID == "" {
 			legacy = append(legacy, l.hash)

@@ -2,8 +2,9 @@ package main
 
 import "testing"
 
-// A grant id that begins with "-" (one in 64 do) is the id, not a flag,
-// in first place; a real flag or -h there is still a flag.
+// An id that begins with "-" (one grant id in 64 does; a client id or a
+// username may) is the id, not a flag, in first place; a real flag or -h
+// there is still a flag. The grants, clients and users verbs share this.
 func TestParseWithID(t *testing.T) {
 	for _, tc := range []struct {
 		args   []string
