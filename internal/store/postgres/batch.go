@@ -157,7 +157,7 @@ func sendBatch[W write](ctx context.Context, db *DB, batch []W, counts []int) er
 		q, args := w.statement()
 		b.Queue(q, args...)
 	}
-	res := db.pool.SendBatch(ctx, &b)
+	res := db.hot.SendBatch(ctx, &b)
 	var first error
 	for i := range batch {
 		counts[i] = 0

@@ -11,7 +11,9 @@
 // sslrootcert, pool_max_conns, connect_timeout, ...), and Options. A field
 // set in Options wins over the DSN; a setting in neither takes its default:
 //
-//   - MaxConns (pool_max_conns): 10 connections per node.
+//   - MaxConns (pool_max_conns): 10 connections per node, and besides
+//     them at most four for the refresh hot path's batches, in a pool of
+//     their own that never replans its statements (hotPool).
 //   - StatementTimeout (statement_timeout): 5s. Each store call, retries
 //     included, gets this long; the server is also told to end any
 //     statement at this limit (statement_timeout), so a call never waits

@@ -13,6 +13,9 @@ import (
 // Pool is db's connection pool, for tests that look under the store.
 func (db *DB) Pool() *pgxpool.Pool { return db.pool }
 
+// HotPool is the pool of the hot path's batches.
+func (db *DB) HotPool() *pgxpool.Pool { return db.hot }
+
 // TokenRows counts the refresh-token rows of a grant, consumed ones included.
 func (db *DB) TokenRows(ctx context.Context, grantID string) (int, error) {
 	var n int
@@ -33,6 +36,7 @@ const Rotators = rotators
 const (
 	RotateSQL = rotateSQL
 	LookupSQL = lookupSQL
+	UseJTISQL = useJTISQL
 )
 
 // ListGrantsQuery is the statement and arguments of a grant listing, for

@@ -104,11 +104,11 @@ func (db *DB) lookupBatch(batch []*lookup) {
 // from its rows, each lookup of batch with that grant and hash; a lookup
 // of a token that names no grant (grantID "") only from legacyLookupSQL's.
 func (db *DB) readLookups(ctx context.Context, batch []*lookup, legacy bool, args ...any) error {
-	q := lookupSQL
-	if legacy {
-		q = legacyLookupSQL
+	q, pool := lookupSQL, db.hot
+	if legacy { // hardly ever: PostgreSQL plans it as it sees fit
+		q, pool = legacyLookupSQL, db.pool
 	}
-	rows, err := db.pool.Query(ctx, q, args...)
+	rows, err := pool.Query(ctx, q, args...)
 	if err != nil {
 		return err
 	}

@@ -141,3 +141,70 @@ func (n planNode) badScans() []string {
 	}
 	return bad
 }
+
+// TestHotPathNeverReplans: the lookups, rotations and jti uses run on
+// connections that use one generic plan per statement from the first
+// execution on, so PostgreSQL never plans them again (hotPool). Under
+// plan_cache_mode auto it makes a custom plan for each of a statement's
+// first five executions on a connection, and for every one after while
+// those stay cheaper.
+func TestHotPathNeverReplans(t *testing.T) {
+	ctx := context.Background()
+	db := open(t, pgtest.Schema(t, "tg", nil), postgres.Options{})
+	defer db.Close()
+	now := time.Now()
+	tok := func(gen int) store.RefreshToken {
+		return store.RefreshToken{Hash: fmt.Sprintf("g-rt%d", gen), GrantID: "g", Generation: gen, CreatedAt: now, ExpiresAt: now.Add(time.Hour)}
+	}
+	g := store.Grant{ID: "g", ClientID: "c", Subject: "s", CreatedAt: now, ExpiresAt: now.Add(time.Hour)}
+	if err := db.CreateGrant(ctx, g, tok(0), store.Event{}); err != nil {
+		t.Fatal(err)
+	}
+	for gen := 1; gen <= 8; gen++ {
+		if _, _, err := db.RefreshToken(ctx, "g", tok(gen-1).Hash); err != nil {
+			t.Fatal(err)
+		}
+		if err := db.RotateRefreshToken(ctx, tok(gen-1).Hash, now, tok(gen)); err != nil {
+			t.Fatal(err)
+		}
+		if err := db.UseJTI(ctx, "c", fmt.Sprint("jti", gen), now.Add(time.Minute), now); err != nil {
+			t.Fatal(err)
+		}
+	}
+	conns := db.HotPool().AcquireAllIdle(ctx)
+	defer func() {
+		for _, c := range conns {
+			c.Release()
+		}
+	}()
+	generic := map[string]int64{}
+	for _, c := range conns {
+		rows, err := c.Query(ctx, `SELECT statement, generic_plans, custom_plans FROM pg_prepared_statements`)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for rows.Next() {
+			var stmt string
+			var gp, cp int64
+			if err := rows.Scan(&stmt, &gp, &cp); err != nil {
+				t.Fatal(err)
+			}
+			if cp > 0 {
+				t.Errorf("%d custom plans of %.60q on a hot connection; want none", cp, stmt)
+			}
+			for name, q := range map[string]string{"lookup": postgres.LookupSQL, "rotate": postgres.RotateSQL, "use jti": postgres.UseJTISQL} {
+				if stmt == q {
+					generic[name] += gp
+				}
+			}
+		}
+		if err := rows.Err(); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, name := range []string{"lookup", "rotate", "use jti"} {
+		if generic[name] == 0 {
+			t.Errorf("no %s ran on a hot connection (%d of them idle)", name, len(conns))
+		}
+	}
+}
