@@ -112,8 +112,9 @@
 // bytes of WAL in two or three records (pg_stat_statements), where it
 // wrote 670 in six while the rewrite changed the indexed hash,
 // generation and expires_at. The janitor finds idle-expired tokens by the
-// hour their expiry falls in (expires_hour, generated), which a rotation
-// changes only when it moves the expiry into another hour. No
+// hour their expiry falls in (expires_hour, written with expires_at since
+// migration 0011; generated before it), which a rotation changes only
+// when it moves the expiry into another hour. No
 // foreign-key check runs (the row stays in its grant), so the grant's row
 // is neither locked nor its page dirtied. Its commit waits for the
 // WAL flush (synchronous_commit is left as the server has it, on by

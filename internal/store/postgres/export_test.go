@@ -33,10 +33,16 @@ func KnownVersions() int {
 const Rotators = rotators
 
 // The refresh hot path's statements, for the plan tests.
-const (
+var (
 	RotateSQL = rotateSQL
 	LookupSQL = lookupSQL
 	UseJTISQL = useJTISQL
+)
+
+// HourOf and ExpiresHour are expires_hour in SQL and in Go.
+var (
+	HourOf      = hourOf
+	ExpiresHour = expiresHour
 )
 
 // ListGrantsQuery is the statement and arguments of a grant listing, for

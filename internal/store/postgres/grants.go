@@ -24,17 +24,17 @@ func (db *DB) CreateGrant(ctx context.Context, g store.Grant, first store.Refres
 	args := append(grantArgs(g), first.Hash, first.Generation, ts(first.CreatedAt), ts(first.ExpiresAt),
 		ts(first.ConsumedAt), first.SuccessorHash, first.ProofKey, first.Node, first.RemoteAddr, first.UserAgent)
 	q := `WITH g AS (` + grantInsert + ` RETURNING id)
-			INSERT INTO refresh_tokens (hash, grant_id, generation, created_at, expires_at, consumed_at, successor_hash, proof_key,
-				node, remote_addr, user_agent)
-			SELECT $13, g.id, $14, $15, $16, $17, $18, $19, $20, $21, $22 FROM g`
+			INSERT INTO refresh_tokens (hash, grant_id, generation, created_at, expires_at, expires_hour, consumed_at, successor_hash,
+				proof_key, node, remote_addr, user_agent)
+			SELECT $13, g.id, $14, $15, $16, ` + hourOf("$16::timestamptz") + `, $17, $18, $19, $20, $21, $22 FROM g`
 	if ev.Recorded() {
 		// The event goes in with the token, from the rows it wrote: the same
 		// statement, so a conflict writes neither.
 		// (A data-modifying WITH must be at the top level: one more CTE.)
 		q = `WITH g AS (` + grantInsert + ` RETURNING id), t AS (
-			INSERT INTO refresh_tokens (hash, grant_id, generation, created_at, expires_at, consumed_at, successor_hash, proof_key,
-				node, remote_addr, user_agent)
-			SELECT $13, g.id, $14, $15, $16, $17, $18, $19, $20, $21, $22 FROM g RETURNING 1)
+			INSERT INTO refresh_tokens (hash, grant_id, generation, created_at, expires_at, expires_hour, consumed_at, successor_hash,
+				proof_key, node, remote_addr, user_agent)
+			SELECT $13, g.id, $14, $15, $16, ` + hourOf("$16::timestamptz") + `, $17, $18, $19, $20, $21, $22 FROM g RETURNING 1)
 			INSERT INTO audit_events (` + eventCols + `) SELECT ` + eventSelect(len(args)+1, "", false) + ` FROM t`
 		args = append(args, eventArgs(ev.Prepared(g.CreatedAt, g))...)
 	}

@@ -25,24 +25,25 @@ func TestMigration10KeepsTokens(t *testing.T) {
 		t.Fatal(err)
 	}
 	now := time.Now().UTC().Truncate(time.Second)
-	grant := func(id string) store.Grant {
-		return store.Grant{ID: id, ClientID: "c", Subject: "s", CreatedAt: now, ExpiresAt: now.Add(24 * time.Hour)}
-	}
-	// g1 rotated to generation 5 (4, consumed, kept for the grace window);
-	// g2 never rotated; g3's only token idled out an hour ago.
-	for id, first := range map[string]store.RefreshToken{
-		"g1": {Hash: "h4-g1", GrantID: "g1", Generation: 4, CreatedAt: now, ExpiresAt: now.Add(time.Hour),
-			ConsumedAt: now, SuccessorHash: "h5-g1"},
-		"g2": {Hash: "h0-g2", GrantID: "g2", CreatedAt: now, ExpiresAt: now.Add(time.Hour)},
-		"g3": {Hash: "h0-g3", GrantID: "g3", CreatedAt: now.Add(-2 * time.Hour), ExpiresAt: now.Add(-time.Hour)},
-	} {
-		if err := db.CreateGrant(ctx, grant(id), first, store.Event{}); err != nil {
+	// Rows as version 9 wrote them: g1 rotated to generation 5 (4,
+	// consumed, kept for the grace window); g2 never rotated; g3's only
+	// token idled out an hour ago.
+	for _, id := range []string{"g1", "g2", "g3"} {
+		if _, err := db.Pool().Exec(ctx, `INSERT INTO grants (id, client_id, subject, scopes, session_id, amr, created_at, expires_at)
+			VALUES ($1, 'c', 's', '{}', '', '{}', $2, $3)`, id, now, now.Add(24*time.Hour)); err != nil {
 			t.Fatal(err)
 		}
 	}
-	if _, err := db.Pool().Exec(ctx, `INSERT INTO refresh_tokens (hash, grant_id, generation, created_at, expires_at, successor_hash)
-		VALUES ('h5-g1', 'g1', 5, $1, $2, '')`, now, now.Add(time.Hour)); err != nil {
-		t.Fatal(err)
+	for _, r := range [][]any{
+		{"h4-g1", "g1", 4, now, now.Add(time.Hour), now, "h5-g1"},
+		{"h5-g1", "g1", 5, now, now.Add(time.Hour), nil, ""},
+		{"h0-g2", "g2", 0, now, now.Add(time.Hour), nil, ""},
+		{"h0-g3", "g3", 0, now.Add(-2 * time.Hour), now.Add(-time.Hour), nil, ""},
+	} {
+		if _, err := db.Pool().Exec(ctx, `INSERT INTO refresh_tokens (hash, grant_id, generation, created_at, expires_at, consumed_at, successor_hash)
+			VALUES ($1, $2, $3, $4, $5, $6, $7)`, r...); err != nil {
+			t.Fatal(err)
+		}
 	}
 	if err := db.Migrate(ctx); err != nil {
 		t.Fatalf("migrate to %d: %v", postgres.KnownVersions(), err)

@@ -36,7 +36,7 @@ func (db *DB) Prefill(ctx context.Context, n int, row store.PrefillRow, progress
 				return fmt.Errorf("postgres: prefill: %w", err)
 			}
 			grants = append(grants, grantArgs(g))
-			tokens = append(tokens, []any{t.Hash, g.ID, t.Generation, ts(t.CreatedAt), ts(t.ExpiresAt),
+			tokens = append(tokens, []any{t.Hash, g.ID, t.Generation, ts(t.CreatedAt), ts(t.ExpiresAt), expiresHour(t.ExpiresAt),
 				ts(t.ConsumedAt), t.SuccessorHash, t.ProofKey, t.Node, t.RemoteAddr, t.UserAgent})
 		}
 		err := pgx.BeginFunc(ctx, db.pool, func(tx pgx.Tx) error {
@@ -48,7 +48,7 @@ func (db *DB) Prefill(ctx context.Context, n int, row store.PrefillRow, progress
 				return err
 			}
 			_, err := tx.CopyFrom(ctx, pgx.Identifier{"refresh_tokens"}, []string{"hash", "grant_id", "generation",
-				"created_at", "expires_at", "consumed_at", "successor_hash", "proof_key", "node", "remote_addr", "user_agent"}, pgx.CopyFromRows(tokens))
+				"created_at", "expires_at", "expires_hour", "consumed_at", "successor_hash", "proof_key", "node", "remote_addr", "user_agent"}, pgx.CopyFromRows(tokens))
 			return err
 		})
 		if err != nil { // a duplicate key as ErrConflict, as CreateGrant gives it

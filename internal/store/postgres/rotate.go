@@ -37,21 +37,22 @@ import (
 // taken, and the primary key refuses it (unique_violation, ErrConflict).
 // The presented token's own hash is refused before (RotateRefreshToken).
 // It returns 1 when the rotation happened, 0 when old matched nothing.
-const rotateSQL = `WITH old AS (
+var rotateSQL = `WITH old AS (
 		UPDATE refresh_tokens t SET consumed_at = $1, successor_hash = $2
 		WHERE t.grant_id = $4 AND t.slot = 1 - $5 % 2 AND t.hash = $3 AND t.consumed_at IS NULL
 			AND EXISTS (SELECT 1 FROM grants g WHERE g.id = t.grant_id AND g.revoked_at IS NULL)
 		RETURNING t.grant_id, t.slot
 	), reused AS (
-		UPDATE refresh_tokens p SET hash = $2, generation = $5, created_at = $6, expires_at = $7,
+		UPDATE refresh_tokens p SET hash = $2, generation = $5, created_at = $6, expires_at = $7, expires_hour = ` + hourOf("$7::timestamptz") + `,
 			consumed_at = $8, successor_hash = $9, proof_key = $10, node = $11, remote_addr = $12, user_agent = $13
 		FROM old
 		WHERE p.grant_id = old.grant_id AND p.slot = 1 - old.slot AND p.hash <> $2
 		RETURNING 1
 	), next AS (
-		INSERT INTO refresh_tokens (hash, grant_id, generation, created_at, expires_at, consumed_at, successor_hash, proof_key,
-			node, remote_addr, user_agent)
-		SELECT $2, old.grant_id, $5, $6, $7, $8, $9, $10, $11, $12, $13 FROM old WHERE NOT EXISTS (SELECT 1 FROM reused)
+		INSERT INTO refresh_tokens (hash, grant_id, generation, created_at, expires_at, expires_hour, consumed_at, successor_hash,
+			proof_key, node, remote_addr, user_agent)
+		SELECT $2, old.grant_id, $5, $6, $7, ` + hourOf("$7::timestamptz") + `, $8, $9, $10, $11, $12, $13 FROM old
+		WHERE NOT EXISTS (SELECT 1 FROM reused)
 		RETURNING 1
 	)
 	SELECT (SELECT count(*) FROM reused) + (SELECT count(*) FROM next)`
@@ -92,7 +93,7 @@ func rotateArgs(oldHash string, consumedAt time.Time, next store.RefreshToken) [
 // the cold path's read when it matched nothing.
 func (db *DB) ExtendRefreshToken(ctx context.Context, grantID, hash string, expiresAt time.Time) error {
 	return db.do(ctx, "extend", func(ctx context.Context) error {
-		tag, err := db.pool.Exec(ctx, `UPDATE refresh_tokens t SET expires_at = $1
+		tag, err := db.pool.Exec(ctx, `UPDATE refresh_tokens t SET expires_at = $1, expires_hour = `+hourOf("$1::timestamptz")+`
 			WHERE t.grant_id = $3 AND t.hash = $2 AND t.consumed_at IS NULL
 				AND EXISTS (SELECT 1 FROM grants g WHERE g.id = t.grant_id AND g.revoked_at IS NULL)`,
 			ts(expiresAt), hash, grantID)
