@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"slices"
 	"testing"
+	"time"
 
 	"github.com/tollgate-oidc/tollgate/internal/store"
 )
@@ -97,5 +98,46 @@ func TestLegacyPrune(t *testing.T) {
 	h.starts, h.fail = nil, false
 	if _, err := p.Run(ctx, h.step); err != nil || h.starts[0] != "" {
 		t.Errorf("after a failed step the walk went on from %q, %v; want it where it was (\"\")", h.starts[0], err)
+	}
+}
+
+// TestLegacyPruneOneRunAtATime: a Run that starts while another is in a
+// step waits for that Run to end (a store is safe for concurrent use, so
+// DeleteExpired may run in two goroutines at once), so no two steps start
+// from the same hash and the walk's position is never written by two at
+// once. Red without the mutex (and under -race, a data race on it).
+func TestLegacyPruneOneRunAtATime(t *testing.T) {
+	var p store.LegacyPrune
+	inStep, release := make(chan struct{}), make(chan struct{})
+	first := func(_ context.Context, after string) (int, string, int, error) {
+		close(inStep)
+		<-release
+		return 0, "", 0, nil // the end of the table
+	}
+	secondCalled := make(chan struct{}, store.LegacyBatches)
+	second := func(_ context.Context, after string) (int, string, int, error) {
+		secondCalled <- struct{}{}
+		return 0, "", 0, nil
+	}
+	done := make(chan error, 2)
+	go func() { _, err := p.Run(context.Background(), first); done <- err }()
+	<-inStep
+	go func() { _, err := p.Run(context.Background(), second); done <- err }()
+	// Give the second Run time to reach its step if nothing held it back.
+	select {
+	case <-secondCalled:
+		t.Fatal("a second Run took a step while the first was in one")
+	case <-time.After(100 * time.Millisecond):
+	}
+	close(release)
+	for range 2 {
+		if err := <-done; err != nil {
+			t.Fatal(err)
+		}
+	}
+	select {
+	case <-secondCalled:
+	default:
+		t.Fatal("the second Run took no step once the first had ended")
 	}
 }
