@@ -125,5 +125,11 @@
 // pgx prepares each statement once per connection and reuses it (one
 // round trip per call). Behind PgBouncer in transaction mode, use
 // PgBouncer 1.21 or later with max_prepared_statements set, or add
-// default_query_exec_mode=exec to the DSN.
+// default_query_exec_mode=exec to the DSN. The store sends
+// statement_timeout, and on the hot path's connections plan_cache_mode,
+// as startup parameters, which PgBouncer refuses unless they are in its
+// ignore_startup_parameters; there, they are dropped, so the server's own
+// settings apply (each call still ends at the StatementTimeout, on the
+// client's clock), and the hot path's statements are planned as
+// PostgreSQL chooses.
 package postgres
