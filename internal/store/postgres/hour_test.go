@@ -117,10 +117,7 @@ func TestMigration11KeepsHours(t *testing.T) {
 	now := time.Now()
 	for i, exp := range hourEdges() {
 		id := fmt.Sprint("g", i)
-		if _, err := db.Pool().Exec(ctx, `INSERT INTO grants (id, client_id, subject, scopes, session_id, amr, created_at, expires_at)
-			VALUES ($1, 'c', 's', '{}', '', '{}', $2, $3)`, id, now, now.Add(time.Hour)); err != nil {
-			t.Fatal(err)
-		}
+		insertGrantRow(t, db, id, now, now.Add(time.Hour))
 		var e any = exp
 		if exp.IsZero() {
 			e = nil
@@ -150,10 +147,7 @@ func TestMigration11KeepsHours(t *testing.T) {
 		t.Errorf("after migration 11: %v", bad)
 	}
 	// A version 10 node's insert, which names no hour, and its grant expired.
-	if _, err := db.Pool().Exec(ctx, `INSERT INTO grants (id, client_id, subject, scopes, session_id, amr, created_at, expires_at)
-		VALUES ('old', 'c', 's', '{}', '', '{}', $1, $2)`, now.Add(-2*time.Hour), now.Add(-time.Hour)); err != nil {
-		t.Fatal(err)
-	}
+	insertGrantRow(t, db, "old", now.Add(-2*time.Hour), now.Add(-time.Hour))
 	if _, err := db.Pool().Exec(ctx, `INSERT INTO refresh_tokens (hash, grant_id, generation, created_at, expires_at, successor_hash)
 		VALUES ('old-rt0', 'old', 0, $1, $2, '')`, now.Add(-2*time.Hour), now.Add(time.Hour)); err != nil {
 		t.Fatal(err)

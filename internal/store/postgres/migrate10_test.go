@@ -29,10 +29,7 @@ func TestMigration10KeepsTokens(t *testing.T) {
 	// consumed, kept for the grace window); g2 never rotated; g3's only
 	// token idled out an hour ago.
 	for _, id := range []string{"g1", "g2", "g3"} {
-		if _, err := db.Pool().Exec(ctx, `INSERT INTO grants (id, client_id, subject, scopes, session_id, amr, created_at, expires_at)
-			VALUES ($1, 'c', 's', '{}', '', '{}', $2, $3)`, id, now, now.Add(24*time.Hour)); err != nil {
-			t.Fatal(err)
-		}
+		insertGrantRow(t, db, id, now, now.Add(24*time.Hour))
 	}
 	for _, r := range [][]any{
 		{"h4-g1", "g1", 4, now, now.Add(time.Hour), now, "h5-g1"},
@@ -95,5 +92,15 @@ func TestMigration10KeepsTokens(t *testing.T) {
 		if _, _, err := db.RefreshToken(ctx, "", h); err != nil {
 			t.Errorf("%s by hash alone after DeleteExpired: %v", h, err)
 		}
+	}
+}
+
+// insertGrantRow writes a grant's row with the columns every schema
+// version has, for tests that write rows as an older version would.
+func insertGrantRow(t *testing.T, db *postgres.DB, id string, created, expires time.Time) {
+	t.Helper()
+	if _, err := db.Pool().Exec(context.Background(), `INSERT INTO grants (id, client_id, subject, scopes, session_id, amr,
+		created_at, expires_at) VALUES ($1, 'c', 's', '{}', '', '{}', $2, $3)`, id, created, expires); err != nil {
+		t.Fatal(err)
 	}
 }
