@@ -12,7 +12,9 @@
 // saved by an earlier run. Then, for each C of -c, it runs C workers for
 // -d (after -warmup), each rotating its own chains one after the other,
 // and prints refreshes/s, the latency percentiles, the errors by kind, and
-// with -pid the server's CPU and peak RSS, and its own CPU. -json FILE
+// with -pid the server's CPU and peak RSS, with -cpu-of NAME the CPU of
+// every process of that name (-cpu-of postgres), and its own CPU, each
+// also per refresh. -json FILE
 // appends one line per run. Each worker posts over a connection of its own
 // that it writes and reads itself (-http lean, lean.go), so the tool takes
 // less of the CPU the server under test shares; -http net/http uses Go's

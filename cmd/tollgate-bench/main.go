@@ -41,6 +41,7 @@ type options struct {
 	workers                      []int
 	dur, warmup, timeout         time.Duration
 	pid                          int
+	cpuOf                        string
 	retryEvery, revokeEvery      int
 	checkStore                   bool
 	http, dpop                   string
@@ -76,6 +77,7 @@ func parseFlags(args []string, stderr io.Writer) (*options, error) {
 	fs.StringVar(&o.dpop, "dpop", "", "a P-256 key file (PKCS#8 PEM, created 0600 when missing): every token request carries a DPoP proof (RFC 9449) signed with it, -prefill binds the grants to it, and a refresh must answer token_type DPoP")
 	fs.DurationVar(&o.timeout, "timeout", 10*time.Second, "timeout of one request")
 	fs.IntVar(&o.pid, "pid", 0, "the server's process id: report its CPU (100% = one core) and peak RSS per run")
+	fs.StringVar(&o.cpuOf, "cpu-of", "", "a command name, e.g. postgres: report the CPU of every process of that name per run, summed (a database server's backends and helpers on this machine)")
 	fs.StringVar(&o.jsonPath, "json", "", "append one JSON line per run to this file")
 	fs.StringVar(&o.label, "label", "", "a label for the -json lines (e.g. sqlite-es256-10k)")
 	fs.IntVar(&o.retryEvery, "retry-every", 0, "send every K-th refresh of a worker twice (a deliberate retry, as after a lost response); both answers must carry the same successor")

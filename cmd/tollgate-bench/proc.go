@@ -66,6 +66,57 @@ func (m *cpuMark) percent() float64 {
 	return float64(ticks-m.ticks0) / clockTicks / el.Seconds() * 100
 }
 
+// namedMark measures the CPU of every process of one command name from a
+// mark on (-cpu-of: a database server's backends and helpers), summed: a
+// process that started after the mark counts whole, one that ended before
+// the reading is missed (pooled connections keep theirs).
+type namedMark struct {
+	name   string
+	mu     sync.Mutex
+	ticks0 map[int]int64
+	t0     time.Time
+}
+
+// ticks reads utime+stime of every process named m.name.
+func (m *namedMark) ticks() map[int]int64 {
+	pids, err := procfs.Named(m.name)
+	if err != nil {
+		return nil
+	}
+	t := make(map[int]int64, len(pids))
+	for _, pid := range pids {
+		if n, err := cpuTicks(pid); err == nil {
+			t[pid] = n
+		}
+	}
+	return t
+}
+
+// mark starts the measurement; it runs on a timer's goroutine.
+func (m *namedMark) mark() {
+	t := m.ticks()
+	m.mu.Lock()
+	m.ticks0, m.t0 = t, time.Now()
+	m.mu.Unlock()
+}
+
+// percent is their CPU since the mark (100 = one core), 0 when there was
+// no mark.
+func (m *namedMark) percent() float64 {
+	t := m.ticks()
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	el := time.Since(m.t0)
+	if m.t0.IsZero() || el <= 0 {
+		return 0
+	}
+	var sum int64
+	for pid, n := range t {
+		sum += n - m.ticks0[pid]
+	}
+	return float64(sum) / clockTicks / el.Seconds() * 100
+}
+
 // watcher samples a server process during one run: its CPU time in the
 // measured window, and its RSS every 200 ms.
 type watcher struct {

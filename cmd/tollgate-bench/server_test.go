@@ -140,8 +140,15 @@ func TestAgainstARealServer(t *testing.T) {
 	// revocations then fall in the measured window whatever the machine's
 	// speed (a worker stops revoking at its last chain, so a warm-up could
 	// use them all up unmeasured).
+	// The server runs in this process: -cpu-of by this process's name
+	// counts it, as -cpu-of postgres counts a database's backends.
+	self, err := os.ReadFile("/proc/self/comm")
+	if err != nil {
+		t.Fatal(err)
+	}
+	name := strings.TrimSpace(string(self))
 	out, rs := s.bench(t, "-password", benchPassword, "-grants", "16", "-c", "4,2", "-tokens", tokens,
-		"-retry-every", "3", "-revoke-every", "5", "-warmup", "0", "-check-store", "-pid", fmt.Sprint(os.Getpid()))
+		"-retry-every", "3", "-revoke-every", "5", "-warmup", "0", "-check-store", "-pid", fmt.Sprint(os.Getpid()), "-cpu-of", name)
 	clean(t, out, rs, 2)
 	if rs[0].Revokes+rs[1].Revokes == 0 {
 		t.Errorf("no chain revoked:\n%s", out)
@@ -154,6 +161,11 @@ func TestAgainstARealServer(t *testing.T) {
 			t.Errorf("c=%d: %d retries, peak RSS %v MiB (anon %v, file %v, shmem %v), CPU %v%%, tool CPU %v%% with %q", r.Workers, r.Retries,
 				r.PeakRSSMiB, r.PeakAnonMiB, r.PeakFileMiB, r.PeakShmemMiB, r.CPUPercent, r.ToolCPUPercent, r.HTTPClient)
 		}
+		// The same process counted by name: the same CPU, as near as two
+		// readings a moment apart come (one clock tick is 10 ms).
+		if r.CPUOf != name || r.CPUOfPercent <= 0 || math.Abs(r.CPUOfPercent-r.CPUPercent) > 0.3*r.CPUPercent+2 {
+			t.Errorf("c=%d: -cpu-of %q: %q at %v%%, against %v%% by -pid", r.Workers, name, r.CPUOf, r.CPUOfPercent, r.CPUPercent)
+		}
 	}
 	// The chains moved on: the tool rotated them rather than retrying its
 	// first tokens (which the grace window would also answer).
@@ -165,6 +177,9 @@ func TestAgainstARealServer(t *testing.T) {
 		if gen := generationOf(c.token); gen < 2 {
 			t.Errorf("a chain ended at generation %d, want 2 or more", gen)
 		}
+	}
+	if !strings.Contains(out, "  "+name+" CPU ") || !strings.Contains(out, " µs per refresh)") {
+		t.Errorf("no -cpu-of line, or no CPU per refresh, in:\n%s", out)
 	}
 	if !strings.Contains(out, "check-store: ") || !strings.Contains(out, "0 with other than one live token") {
 		t.Errorf("no clean store check in:\n%s", out)

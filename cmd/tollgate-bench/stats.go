@@ -84,10 +84,22 @@ type result struct {
 	// box the server runs on, and its HTTP client (-http).
 	ToolCPUPercent float64 `json:"tool_cpu_percent,omitempty"`
 	HTTPClient     string  `json:"http_client"`
-	StoreCheck     string  `json:"store_check,omitempty"` // -check-store's finding
+	// -cpu-of: the processes of that command name, their CPU summed.
+	CPUOf        string  `json:"cpu_of,omitempty"`
+	CPUOfPercent float64 `json:"cpu_of_percent,omitempty"`
+	StoreCheck   string  `json:"store_check,omitempty"` // -check-store's finding
 }
 
 func ms(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }
+
+// perRefresh says a CPU share (100 = one core) as CPU time per refresh of
+// the run: the figure that adds up across the processes of one box.
+func (r result) perRefresh(percent float64) string {
+	if r.PerSecond <= 0 {
+		return "no refreshes"
+	}
+	return fmt.Sprintf("%.0f µs per refresh", percent/100*1e6/r.PerSecond)
+}
 
 // summarize turns the merged tally of a window of length window into a result.
 func summarize(t *tally, window time.Duration) result {
@@ -120,11 +132,14 @@ func (r result) print(w io.Writer) {
 		fmt.Fprintf(w, "  deliberate retries %d, chains revoked %d\n", r.Retries, r.Revokes)
 	}
 	if r.CPUPercent > 0 || r.PeakRSSMiB > 0 {
-		fmt.Fprintf(w, "  server CPU %.0f%% (100%% = one core)  peak RSS %.1f MiB (anon %.1f, file %.1f, shmem %.1f; sampled every 200 ms)  VmHWM %.1f MiB\n",
-			r.CPUPercent, r.PeakRSSMiB, r.PeakAnonMiB, r.PeakFileMiB, r.PeakShmemMiB, r.HWMMiB)
+		fmt.Fprintf(w, "  server CPU %.0f%% (100%% = one core; %s)  peak RSS %.1f MiB (anon %.1f, file %.1f, shmem %.1f; sampled every 200 ms)  VmHWM %.1f MiB\n",
+			r.CPUPercent, r.perRefresh(r.CPUPercent), r.PeakRSSMiB, r.PeakAnonMiB, r.PeakFileMiB, r.PeakShmemMiB, r.HWMMiB)
+	}
+	if r.CPUOf != "" {
+		fmt.Fprintf(w, "  %s CPU %.0f%% (every process of that name; %s)\n", r.CPUOf, r.CPUOfPercent, r.perRefresh(r.CPUOfPercent))
 	}
 	if r.ToolCPUPercent > 0 {
-		fmt.Fprintf(w, "  tool CPU %.0f%% (-http %s)\n", r.ToolCPUPercent, r.HTTPClient)
+		fmt.Fprintf(w, "  tool CPU %.0f%% (-http %s; %s)\n", r.ToolCPUPercent, r.HTTPClient, r.perRefresh(r.ToolCPUPercent))
 	}
 	fmt.Fprintf(w, "  errors: %s\n", kinds(r.Errors))
 	fmt.Fprintf(w, "  rule errors: %s\n", kinds(r.RuleErrors))

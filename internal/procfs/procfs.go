@@ -64,3 +64,26 @@ func StatusKiBs(pid int, fields ...string) ([]int64, error) {
 	}
 	return out, nil
 }
+
+// Named returns the processes whose command name (/proc/PID/comm: the
+// executable's name, cut to 15 bytes) is name, such as every backend
+// and helper of a PostgreSQL server ("postgres"). A process that ends
+// while the directory is read is left out.
+func Named(name string) ([]int, error) {
+	ents, err := os.ReadDir("/proc")
+	if err != nil {
+		return nil, err
+	}
+	var pids []int
+	for _, e := range ents {
+		pid, err := strconv.Atoi(e.Name())
+		if err != nil {
+			continue
+		}
+		b, err := os.ReadFile("/proc/" + e.Name() + "/comm")
+		if err == nil && strings.TrimSuffix(string(b), "\n") == name {
+			pids = append(pids, pid)
+		}
+	}
+	return pids, nil
+}

@@ -3,7 +3,9 @@ package procfs
 import (
 	"os"
 	"os/exec"
+	"slices"
 	"strconv"
+	"strings"
 	"syscall"
 	"testing"
 	"time"
@@ -78,5 +80,36 @@ func TestStatusKiBs(t *testing.T) {
 	}
 	if _, err := StatusKiBs(os.Getpid(), "VmRSS", "NoSuchField"); err == nil {
 		t.Error("a missing field is not an error")
+	}
+}
+
+// TestNamed: a child by its command name (spaces and parentheses in it),
+// and this process by its own, each without the other.
+func TestNamed(t *testing.T) {
+	odd := t.TempDir() + "/a (b) c"
+	if err := os.Symlink("/bin/sleep", odd); err != nil {
+		t.Fatal(err)
+	}
+	cmd := exec.Command(odd, "30")
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer func() { cmd.Process.Kill(); cmd.Wait() }()
+	self, err := os.ReadFile("/proc/self/comm")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for name, want := range map[string]int{"a (b) c": cmd.Process.Pid, strings.TrimSpace(string(self)): os.Getpid()} {
+		other := cmd.Process.Pid + os.Getpid() - want
+		var pids []int
+		// The child's name is its own once it has exec'd.
+		for deadline := time.Now().Add(5 * time.Second); time.Now().Before(deadline); time.Sleep(10 * time.Millisecond) {
+			if pids, err = Named(name); err != nil || slices.Contains(pids, want) {
+				break
+			}
+		}
+		if err != nil || !slices.Contains(pids, want) || slices.Contains(pids, other) {
+			t.Errorf("Named(%q) = %v, %v; want %d and not %d", name, pids, err, want, other)
+		}
 	}
 }
