@@ -194,3 +194,29 @@ func TestFail(t *testing.T) {
 		}
 	}
 }
+
+// The hot pool is the general pool's configuration with its own size and
+// plan_cache_mode, and a copy: the general pool keeps PostgreSQL's choice
+// of plans, and a DSN's pool minimums cannot hold more connections open
+// than the hot path uses.
+func TestHotPoolConfig(t *testing.T) {
+	cfg, _, err := poolConfig("postgres://u@db.example/tg?pool_max_conns=30&pool_min_conns=20&pool_min_idle_conns=20&application_name=tg", Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	hot := hotPool(cfg)
+	if hot.MaxConns != hotConns || hot.MinConns != 0 || hot.MinIdleConns != 0 {
+		t.Errorf("hot pool: max %d, min %d, min idle %d; want %d, 0, 0", hot.MaxConns, hot.MinConns, hot.MinIdleConns, hotConns)
+	}
+	if got := hot.ConnConfig.RuntimeParams["plan_cache_mode"]; got != "force_generic_plan" {
+		t.Errorf("hot pool's plan_cache_mode %q, want force_generic_plan", got)
+	}
+	if got, ok := cfg.ConnConfig.RuntimeParams["plan_cache_mode"]; ok || cfg.MaxConns != 30 || cfg.MinConns != 20 {
+		t.Errorf("the general pool after hotPool: plan_cache_mode %q, max %d, min %d; want unset, 30, 20", got, cfg.MaxConns, cfg.MinConns)
+	}
+	for _, k := range []string{"statement_timeout", "application_name"} {
+		if hot.ConnConfig.RuntimeParams[k] != cfg.ConnConfig.RuntimeParams[k] || hot.ConnConfig.RuntimeParams[k] == "" {
+			t.Errorf("%s: hot %q, general %q; want the DSN's on both", k, hot.ConnConfig.RuntimeParams[k], cfg.ConnConfig.RuntimeParams[k])
+		}
+	}
+}

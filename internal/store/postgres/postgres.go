@@ -179,7 +179,7 @@ const hotConns = rotators + jtiWriters + readers
 // janitor's and the listings' ranges.
 func hotPool(cfg *pgxpool.Config) *pgxpool.Config {
 	hot := cfg.Copy()
-	hot.MaxConns, hot.MinConns = hotConns, 0
+	hot.MaxConns, hot.MinConns, hot.MinIdleConns = hotConns, 0, 0
 	hot.ConnConfig.RuntimeParams["plan_cache_mode"] = "force_generic_plan"
 	return hot
 }
