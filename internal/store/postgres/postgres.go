@@ -80,15 +80,14 @@ func Open(ctx context.Context, dsn string, o Options) (*DB, error) {
 	if db.log == nil {
 		db.log = slog.New(slog.NewTextHandler(io.Discard, nil))
 	}
+	// On a failure below no batcher runs yet: Close closes both pools.
 	if err := db.Ping(ctx); err != nil {
-		pool.Close()
-		hot.Close()
+		db.Close()
 		return nil, err // "postgres: ping: ...", ErrUnavailable when unreachable
 	}
 	if !o.NoMigrate {
 		if err := db.Migrate(ctx); err != nil {
-			pool.Close()
-			hot.Close()
+			db.Close()
 			return nil, err
 		}
 	}
