@@ -124,3 +124,26 @@ func (c timeCol) ScanTimestamptz(v pgtype.Timestamptz) error {
 	}
 	return nil
 }
+
+// hourOf is the SQL for expires_hour of the expiry x: the hour since the
+// epoch it falls in. Every statement that writes expires_at writes
+// expires_hour with it (migration 0011); Prefill computes the same in Go
+// (expiresHour).
+func hourOf(x string) string {
+	return `floor(date_part('epoch', ` + x + ` - timestamptz 'epoch') / 3600)::integer`
+}
+
+// expiresHour is hourOf in Go, for Prefill's COPY: the hour since the
+// epoch of t at PostgreSQL's precision, microseconds (as pgx sends t).
+func expiresHour(t time.Time) any {
+	if t.IsZero() {
+		return nil
+	}
+	const perHour = int64(time.Hour / time.Microsecond)
+	us := t.UnixMicro()
+	h := us / perHour
+	if us%perHour < 0 {
+		h-- // floor, not truncation, before the epoch
+	}
+	return int32(h)
+}

@@ -41,29 +41,6 @@ func sweep(table, key, from, pred, lockOf string) string {
 // checked by expires_at.
 var expiredTokens = `expires_hour <= ` + hourOf("$1::timestamptz") + ` AND expires_at < $1`
 
-// hourOf is the SQL for expires_hour of the expiry x: the hour since the
-// epoch it falls in. Every statement that writes expires_at writes
-// expires_hour with it (migration 0011); Prefill computes the same in Go
-// (expiresHour).
-func hourOf(x string) string {
-	return `floor(date_part('epoch', ` + x + ` - timestamptz 'epoch') / 3600)::integer`
-}
-
-// expiresHour is hourOf in Go, for Prefill's COPY: the hour since the
-// epoch of t at PostgreSQL's precision, microseconds (as pgx sends t).
-func expiresHour(t time.Time) any {
-	if t.IsZero() {
-		return nil
-	}
-	const perHour = int64(time.Hour / time.Microsecond)
-	us := t.UnixMicro()
-	h := us / perHour
-	if us%perHour < 0 {
-		h-- // floor, not truncation, before the epoch
-	}
-	return int32(h)
-}
-
 // sweeps are DeleteExpired's statements, in order; $1 is `before`. An
 // expired grant's tokens go first, then the grant once it has none (a
 // grant's expiry never moves); a NULL expiry never matches "<".

@@ -11,8 +11,9 @@ import (
 // rotateSQL is the whole rotation, one statement and one round trip (doc.go
 // says why exactly one of concurrent rotations wins). A grant's tokens are
 // keyed (grant_id, slot), slot = generation % 2 (migration 0010), and no
-// index covers a column a rotation changes, so both of its updates are HOT
-// updates: no index entry is written.
+// index covers a column whose value a rotation changes, but for
+// expires_hour when the expiry moves into another hour, so both of its
+// updates are HOT updates: no index entry is written.
 //
 //   - old consumes the presented token ($3) if it is unconsumed, in the
 //     successor's grant ($4), and that grant is not revoked. It finds the
