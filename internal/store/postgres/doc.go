@@ -83,8 +83,8 @@
 // (no SERIAL: no sequence hot spot on a distributed database). Times are
 // timestamptz, NULL for the zero time: PostgreSQL keeps microseconds,
 // which is what SQLite's integer microseconds hold too, and an operator
-// reading a row in psql sees a date, not a number. Lists are text[]. Every lookup and every
-// DeleteExpired predicate has an index.
+// reading a row in psql sees a date, not a number. Lists are text[].
+// Every lookup and every DeleteExpired predicate has an index.
 //
 // # The janitor
 //
@@ -106,19 +106,20 @@
 // A grant's tokens are keyed (grant_id, slot), slot = generation % 2
 // (migration 0010), and no index covers a column whose value a rotation
 // changes, but for the expiry's hour once an hour (below): the consumed
-// token's update and the rewrite of its predecessor's row as the
-// successor (the same slot) are HOT updates (fillfactor 80 keeps room on
-// the page), which write no index entry, so a probe by grant_id meets no
-// dead entries between vacuums (TestRotationTouchesNoIndex). A rotation writes about 390
-// bytes of WAL in two or three records (pg_stat_statements), where it
-// wrote 670 in six while the rewrite changed the indexed hash,
-// generation and expires_at. The janitor finds idle-expired tokens by the
-// hour their expiry falls in (expires_hour, written with expires_at since
-// migration 0011; generated before it), which a rotation changes only
-// when it moves the expiry into another hour. No foreign-key check runs (the row stays in its grant), so the grant's row
-// is neither locked nor its page dirtied. Its commit waits for the
-// WAL flush (synchronous_commit is left as the server has it, on by
-// default); concurrent commits share one flush.
+// token's update and the rewrite of its predecessor's row as the successor
+// (the same slot) are HOT updates (fillfactor 80 keeps room on the page),
+// which write no index entry, so a probe by grant_id meets no dead entries
+// between vacuums (TestRotationTouchesNoIndex). A rotation writes about
+// 390 bytes of WAL in two or three records (pg_stat_statements), where it
+// wrote 670 in six while the rewrite changed the indexed hash, generation
+// and expires_at. The janitor finds idle-expired tokens by the hour their
+// expiry falls in (expires_hour, written with expires_at since migration
+// 0011; generated before it), which a rotation changes only when it moves
+// the expiry into another hour. No foreign-key check runs (the row stays
+// in its grant), so the grant's row is neither locked nor its page
+// dirtied. Its commit waits for the WAL flush (synchronous_commit is left
+// as the server has it, on by default); concurrent commits share one
+// flush.
 //
 // # Connection poolers
 //
