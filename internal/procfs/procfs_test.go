@@ -24,11 +24,11 @@ func TestStatOfThisProcess(t *testing.T) {
 	}
 }
 
-// TestStatOfAStoppedChild: a command name with spaces and parentheses does
-// not shift the fields, and a SIGSTOP shows as state "T".
-func TestStatOfAStoppedChild(t *testing.T) {
-	dir := t.TempDir()
-	odd := dir + "/a (b) c"
+// oddChild starts sleep under the command name "a (b) c", killed when
+// the test ends.
+func oddChild(t *testing.T) *exec.Cmd {
+	t.Helper()
+	odd := t.TempDir() + "/a (b) c"
 	if err := os.Symlink("/bin/sleep", odd); err != nil {
 		t.Fatal(err)
 	}
@@ -36,7 +36,14 @@ func TestStatOfAStoppedChild(t *testing.T) {
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
-	defer func() { cmd.Process.Kill(); cmd.Wait() }()
+	t.Cleanup(func() { cmd.Process.Kill(); cmd.Wait() })
+	return cmd
+}
+
+// TestStatOfAStoppedChild: a command name with spaces and parentheses does
+// not shift the fields, and a SIGSTOP shows as state "T".
+func TestStatOfAStoppedChild(t *testing.T) {
+	cmd := oddChild(t)
 	if err := cmd.Process.Signal(syscall.SIGSTOP); err != nil {
 		t.Fatal(err)
 	}
@@ -86,15 +93,7 @@ func TestStatusKiBs(t *testing.T) {
 // TestNamed: a child by its command name (spaces and parentheses in it),
 // and this process by its own, each without the other.
 func TestNamed(t *testing.T) {
-	odd := t.TempDir() + "/a (b) c"
-	if err := os.Symlink("/bin/sleep", odd); err != nil {
-		t.Fatal(err)
-	}
-	cmd := exec.Command(odd, "30")
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	defer func() { cmd.Process.Kill(); cmd.Wait() }()
+	cmd := oddChild(t)
 	self, err := os.ReadFile("/proc/self/comm")
 	if err != nil {
 		t.Fatal(err)

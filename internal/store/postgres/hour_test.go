@@ -109,11 +109,7 @@ func TestExpiresHourWritten(t *testing.T) {
 // version 10 during a rolling upgrade) still goes with its grant.
 func TestMigration11KeepsHours(t *testing.T) {
 	ctx := context.Background()
-	db := open(t, pgtest.Schema(t, "tg", nil), postgres.Options{NoMigrate: true})
-	defer db.Close()
-	if err := db.MigrateTo(ctx, 10); err != nil {
-		t.Fatal(err)
-	}
+	db := openAtVersion(t, 10)
 	now := time.Now()
 	for i, exp := range hourEdges() {
 		id := fmt.Sprint("g", i)

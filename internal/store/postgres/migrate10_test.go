@@ -19,11 +19,7 @@ import (
 // finds the idle-expired ones by the hour the migration computed.
 func TestMigration10KeepsTokens(t *testing.T) {
 	ctx := context.Background()
-	db := open(t, pgtest.Schema(t, "tg", nil), postgres.Options{NoMigrate: true})
-	defer db.Close()
-	if err := db.MigrateTo(ctx, 9); err != nil {
-		t.Fatal(err)
-	}
+	db := openAtVersion(t, 9)
 	now := time.Now().UTC().Truncate(time.Second)
 	// Rows as version 9 wrote them: g1 rotated to generation 5 (4,
 	// consumed, kept for the grace window); g2 never rotated; g3's only
@@ -93,6 +89,18 @@ func TestMigration10KeepsTokens(t *testing.T) {
 			t.Errorf("%s by hash alone after DeleteExpired: %v", h, err)
 		}
 	}
+}
+
+// openAtVersion opens a fresh schema migrated up to version v only, for a
+// test that writes rows as version v did and then migrates them.
+func openAtVersion(t *testing.T, v int) *postgres.DB {
+	t.Helper()
+	db := open(t, pgtest.Schema(t, "tg", nil), postgres.Options{NoMigrate: true})
+	t.Cleanup(func() { db.Close() })
+	if err := db.MigrateTo(context.Background(), v); err != nil {
+		t.Fatal(err)
+	}
+	return db
 }
 
 // insertGrantRow writes a grant's row with the columns every schema
