@@ -34,55 +34,33 @@ func cpuTicks(pid int) (int64, error) {
 	return u + s, nil
 }
 
-// cpuMark measures a process's CPU from a mark on (the end of the warm-up).
+// cpuMark measures the CPU of a set of processes from a mark on (the end
+// of the warm-up), summed: one process (-pid, the tool itself), or every
+// process of a command name (-cpu-of: a database server's backends and
+// helpers), where one that started after the mark counts whole and one
+// that ended before the reading is missed (pooled connections keep
+// theirs).
 type cpuMark struct {
-	pid    int
-	mu     sync.Mutex
-	ticks0 int64
-	t0     time.Time
-}
-
-// mark starts the measurement; it runs on a timer's goroutine.
-func (m *cpuMark) mark() {
-	ticks, err := cpuTicks(m.pid)
-	if err != nil {
-		return
-	}
-	m.mu.Lock()
-	m.ticks0, m.t0 = ticks, time.Now()
-	m.mu.Unlock()
-}
-
-// percent is the process's CPU since the mark (100 = one core), 0 when
-// there was no mark or /proc could not tell.
-func (m *cpuMark) percent() float64 {
-	ticks, err := cpuTicks(m.pid)
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	el := time.Since(m.t0)
-	if err != nil || m.t0.IsZero() || el <= 0 {
-		return 0
-	}
-	return float64(ticks-m.ticks0) / clockTicks / el.Seconds() * 100
-}
-
-// namedMark measures the CPU of every process of one command name from a
-// mark on (-cpu-of: a database server's backends and helpers), summed: a
-// process that started after the mark counts whole, one that ended before
-// the reading is missed (pooled connections keep theirs).
-type namedMark struct {
-	name   string
+	pids   func() []int
 	mu     sync.Mutex
 	ticks0 map[int]int64
 	t0     time.Time
 }
 
-// ticks reads utime+stime of every process named m.name.
-func (m *namedMark) ticks() map[int]int64 {
-	pids, err := procfs.Named(m.name)
-	if err != nil {
-		return nil
-	}
+// pidCPU measures one process.
+func pidCPU(pid int) *cpuMark { return &cpuMark{pids: func() []int { return []int{pid} }} }
+
+// namedCPU measures every process named name.
+func namedCPU(name string) *cpuMark {
+	return &cpuMark{pids: func() []int {
+		pids, _ := procfs.Named(name)
+		return pids
+	}}
+}
+
+// ticks reads utime+stime of each process of the set that /proc tells.
+func (m *cpuMark) ticks() map[int]int64 {
+	pids := m.pids()
 	t := make(map[int]int64, len(pids))
 	for _, pid := range pids {
 		if n, err := cpuTicks(pid); err == nil {
@@ -93,16 +71,16 @@ func (m *namedMark) ticks() map[int]int64 {
 }
 
 // mark starts the measurement; it runs on a timer's goroutine.
-func (m *namedMark) mark() {
+func (m *cpuMark) mark() {
 	t := m.ticks()
 	m.mu.Lock()
 	m.ticks0, m.t0 = t, time.Now()
 	m.mu.Unlock()
 }
 
-// percent is their CPU since the mark (100 = one core), 0 when there was
-// no mark.
-func (m *namedMark) percent() float64 {
+// percent is the set's CPU since the mark (100 = one core), 0 when there
+// was no mark.
+func (m *cpuMark) percent() float64 {
 	t := m.ticks()
 	m.mu.Lock()
 	defer m.mu.Unlock()
@@ -121,7 +99,7 @@ func (m *namedMark) percent() float64 {
 // measured window, and its RSS every 200 ms.
 type watcher struct {
 	pid      int
-	cpu      cpuMark
+	cpu      *cpuMark
 	mu       sync.Mutex
 	peak     [4]int64 // rssFields at the sample with the largest VmRSS
 	stop     chan struct{}
@@ -134,7 +112,7 @@ type watcher struct {
 var rssFields = []string{"VmRSS", "RssAnon", "RssFile", "RssShmem"}
 
 func watch(pid int) (*watcher, error) {
-	w := &watcher{pid: pid, cpu: cpuMark{pid: pid}, stop: make(chan struct{}), finished: make(chan struct{})}
+	w := &watcher{pid: pid, cpu: pidCPU(pid), stop: make(chan struct{}), finished: make(chan struct{})}
 	if _, err := procfs.StatusKiBs(pid, rssFields...); err != nil {
 		return nil, fmt.Errorf("-pid %d: %w", pid, err)
 	}

@@ -122,11 +122,11 @@ func runOnce(ctx context.Context, o *options, cfg *config.Config, t *target, cha
 		}
 		time.AfterFunc(o.warmup, w.cpu.mark)
 	}
-	self := &cpuMark{pid: os.Getpid()} // the tool's own CPU: what it took from the server's box
+	self := pidCPU(os.Getpid()) // the tool's own CPU: what it took from the server's box
 	time.AfterFunc(o.warmup, self.mark)
-	var others *namedMark
+	var others *cpuMark
 	if o.cpuOf != "" {
-		others = &namedMark{name: o.cpuOf}
+		others = namedCPU(o.cpuOf)
 		time.AfterFunc(o.warmup, others.mark)
 	}
 	tl, window := drive(ctx, t, live, driveOptions{workers: c, warmup: o.warmup, dur: o.dur,
@@ -135,7 +135,7 @@ func runOnce(ctx context.Context, o *options, cfg *config.Config, t *target, cha
 	r := summarize(tl, window)
 	r.ToolCPUPercent, r.HTTPClient = self.percent(), t.httpClient()
 	if others != nil {
-		r.CPUOf, r.CPUOfPercent = others.name, others.percent()
+		r.CPUOf, r.CPUOfPercent = o.cpuOf, others.percent()
 	}
 	r.Time, r.Label, r.Target, r.Workers, r.Chains, r.Load1Before = time.Now().UTC().Format(time.RFC3339), o.label, t.tokenURL, c, len(live), load
 	if w != nil {
