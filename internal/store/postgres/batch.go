@@ -11,10 +11,9 @@ import (
 	"github.com/tollgate-oidc/tollgate/internal/store"
 )
 
-// The hot path's calls are batched (rotator.go, lookup.go, jti.go): a
-// caller hands its call to one of a few goroutines, each of which takes
-// every call queued while its previous batch ran and sends them in one
-// round trip.
+// The hot path's calls are batched (writer.go, lookup.go): a caller hands
+// its call to one of a few goroutines, each of which takes every call
+// queued while its previous batch ran and sends them in one round trip.
 
 // deadline is when a call made now under ctx must be answered: the
 // StatementTimeout from now, or ctx's deadline if sooner. A batch runs
@@ -86,10 +85,13 @@ func earliest[T any](batch []T, deadline func(T) time.Time) (context.Context, co
 }
 
 // A write is one call batched with others into one transaction
-// (rotations, jti uses): the transaction's commit is one WAL flush for the
-// batch.
+// (rotations, jti uses; writer.go): the transaction's commit is one WAL
+// flush for the batch.
 type write interface {
 	deadlineOf() time.Time
+	// lockOrder is the call's place in its batch: its kind (lockJTI,
+	// lockRotation), then the two keys of the rows it locks.
+	lockOrder() (kind int, key1, key2 string)
 	// statement returns one integer: the rows the call wrote.
 	statement() (sql string, args []any)
 	// committed is the call's outcome once its batch committed, its

@@ -12,7 +12,7 @@
 // set in Options wins over the DSN; a setting in neither takes its default:
 //
 //   - MaxConns (pool_max_conns): 10 connections per node, and besides
-//     them at most four for the refresh hot path's batches, in a pool of
+//     them at most two for the refresh hot path's batches, in a pool of
 //     their own that never replans its statements (hotPool).
 //   - StatementTimeout (statement_timeout): 5s. Each store call, retries
 //     included, gets this long; the server is also told to end any
@@ -31,10 +31,10 @@
 // conditional UPDATE ... WHERE consumed_at IS NULL, and only if that
 // UPDATE returned a row, write the successor over the old token's
 // predecessor, or insert it when there is none), so it is atomic. A node
-// group-commits them (rotator.go): the rotations queued while its last
-// batch ran go as one pipeline in one transaction, one round trip and one
-// WAL flush, each still its own statement with its own snapshot, and no
-// caller hears "ok" before the commit. Of concurrent rotations of one
+// group-commits them (writer.go): the rotations and jti uses queued while
+// its last batch ran go as one pipeline in one transaction, one round trip
+// and one WAL flush, each still its own statement with its own snapshot,
+// and no caller hears "ok" before the commit. Of concurrent rotations of one
 // token, in one batch, on one node or many:
 //
 //   - Under READ COMMITTED (the default), the UPDATE takes the old token's

@@ -2,6 +2,7 @@ package postgres
 
 import (
 	"context"
+	"fmt"
 	"slices"
 	"time"
 
@@ -29,8 +30,9 @@ func KnownVersions() int {
 	return len(ms)
 }
 
-// Rotators is how many rotation batches a node runs at once.
-const Rotators = rotators
+// Writers is how many write batches (rotations and jti uses) a node runs
+// at once.
+const Writers = writers
 
 // The refresh hot path's statements, for the plan tests.
 var (
@@ -58,18 +60,38 @@ type Rotation struct {
 	Next       store.RefreshToken
 }
 
-// RotateBatch commits rots as a rotator commits one batch (rotateBatch),
-// handed over in the order given, and returns each one's outcome.
+// RotateBatch commits rots as the writer commits one batch, handed over
+// in the order given, and returns each one's outcome.
 func (db *DB) RotateBatch(rots ...Rotation) []error {
-	batch := make([]*rotation, len(rots))
+	ws := make([]any, len(rots))
 	for i, r := range rots {
-		batch[i] = &rotation{deadline: time.Now().Add(db.timeout), oldHash: r.OldHash, consumedAt: r.ConsumedAt,
-			next: r.Next, done: make(chan error, 1)}
+		ws[i] = r
 	}
-	db.rotateBatch(slices.Clone(batch)) // it reorders its slice; the answers keep rots' order
-	errs := make([]error, len(batch))
-	for i, r := range batch {
-		errs[i] = <-r.done
+	return db.WriteBatch(ws...)
+}
+
+// WriteBatch commits ws, each a Rotation or a JTIUse, as the writer
+// commits one batch (writeBatch), handed over in the order given, and
+// returns each one's outcome.
+func (db *DB) WriteBatch(ws ...any) []error {
+	batch := make([]write, len(ws))
+	done := make([]chan error, len(ws))
+	for i, w := range ws {
+		done[i] = make(chan error, 1)
+		deadline := time.Now().Add(db.timeout)
+		switch w := w.(type) {
+		case Rotation:
+			batch[i] = &rotation{deadline: deadline, oldHash: w.OldHash, consumedAt: w.ConsumedAt, next: w.Next, done: done[i]}
+		case JTIUse:
+			batch[i] = &jtiUse{deadline: deadline, clientID: w.ClientID, jti: w.JTI, expiresAt: w.ExpiresAt, now: w.Now, done: done[i]}
+		default:
+			panic(fmt.Sprintf("WriteBatch: %T is neither a Rotation nor a JTIUse", w))
+		}
+	}
+	db.writeBatch(slices.Clone(batch)) // it reorders its slice; the answers keep ws' order
+	errs := make([]error, len(ws))
+	for i := range done {
+		errs[i] = <-done[i]
 	}
 	return errs
 }
@@ -105,20 +127,14 @@ type JTIUse struct {
 	ExpiresAt, Now time.Time
 }
 
-// JTIBatch commits uses as a jti writer commits one batch (jtiBatch),
-// handed over in the order given, and returns each one's outcome.
+// JTIBatch commits uses as the writer commits one batch, handed over in
+// the order given, and returns each one's outcome.
 func (db *DB) JTIBatch(uses ...JTIUse) []error {
-	batch := make([]*jtiUse, len(uses))
+	ws := make([]any, len(uses))
 	for i, u := range uses {
-		batch[i] = &jtiUse{deadline: time.Now().Add(db.timeout), clientID: u.ClientID, jti: u.JTI,
-			expiresAt: u.ExpiresAt, now: u.Now, done: make(chan error, 1)}
+		ws[i] = u
 	}
-	db.jtiBatch(slices.Clone(batch))
-	errs := make([]error, len(batch))
-	for i, u := range batch {
-		errs[i] = <-u.done
-	}
-	return errs
+	return db.WriteBatch(ws...)
 }
 
 // MigrateTo applies the migrations up to version v only.

@@ -1,10 +1,8 @@
 package postgres
 
 import (
-	"cmp"
 	"context"
 	"fmt"
-	"slices"
 	"time"
 
 	"github.com/tollgate-oidc/tollgate/internal/store"
@@ -12,9 +10,9 @@ import (
 
 // A jti use (a private_key_jwt client assertion's, RFC 7523 §3; a DPoP
 // proof's, RFC 9449 §11.1) is a durable write on every token request of
-// such a client, so jti uses are group-committed as rotations are
-// (commitBatch): the uses queued while a jti writer's last batch ran go
-// as one transaction and one WAL flush.
+// such a client, so jti uses are group-committed with the rotations
+// (writer.go): the uses and rotations queued while the writer's last batch
+// ran go as one transaction and one WAL flush.
 
 // useJTISQL inserts a jti, or takes over an entry that expired before now
 // ($4, the caller's clock); an unexpired one makes the upsert change
@@ -29,10 +27,7 @@ const useJTISQL = `WITH u AS (
 		RETURNING 1)
 	SELECT count(*) FROM u`
 
-// jtiWriters is how many batches of jti uses a node may have in flight.
-const jtiWriters = 2
-
-// jtiUse is one UseJTI call waiting for a jti writer.
+// jtiUse is one UseJTI call waiting for the writer.
 type jtiUse struct {
 	deadline       time.Time
 	clientID, jti  string
@@ -40,8 +35,8 @@ type jtiUse struct {
 	done           chan error // buffered: a writer never waits on a caller
 }
 
-// UseJTI implements store.Store: the use is handed to a jti writer and
-// committed in its batch.
+// UseJTI implements store.Store: the use is handed to the writer
+// (writer.go) and committed in its batch.
 func (db *DB) UseJTI(ctx context.Context, clientID, jti string, expiresAt, now time.Time) error {
 	if now.IsZero() {
 		return fmt.Errorf("postgres: use jti: now: %w", errZeroTime)
@@ -51,17 +46,9 @@ func (db *DB) UseJTI(ctx context.Context, clientID, jti string, expiresAt, now t
 	return submit(ctx, db, "use jti", db.jtis, u, u.done)
 }
 
-// jtiBatch commits batch and answers each of its callers.
-func (db *DB) jtiBatch(batch []*jtiUse) {
-	// One lock order for every batch, as for rotations: two batches
-	// inserting the same ids wait for each other, never in a cycle.
-	slices.SortFunc(batch, func(a, b *jtiUse) int {
-		return cmp.Or(cmp.Compare(a.clientID, b.clientID), cmp.Compare(a.jti, b.jti))
-	})
-	commitBatch(db, "use jti", batch)
-}
-
 func (u *jtiUse) deadlineOf() time.Time { return u.deadline }
+
+func (u *jtiUse) lockOrder() (int, string, string) { return lockJTI, u.clientID, u.jti }
 
 func (u *jtiUse) statement() (string, []any) {
 	return useJTISQL, []any{u.clientID, u.jti, ts(u.expiresAt), u.now}

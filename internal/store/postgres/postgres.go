@@ -50,9 +50,9 @@ type DB struct {
 	batched store.BatchCounts
 	legacy  store.LegacyPrune // DeleteExpired's walk of legacy_refresh_hashes (janitor.go)
 
-	rotations    chan *rotation // to the rotators (rotator.go); unbuffered
+	rotations    chan *rotation // to the writer (writer.go); unbuffered
 	lookups      chan *lookup   // to the readers (lookup.go); unbuffered
-	jtis         chan *jtiUse   // to the jti writers (jti.go); unbuffered
+	jtis         chan *jtiUse   // to the writer (writer.go); unbuffered
 	closing      chan struct{}  // closed by Close
 	closeOnce    sync.Once
 	batchersDone sync.WaitGroup
@@ -91,13 +91,9 @@ func Open(ctx context.Context, dsn string, o Options) (*DB, error) {
 			return nil, err
 		}
 	}
-	for range rotators {
+	for range writers {
 		db.batchersDone.Add(1)
-		go batches(db, store.BatchRotate, db.rotations, maxBatch, db.rotateBatch)
-	}
-	for range jtiWriters {
-		db.batchersDone.Add(1)
-		go batches(db, store.BatchUseJTI, db.jtis, maxBatch, db.jtiBatch)
+		go db.writes()
 	}
 	for range readers {
 		db.batchersDone.Add(1)
@@ -159,7 +155,7 @@ func poolConfig(dsn string, o Options) (*pgxpool.Config, time.Duration, error) {
 
 // hotConns is how many connections the hot path's batches use at most:
 // one per batch a node may have in flight.
-const hotConns = rotators + jtiWriters + readers
+const hotConns = writers + readers
 
 // hotPool is the configuration of the pool the hot path's batches run on
 // (the lookups, the rotations and the jti uses, each batch one statement

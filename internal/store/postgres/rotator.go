@@ -1,10 +1,8 @@
 package postgres
 
 import (
-	"cmp"
 	"context"
 	"fmt"
-	"slices"
 	"time"
 
 	"github.com/tollgate-oidc/tollgate/internal/store"
@@ -13,12 +11,12 @@ import (
 // Group commit. A durable rotation costs a WAL flush (an fdatasync, about
 // half a millisecond on this machine kind's disk), and each rotation in its
 // own transaction made a node's rotations wait on flushes two or three at
-// a time. So rotations are batched, as the SQLite store batches them: a
-// rotator goroutine takes every rotation queued while its previous batch
-// ran and sends them as one pipeline (pgx SendBatch: every statement, then
-// one Sync), which PostgreSQL runs as one implicit transaction. One round
-// trip, one commit and one flush for the batch; no caller hears "ok"
-// before that commit.
+// a time. So rotations are batched, as the SQLite store batches them: the
+// writer goroutine (writer.go) takes every rotation queued while its
+// previous batch ran and sends them as one pipeline (pgx SendBatch: every
+// statement, then one Sync), which PostgreSQL runs as one implicit
+// transaction. One round trip, one commit and one flush for the batch; no
+// caller hears "ok" before that commit.
 //
 // Each statement in the batch is rotateSQL as it runs alone, with its own
 // snapshot under READ COMMITTED, and sees the batch's earlier statements:
@@ -34,17 +32,7 @@ import (
 // many rows' locks for long.
 const maxBatch = 128
 
-// rotators is how many batches a node may have in flight at once, each on
-// a pooled connection. One: the batch that fills while it waits for its
-// flush goes next, and larger batches cost PostgreSQL fewer statements and
-// commits per rotation. Against two (durable cluster, 10k grants, C=32,
-// eight pairs alternated in both orders, medians): PostgreSQL's CPU per
-// refresh 194 against 266 µs, 3,238 against 2,898 refreshes/s, p99 18.2
-// against 21.8 ms (docs/performance.md). (Before lookups were batched, one
-// and two gave the same rate.)
-const rotators = 1
-
-// rotation is one RotateRefreshToken call waiting for a rotator.
+// rotation is one RotateRefreshToken call waiting for the writer.
 type rotation struct {
 	deadline   time.Time // db.deadline when asked: the batch answers by its earliest
 	oldHash    string
@@ -53,8 +41,8 @@ type rotation struct {
 	done       chan error // buffered: a rotator never waits on a caller
 }
 
-// RotateRefreshToken implements store.Store: the rotation is handed to a
-// rotator and committed in its batch.
+// RotateRefreshToken implements store.Store: the rotation is handed to the
+// writer (writer.go) and committed in its batch.
 func (db *DB) RotateRefreshToken(ctx context.Context, oldHash string, consumedAt time.Time, next store.RefreshToken) error {
 	if consumedAt.IsZero() {
 		return fmt.Errorf("postgres: rotate: consumedAt: %w", errZeroTime)
@@ -69,19 +57,9 @@ func (db *DB) RotateRefreshToken(ctx context.Context, oldHash string, consumedAt
 	return submit(ctx, db, "rotate", db.rotations, r, r.done)
 }
 
-// rotateBatch commits batch and answers each of its callers.
-func (db *DB) rotateBatch(batch []*rotation) {
-	// One lock order for every batch: by grant, then token. Two batches
-	// that rotate tokens of the same grants (a client retrying on two
-	// nodes) then take their row locks in the same order, and wait for
-	// each other instead of deadlocking.
-	slices.SortFunc(batch, func(a, b *rotation) int {
-		return cmp.Or(cmp.Compare(a.next.GrantID, b.next.GrantID), cmp.Compare(a.oldHash, b.oldHash))
-	})
-	commitBatch(db, "rotate", batch)
-}
-
 func (r *rotation) deadlineOf() time.Time { return r.deadline }
+
+func (r *rotation) lockOrder() (int, string, string) { return lockRotation, r.next.GrantID, r.oldHash }
 
 func (r *rotation) statement() (string, []any) {
 	return rotateSQL, rotateArgs(r.oldHash, r.consumedAt, r.next)

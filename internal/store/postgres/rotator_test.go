@@ -225,7 +225,7 @@ func TestRotationWaitsOneTimeoutBehindStuckBatches(t *testing.T) {
 	defer tx.Rollback(ctx)
 	// Each rotator in turn takes a rotation of the locked token and waits.
 	var wg sync.WaitGroup
-	for i := range postgres.Rotators {
+	for i := range postgres.Writers {
 		r := first("g1")
 		r.Next.Hash += string(rune('a' + i))
 		wg.Go(func() { db.RotateRefreshToken(ctx, r.OldHash, r.ConsumedAt, r.Next) })
