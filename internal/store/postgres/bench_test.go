@@ -23,12 +23,16 @@ import (
 // walks its own grant's chain, so every rotation succeeds; one op is one
 // find + one rotation. Workers are 8 per CPU, each with a connection of the
 // pool (MaxConns), as a loaded token endpoint has many requests in flight.
-func BenchmarkRotate(b *testing.B) { benchRotate(b, true) }
+func BenchmarkRotate(b *testing.B) { benchRotate(b, true, false) }
 
 // BenchmarkRotateOnly is the rotation statement alone.
-func BenchmarkRotateOnly(b *testing.B) { benchRotate(b, false) }
+func BenchmarkRotateOnly(b *testing.B) { benchRotate(b, false, false) }
 
-func benchRotate(b *testing.B, find bool) {
+// BenchmarkRotateDPoP is what a DPoP-bound refresh asks of the store: the
+// proof's jti recorded (UseJTI), then the lookup and the rotation.
+func BenchmarkRotateDPoP(b *testing.B) { benchRotate(b, true, true) }
+
+func benchRotate(b *testing.B, find, jti bool) {
 	ctx := context.Background()
 	const perCPU = 8
 	db := open(b, pgtest.Schema(b, "tg", nil), postgres.Options{MaxConns: 64})
@@ -72,6 +76,13 @@ func benchRotate(b *testing.B, find bool) {
 		c := &chains[next.Add(1)-1]
 		id, cur, gen := c.id, c.cur, c.gen
 		for pb.Next() {
+			if jti {
+				now := time.Now()
+				if err := db.UseJTI(ctx, "bench", hash(), now.Add(time.Minute), now); err != nil {
+					b.Error(err)
+					return
+				}
+			}
 			if find {
 				rt, _, err := db.RefreshToken(ctx, id, cur)
 				if err != nil {
