@@ -43,9 +43,9 @@ func submit[T any](ctx context.Context, db *DB, op string, ch chan<- T, v T, don
 }
 
 // batches runs until Close: it waits for a call on ch, takes every other
-// call already waiting, up to max, counts them as a batch of kind, and
-// gives them to run.
-func batches[T any](db *DB, kind int, ch <-chan T, max int, run func([]T)) {
+// call already waiting, up to max, and gives them to run, which counts
+// them (db.batched).
+func batches[T any](db *DB, ch <-chan T, max int, run func([]T)) {
 	defer db.batchersDone.Done()
 	batch := make([]T, 0, max)
 	for {
@@ -65,7 +65,6 @@ func batches[T any](db *DB, kind int, ch <-chan T, max int, run func([]T)) {
 				break drain
 			}
 		}
-		db.batched.Add(kind, len(batch))
 		run(batch)
 		clear(batch) // drop references to answered callers
 	}

@@ -43,7 +43,7 @@ func (db *DB) UseJTI(ctx context.Context, clientID, jti string, expiresAt, now t
 	}
 	u := &jtiUse{deadline: db.deadline(ctx), clientID: clientID, jti: jti, expiresAt: expiresAt, now: now,
 		done: make(chan error, 1)}
-	return submit(ctx, db, "use jti", db.jtis, u, u.done)
+	return submit[write](ctx, db, "use jti", db.writes, u, u.done)
 }
 
 func (u *jtiUse) deadlineOf() time.Time { return u.deadline }

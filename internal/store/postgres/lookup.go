@@ -61,6 +61,7 @@ func (db *DB) RefreshToken(ctx context.Context, grantID, hash string) (store.Ref
 
 // lookupBatch reads every lookup of batch and answers each caller.
 func (db *DB) lookupBatch(batch []*lookup) {
+	db.batched.Add(store.BatchLookup, len(batch))
 	ctx, cancel := earliest(batch, func(l *lookup) time.Time { return l.deadline })
 	defer cancel()
 	grants, hashes := make([]string, 0, len(batch)), make([]string, 0, len(batch))

@@ -50,10 +50,9 @@ type DB struct {
 	batched store.BatchCounts
 	legacy  store.LegacyPrune // DeleteExpired's walk of legacy_refresh_hashes (janitor.go)
 
-	rotations    chan *rotation // to the writer (writer.go); unbuffered
-	lookups      chan *lookup   // to the readers (lookup.go); unbuffered
-	jtis         chan *jtiUse   // to the writer (writer.go); unbuffered
-	closing      chan struct{}  // closed by Close
+	writes       chan write    // rotations and jti uses, to the writer (writer.go); unbuffered
+	lookups      chan *lookup  // to the readers (lookup.go); unbuffered
+	closing      chan struct{} // closed by Close
 	closeOnce    sync.Once
 	batchersDone sync.WaitGroup
 }
@@ -75,8 +74,8 @@ func Open(ctx context.Context, dsn string, o Options) (*DB, error) {
 		pool.Close()
 		return nil, fmt.Errorf("postgres: open: %w", err)
 	}
-	db := &DB{pool: pool, hot: hot, timeout: timeout, log: o.Log, rotations: make(chan *rotation),
-		lookups: make(chan *lookup), jtis: make(chan *jtiUse), closing: make(chan struct{})}
+	db := &DB{pool: pool, hot: hot, timeout: timeout, log: o.Log, writes: make(chan write),
+		lookups: make(chan *lookup), closing: make(chan struct{})}
 	if db.log == nil {
 		db.log = slog.New(slog.NewTextHandler(io.Discard, nil))
 	}
@@ -93,11 +92,11 @@ func Open(ctx context.Context, dsn string, o Options) (*DB, error) {
 	}
 	for range writers {
 		db.batchersDone.Add(1)
-		go db.writes()
+		go batches(db, db.writes, maxBatch, db.writeBatch)
 	}
 	for range readers {
 		db.batchersDone.Add(1)
-		go batches(db, store.BatchLookup, db.lookups, maxLookups, db.lookupBatch)
+		go batches(db, db.lookups, maxLookups, db.lookupBatch)
 	}
 	return db, nil
 }

@@ -54,7 +54,7 @@ func (db *DB) RotateRefreshToken(ctx context.Context, oldHash string, consumedAt
 	}
 	r := &rotation{deadline: db.deadline(ctx), oldHash: oldHash, consumedAt: consumedAt, next: next,
 		done: make(chan error, 1)}
-	return submit(ctx, db, "rotate", db.rotations, r, r.done)
+	return submit[write](ctx, db, "rotate", db.writes, r, r.done)
 }
 
 func (r *rotation) deadlineOf() time.Time { return r.deadline }

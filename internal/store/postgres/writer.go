@@ -8,15 +8,16 @@ import (
 )
 
 // The writer. Rotations (rotator.go) and jti uses (jti.go) are the hot
-// path's durable writes, and both go to one writer goroutine: it takes
-// every rotation and every jti use queued while its previous batch ran and
-// commits them as one transaction (commitBatch), as the SQLite store's
-// rotator does. A DPoP-bound refresh makes both kinds (its proof's jti,
-// then its rotation), and so does every token request of a
-// private_key_jwt client; in one writer the jti uses of the requests just
-// arrived share a commit with the rotations of those further along,
-// instead of each kind paying for its own. Each call is still its own
-// statement, and no caller hears "ok" before the commit.
+// path's durable writes, and both go to one writer goroutine on one
+// channel (db.writes, batches): it takes every rotation and every jti use
+// queued while its previous batch ran and commits them as one transaction
+// (writeBatch, commitBatch), as the SQLite store's rotator does. A
+// DPoP-bound refresh makes both kinds (its proof's jti, then its
+// rotation), and so does every token request of a private_key_jwt client;
+// in one writer the jti uses of the requests just arrived share a commit
+// with the rotations of those further along, instead of each kind paying
+// for its own. Each call is still its own statement, and no caller hears
+// "ok" before the commit.
 //
 // Against one rotator beside two jti writers (durable cluster, 10k
 // DPoP-bound grants, C=32, docs/performance.md): PostgreSQL's CPU per
@@ -37,38 +38,6 @@ const (
 	lockJTI      = iota // a used_jtis row
 	lockRotation        // a grant's refresh_tokens rows
 )
-
-// writes runs until Close: it waits for a rotation or a jti use, takes
-// every other one already waiting, up to maxBatch, counts them by kind,
-// and commits them as one batch.
-func (db *DB) writes() {
-	defer db.batchersDone.Done()
-	batch := make([]write, 0, maxBatch)
-	for {
-		batch = batch[:0]
-		select {
-		case <-db.closing:
-			return
-		case r := <-db.rotations:
-			batch = append(batch, r)
-		case u := <-db.jtis:
-			batch = append(batch, u)
-		}
-	drain:
-		for len(batch) < maxBatch {
-			select {
-			case r := <-db.rotations:
-				batch = append(batch, r)
-			case u := <-db.jtis:
-				batch = append(batch, u)
-			default:
-				break drain
-			}
-		}
-		db.writeBatch(batch)
-		clear(batch) // drop references to answered callers
-	}
-}
 
 // writeBatch counts batch by kind, orders it, and commits it.
 //

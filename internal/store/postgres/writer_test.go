@@ -114,3 +114,23 @@ func TestWriterBatchesRotationsWithJTIUses(t *testing.T) {
 	}
 	t.Error("a jti use and a rotation queued behind the writer's batch were committed apart, three times; want one transaction")
 }
+
+// The batch counters (/metrics) count a batch once in each kind it holds,
+// with its calls of that kind; a lookup batch counts as lookups.
+func TestBatchCounts(t *testing.T) {
+	db := open(t, pgtest.Schema(t, "tg", nil), postgres.Options{})
+	defer db.Close()
+	grants(t, db, "g1", "g2")
+	if errs := db.WriteBatch(first("g1"), jtiUse("a"), first("g2")); errors.Join(errs...) != nil {
+		t.Fatal(errs)
+	}
+	if errs := db.JTIBatch(jtiUse("b")); errors.Join(errs...) != nil {
+		t.Fatal(errs)
+	}
+	db.LookupBatch(postgres.Lookup{GrantID: "g1", Hash: "rt1-g1"}, postgres.Lookup{GrantID: "g2", Hash: "rt1-g2"})
+	for kind, want := range map[int][2]int64{store.BatchRotate: {2, 1}, store.BatchUseJTI: {2, 2}, store.BatchLookup: {2, 1}} {
+		if calls, batches := db.Batches().Get(kind); calls != want[0] || batches != want[1] {
+			t.Errorf("kind %d: %d calls in %d batches, want %d in %d", kind, calls, batches, want[0], want[1])
+		}
+	}
+}
