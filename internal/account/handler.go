@@ -295,7 +295,7 @@ func (h *Handler) fail(w http.ResponseWriter, lang web.Lang, status int, code, m
 func (h *Handler) broken(w http.ResponseWriter, r *http.Request, lang web.Lang, err error) {
 	h.Log.LogAttrs(r.Context(), slog.LevelError, "account page", slog.Any("error", err))
 	status := http.StatusInternalServerError
-	if errors.Is(err, store.ErrUnavailable) || oautherr.As(err).Status == http.StatusServiceUnavailable {
+	if store.Unavailable(err) || oautherr.As(err).Status == http.StatusServiceUnavailable {
 		status = http.StatusServiceUnavailable
 	}
 	h.fail(w, lang, status, "server_error", "the page could not be shown; try again shortly")

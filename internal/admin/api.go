@@ -130,7 +130,7 @@ func (a *API) writeError(w http.ResponseWriter, r *http.Request, err error) {
 	var e *oautherr.Error
 	switch {
 	case errors.As(err, &e):
-	case errors.Is(err, store.ErrUnavailable):
+	case store.Unavailable(err):
 		e = &oautherr.Error{Code: oautherr.TemporarilyUnavailable, Description: "the store is unreachable; try again shortly",
 			Status: http.StatusServiceUnavailable, RetryAfter: 2, Cause: err}
 	default:

@@ -211,7 +211,7 @@ func (c *Console) fail(q *req, err error) {
 	var pe *pageError
 	switch {
 	case errors.As(err, &pe):
-	case errors.Is(err, store.ErrUnavailable):
+	case store.Unavailable(err):
 		pe = &pageError{status: http.StatusServiceUnavailable, title: "console_err_store", text: "console_err_store_text"}
 	default:
 		c.Log.Error("console: page failed", "path", q.r.URL.Path, "err", err)

@@ -1,8 +1,6 @@
 package oauth
 
 import (
-	"context"
-	"errors"
 	"fmt"
 	"log/slog"
 	"net/http"
@@ -19,13 +17,6 @@ import (
 // client's retry lands soon after it is back.
 const unavailableRetryAfter = 2
 
-// storeUnavailable reports whether err comes from a store that could not be
-// reached or did not answer in time (store.ErrUnavailable, or a deadline
-// that ran out on the way), as opposed to a bug or a client's mistake.
-func storeUnavailable(err error) bool {
-	return errors.Is(err, store.ErrUnavailable) || errors.Is(err, context.DeadlineExceeded)
-}
-
 // asError is oautherr.As, with one more rule: an internal failure caused by
 // an unreachable store is 503 temporarily_unavailable with Retry-After
 // (RFC 6749 §5.2 leaves server trouble to HTTP; RFC 9110 §15.6.4 and
@@ -36,7 +27,7 @@ func storeUnavailable(err error) bool {
 // whatever state the store is in.
 func asError(err error) *oautherr.Error {
 	e := oautherr.As(err)
-	if e.Status < http.StatusInternalServerError || !storeUnavailable(e) {
+	if e.Status < http.StatusInternalServerError || !store.Unavailable(e) {
 		return e
 	}
 	return &oautherr.Error{

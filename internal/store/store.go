@@ -20,6 +20,15 @@ var (
 	ErrUnavailable = errors.New("store: unavailable")
 )
 
+// Unavailable reports whether err says the store could not be reached or
+// did not answer in time: ErrUnavailable, or a deadline that ran out on
+// the way (context.DeadlineExceeded), as opposed to a verdict about the
+// data, a bug or a client's mistake. Every endpoint answers it 503 with
+// Retry-After, so that one outage looks the same to every client.
+func Unavailable(err error) bool {
+	return errors.Is(err, ErrUnavailable) || errors.Is(err, context.DeadlineExceeded)
+}
+
 // Grant is one token family: everything issued from one sign-in. Revoking it
 // makes every refresh token in it unusable at once.
 type Grant struct {
