@@ -14,8 +14,9 @@
 // and prints refreshes/s, the latency percentiles, the errors by kind, and
 // with -pid the server's CPU and peak RSS, with -cpu-of NAME the CPU of
 // every process of that name (-cpu-of postgres), and its own CPU, each
-// also per refresh. -json FILE
-// appends one line per run. Each worker posts over a connection of its own
+// also per refresh, and with -metrics URL the store's group-commit batches
+// in the window, by operation, read from the node's /metrics (token:
+// $TOLLGATE_ADMIN_TOKEN). -json FILE appends one line per run. Each worker posts over a connection of its own
 // that it writes and reads itself (-http lean, lean.go), so the tool takes
 // less of the CPU the server under test shares; -http net/http uses Go's
 // client instead.

@@ -42,6 +42,7 @@ type options struct {
 	dur, warmup, timeout         time.Duration
 	pid                          int
 	cpuOf                        string
+	metrics, adminToken          string // -metrics, $TOLLGATE_ADMIN_TOKEN
 	retryEvery, revokeEvery      int
 	checkStore                   bool
 	http, dpop                   string
@@ -78,6 +79,7 @@ func parseFlags(args []string, stderr io.Writer) (*options, error) {
 	fs.DurationVar(&o.timeout, "timeout", 10*time.Second, "timeout of one request")
 	fs.IntVar(&o.pid, "pid", 0, "the server's process id: report its CPU (100% = one core) and peak RSS per run")
 	fs.StringVar(&o.cpuOf, "cpu-of", "", "a command name, e.g. postgres: report the CPU of every process of that name per run, summed (a database server's backends and helpers on this machine)")
+	fs.StringVar(&o.metrics, "metrics", "", "the node's /metrics on its admin listener, e.g. http://127.0.0.1:9090/metrics (token: $TOLLGATE_ADMIN_TOKEN): report the store's group-commit batches per run, by operation")
 	fs.StringVar(&o.jsonPath, "json", "", "append one JSON line per run to this file")
 	fs.StringVar(&o.label, "label", "", "a label for the -json lines (e.g. sqlite-es256-10k)")
 	fs.IntVar(&o.retryEvery, "retry-every", 0, "send every K-th refresh of a worker twice (a deliberate retry, as after a lost response); both answers must carry the same successor")
@@ -99,6 +101,7 @@ func parseFlags(args []string, stderr io.Writer) (*options, error) {
 	if o.password == "" {
 		o.password = os.Getenv("TOLLGATE_BENCH_PASSWORD")
 	}
+	o.adminToken = os.Getenv("TOLLGATE_ADMIN_TOKEN")
 	return o, o.check()
 }
 

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -129,10 +130,30 @@ func runOnce(ctx context.Context, o *options, cfg *config.Config, t *target, cha
 		others = namedCPU(o.cpuOf)
 		time.AfterFunc(o.warmup, others.mark)
 	}
+	type scraped struct {
+		counts batchCounts
+		err    error
+	}
+	var batchesBefore chan scraped // -metrics, read as the window opens
+	if o.metrics != "" {
+		batchesBefore = make(chan scraped, 1)
+		time.AfterFunc(o.warmup, func() {
+			c, err := scrapeBatches(ctx, o.metrics, o.adminToken)
+			batchesBefore <- scraped{c, err}
+		})
+	}
 	tl, window := drive(ctx, t, live, driveOptions{workers: c, warmup: o.warmup, dur: o.dur,
 		retryEvery: o.retryEvery, revokeEvery: o.revokeEvery, oneTime: o.rotation == config.RotationOneTime,
 		dpop: t.dpop != nil})
 	r := summarize(tl, window)
+	if batchesBefore != nil {
+		before := <-batchesBefore
+		after, err := scrapeBatches(ctx, o.metrics, o.adminToken)
+		if err = cmp.Or(before.err, err); err != nil {
+			return result{}, err
+		}
+		r.StoreBatches = after.since(before.counts)
+	}
 	r.ToolCPUPercent, r.HTTPClient = self.percent(), t.httpClient()
 	if others != nil {
 		r.CPUOf, r.CPUOfPercent = o.cpuOf, others.percent()

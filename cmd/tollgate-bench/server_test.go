@@ -8,6 +8,7 @@ import (
 	"math"
 	"net"
 	"net/http"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -147,8 +148,12 @@ func TestAgainstARealServer(t *testing.T) {
 		t.Fatal(err)
 	}
 	name := strings.TrimSpace(string(self))
+	// The node's /metrics, as its admin listener serves it.
+	metrics := httptest.NewServer(s.app.Metrics().Handler())
+	defer metrics.Close()
 	out, rs := s.bench(t, "-password", benchPassword, "-grants", "16", "-c", "4,2", "-tokens", tokens,
-		"-retry-every", "3", "-revoke-every", "5", "-warmup", "0", "-check-store", "-pid", fmt.Sprint(os.Getpid()), "-cpu-of", name)
+		"-retry-every", "3", "-revoke-every", "5", "-warmup", "0", "-check-store", "-pid", fmt.Sprint(os.Getpid()), "-cpu-of", name,
+		"-metrics", metrics.URL)
 	clean(t, out, rs, 2)
 	if rs[0].Revokes+rs[1].Revokes == 0 {
 		t.Errorf("no chain revoked:\n%s", out)
@@ -160,6 +165,16 @@ func TestAgainstARealServer(t *testing.T) {
 			r.ToolCPUPercent <= 0 || r.HTTPClient != httpLean {
 			t.Errorf("c=%d: %d retries, peak RSS %v MiB (anon %v, file %v, shmem %v), CPU %v%%, tool CPU %v%% with %q", r.Workers, r.Retries,
 				r.PeakRSSMiB, r.PeakAnonMiB, r.PeakFileMiB, r.PeakShmemMiB, r.CPUPercent, r.ToolCPUPercent, r.HTTPClient)
+		}
+		// Every refresh of the window looked its token up and, but for
+		// the deliberate retries, rotated it, in the store's batches; the
+		// lookups (checks after a revocation too) stay within two per
+		// refresh, so the counts are this run's, not the node's since start.
+		look, rot := r.StoreBatches["refresh_token"], r.StoreBatches["rotate_refresh_token"]
+		// (The counters are read as the window opens and after it, a
+		// request or two apart from its edges: within a tenth.)
+		if rot.Batches == 0 || 10*rot.Calls < 9*int64(r.Refreshes-r.Retries) || look.Calls < rot.Calls || look.Calls > int64(2*r.Refreshes) {
+			t.Errorf("c=%d: %d refreshes (%d retries), store batches %+v", r.Workers, r.Refreshes, r.Retries, r.StoreBatches)
 		}
 		// The same process counted by name: the same CPU, as near as two
 		// readings a moment apart come (one clock tick is 10 ms).
@@ -180,6 +195,9 @@ func TestAgainstARealServer(t *testing.T) {
 	}
 	if !strings.Contains(out, "  "+name+" CPU ") || !strings.Contains(out, " µs per refresh)") {
 		t.Errorf("no -cpu-of line, or no CPU per refresh, in:\n%s", out)
+	}
+	if !strings.Contains(out, "  store batches: refresh_token ") {
+		t.Errorf("no -metrics line in:\n%s", out)
 	}
 	if !strings.Contains(out, "check-store: ") || !strings.Contains(out, "0 with other than one live token") {
 		t.Errorf("no clean store check in:\n%s", out)

@@ -88,6 +88,8 @@ type result struct {
 	CPUOf        string  `json:"cpu_of,omitempty"`
 	CPUOfPercent float64 `json:"cpu_of_percent,omitempty"`
 	StoreCheck   string  `json:"store_check,omitempty"` // -check-store's finding
+	// -metrics: the store's group-commit batches in the window, by operation.
+	StoreBatches map[string]batchStat `json:"store_batches,omitempty"`
 }
 
 func ms(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }
@@ -145,6 +147,9 @@ func (r result) print(w io.Writer) {
 	fmt.Fprintf(w, "  rule errors: %s\n", kinds(r.RuleErrors))
 	if r.StoreCheck != "" {
 		fmt.Fprintf(w, "  check-store: %s\n", r.StoreCheck)
+	}
+	if r.StoreBatches != nil {
+		fmt.Fprintf(w, "  store batches: %s\n", batchLine(r.StoreBatches))
 	}
 }
 

@@ -1,0 +1,117 @@
+package main
+
+import (
+	"bufio"
+	"context"
+	"fmt"
+	"io"
+	"net/http"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// -metrics: a node's group-commit counters, read from its admin listener's
+// /metrics before and after the measured window. By store operation,
+// tollgate_store_batched_calls_total / tollgate_store_batches_total is the
+// mean batch size over the run (docs/performance.md).
+
+const (
+	metricCalls   = "tollgate_store_batched_calls_total"
+	metricBatches = "tollgate_store_batches_total"
+)
+
+// batchStat is one operation's batches in a run's window.
+type batchStat struct {
+	Calls   int64   `json:"calls"`
+	Batches int64   `json:"batches"`
+	Mean    float64 `json:"mean"`
+}
+
+// batchCounts are the two counters by operation, as read at one moment.
+type batchCounts map[string][2]int64 // operation: calls, batches
+
+// scrapeBatches reads the counters from url (token: the admin listener's
+// bearer token, "" for none).
+func scrapeBatches(ctx context.Context, url, token string) (batchCounts, error) {
+	ctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+	defer cancel()
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
+	if err != nil {
+		return nil, fmt.Errorf("-metrics: %w", err)
+	}
+	if token != "" {
+		req.Header.Set("Authorization", "Bearer "+token)
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return nil, fmt.Errorf("-metrics: %w", err)
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		return nil, fmt.Errorf("-metrics %s: %s (is $TOLLGATE_ADMIN_TOKEN the node's admin token?)", url, resp.Status)
+	}
+	return parseBatches(resp.Body)
+}
+
+// parseBatches reads the two counters from Prometheus text exposition,
+// one sample per line: name{operation="op"} value.
+func parseBatches(r io.Reader) (batchCounts, error) {
+	out := batchCounts{}
+	sc := bufio.NewScanner(r)
+	for sc.Scan() {
+		line := sc.Text()
+		name, rest, ok := strings.Cut(line, `{operation="`)
+		i := slices.Index([]string{metricCalls, metricBatches}, name)
+		if !ok || i < 0 {
+			continue
+		}
+		op, value, ok := strings.Cut(rest, `"} `)
+		n, err := strconv.ParseFloat(strings.TrimSpace(value), 64)
+		if !ok || err != nil {
+			return nil, fmt.Errorf("-metrics: cannot read %q", line)
+		}
+		c := out[op]
+		c[i] = int64(n)
+		out[op] = c
+	}
+	if err := sc.Err(); err != nil {
+		return nil, fmt.Errorf("-metrics: %w", err)
+	}
+	if len(out) == 0 {
+		return nil, fmt.Errorf("-metrics: no %s in the answer: not a Tollgate node's /metrics?", metricBatches)
+	}
+	return out, nil
+}
+
+// since is what changed from before to c: the window's batches, by
+// operation, leaving out operations with none.
+func (c batchCounts) since(before batchCounts) map[string]batchStat {
+	out := map[string]batchStat{}
+	for op, now := range c {
+		calls, batches := now[0]-before[op][0], now[1]-before[op][1]
+		if batches > 0 {
+			out[op] = batchStat{Calls: calls, Batches: batches, Mean: float64(calls) / float64(batches)}
+		}
+	}
+	return out
+}
+
+// batchLine says the window's batches, by operation in name order.
+func batchLine(m map[string]batchStat) string {
+	ops := make([]string, 0, len(m))
+	for op := range m {
+		ops = append(ops, op)
+	}
+	slices.Sort(ops)
+	parts := make([]string, len(ops))
+	for i, op := range ops {
+		s := m[op]
+		parts[i] = fmt.Sprintf("%s %d batches of %.1f", op, s.Batches, s.Mean)
+	}
+	if len(parts) == 0 {
+		return "none"
+	}
+	return strings.Join(parts, ", ")
+}
