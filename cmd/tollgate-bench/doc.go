@@ -16,10 +16,10 @@
 // every process of that name (-cpu-of postgres), and its own CPU, each
 // also per refresh, and with -metrics URL the store's group-commit batches
 // in the window, by operation, read from the node's /metrics (token:
-// $TOLLGATE_ADMIN_TOKEN). -json FILE appends one line per run. Each worker posts over a connection of its own
-// that it writes and reads itself (-http lean, lean.go), so the tool takes
-// less of the CPU the server under test shares; -http net/http uses Go's
-// client instead.
+// $TOLLGATE_ADMIN_TOKEN). -json FILE appends one line per run. Each
+// worker posts over a connection of its own that it writes and reads
+// itself (-http lean, lean.go), so the tool takes less of the CPU the
+// server under test shares; -http net/http uses Go's client instead.
 //
 // Rule checks are counted apart from other errors (rules.go): a one_time
 // refresh that returns the presented token again, a deliberate retry
