@@ -5,6 +5,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"maps"
 	"net/http"
 	"slices"
 	"strconv"
@@ -100,15 +101,9 @@ func (c batchCounts) since(before batchCounts) map[string]batchStat {
 
 // batchLine says the window's batches, by operation in name order.
 func batchLine(m map[string]batchStat) string {
-	ops := make([]string, 0, len(m))
-	for op := range m {
-		ops = append(ops, op)
-	}
-	slices.Sort(ops)
-	parts := make([]string, len(ops))
-	for i, op := range ops {
-		s := m[op]
-		parts[i] = fmt.Sprintf("%s %d batches of %.1f", op, s.Batches, s.Mean)
+	var parts []string
+	for _, op := range slices.Sorted(maps.Keys(m)) {
+		parts = append(parts, fmt.Sprintf("%s %d batches of %.1f", op, m[op].Batches, m[op].Mean))
 	}
 	if len(parts) == 0 {
 		return "none"
