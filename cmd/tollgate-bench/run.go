@@ -137,10 +137,15 @@ func runOnce(ctx context.Context, o *options, cfg *config.Config, t *target, cha
 	var batchesBefore chan scraped // -metrics, read as the window opens
 	if o.metrics != "" {
 		batchesBefore = make(chan scraped, 1)
-		time.AfterFunc(o.warmup, func() {
+		scrape := func() {
 			c, err := scrapeBatches(ctx, o.metrics, o.adminToken)
 			batchesBefore <- scraped{c, err}
-		})
+		}
+		if o.warmup > 0 {
+			time.AfterFunc(o.warmup, scrape)
+		} else {
+			scrape() // before the first request: a loaded machine may start a timer's goroutine late
+		}
 	}
 	tl, window := drive(ctx, t, live, driveOptions{workers: c, warmup: o.warmup, dur: o.dur,
 		retryEvery: o.retryEvery, revokeEvery: o.revokeEvery, oneTime: o.rotation == config.RotationOneTime,
