@@ -1,16 +1,17 @@
 package main
 
 import (
-	"bufio"
 	"context"
 	"fmt"
 	"io"
 	"maps"
 	"net/http"
 	"slices"
-	"strconv"
 	"strings"
 	"time"
+
+	"github.com/prometheus/common/expfmt"
+	"github.com/prometheus/common/model"
 )
 
 // -metrics: a node's group-commit counters, read from its admin listener's
@@ -56,29 +57,25 @@ func scrapeBatches(ctx context.Context, url, token string) (batchCounts, error) 
 	return parseBatches(resp.Body)
 }
 
-// parseBatches reads the two counters from Prometheus text exposition,
-// one sample per line: name{operation="op"} value.
+// parseBatches reads the two counters from the Prometheus text format
+// (expfmt, as the e2e tests read /metrics), by their operation label.
 func parseBatches(r io.Reader) (batchCounts, error) {
-	out := batchCounts{}
-	sc := bufio.NewScanner(r)
-	for sc.Scan() {
-		line := sc.Text()
-		name, rest, ok := strings.Cut(line, `{operation="`)
-		i := slices.Index([]string{metricCalls, metricBatches}, name)
-		if !ok || i < 0 {
-			continue
-		}
-		op, value, ok := strings.Cut(rest, `"} `)
-		n, err := strconv.ParseFloat(strings.TrimSpace(value), 64)
-		if !ok || err != nil {
-			return nil, fmt.Errorf("-metrics: cannot read %q", line)
-		}
-		c := out[op]
-		c[i] = int64(n)
-		out[op] = c
-	}
-	if err := sc.Err(); err != nil {
+	p := expfmt.NewTextParser(model.UTF8Validation)
+	fams, err := p.TextToMetricFamilies(r)
+	if err != nil {
 		return nil, fmt.Errorf("-metrics: %w", err)
+	}
+	out := batchCounts{}
+	for i, name := range []string{metricCalls, metricBatches} {
+		for _, m := range fams[name].GetMetric() {
+			for _, l := range m.GetLabel() {
+				if l.GetName() == "operation" {
+					c := out[l.GetValue()]
+					c[i] = int64(m.GetCounter().GetValue())
+					out[l.GetValue()] = c
+				}
+			}
+		}
 	}
 	if len(out) == 0 {
 		return nil, fmt.Errorf("-metrics: no %s in the answer: not a Tollgate node's /metrics?", metricBatches)

@@ -13,9 +13,13 @@ func TestParseBatches(t *testing.T) {
 # TYPE tollgate_store_batched_calls_total counter
 tollgate_store_batched_calls_total{operation="rotate_refresh_token"} ` + rot + `
 tollgate_store_batched_calls_total{operation="use_jti"} ` + jti + `
+# HELP tollgate_store_batches_total Group-committed store batches, by operation.
+# TYPE tollgate_store_batches_total counter
 tollgate_store_batches_total{operation="rotate_refresh_token"} ` + rotB + `
 tollgate_store_batches_total{operation="use_jti"} ` + jtiB + `
+# TYPE tollgate_requests_total counter
 tollgate_requests_total{endpoint="token",operation="x"} 99
+# TYPE go_goroutines gauge
 go_goroutines 12
 `
 	}
