@@ -70,9 +70,10 @@ func signedInBy(rec *httptest.ResponseRecorder) bool {
 }
 
 // The server's own faults in the callback are 5xx, not the person's
-// invalid_grant: the store unavailable behind the code exchange is 503,
-// another server error 500, and an ID token of its own that does not
-// verify 500; a code the token endpoint refuses stays 400.
+// invalid_grant: the store unavailable behind the code exchange (or its
+// deadline run out) is 503, another server error 500, and an ID token of
+// its own that does not verify 500; a code the token endpoint refuses
+// stays 400.
 func TestCallbackServerFaultsAre5xx(t *testing.T) {
 	for name, tc := range map[string]struct {
 		err    error
@@ -80,6 +81,7 @@ func TestCallbackServerFaultsAre5xx(t *testing.T) {
 		status int
 	}{
 		"store unavailable":  {err: oautherr.Server(store.ErrUnavailable), status: http.StatusServiceUnavailable},
+		"store deadline":     {err: oautherr.Server(context.DeadlineExceeded), status: http.StatusServiceUnavailable},
 		"try again later":    {err: oautherr.New(oautherr.TemporarilyUnavailable, "busy"), status: http.StatusServiceUnavailable},
 		"server error":       {err: oautherr.Server(errors.New("boom")), status: http.StatusInternalServerError},
 		"not an OAuth error": {err: errors.New("boom"), status: http.StatusInternalServerError},
