@@ -38,6 +38,23 @@ type rig struct {
 	rs    *refresh.Service
 	now   time.Time
 	token string // a refresh token of file-app's first grant
+	// outage, when set, is what the console's store answers a grant's
+	// lineage with (outageStore).
+	outage error
+}
+
+// outageStore is the rig's store as the console sees it: GrantLineage
+// fails with the rig's outage while one is set.
+type outageStore struct {
+	*memstore.Store
+	g *rig
+}
+
+func (s outageStore) GrantLineage(ctx context.Context, id string) (store.Grant, []store.RefreshToken, error) {
+	if s.g.outage != nil {
+		return store.Grant{}, nil, s.g.outage
+	}
+	return s.Store.GrantLineage(ctx, id)
 }
 
 func newRig(t *testing.T) *rig {
@@ -84,7 +101,7 @@ func newRig(t *testing.T) *rig {
 	}
 	api := &admin.API{Store: g.st, Config: cfg, Now: clock, Refresh: g.rs, Keys: ks, Clients: directory.NewClients(cfg, g.st, nil, nil)}
 	tok := admin.NewToken(adminToken)
-	c := &console.Console{Store: g.st, Config: cfg, Refresh: g.rs, Keys: ks, Users: directory.NewUsers(cfg, g.st), API: api,
+	c := &console.Console{Store: outageStore{g.st, g}, Config: cfg, Refresh: g.rs, Keys: ks, Users: directory.NewUsers(cfg, g.st), API: api,
 		Token: tok, Sealer: console.Sealer{Key: []byte("session-key-session-key-session-")},
 		CSRF: &web.CSRF{Key: []byte("csrf-key-csrf-key-csrf-key-csrf-"), Path: console.Path}, Pages: pages, Now: clock}
 	srv, err := admin.New(admin.Options{Authorizers: append([]admin.Authorizer{tok}, c.Authorizers()...), Metrics: http.NotFoundHandler()})
