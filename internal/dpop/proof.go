@@ -45,6 +45,8 @@ type Verifier struct {
 	Window, Skew time.Duration
 	// Nonces, when set, makes a server nonce required (RFC 9449 §8).
 	Nonces *Nonces
+
+	goJoseOnly bool // tests: every proof through go-jose (es256.go)
 }
 
 // Check is what one request expects of its proof.
@@ -80,11 +82,12 @@ func invalid(format string, args ...any) *oautherr.Error {
 var privateMembers = []string{"d", "p", "q", "dp", "dq", "qi", "oth", "k"}
 
 // header is the proof's protected header as sent, read before go-jose
-// parses it so that each mistake gets its own description.
+// parses it so that each mistake gets its own description. Member names
+// are case-sensitive (RFC 7515 §4).
 type header struct {
-	Typ string          `json:"typ"`
-	Alg string          `json:"alg"`
-	JWK json.RawMessage `json:"jwk"`
+	Typ, Alg string
+	JWK      json.RawMessage
+	members  int // how many members the header has, these three among them
 }
 
 // claims are the proof's claims (RFC 9449 §4.2).
@@ -135,21 +138,10 @@ func (v *Verifier) Verify(ctx context.Context, proof string, c Check) (Proof, er
 			return Proof{}, invalid("the DPoP proof's jwk holds private key material (%q); send only the public key (RFC 9449 §4.3 step 7)", m)
 		}
 	}
-	jws, err := jose.ParseSignedCompact(proof, []jose.SignatureAlgorithm{jose.SignatureAlgorithm(h.Alg)})
-	if err != nil || len(jws.Signatures) != 1 {
-		return Proof{}, invalid("the DPoP proof is not a well-formed JWS")
-	}
-	jwk := jws.Signatures[0].Header.JSONWebKey
-	if jwk == nil || !jwk.Valid() || !jwk.IsPublic() {
-		return Proof{}, invalid("the DPoP proof's jwk is not a valid public key")
-	}
-	if rk, ok := jwk.Key.(*rsa.PublicKey); ok && rk.N.BitLen() < 2048 {
-		return Proof{}, invalid("the DPoP proof's RSA key is shorter than 2048 bits")
-	}
-	// Step 6: signed by that key (go-jose checks that alg fits the key).
-	payload, err := jws.Verify(jwk)
+	// Step 6: signed by that key.
+	payload, jkt, err := v.signedBy(proof, h, members)
 	if err != nil {
-		return Proof{}, invalid("the DPoP proof's signature does not verify with its jwk")
+		return Proof{}, err
 	}
 	var cl claims
 	if err := json.Unmarshal(payload, &cl); err != nil {
@@ -200,10 +192,6 @@ func (v *Verifier) Verify(ctx context.Context, proof string, c Check) (Proof, er
 	if err := v.nonce(cl.Nonce); err != nil {
 		return Proof{}, err
 	}
-	jkt, err := Thumbprint(jwk)
-	if err != nil {
-		return Proof{}, invalid("the DPoP proof's jwk has no thumbprint")
-	}
 	// §11.1: a proof is accepted once. It is acceptable until iat+Window,
 	// so its id is kept that long, keyed by the key so that clients never
 	// collide.
@@ -214,6 +202,49 @@ func (v *Verifier) Verify(ctx context.Context, proof string, c Check) (Proof, er
 		return Proof{}, oautherr.Server(fmt.Errorf("dpop: record jti: %w", err))
 	}
 	return Proof{JKT: jkt, IssuedAt: iat}, nil
+}
+
+// signedBy checks that the proof is signed by its jwk (RFC 9449 §4.3
+// step 6) and gives its payload and the jwk's thumbprint: a bare
+// ES256 proof by the standard library (es256.go), any other through
+// go-jose.
+func (v *Verifier) signedBy(proof string, h header, members map[string]json.RawMessage) ([]byte, string, error) {
+	if h.bareES256() && !v.goJoseOnly {
+		if key, jkt, ok := p256Key(members); ok {
+			payload, read, valid := verifyES256(proof, key)
+			switch {
+			case read && valid:
+				return payload, jkt, nil
+			case read:
+				return nil, "", badSignature()
+			}
+		}
+	}
+	jws, err := jose.ParseSignedCompact(proof, []jose.SignatureAlgorithm{jose.SignatureAlgorithm(h.Alg)})
+	if err != nil || len(jws.Signatures) != 1 {
+		return nil, "", invalid("the DPoP proof is not a well-formed JWS")
+	}
+	jwk := jws.Signatures[0].Header.JSONWebKey
+	if jwk == nil || !jwk.Valid() || !jwk.IsPublic() {
+		return nil, "", invalid("the DPoP proof's jwk is not a valid public key")
+	}
+	if rk, ok := jwk.Key.(*rsa.PublicKey); ok && rk.N.BitLen() < 2048 {
+		return nil, "", invalid("the DPoP proof's RSA key is shorter than 2048 bits")
+	}
+	// go-jose checks that alg fits the key.
+	payload, err := jws.Verify(jwk)
+	if err != nil {
+		return nil, "", badSignature()
+	}
+	jkt, err := Thumbprint(jwk)
+	if err != nil {
+		return nil, "", invalid("the DPoP proof's jwk has no thumbprint")
+	}
+	return payload, jkt, nil
+}
+
+func badSignature() *oautherr.Error {
+	return invalid("the DPoP proof's signature does not verify with its jwk")
 }
 
 // readHeader decodes the protected header of a compact JWS.
@@ -227,9 +258,17 @@ func readHeader(proof string) (header, error) {
 	if err != nil {
 		return h, invalid("the DPoP proof's header is not base64url")
 	}
-	if err := json.Unmarshal(raw, &h); err != nil {
-		return h, invalid("the DPoP proof's header is not a JSON object with string typ and alg")
+	var members map[string]json.RawMessage
+	notObject := invalid("the DPoP proof's header is not a JSON object with string typ and alg")
+	if err := json.Unmarshal(raw, &members); err != nil || members == nil {
+		return h, notObject
 	}
+	for name, dst := range map[string]*string{"typ": &h.Typ, "alg": &h.Alg} {
+		if m, ok := members[name]; ok && json.Unmarshal(m, dst) != nil {
+			return h, notObject
+		}
+	}
+	h.JWK, h.members = members["jwk"], len(members)
 	return h, nil
 }
 

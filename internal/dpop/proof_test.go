@@ -136,6 +136,7 @@ func TestBadProofs(t *testing.T) {
 	}{
 		{name: "wrong typ", edit: func(f *fixture, h, c map[string]any) string { h["typ"] = "JWT"; return "" }, code: InvalidProof, says: "typ"},
 		{name: "no typ", edit: func(f *fixture, h, c map[string]any) string { delete(h, "typ"); return "" }, code: InvalidProof, says: "typ"},
+		{name: "typ spelt TYP", edit: func(f *fixture, h, c map[string]any) string { h["TYP"] = h["typ"]; delete(h, "typ"); return "" }, code: InvalidProof, says: "typ"},
 		{name: "alg none", edit: func(f *fixture, h, c map[string]any) string {
 			h["alg"] = "none"
 			hb, _ := json.Marshal(h)
