@@ -13,9 +13,10 @@ import (
 // The common proof, an ES256 signature by a bare P-256 key, is verified
 // with the standard library alone; every other proof goes through go-jose,
 // as all did before. go-jose parses the header a second time (Verify has
-// read it already) and builds the key through its own JSON decoder: a
-// fifth of a DPoP-bound refresh's proof checking, and about 7 % of its
-// server CPU on PostgreSQL (docs/performance.md).
+// read it already) and builds the key through its own JSON decoder: 5.6 %
+// of the server's CPU in a profile of DPoP-bound refreshes on PostgreSQL.
+// Without it a proof costs 70 µs instead of 87 (BenchmarkVerifyES256), and
+// a refresh 4 % less server CPU (docs/performance.md).
 //
 // This path decides only what it reads whole. A header of exactly typ,
 // alg ES256 and jwk; a jwk of exactly kty EC, crv P-256, and x and y of
