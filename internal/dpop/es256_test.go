@@ -5,6 +5,7 @@ import (
 	"crypto/ecdsa"
 	"crypto/elliptic"
 	"crypto/rand"
+	"crypto/sha256"
 	"encoding/json"
 	"math/big"
 	"strings"
@@ -49,13 +50,14 @@ func TestP256Key(t *testing.T) {
 		{"x of 31 bytes", xy(b64.EncodeToString(xb[1:]), y), false},
 		{"x of 33 bytes", xy(b64.EncodeToString(append([]byte{0}, xb...)), y), false},
 		{"a point off the curve", xy(x, x), false},
+		{"x twice", jwk(`"x":"` + y + `","x":"` + x + `","y":"` + y + `"`), false},
 		{"x short by the byte y has extra", xy(b64.EncodeToString(xb[:31]), b64.EncodeToString(append(xb[31:], yb...))), false},
 	} {
-		var members map[string]json.RawMessage
-		if err := json.Unmarshal([]byte(c.jwk), &members); err != nil {
+		jwk, err := readObject([]byte(c.jwk))
+		if err != nil {
 			t.Fatalf("%s: %v", c.name, err)
 		}
-		key, jkt, ok := p256Key(members)
+		key, jkt, ok := p256Key(jwk)
 		if ok != c.ok {
 			t.Errorf("%s (%s): ok %v, want %v", c.name, c.jwk, ok, c.ok)
 			continue
@@ -118,6 +120,19 @@ func proofVariants(f *fixture) map[string]string {
 			h["jwk"] = m
 		})
 	}
+	// raw signs a header written by hand, with the fixture's claims.
+	raw := func(h string) string {
+		cb, _ := json.Marshal(f.claims())
+		in := b64.EncodeToString([]byte(h)) + "." + b64.EncodeToString(cb)
+		sum := sha256.Sum256([]byte(in))
+		r, s, _ := ecdsa.Sign(rand.Reader, f.key, sum[:])
+		sig := make([]byte, 64)
+		r.FillBytes(sig[:32])
+		s.FillBytes(sig[32:])
+		return in + "." + b64.EncodeToString(sig)
+	}
+	own, _ := json.Marshal(f.jwk)
+	another, _ := json.Marshal(jwkMap(f.t, &other.PublicKey))
 	good := f.es256(f.header(), f.claims())
 	i := strings.LastIndexByte(good, '.')
 	return map[string]string{
@@ -161,6 +176,13 @@ func proofVariants(f *fixture) map[string]string {
 		"header TYP":     with(func(h, _ map[string]any) { h["TYP"] = h["typ"]; delete(h, "typ") }),
 		"header ALG":     with(func(h, _ map[string]any) { h["ALG"] = "ES256"; h["alg"] = "ES256" }),
 		"alg ES384":      with(func(h, _ map[string]any) { h["alg"] = "ES384" }),
+		// RFC 7515 §4: a parser may refuse a repeated name, and go-jose does.
+		"jwk twice, its own last":  raw(`{"typ":"dpop+jwt","alg":"ES256","jwk":` + string(another) + `,"jwk":` + string(own) + `}`),
+		"jwk twice, its own first": raw(`{"typ":"dpop+jwt","alg":"ES256","jwk":` + string(own) + `,"jwk":` + string(another) + `}`),
+		"alg twice":                raw(`{"typ":"dpop+jwt","alg":"ES512","alg":"ES256","jwk":` + string(own) + `}`),
+		"typ twice":                raw(`{"typ":"jwt","typ":"dpop+jwt","alg":"ES256","jwk":` + string(own) + `}`),
+		"jwk x twice":              raw(`{"typ":"dpop+jwt","alg":"ES256","jwk":` + strings.Replace(string(own), `"x":`, `"x":"AAAA","x":`, 1) + `}`),
+		"header then garbage":      raw(`{"typ":"dpop+jwt","alg":"ES256","jwk":` + string(own) + `}x`),
 	}
 }
 

@@ -87,7 +87,7 @@ var privateMembers = []string{"d", "p", "q", "dp", "dq", "qi", "oth", "k"}
 type header struct {
 	Typ, Alg string
 	JWK      json.RawMessage
-	members  int // how many members the header has, these three among them
+	object   // every member, these three among them
 }
 
 // claims are the proof's claims (RFC 9449 §4.2).
@@ -129,17 +129,17 @@ func (v *Verifier) Verify(ctx context.Context, proof string, c Check) (Proof, er
 	if len(h.JWK) == 0 {
 		return Proof{}, invalid("the DPoP proof's header has no jwk (RFC 9449 §4.2)")
 	}
-	var members map[string]json.RawMessage
-	if err := json.Unmarshal(h.JWK, &members); err != nil {
+	jwk, err := readObject(h.JWK)
+	if err != nil {
 		return Proof{}, invalid("the DPoP proof's jwk is not a JSON object")
 	}
 	for _, m := range privateMembers {
-		if _, ok := members[m]; ok {
+		if _, ok := jwk.members[m]; ok {
 			return Proof{}, invalid("the DPoP proof's jwk holds private key material (%q); send only the public key (RFC 9449 §4.3 step 7)", m)
 		}
 	}
 	// Step 6: signed by that key.
-	payload, jkt, err := v.signedBy(proof, h, members)
+	payload, jkt, err := v.signedBy(proof, h, jwk)
 	if err != nil {
 		return Proof{}, err
 	}
@@ -208,9 +208,9 @@ func (v *Verifier) Verify(ctx context.Context, proof string, c Check) (Proof, er
 // step 6) and gives its payload and the jwk's thumbprint: a bare
 // ES256 proof by the standard library (es256.go), any other through
 // go-jose.
-func (v *Verifier) signedBy(proof string, h header, members map[string]json.RawMessage) ([]byte, string, error) {
+func (v *Verifier) signedBy(proof string, h header, embedded object) ([]byte, string, error) {
 	if h.bareES256() && !v.goJoseOnly {
-		if key, jkt, ok := p256Key(members); ok {
+		if key, jkt, ok := p256Key(embedded); ok {
 			payload, read, valid := verifyES256(proof, key)
 			switch {
 			case read && valid:
@@ -258,17 +258,16 @@ func readHeader(proof string) (header, error) {
 	if err != nil {
 		return h, invalid("the DPoP proof's header is not base64url")
 	}
-	var members map[string]json.RawMessage
 	notObject := invalid("the DPoP proof's header is not a JSON object with string typ and alg")
-	if err := json.Unmarshal(raw, &members); err != nil || members == nil {
+	if h.object, err = readObject(raw); err != nil {
 		return h, notObject
 	}
 	for name, dst := range map[string]*string{"typ": &h.Typ, "alg": &h.Alg} {
-		if m, ok := members[name]; ok && json.Unmarshal(m, dst) != nil {
+		if m, ok := h.members[name]; ok && json.Unmarshal(m, dst) != nil {
 			return h, notObject
 		}
 	}
-	h.JWK, h.members = members["jwk"], len(members)
+	h.JWK = h.members["jwk"]
 	return h, nil
 }
 
