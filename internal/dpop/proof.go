@@ -258,13 +258,15 @@ func readHeader(proof string) (header, error) {
 	if err != nil {
 		return h, invalid("the DPoP proof's header is not base64url")
 	}
-	notObject := invalid("the DPoP proof's header is not a JSON object with string typ and alg")
+	notObject := func() *oautherr.Error {
+		return invalid("the DPoP proof's header is not a JSON object with string typ and alg")
+	}
 	if h.object, err = readObject(raw); err != nil {
-		return h, notObject
+		return h, notObject()
 	}
 	for name, dst := range map[string]*string{"typ": &h.Typ, "alg": &h.Alg} {
 		if m, ok := h.members[name]; ok && json.Unmarshal(m, dst) != nil {
-			return h, notObject
+			return h, notObject()
 		}
 	}
 	h.JWK = h.members["jwk"]
