@@ -5,7 +5,6 @@ import (
 	"crypto/ecdsa"
 	"crypto/elliptic"
 	"crypto/rand"
-	"crypto/sha256"
 	"encoding/json"
 	"math/big"
 	"strings"
@@ -123,13 +122,7 @@ func proofVariants(f *fixture) map[string]string {
 	// raw signs a header written by hand, with the fixture's claims.
 	raw := func(h string) string {
 		cb, _ := json.Marshal(f.claims())
-		in := b64.EncodeToString([]byte(h)) + "." + b64.EncodeToString(cb)
-		sum := sha256.Sum256([]byte(in))
-		r, s, _ := ecdsa.Sign(rand.Reader, f.key, sum[:])
-		sig := make([]byte, 64)
-		r.FillBytes(sig[:32])
-		s.FillBytes(sig[32:])
-		return in + "." + b64.EncodeToString(sig)
+		return f.signed([]byte(h), cb)
 	}
 	own, _ := json.Marshal(f.jwk)
 	another, _ := json.Marshal(jwkMap(f.t, &other.PublicKey))

@@ -78,7 +78,12 @@ func randomJTI() string {
 func (f *fixture) es256(h, c map[string]any) string {
 	hb, _ := json.Marshal(h)
 	cb, _ := json.Marshal(c)
-	in := b64.EncodeToString(hb) + "." + b64.EncodeToString(cb)
+	return f.signed(hb, cb)
+}
+
+// signed is a compact JWS of header and claims as written, ES256 by f.key.
+func (f *fixture) signed(header, claims []byte) string {
+	in := b64.EncodeToString(header) + "." + b64.EncodeToString(claims)
 	sum := sha256.Sum256([]byte(in))
 	r, s, err := ecdsa.Sign(rand.Reader, f.key, sum[:])
 	if err != nil {
