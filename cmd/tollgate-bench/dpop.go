@@ -20,7 +20,7 @@ type prover struct {
 
 // loadProver reads the key file of -dpop (loadKey).
 func loadProver(path string) (*prover, error) {
-	key, err := loadKey("-dpop", path)
+	key, _, err := loadKey("-dpop", path)
 	if err != nil {
 		return nil, err
 	}

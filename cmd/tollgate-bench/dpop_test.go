@@ -8,6 +8,7 @@ import (
 	"crypto/rand"
 	"encoding/base64"
 	"encoding/json"
+	"io"
 	"strings"
 	"testing"
 	"time"
@@ -89,5 +90,28 @@ func TestProofIsAValidDPoPProof(t *testing.T) {
 	flipped := proof[:i] + base64.RawURLEncoding.EncodeToString(sig)
 	if _, err := v.Verify(context.Background(), flipped, dpop.Check{Method: "POST", URL: htu}); err == nil {
 		t.Fatal("a proof with a changed signature was accepted")
+	}
+}
+
+// Which flags need a client secret, and which go together.
+func TestClientAuthFlags(t *testing.T) {
+	t.Setenv("TOLLGATE_BENCH_SECRET", "")
+	for _, c := range []struct {
+		args []string
+		ok   bool
+	}{
+		{[]string{"-tokens", "f"}, false}, // runs authenticate: a secret
+		{[]string{"-tokens", "f", "-secret", "s"}, true},
+		{[]string{"-prefill", "-grants", "10", "-config", "c.yaml"}, true}, // writes the store, sends nothing
+		{[]string{"-prefill", "-grants", "10", "-config", "c.yaml", "-c", "8"}, false},
+		{[]string{"-tokens", "f", "-auth", "private_key_jwt", "-assertion-key", "k.pem"}, true},
+		{[]string{"-tokens", "f", "-auth", "private_key_jwt"}, false},
+		{[]string{"-tokens", "f", "-secret", "s", "-assertion-key", "k.pem"}, false},
+		{[]string{"-tokens", "f", "-secret", "s", "-auth", "jwt"}, false},
+	} {
+		_, err := parseFlags(c.args, io.Discard)
+		if (err == nil) != c.ok {
+			t.Errorf("%v: %v, want ok %v", c.args, err, c.ok)
+		}
 	}
 }

@@ -83,14 +83,17 @@ func (l *leanConn) post(ctx context.Context, endpoint string, form url.Values, p
 	if l.c != nil && l.connTo != l.host {
 		l.close() // another host: dial it
 	}
-	body := l.t.encode(form)
+	body, err := l.t.encode(endpoint, form)
+	if err != nil {
+		return answer{err: err}
+	}
 	l.req = append(l.req[:0], "POST "...)
 	l.req = append(l.req, l.path...)
 	l.req = append(l.req, " HTTP/1.1\r\nHost: "...)
 	l.req = append(l.req, l.host...)
 	l.req = append(l.req, "\r\nUser-Agent: tollgate-bench\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: "...)
 	l.req = strconv.AppendInt(l.req, int64(len(body)), 10)
-	if !l.t.formAuth {
+	if l.t.basicAuth() {
 		l.req = append(l.req, "\r\nAuthorization: "...)
 		l.req = append(l.req, l.auth...)
 	}

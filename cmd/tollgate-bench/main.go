@@ -45,7 +45,7 @@ type options struct {
 	metrics, adminToken          string // -metrics, $TOLLGATE_ADMIN_TOKEN
 	retryEvery, revokeEvery      int
 	checkStore                   bool
-	http, dpop                   string
+	http, dpop, assertionKey     string
 	rotation                     string
 }
 
@@ -61,7 +61,8 @@ func parseFlags(args []string, stderr io.Writer) (*options, error) {
 	fs.BoolVar(&o.allowRemote, "allow-remote", false, "allow a -url that is not on loopback (only a server you run)")
 	fs.StringVar(&o.clientID, "client", "bench", "client id: a confidential client with the password (for -grants) and refresh_token grants and allow_offline_access")
 	fs.StringVar(&o.secret, "secret", "", "client secret (default: $TOLLGATE_BENCH_SECRET)")
-	fs.StringVar(&o.auth, "auth", "basic", "client authentication: basic (client_secret_basic) or post (client_secret_post)")
+	fs.StringVar(&o.auth, "auth", "basic", "client authentication: basic (client_secret_basic), post (client_secret_post) or private_key_jwt (RFC 7523, with -assertion-key)")
+	fs.StringVar(&o.assertionKey, "assertion-key", "", "for -auth private_key_jwt: a P-256 key file (PKCS#8 PEM, created 0600 when missing, its public key then printed for the client's jwks) that signs a client assertion (ES256) for every request")
 	fs.StringVar(&o.user, "user", "bench", "username: signs in for -grants; the subject of -prefill grants")
 	fs.StringVar(&o.password, "password", "", "password of -user for -grants (default: $TOLLGATE_BENCH_PASSWORD)")
 	fs.StringVar(&o.scope, "scope", "openid offline_access", "scope of the grants")
@@ -107,12 +108,16 @@ func parseFlags(args []string, stderr io.Writer) (*options, error) {
 
 func (o *options) check() error {
 	switch {
-	case o.secret == "":
+	case o.auth == authPrivateKeyJWT && o.assertionKey == "":
+		return errors.New("-auth private_key_jwt needs -assertion-key FILE")
+	case o.auth != authPrivateKeyJWT && o.assertionKey != "":
+		return errors.New("-assertion-key is for -auth private_key_jwt")
+	case o.secret == "" && o.auth != authPrivateKeyJWT && (len(o.workers) > 0 || !o.prefill):
 		return errors.New("-secret (or TOLLGATE_BENCH_SECRET) is required")
 	case o.http != httpLean && o.http != httpStd:
 		return fmt.Errorf("-http %q: want %s or %s", o.http, httpLean, httpStd)
-	case o.auth != "basic" && o.auth != "post":
-		return fmt.Errorf("-auth %q: want basic or post", o.auth)
+	case o.auth != "basic" && o.auth != "post" && o.auth != authPrivateKeyJWT:
+		return fmt.Errorf("-auth %q: want basic, post or private_key_jwt", o.auth)
 	case o.rotation != config.RotationOneTime && o.rotation != config.RotationReuse:
 		return fmt.Errorf("-rotation %q: want one_time or reuse", o.rotation)
 	case o.grants < 0 || o.drive < 1 || o.signinC < 1 || o.retryEvery < 0 || o.revokeEvery < 0:
@@ -135,6 +140,9 @@ func (o *options) check() error {
 	}
 	return nil
 }
+
+// authPrivateKeyJWT is -auth's name for RFC 7523 client assertions.
+const authPrivateKeyJWT = "private_key_jwt"
 
 // intList is a comma-separated list of positive ints.
 type intList struct{ v *[]int }

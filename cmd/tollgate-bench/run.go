@@ -33,6 +33,11 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 			return err
 		}
 	}
+	if o.auth == authPrivateKeyJWT {
+		if t.assert, err = loadAsserter(o.assertionKey, o.clientID, stderr); err != nil {
+			return err
+		}
+	}
 	chains, err := prepare(ctx, o, cfg, t, stdout)
 	if err != nil {
 		return err

@@ -38,6 +38,12 @@ type server struct {
 // (ES256, one_time rotation) on storage.
 func startServer(t *testing.T, storage string) *server {
 	t.Helper()
+	return startServerWith(t, storage, "")
+}
+
+// startServerWith is startServer with more clients, YAML list items.
+func startServerWith(t *testing.T, storage, clients string) *server {
+	t.Helper()
 	dir := t.TempDir()
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -60,11 +66,11 @@ clients:
     grant_types: [password, refresh_token]
     scopes: [openid, offline_access]
     allow_offline_access: true
-users:
+%susers:
   - username: bench
     password: %s
     subject: bench-user
-`, url, l.Addr(), storage, benchSecret, benchPassword)
+`, url, l.Addr(), storage, benchSecret, clients, benchPassword)
 	path := filepath.Join(dir, "tollgate.yaml")
 	if err := os.WriteFile(path, []byte(yaml), 0o600); err != nil {
 		t.Fatal(err)
@@ -301,5 +307,49 @@ func TestDPoPAgainstARealServer(t *testing.T) {
 		"-d", "300ms", "-warmup", "0", "-json", jsonPath}, &bare, &errw)
 	if err != nil || !strings.Contains(bare.String(), " 0 refreshes/s (0)") || !strings.Contains(bare.String(), "\n  errors: HTTP 400 invalid_grant: 8\n") {
 		t.Errorf("bound grants without proofs: %v\n%s%s", err, bare.String(), errw.String())
+	}
+}
+
+// With -auth private_key_jwt, against a real server: a client of the
+// HelseID profile (private_key_jwt only, DPoP-bound refresh tokens) is
+// driven with an assertion and a proof in every request, keeps every rule,
+// and revokes with assertions too; the same chains with a secret instead
+// are refused invalid_client. The key file is made 0600, and its public
+// key is printed for the client's jwks.
+func TestPrivateKeyJWTAgainstARealServer(t *testing.T) {
+	dir := t.TempDir()
+	keyPath, dpopKey, tokens := filepath.Join(dir, "client.pem"), filepath.Join(dir, "dpop.pem"), filepath.Join(dir, "bench.tokens")
+	var made strings.Builder
+	a, err := loadAsserter(keyPath, "hid", &made)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if fi, err := os.Stat(keyPath); err != nil || fi.Mode().Perm() != 0o600 || !strings.Contains(made.String(), a.jwk) {
+		t.Fatalf("key file: %v, %v; printed %q; want mode 0600 and the public jwk printed", fi, err, made.String())
+	}
+	s := startServerWith(t, "", fmt.Sprintf(`  - id: hid
+    profile: helseid
+    jwks: {"keys": [%s]}
+    grant_types: [authorization_code, refresh_token]
+    redirect_uris: [https://client.example/cb]
+    scopes: [openid, offline_access]
+    allow_offline_access: true
+`, a.jwk))
+	if _, rs := s.bench(t, "-client", "hid", "-prefill", "-grants", "100", "-drive", "8", "-tokens", tokens, "-dpop", dpopKey); len(rs) != 0 {
+		t.Fatalf("prefill alone ran %d runs", len(rs))
+	}
+	out, rs := s.bench(t, "-client", "hid", "-auth", "private_key_jwt", "-assertion-key", keyPath, "-dpop", dpopKey,
+		"-tokens", tokens, "-c", "4", "-retry-every", "3", "-revoke-every", "7", "-warmup", "0", "-check-store")
+	clean(t, out, rs, 1)
+	if rs[0].Revokes == 0 {
+		t.Errorf("no revocation in the run:\n%s", out)
+	}
+
+	// The same client with a secret it does not have: every refresh refused.
+	var bare, errw strings.Builder
+	err = run(context.Background(), []string{"-url", s.url, "-client", "hid", "-secret", benchSecret, "-dpop", dpopKey,
+		"-tokens", tokens, "-c", "2", "-d", "300ms", "-warmup", "0"}, &bare, &errw)
+	if err != nil || !strings.Contains(bare.String(), " 0 refreshes/s (0)") || !strings.Contains(bare.String(), "invalid_client") {
+		t.Errorf("the client without its assertion: %v\n%s%s", err, bare.String(), errw.String())
 	}
 }

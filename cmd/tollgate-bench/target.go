@@ -12,6 +12,8 @@ import (
 	"net/url"
 	"strings"
 	"time"
+
+	"github.com/tollgate-oidc/tollgate/internal/clientauth"
 )
 
 // target is the server under load: its endpoints and the client the tool
@@ -19,7 +21,8 @@ import (
 type target struct {
 	tokenURL, revokeURL string
 	clientID, secret    string
-	formAuth            bool // client_secret_post instead of client_secret_basic
+	formAuth            bool      // client_secret_post instead of client_secret_basic
+	assert              *asserter // -auth private_key_jwt: an assertion in every request instead
 	http                *http.Client
 	lean                bool    // workers post over a leanConn each, not http
 	dpop                *prover // -dpop: every token request carries a proof
@@ -136,12 +139,16 @@ func transportKind(err error) string {
 
 // post sends form to endpoint, authenticated as the client.
 func (t *target) post(ctx context.Context, endpoint string, form url.Values, proof string) answer {
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, endpoint, strings.NewReader(t.encode(form)))
+	reqBody, err := t.encode(endpoint, form)
+	if err != nil {
+		return answer{err: err}
+	}
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, endpoint, strings.NewReader(reqBody))
 	if err != nil {
 		return answer{err: err}
 	}
 	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-	if !t.formAuth {
+	if t.basicAuth() {
 		req.Header.Set("Authorization", t.basic())
 	}
 	if proof != "" {
@@ -179,15 +186,28 @@ func decodeAnswer(status int, body []byte) answer {
 	return a
 }
 
-// encode is form as a request body, with the client's credentials in it
-// under client_secret_post (RFC 6749 §2.3.1).
-func (t *target) encode(form url.Values) string {
-	if t.formAuth {
+// encode is form as a request body to endpoint, with the client's
+// credentials in it under client_secret_post (RFC 6749 §2.3.1) or
+// private_key_jwt (RFC 7523 §2.2, a new assertion each time).
+func (t *target) encode(endpoint string, form url.Values) (string, error) {
+	switch {
+	case t.assert != nil:
+		a, err := t.assert.assertion(endpoint, time.Now())
+		if err != nil {
+			return "", err
+		}
+		form.Set("client_id", t.clientID)
+		form.Set("client_assertion_type", clientauth.AssertionType)
+		form.Set("client_assertion", a)
+	case t.formAuth:
 		form.Set("client_id", t.clientID)
 		form.Set("client_secret", t.secret)
 	}
-	return form.Encode()
+	return form.Encode(), nil
 }
+
+// basicAuth reports whether requests carry client_secret_basic's header.
+func (t *target) basicAuth() bool { return !t.formAuth && t.assert == nil }
 
 // basic is the Authorization header value of client_secret_basic: both
 // parts form-urlencoded first (RFC 6749 §2.3.1).
