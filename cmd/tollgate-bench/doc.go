@@ -21,6 +21,14 @@
 // itself (-http lean, lean.go), so the tool takes less of the CPU the
 // server under test shares; -http net/http uses Go's client instead.
 //
+// The client authenticates with its secret (-auth basic or post), or with
+// a client assertion signed for every request (-auth private_key_jwt
+// -assertion-key FILE, RFC 7523; assertion.go), which a client of
+// profile: helseid must (examples/bench-helseid.yaml). With -dpop FILE
+// every token request also carries a DPoP proof (RFC 9449; dpop.go), and
+// -prefill binds the grants to that key. Both are written by hand with
+// one P-256 key each (keyfile.go), made 0600 when the file is missing.
+//
 // Rule checks are counted apart from other errors (rules.go): a one_time
 // refresh that returns the presented token again, a deliberate retry
 // (-retry-every) answered with another successor or refused, a revoked
