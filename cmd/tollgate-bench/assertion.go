@@ -2,7 +2,6 @@ package main
 
 import (
 	"crypto/ecdsa"
-	"crypto/rand"
 	"encoding/base64"
 	"encoding/json"
 	"fmt"
@@ -60,10 +59,6 @@ func newAsserter(key *ecdsa.PrivateKey, clientID string) (*asserter, error) {
 
 // assertion is a new assertion for a request to endpoint at now.
 func (a *asserter) assertion(endpoint string, now time.Time) (string, error) {
-	var jti [16]byte
-	if _, err := rand.Read(jti[:]); err != nil {
-		return "", err
-	}
 	claims, err := json.Marshal(struct {
 		Iss string `json:"iss"`
 		Sub string `json:"sub"`
@@ -71,7 +66,7 @@ func (a *asserter) assertion(endpoint string, now time.Time) (string, error) {
 		JTI string `json:"jti"`
 		IAT int64  `json:"iat"`
 		Exp int64  `json:"exp"`
-	}{a.clientID, a.clientID, endpoint, base64.RawURLEncoding.EncodeToString(jti[:]), now.Unix(), now.Add(assertionLife).Unix()})
+	}{a.clientID, a.clientID, endpoint, newJTI(), now.Unix(), now.Add(assertionLife).Unix()})
 	if err != nil {
 		return "", err
 	}

@@ -2,7 +2,6 @@ package main
 
 import (
 	"crypto/ecdsa"
-	"crypto/rand"
 	"encoding/base64"
 	"encoding/json"
 )
@@ -40,17 +39,13 @@ func newProver(key *ecdsa.PrivateKey) (*prover, error) {
 // or fragment, §4.2), with the server's nonce when it handed one out (§8).
 // The header is the same for every proof, so it is encoded once.
 func (p *prover) proof(htu, nonce string, now int64) (string, error) {
-	var jti [16]byte
-	if _, err := rand.Read(jti[:]); err != nil {
-		return "", err
-	}
 	claims, err := json.Marshal(struct {
 		JTI   string `json:"jti"`
 		HTM   string `json:"htm"`
 		HTU   string `json:"htu"`
 		IAT   int64  `json:"iat"`
 		Nonce string `json:"nonce,omitempty"`
-	}{base64.RawURLEncoding.EncodeToString(jti[:]), "POST", htu, now, nonce})
+	}{newJTI(), "POST", htu, now, nonce})
 	if err != nil {
 		return "", err
 	}

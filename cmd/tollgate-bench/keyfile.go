@@ -72,6 +72,14 @@ func publicJWK(key *ecdsa.PrivateKey) (jwk, jkt string, err error) {
 	return jwk, b64(tp[:]), nil
 }
 
+// newJTI is a fresh token id: 128 random bits, base64url (crypto/rand
+// does not fail).
+func newJTI() string {
+	var b [16]byte
+	rand.Read(b[:])
+	return base64.RawURLEncoding.EncodeToString(b[:])
+}
+
 // es256JWS is a compact JWS of claims under header (already base64url),
 // signed ES256: the signature is r and s, 32 bytes each (RFC 7518 §3.4).
 // Written by hand, as a load generator that spent more on each token than
