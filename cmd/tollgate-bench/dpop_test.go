@@ -9,12 +9,14 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"io"
+	"reflect"
 	"strings"
 	"testing"
 	"time"
 
 	jose "github.com/go-jose/go-jose/v4"
 
+	"github.com/tollgate-oidc/tollgate/internal/config"
 	"github.com/tollgate-oidc/tollgate/internal/dpop"
 	"github.com/tollgate-oidc/tollgate/internal/store/memstore"
 )
@@ -113,5 +115,31 @@ func TestClientAuthFlags(t *testing.T) {
 		if (err == nil) != c.ok {
 			t.Errorf("%v: %v, want ok %v", c.args, err, c.ok)
 		}
+	}
+}
+
+// examples/bench-helseid.yaml loads, and its client's registered key is
+// the public half of examples/bench-client-key.DEMO-ONLY.pem, so the
+// commands in its header and in docs/performance.md work as written.
+func TestHelseIDExample(t *testing.T) {
+	cfg, err := config.Load("../../examples/bench-helseid.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	cl, ok := cfg.Client("bench-helseid")
+	if !ok || cl.Profile != config.ProfileHelseID || cl.AuthMethod != config.AuthPrivateKeyJWT {
+		t.Fatalf("client bench-helseid: %+v, want the helseid profile with private_key_jwt", cl)
+	}
+	a, err := loadAsserter("../../examples/bench-client-key.DEMO-ONLY.pem", cl.ID, io.Discard)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var want map[string]any
+	if err := json.Unmarshal([]byte(a.jwk), &want); err != nil {
+		t.Fatal(err)
+	}
+	keys, _ := cl.JWKS["keys"].([]any)
+	if len(keys) != 1 || !reflect.DeepEqual(keys[0], want) {
+		t.Fatalf("the client's jwks %v is not the key file's public key %v", cl.JWKS, want)
 	}
 }
