@@ -2,13 +2,16 @@ package main
 
 import (
 	"crypto/ecdsa"
-	"encoding/base64"
 	"encoding/json"
 	"fmt"
 	"io"
 	"time"
 
+	jose "github.com/go-jose/go-jose/v4"
+
 	"github.com/tollgate-oidc/tollgate/internal/clientauth"
+	"github.com/tollgate-oidc/tollgate/internal/dpop"
+	"github.com/tollgate-oidc/tollgate/internal/keys"
 )
 
 // asserter signs private_key_jwt client assertions (RFC 7523 §2.2, §3)
@@ -16,9 +19,8 @@ import (
 // once, and for each request a fresh jti and aud the URL of the endpoint
 // it goes to, which the server accepts at that endpoint only.
 type asserter struct {
-	key      *ecdsa.PrivateKey
+	signer   *keys.JWSSigner // ES256 under the header ES256, the key's kid, typ client-authentication+jwt
 	clientID string
-	header   string // base64url: ES256, the key's kid, typ client-authentication+jwt
 	jwk      string // the public key to register in the client's jwks, with its kid
 }
 
@@ -41,7 +43,12 @@ func loadAsserter(path, clientID string, log io.Writer) (*asserter, error) {
 }
 
 func newAsserter(key *ecdsa.PrivateKey, clientID string) (*asserter, error) {
-	jwk, kid, err := publicJWK(key)
+	// kid: the key's RFC 7638 thumbprint, a name that needs no registry.
+	kid, err := dpop.Thumbprint(&jose.JSONWebKey{Key: &key.PublicKey})
+	if err != nil {
+		return nil, err
+	}
+	jwk, err := (&jose.JSONWebKey{Key: &key.PublicKey, KeyID: kid, Algorithm: "ES256", Use: "sig"}).MarshalJSON()
 	if err != nil {
 		return nil, err
 	}
@@ -53,8 +60,11 @@ func newAsserter(key *ecdsa.PrivateKey, clientID string) (*asserter, error) {
 	if err != nil {
 		return nil, err
 	}
-	jwk = jwk[:len(jwk)-1] + `,"kid":"` + kid + `","alg":"ES256","use":"sig"}`
-	return &asserter{key: key, clientID: clientID, header: base64.RawURLEncoding.EncodeToString(header), jwk: jwk}, nil
+	signer, err := keys.NewJWSSigner(jose.JSONWebKey{Key: key, Algorithm: "ES256"}, header)
+	if err != nil {
+		return nil, err
+	}
+	return &asserter{signer: signer, clientID: clientID, jwk: string(jwk)}, nil
 }
 
 // assertion is a new assertion for a request to endpoint at now.
@@ -70,5 +80,5 @@ func (a *asserter) assertion(endpoint string, now time.Time) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	return es256JWS(a.key, a.header, claims)
+	return a.signer.Sign(claims)
 }

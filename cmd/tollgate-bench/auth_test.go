@@ -3,6 +3,7 @@ package main
 import (
 	"encoding/json"
 	"io"
+	"os"
 	"reflect"
 	"testing"
 
@@ -44,7 +45,11 @@ func TestHelseIDExample(t *testing.T) {
 	if !ok || cl.Profile != config.ProfileHelseID || cl.AuthMethod != config.AuthPrivateKeyJWT {
 		t.Fatalf("client bench-helseid: %+v, want the helseid profile with private_key_jwt", cl)
 	}
-	a, err := loadAsserter("../../examples/bench-client-key.DEMO-ONLY.pem", cl.ID, io.Discard)
+	const keyFile = "../../examples/bench-client-key.DEMO-ONLY.pem"
+	if _, err := os.Stat(keyFile); err != nil { // loadAsserter would make one in examples/
+		t.Fatal(err)
+	}
+	a, err := loadAsserter(keyFile, cl.ID, io.Discard)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -2,8 +2,12 @@ package main
 
 import (
 	"crypto/ecdsa"
-	"encoding/base64"
 	"encoding/json"
+
+	jose "github.com/go-jose/go-jose/v4"
+
+	"github.com/tollgate-oidc/tollgate/internal/dpop"
+	"github.com/tollgate-oidc/tollgate/internal/keys"
 )
 
 // prover signs DPoP proofs (RFC 9449 §4.2) with one P-256 key, kept in a
@@ -12,9 +16,8 @@ import (
 // refresh tokens to the key's thumbprint, and refuses a proof's jti seen
 // before, so one key proves nothing less than one per chain would.
 type prover struct {
-	key    *ecdsa.PrivateKey
-	header string // the protected header, base64url: ES256, the public jwk, typ dpop+jwt
-	jkt    string // the key's JWK SHA-256 thumbprint (RFC 7638), base64url
+	signer *keys.JWSSigner // ES256 under the header ES256, the public jwk, typ dpop+jwt
+	jkt    string          // the key's JWK SHA-256 thumbprint (RFC 7638), base64url
 }
 
 // loadProver reads the key file of -dpop (loadKey).
@@ -27,12 +30,21 @@ func loadProver(path string) (*prover, error) {
 }
 
 func newProver(key *ecdsa.PrivateKey) (*prover, error) {
-	jwk, jkt, err := publicJWK(key) // RFC 7638's members and order: a valid header jwk
+	pub := &jose.JSONWebKey{Key: &key.PublicKey}
+	jwk, err := pub.MarshalJSON()
 	if err != nil {
 		return nil, err
 	}
-	b64 := base64.RawURLEncoding.EncodeToString
-	return &prover{key: key, header: b64([]byte(`{"alg":"ES256","jwk":` + jwk + `,"typ":"dpop+jwt"}`)), jkt: jkt}, nil
+	jkt, err := dpop.Thumbprint(pub)
+	if err != nil {
+		return nil, err
+	}
+	signer, err := keys.NewJWSSigner(jose.JSONWebKey{Key: key, Algorithm: "ES256"},
+		[]byte(`{"alg":"ES256","jwk":`+string(jwk)+`,"typ":"dpop+jwt"}`))
+	if err != nil {
+		return nil, err
+	}
+	return &prover{signer: signer, jkt: jkt}, nil
 }
 
 // proof is a new proof for a POST to htu (the endpoint's URL without query
@@ -49,5 +61,5 @@ func (p *prover) proof(htu, nonce string, now int64) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	return es256JWS(p.key, p.header, claims)
+	return p.signer.Sign(claims)
 }

@@ -125,6 +125,24 @@ func newJWSSigner(k *signingKey, kid, typ string) (*JWSSigner, error) {
 	return &JWSSigner{alg: k.alg, kid: kid, header: b64.EncodeToString(h), key: k}, nil
 }
 
+// NewJWSSigner is a signer with the private key jwk under a protected
+// header of the caller's, header (JSON, encoded here once), for a JWT whose
+// header is not a token's alg, kid and typ: a DPoP proof's embeds its
+// public key (RFC 9449 §4.2). The header's alg must be jwk's Algorithm.
+func NewJWSSigner(jwk jose.JSONWebKey, header []byte) (*JWSSigner, error) {
+	k, err := newSigningKey(jwk)
+	if err != nil {
+		return nil, fmt.Errorf("keys: %w", err)
+	}
+	var h struct {
+		Alg string `json:"alg"`
+	}
+	if err := json.Unmarshal(header, &h); err != nil || h.Alg != k.alg {
+		return nil, fmt.Errorf("keys: the protected header must be a JSON object with alg %q", k.alg)
+	}
+	return &JWSSigner{alg: k.alg, kid: jwk.KeyID, header: b64.EncodeToString(header), key: k}, nil
+}
+
 // Algorithm is the "alg" this signer writes.
 func (j *JWSSigner) Algorithm() string { return j.alg }
 

@@ -251,3 +251,37 @@ func TestJWSSignerFollowsRotation(t *testing.T) {
 		t.Errorf("old token against the old key: %v", err)
 	}
 }
+
+// NewJWSSigner keeps a header of the caller's byte for byte, a JOSE library
+// verifies what it signs, and a header whose alg is not the key's is
+// refused.
+func TestNewJWSSignerOwnHeader(t *testing.T) {
+	priv, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	pub, err := jose.JSONWebKey{Key: &priv.PublicKey}.MarshalJSON()
+	if err != nil {
+		t.Fatal(err)
+	}
+	header := []byte(`{"alg":"ES256","jwk":` + string(pub) + `,"typ":"dpop+jwt"}`)
+	signer, err := NewJWSSigner(jose.JSONWebKey{Key: priv, Algorithm: "ES256"}, header)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tok, err := signer.Sign([]byte(`{"jti":"j"}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, _ := base64.RawURLEncoding.DecodeString(strings.Split(tok, ".")[0]); !bytes.Equal(got, header) {
+		t.Errorf("header %s, want %s", got, header)
+	}
+	if got, err := verifyCompact(tok, jose.JSONWebKey{Key: &priv.PublicKey, Algorithm: "ES256"}); err != nil || string(got) != `{"jti":"j"}` {
+		t.Errorf("go-jose verify: %q, %v", got, err)
+	}
+	for _, h := range []string{`{"alg":"ES384"}`, `{"typ":"JWT"}`, `not json`} {
+		if _, err := NewJWSSigner(jose.JSONWebKey{Key: priv, Algorithm: "ES256"}, []byte(h)); err == nil {
+			t.Errorf("header %s for an ES256 key accepted", h)
+		}
+	}
+}
