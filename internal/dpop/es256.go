@@ -5,7 +5,6 @@ import (
 	"crypto/elliptic"
 	"crypto/sha256"
 	"encoding/base64"
-	"encoding/json"
 	"math/big"
 	"strings"
 )
@@ -40,13 +39,15 @@ func p256Key(jwk object) (key *ecdsa.PublicKey, jkt string, ok bool) {
 	if jwk.written != 4 || jwk.repeats() {
 		return nil, "", false
 	}
-	var kty, crv, x, y string
-	for name, dst := range map[string]*string{"kty": &kty, "crv": &crv, "x": &x, "y": &y} {
-		raw, found := jwk.members[name]
-		if !found || json.Unmarshal(raw, dst) != nil {
+	var v [4]string
+	for i, name := range [...]string{"kty", "crv", "x", "y"} {
+		s, present, err := jwk.str(name)
+		if !present || err != nil {
 			return nil, "", false
 		}
+		v[i] = s
 	}
+	kty, crv, x, y := v[0], v[1], v[2], v[3]
 	if kty != "EC" || crv != "P-256" {
 		return nil, "", false
 	}

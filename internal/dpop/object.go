@@ -21,6 +21,17 @@ func (o object) repeats() bool { return o.written != len(o.members) }
 
 var errNotObject = errors.New("not a JSON object")
 
+// str is the member name as a string: present false when there is none,
+// an error when it is not a string.
+func (o object) str(name string) (s string, present bool, err error) {
+	raw, ok := o.members[name]
+	if !ok {
+		return "", false, nil
+	}
+	err = json.Unmarshal(raw, &s)
+	return s, true, err
+}
+
 // readObject decodes raw, which must be one JSON object and nothing after
 // it; names are case-sensitive.
 func readObject(raw []byte) (object, error) {

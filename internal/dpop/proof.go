@@ -86,8 +86,7 @@ var privateMembers = []string{"d", "p", "q", "dp", "dq", "qi", "oth", "k"}
 // are case-sensitive (RFC 7515 §4).
 type header struct {
 	Typ, Alg string
-	JWK      json.RawMessage
-	object   // every member, these three among them
+	object   // every member, jwk among them
 }
 
 // claims are the proof's claims (RFC 9449 §4.2).
@@ -126,10 +125,10 @@ func (v *Verifier) Verify(ctx context.Context, proof string, c Check) (Proof, er
 		return Proof{}, invalid("the DPoP proof's alg %q is not accepted; use one of %s (RFC 9449 §4.3)", h.Alg, strings.Join(algs, ", "))
 	}
 	// Step 7: the jwk is a public key.
-	if len(h.JWK) == 0 {
+	if len(h.members["jwk"]) == 0 {
 		return Proof{}, invalid("the DPoP proof's header has no jwk (RFC 9449 §4.2)")
 	}
-	jwk, err := readObject(h.JWK)
+	jwk, err := readObject(h.members["jwk"])
 	if err != nil {
 		return Proof{}, invalid("the DPoP proof's jwk is not a JSON object")
 	}
@@ -264,12 +263,12 @@ func readHeader(proof string) (header, error) {
 	if h.object, err = readObject(raw); err != nil {
 		return h, notObject()
 	}
-	for name, dst := range map[string]*string{"typ": &h.Typ, "alg": &h.Alg} {
-		if m, ok := h.members[name]; ok && json.Unmarshal(m, dst) != nil {
-			return h, notObject()
-		}
+	var typErr, algErr error
+	h.Typ, _, typErr = h.str("typ")
+	h.Alg, _, algErr = h.str("alg")
+	if typErr != nil || algErr != nil {
+		return h, notObject()
 	}
-	h.JWK = h.members["jwk"]
 	return h, nil
 }
 

@@ -141,6 +141,8 @@ func TestBadProofs(t *testing.T) {
 	}{
 		{name: "wrong typ", edit: func(f *fixture, h, c map[string]any) string { h["typ"] = "JWT"; return "" }, code: InvalidProof, says: "typ"},
 		{name: "no typ", edit: func(f *fixture, h, c map[string]any) string { delete(h, "typ"); return "" }, code: InvalidProof, says: "typ"},
+		{name: "typ a number", edit: func(f *fixture, h, c map[string]any) string { h["typ"] = 7; return "" }, code: InvalidProof, says: "string typ"},
+		{name: "alg a list", edit: func(f *fixture, h, c map[string]any) string { h["alg"] = []string{"ES256"}; return "" }, code: InvalidProof, says: "string typ and alg"},
 		{name: "typ spelt TYP", edit: func(f *fixture, h, c map[string]any) string { h["TYP"] = h["typ"]; delete(h, "typ"); return "" }, code: InvalidProof, says: "typ"},
 		{name: "alg none", edit: func(f *fixture, h, c map[string]any) string {
 			h["alg"] = "none"
