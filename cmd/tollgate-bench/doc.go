@@ -26,8 +26,9 @@
 // -assertion-key FILE, RFC 7523; assertion.go), which a client of
 // profile: helseid must (examples/bench-helseid.yaml). With -dpop FILE
 // every token request also carries a DPoP proof (RFC 9449; dpop.go), and
-// -prefill binds the grants to that key. Both are written by hand with
-// one P-256 key each (keyfile.go), made 0600 when the file is missing.
+// -prefill binds the grants to that key. Both are signed ES256 by
+// keys.JWSSigner, the server's own compact-JWS writer, with one P-256 key
+// each (keyfile.go), made 0600 when the file is missing.
 //
 // Rule checks are counted apart from other errors (rules.go): a one_time
 // refresh that returns the presented token again, a deliberate retry
