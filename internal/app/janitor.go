@@ -69,16 +69,22 @@ func (a *App) SweepOnce(ctx context.Context) (swept bool, n int, err error) {
 	return true, n + m + len(gone), err
 }
 
-// runJanitor calls SweepOnce every sweep interval until ctx ends.
+// runJanitor calls SweepOnce as the node starts and then every sweep
+// interval until ctx ends. The first turn does not wait an interval: a
+// node restarted more often than that (a crash loop, a rolling deploy, a
+// load test's servers of a few seconds each) would otherwise never sweep,
+// and what expired while no node ran would wait a minute more.
 func (a *App) runJanitor(ctx context.Context) {
 	t := time.NewTicker(a.sweep.every)
 	defer t.Stop()
 	holding := false
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case <-t.C:
+	for first := true; ; first = false {
+		if !first {
+			select {
+			case <-ctx.Done():
+				return
+			case <-t.C:
+			}
 		}
 		swept, n, err := a.SweepOnce(ctx)
 		switch {

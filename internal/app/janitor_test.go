@@ -120,6 +120,41 @@ func TestServeRunsJanitor(t *testing.T) {
 	}
 }
 
+// TestServeSweepsAtStart: a node sweeps as it starts, not one interval
+// later, so a node restarted more often than its interval still sweeps.
+func TestServeSweepsAtStart(t *testing.T) {
+	t.Setenv(EnvSystemSecret, "")
+	cfg := testConfig(t, t.TempDir())
+	a, err := Open(context.Background(), cfg, Options{SweepEvery: time.Hour})
+	if err != nil {
+		t.Fatal(err)
+	}
+	parkExpired(t, a.Store, "expired", time.Now().Add(-time.Second))
+	parkExpired(t, a.Store, "live", time.Now().Add(time.Hour))
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- a.Serve(ctx, l) }()
+	defer func() { cancel(); <-done; a.Close() }()
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		_, err := a.Store.AuthRequest(context.Background(), "expired")
+		if errors.Is(err, store.ErrNotFound) {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the expired row is still there 10 s after start, with an hour's interval (%v)", err)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	if _, err := a.Store.AuthRequest(context.Background(), "live"); err != nil {
+		t.Errorf("the first sweep took a live row too: %v", err)
+	}
+}
+
 // TestNodeIDs: node ids are host-pid-random and differ between nodes of
 // one process.
 func TestNodeIDs(t *testing.T) {
