@@ -3,7 +3,6 @@ package app
 import (
 	"context"
 	"errors"
-	"net"
 	"testing"
 	"time"
 
@@ -92,66 +91,50 @@ func TestJanitorLease(t *testing.T) {
 
 // TestServeRunsJanitor: a serving node sweeps on its schedule by itself.
 func TestServeRunsJanitor(t *testing.T) {
-	t.Setenv(EnvSystemSecret, "")
-	cfg := testConfig(t, t.TempDir())
-	a, err := Open(context.Background(), cfg, Options{SweepEvery: 20 * time.Millisecond})
-	if err != nil {
-		t.Fatal(err)
-	}
-	parkExpired(t, a.Store, "expired", time.Now().Add(-time.Second))
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- a.Serve(ctx, l) }()
-	defer func() { cancel(); <-done; a.Close() }()
-	deadline := time.Now().Add(10 * time.Second)
-	for {
-		_, err := a.Store.AuthRequest(context.Background(), "expired")
-		if errors.Is(err, store.ErrNotFound) {
-			return
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("the expired row is still there after 10 s of serving (%v)", err)
-		}
-		time.Sleep(10 * time.Millisecond)
-	}
+	a := servedWithExpired(t, 20*time.Millisecond)
+	waitGone(t, a, "expired", "after 10 s of serving")
 }
 
 // TestServeSweepsAtStart: a node sweeps as it starts, not one interval
 // later, so a node restarted more often than its interval still sweeps.
 func TestServeSweepsAtStart(t *testing.T) {
+	a := servedWithExpired(t, time.Hour)
+	waitGone(t, a, "expired", "10 s after start, with an hour's interval")
+	if _, err := a.Store.AuthRequest(context.Background(), "live"); err != nil {
+		t.Errorf("the first sweep took a live row too: %v", err)
+	}
+}
+
+// servedWithExpired opens an app that sweeps every interval, parks an
+// expired authorization request ("expired") and a live one ("live") before
+// it serves, and serves it until the test ends.
+func servedWithExpired(t *testing.T, every time.Duration) *App {
+	t.Helper()
 	t.Setenv(EnvSystemSecret, "")
-	cfg := testConfig(t, t.TempDir())
-	a, err := Open(context.Background(), cfg, Options{SweepEvery: time.Hour})
+	a, err := Open(context.Background(), testConfig(t, t.TempDir()), Options{SweepEvery: every})
 	if err != nil {
 		t.Fatal(err)
 	}
 	parkExpired(t, a.Store, "expired", time.Now().Add(-time.Second))
 	parkExpired(t, a.Store, "live", time.Now().Add(time.Hour))
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- a.Serve(ctx, l) }()
-	defer func() { cancel(); <-done; a.Close() }()
+	serveApp(t, a)
+	return a
+}
+
+// waitGone polls for the parked request id until the store no longer has
+// it, and fails the test, saying when, if it is still there after 10 s.
+func waitGone(t *testing.T, a *App, id, when string) {
+	t.Helper()
 	deadline := time.Now().Add(10 * time.Second)
 	for {
-		_, err := a.Store.AuthRequest(context.Background(), "expired")
+		_, err := a.Store.AuthRequest(context.Background(), id)
 		if errors.Is(err, store.ErrNotFound) {
-			break
+			return
 		}
 		if time.Now().After(deadline) {
-			t.Fatalf("the expired row is still there 10 s after start, with an hour's interval (%v)", err)
+			t.Fatalf("the %s row is still there %s (%v)", id, when, err)
 		}
 		time.Sleep(10 * time.Millisecond)
-	}
-	if _, err := a.Store.AuthRequest(context.Background(), "live"); err != nil {
-		t.Errorf("the first sweep took a live row too: %v", err)
 	}
 }
 

@@ -34,6 +34,13 @@ func serve(t *testing.T, cfg *config.Config, o Options) string {
 	if err != nil {
 		t.Fatal(err)
 	}
+	return serveApp(t, a)
+}
+
+// serveApp serves an opened app on a loopback port until the test ends,
+// then closes it; it returns the address.
+func serveApp(t *testing.T, a *App) string {
+	t.Helper()
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
