@@ -106,12 +106,38 @@ type Lookup struct {
 
 // LookupBatch reads ls as a reader reads one batch (lookupBatch).
 func (db *DB) LookupBatch(ls ...Lookup) []Lookup {
+	batch := lookups(db, ls)
+	db.lookupBatch(batch)
+	return outcomes(batch)
+}
+
+// LookupTriedTwice reads ls as one batch that db.run tries twice, with
+// between run after the first try, and returns what the batch answers:
+// what a retry after a failed try gives its callers.
+func (db *DB) LookupTriedTwice(between func(), ls ...Lookup) []Lookup {
+	batch := lookups(db, ls)
+	ctx := context.Background()
+	grants, hashes, legacy := lookupArgs(batch)
+	err := db.tryLookups(ctx, batch, grants, hashes, legacy)
+	if err == nil {
+		between()
+		err = db.tryLookups(ctx, batch, grants, hashes, legacy)
+	}
+	db.answerLookups(ctx, batch, err)
+	return outcomes(batch)
+}
+
+func lookups(db *DB, ls []Lookup) []*lookup {
 	batch := make([]*lookup, len(ls))
 	for i, l := range ls {
 		batch[i] = &lookup{deadline: time.Now().Add(db.timeout), grantID: l.GrantID, hash: l.Hash, done: make(chan error, 1)}
 	}
-	db.lookupBatch(batch)
-	out := make([]Lookup, len(ls))
+	return batch
+}
+
+// outcomes is each lookup's answer, in batch's order.
+func outcomes(batch []*lookup) []Lookup {
+	out := make([]Lookup, len(batch))
 	for i, l := range batch {
 		out[i] = Lookup{GrantID: l.grantID, Hash: l.hash, Err: <-l.done}
 		if out[i].Err == nil {

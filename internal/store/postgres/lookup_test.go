@@ -3,6 +3,7 @@ package postgres_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"testing"
 	"time"
 
@@ -52,6 +53,37 @@ func TestLookupBatch(t *testing.T) {
 			t.Errorf("lookup %d (%s in %q) = token %s of %s (consumed %v), grant %s; want the token, of %s, consumed %v",
 				i, l.Hash, l.GrantID, l.Token.Hash, l.Token.GrantID, l.Token.Consumed(), l.Grant.ID, want.grant, want.consumed)
 		}
+	}
+}
+
+// A lookup batch tried again (db.run, after a try that failed) answers
+// from its last try's rows only: a token the first try read and that has
+// gone since is not found, not the first try's stale copy, and a token
+// still there is found again.
+func TestLookupRetryForgetsEarlierTry(t *testing.T) {
+	ctx := context.Background()
+	db := open(t, pgtest.Schema(t, "tg", nil), postgres.Options{})
+	defer db.Close()
+	grants(t, db, "g1", "g2")
+	got := db.LookupTriedTwice(func() {
+		// Between the tries g1's first token is rotated twice, so the
+		// second rotation drops it (a grant keeps its live token and the
+		// one that token replaced).
+		for gen := 1; gen <= 2; gen++ {
+			old := fmt.Sprintf("rt%d-g1", gen-1)
+			if err := db.RotateRefreshToken(ctx, old, time.Now(), successor("g1", gen)); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if n, err := db.TokenRows(ctx, "g1"); err != nil || n != 2 {
+			t.Fatalf("g1 holds %d token rows (%v), want 2: rt0-g1 not dropped", n, err)
+		}
+	}, postgres.Lookup{GrantID: "g1", Hash: "rt0-g1"}, postgres.Lookup{GrantID: "g2", Hash: "rt0-g2"})
+	if !errors.Is(got[0].Err, store.ErrNotFound) {
+		t.Errorf("a token gone between the tries: err = %v, token %q; want ErrNotFound", got[0].Err, got[0].Token.Hash)
+	}
+	if got[1].Err != nil || got[1].Token.Hash != "rt0-g2" || got[1].Grant.ID != "g2" {
+		t.Errorf("a token still there: %+v; want rt0-g2 of g2", got[1])
 	}
 }
 
