@@ -127,6 +127,7 @@ func (db *DB) LookupTriedTwice(between func(), ls ...Lookup) []Lookup {
 	return outcomes(batch)
 }
 
+// lookups are ls as a reader's batch, each with db's statement timeout.
 func lookups(db *DB, ls []Lookup) []*lookup {
 	batch := make([]*lookup, len(ls))
 	for i, l := range ls {
