@@ -78,14 +78,7 @@ func (a *App) runJanitor(ctx context.Context) {
 	t := time.NewTicker(a.sweep.every)
 	defer t.Stop()
 	holding := false
-	for first := true; ; first = false {
-		if !first {
-			select {
-			case <-ctx.Done():
-				return
-			case <-t.C:
-			}
-		}
+	for {
 		swept, n, err := a.SweepOnce(ctx)
 		switch {
 		case err != nil && ctx.Err() == nil:
@@ -100,6 +93,11 @@ func (a *App) runJanitor(ctx context.Context) {
 		}
 		if n > 0 {
 			a.Log.Debug("janitor: swept expired records", "count", n)
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
 		}
 	}
 }
