@@ -117,11 +117,10 @@ func (db *DB) LookupBatch(ls ...Lookup) []Lookup {
 func (db *DB) LookupTriedTwice(between func(), ls ...Lookup) []Lookup {
 	batch := lookups(db, ls)
 	ctx := context.Background()
-	grants, hashes, legacy := lookupArgs(batch)
-	err := db.tryLookups(ctx, batch, grants, hashes, legacy)
+	err := db.tryLookups(ctx, batch)
 	if err == nil {
 		between()
-		err = db.tryLookups(ctx, batch, grants, hashes, legacy)
+		err = db.tryLookups(ctx, batch)
 	}
 	db.answerLookups(ctx, batch, err)
 	return outcomes(batch)

@@ -64,34 +64,23 @@ func (db *DB) lookupBatch(batch []*lookup) {
 	db.batched.Add(store.BatchLookup, len(batch))
 	ctx, cancel := earliest(batch, func(l *lookup) time.Time { return l.deadline })
 	defer cancel()
-	grants, hashes, legacy := lookupArgs(batch)
-	err := db.run(ctx, "refresh token", 0, func(ctx context.Context) error {
-		return db.tryLookups(ctx, batch, grants, hashes, legacy)
-	})
+	err := db.run(ctx, "refresh token", 0, func(ctx context.Context) error { return db.tryLookups(ctx, batch) })
 	db.answerLookups(ctx, batch, err)
 }
 
-// lookupArgs splits batch into the grant ids and hashes of its named
-// tokens, in pairs, and the hashes of its tokens that name no grant
-// (hardly ever any).
-func lookupArgs(batch []*lookup) (grants, hashes, legacy []string) {
-	grants, hashes = make([]string, 0, len(batch)), make([]string, 0, len(batch))
+// tryLookups is one try of a lookup batch (db.run may make several).
+func (db *DB) tryLookups(ctx context.Context, batch []*lookup) error {
+	grants, hashes := make([]string, 0, len(batch)), make([]string, 0, len(batch))
+	var legacy []string // tokens that name no grant: hardly ever any
 	for _, l := range batch {
+		// Each try answers from its own rows only: a token an earlier,
+		// failed try read may be gone by now.
+		l.token, l.grant = store.RefreshToken{}, store.Grant{}
 		if l.grantID == "" {
 			legacy = append(legacy, l.hash)
 		} else {
 			grants, hashes = append(grants, l.grantID), append(hashes, l.hash)
 		}
-	}
-	return grants, hashes, legacy
-}
-
-// tryLookups is one try of a lookup batch (db.run may make several).
-func (db *DB) tryLookups(ctx context.Context, batch []*lookup, grants, hashes, legacy []string) error {
-	// Each try answers from its own rows only: a token an earlier,
-	// failed try read may be gone by now.
-	for _, l := range batch {
-		l.token, l.grant = store.RefreshToken{}, store.Grant{}
 	}
 	if len(hashes) > 0 {
 		if err := db.readLookups(ctx, batch, false, grants, hashes); err != nil {
